@@ -1,0 +1,32 @@
+# Cello: every command the README shows. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup build typecheck test demo bench coverage clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## install what this machine lacks (Debian packages, pnpm, npm packages, the libcni driver)
+	@scripts/setup.sh
+
+build: setup ## bundle every command into bin/
+	@node scripts/build.mjs
+
+typecheck: setup ## tsc --noEmit over every package
+	@npx tsc --noEmit -p .
+
+test: build typecheck ## setup, build, typecheck and run every test; ends with "N passed, N failed"
+	@node scripts/test.mjs $(TESTS)
+
+demo: build ## a node's life on the simulated VPC: pool, pods, traffic, teardown
+	@scripts/demo.sh
+
+bench: build ## benchmarks against reference plugins measured in the same run
+	@node tools/bench/src/main.ts
+
+coverage: build ## run the tests with coverage (reported, not enforced)
+	@npx tap --coverage-report=text --allow-incomplete-coverage $(or $(TESTS),packages/*/test/**/*.test.ts)
+
+clean: ## remove build output
+	rm -rf bin test/bin .tap

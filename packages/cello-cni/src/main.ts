@@ -1,0 +1,16 @@
+/**
+ * cello-cni: a runtime calls it with CNI_COMMAND set and no arguments (the CNI
+ * protocol); an operator calls it with arguments (`cello-cni exec …`, `--help`).
+ * The human CLI and yargs load only in the second case, keeping the hot path lean.
+ */
+import { pluginMain } from '@cello/cni-types';
+import { handlers } from './plugin.ts';
+
+const ABOUT = 'cello-cni: the Cello CNI plugin for the Volcengine VPC (run `cello-cni --help` for the operator commands)';
+
+if (process.argv.length > 2) {
+  const { runCli } = await import('./cli.ts');
+  await runCli(process.argv.slice(2));
+} else {
+  process.exitCode = await pluginMain(handlers, ABOUT);
+}

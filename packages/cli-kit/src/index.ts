@@ -1,0 +1,5 @@
+export * from './cli.ts';
+export * from './input.ts';
+export * from './log.ts';
+export * from './output.ts';
+export * from './redact.ts';

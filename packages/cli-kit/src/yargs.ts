@@ -1,0 +1,29 @@
+import yargs, { type Argv } from 'yargs';
+import { UsageError } from './cli.ts';
+
+/**
+ * The yargs setup every cello command shares: strict parsing, `--help`,
+ * `--output json|table`, and usage mistakes raised as UsageError (exit 2).
+ * Kept out of the package index so the CNI hot path never loads yargs.
+ */
+export function commandLine(name: string, argv: string[], usage: string): Argv<{ output: string | undefined }> {
+  return yargs(argv)
+    .scriptName(name)
+    .usage(usage)
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      choices: ['json', 'table'],
+      description: 'output format (default: table on a terminal, JSON when piped)',
+    })
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+}

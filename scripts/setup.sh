@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian 12 machine lacks to build, test and demo Cello.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  iproute2 util-linux procps kmod iptables jq hyperfine   # namespaces, nsenter, tc, benchmarks
+  golang-go golang-github-appc-cni-dev                    # the libcni test driver (built offline)
+  containernetworking-plugins                             # reference plugins: ptp, host-local, bandwidth…
+  python3 make g++                                        # better-sqlite3 builds from source
+)
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  echo "setup: installing pnpm 10 with npm (corepack's download fails its signature check here)"
+  npm install -g --silent pnpm@10 >/dev/null
+fi
+
+# pnpm is fast when nothing changed; the stamp skips even that.
+if [ ! -f node_modules/.setup-stamp ] || [ pnpm-lock.yaml -nt node_modules/.setup-stamp ] || [ package.json -nt node_modules/.setup-stamp ]; then
+  echo "setup: pnpm install"
+  pnpm install --frozen-lockfile --reporter=silent
+  touch node_modules/.setup-stamp
+fi
+
+# The libcni driver: a small Go program against Debian's libcni, built offline.
+driver_src=test/libcni-driver/main.go
+driver_bin=test/bin/libcni-driver
+if [ ! -x "$driver_bin" ] || [ "$driver_src" -nt "$driver_bin" ]; then
+  echo "setup: building $driver_bin against Debian's libcni"
+  mkdir -p test/bin
+  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${GOCACHE:-/tmp/cello-gocache}" GOFLAGS=-mod=mod \
+    go build -o "$driver_bin" "./$(dirname "$driver_src")"
+fi
