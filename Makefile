@@ -23,7 +23,7 @@ demo: build ## a node's life on the simulated VPC: pool, pods, traffic, teardown
 	@scripts/demo.sh
 
 bench: build ## benchmarks against reference plugins measured in the same run
-	@node tools/bench/src/main.ts
+	@npx tsx tools/bench/src/main.ts $(SUITES)
 
 coverage: build ## run the tests with coverage (reported, not enforced)
 	@npx tap --coverage-report=text --allow-incomplete-coverage $(or $(TESTS),packages/*/test/**/*.test.ts)

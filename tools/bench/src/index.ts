@@ -1,0 +1,2 @@
+export * from './hyperfine.ts';
+export * from './report.ts';
