@@ -14,7 +14,7 @@ build: setup ## bundle every command into bin/
 	@node scripts/build.mjs
 
 typecheck: setup ## tsc --noEmit over every package
-	@npx tsc --noEmit -p .
+	@node_modules/.bin/tsc --noEmit -p .
 
 test: build typecheck ## setup, build, typecheck and run every test; ends with "N passed, N failed"
 	@node scripts/test.mjs $(TESTS)
@@ -23,10 +23,10 @@ demo: build ## a node's life on the simulated VPC: pool, pods, traffic, teardown
 	@scripts/demo.sh
 
 bench: build ## benchmarks against reference plugins measured in the same run
-	@npx tsx tools/bench/src/main.ts $(SUITES)
+	@node_modules/.bin/tsx tools/bench/src/main.ts $(SUITES)
 
 coverage: build ## run the tests with coverage (reported, not enforced)
-	@npx tap --coverage-report=text --allow-incomplete-coverage $(or $(TESTS),packages/*/test/**/*.test.ts)
+	@node_modules/.bin/tap --coverage-report=text --allow-incomplete-coverage $(or $(TESTS),packages/*/test/**/*.test.ts)
 
 clean: ## remove build output
 	rm -rf bin test/bin .tap

@@ -3,7 +3,7 @@
 // A package declares its commands in package.json: "cello": { "bin": { "<name>": "<entry.ts>" } }.
 // Native modules (better-sqlite3) stay external and load from node_modules at run time.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,10 +11,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bin');
 const only = process.argv.slice(2);
 
+// CommonJS output: it runs the same in bin/ and on a host with no package.json
+// (/opt/cni/bin), and Node never has to guess the module format of an
+// extensionless file (a guess costs a second parse on every CNI call).
+// ESM-only dependencies that read import.meta.url get the bundle's own URL.
 const banner = [
   '#!/usr/bin/env node',
-  "import { createRequire as __celloCreateRequire } from 'node:module';",
-  'const require = __celloCreateRequire(import.meta.url);',
+  "const __celloImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
 ].join('\n');
 
 const commands = [];
@@ -27,12 +30,15 @@ for (const group of ['packages', 'tools']) {
     const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
     for (const [bin, entry] of Object.entries(pkg.cello?.bin ?? {})) {
       if (only.length && !only.includes(bin)) continue;
+      if (!existsSync(join(dir, name, entry))) continue; // a package still being written
       commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [] });
     }
   }
 }
 
 mkdirSync(outDir, { recursive: true });
+// The repo's package.json says "type": "module"; bin/ holds CommonJS bundles.
+writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
 await Promise.all(
   commands.map(async ({ bin, entry, external }) => {
     const outfile = join(outDir, bin);
@@ -42,7 +48,8 @@ await Promise.all(
       bundle: true,
       platform: 'node',
       target: 'node20',
-      format: 'esm',
+      format: 'cjs',
+      define: { 'import.meta.url': '__celloImportMetaUrl' },
       banner: { js: banner },
       external: ['better-sqlite3', ...external],
       minifyWhitespace: false,

@@ -14,7 +14,7 @@ const files = args.length
 
 mkdirSync('.tap', { recursive: true });
 const full = createWriteStream('.tap/last-run.tap');
-const child = spawn('npx', ['tap', '--reporter=tap', ...files], {
+const child = spawn('node_modules/.bin/tap', ['--reporter=tap', ...files], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, FORCE_COLOR: '0' },
 });

@@ -9,8 +9,9 @@ import { handlers } from './plugin.ts';
 const ABOUT = 'cello-cni: the Cello CNI plugin for the Volcengine VPC (run `cello-cni --help` for the operator commands)';
 
 if (process.argv.length > 2) {
-  const { runCli } = await import('./cli.ts');
-  await runCli(process.argv.slice(2));
+  void import('./cli.ts').then(({ runCli }) => runCli(process.argv.slice(2)));
 } else {
-  process.exitCode = await pluginMain(handlers, ABOUT);
+  void pluginMain(handlers, ABOUT).then((code) => {
+    process.exitCode = code;
+  });
 }
