@@ -23,7 +23,10 @@ export function commandLine(name: string, argv: string[], usage: string): Argv<{
     .alias('help', 'h')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
+    // yargs reports its own validation (unknown flags, .check()) with a message;
+    // errors thrown by a command's handler arrive with none and pass through.
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      if (msg) throw new UsageError(msg);
+      throw err;
     });
 }
