@@ -1,0 +1,133 @@
+/**
+ * ALLOC and RELEASE, each one BEGIN IMMEDIATE transaction: the hot path of
+ * every pod ADD and DEL.
+ */
+import type { Db } from './db.ts';
+import { clearDemandFor, insertDemand } from './demand.ts';
+import { NoFreeIpError } from './errors.ts';
+import { type Candidate, familiesOf, firstFreeAt, pickAddresses } from './policy.ts';
+import { type AllocationRow, allocationRecord, type EniRow, KEY_WHERE, keyParams, podKey } from './rows.ts';
+import { readSettings } from './settings.ts';
+import type { AllocRequest, Allocation, AllocationKey, ReleaseResult, Settings } from './types.ts';
+import { allocationKey, allocRequest } from './validate.ts';
+
+export interface AllocateOptions {
+  /** On NoFreeIpError, record the ADD as a demand for the pool keeper in the same transaction. */
+  recordDemand?: boolean;
+}
+
+/** Free or cooling IPs on active ENIs of the mode; exclusive ENIs only while nobody holds them. */
+const CANDIDATES = `
+  SELECT i.ip, i.family, i.eni_id AS eniId, i.state, i.freed_at AS freedAt, i.cooling_until AS coolingUntil,
+         i.last_pod AS lastPod, i.ip = e.primary_ip AS isPrimary, i.rowid AS seq
+  FROM ips i JOIN enis e ON e.id = i.eni_id
+  WHERE e.mode = ? AND e.state = 'active' AND i.state IN ('free', 'cooling')
+    AND (e.mode = 'shared' OR NOT EXISTS (SELECT 1 FROM allocations a WHERE a.eni_id = e.id))`;
+
+export function loadAllocation(db: Db, row: AllocationRow): Allocation {
+  return allocationRecord(row, db.get<EniRow>('SELECT * FROM enis WHERE id = ?', [row.eni_id]));
+}
+
+function candidates(db: Db, mode: string): Candidate[] {
+  return db
+    .all<Omit<Candidate, 'primary'> & { isPrimary: number }>(CANDIDATES, [mode])
+    .map(({ isPrimary, ...c }) => ({ ...c, primary: isPrimary === 1 }));
+}
+
+type Outcome = { allocation: Allocation } | { failure: NoFreeIpError };
+
+export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = {}): Allocation {
+  const req = allocRequest(request);
+  const key = keyParams(req);
+  const outcome = db.write((): Outcome => {
+    const existing = db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key);
+    if (existing) return { allocation: loadAllocation(db, existing) };
+
+    const settings = readSettings(db);
+    const now = db.now();
+    const pod = podKey(req.podNamespace, req.podName);
+    const pool = candidates(db, settings.networkMode);
+    const pick = pickAddresses(pool, { ipFamily: settings.ipFamily, pod, now, primaryOnly: settings.networkMode === 'exclusive' });
+    if (!pick) {
+      if (opts.recordDemand) insertDemand(db, req);
+      return { failure: noFreeIp(db, settings, pool, now, opts.recordDemand === true) };
+    }
+
+    for (const ip of [pick.ipv4, pick.ipv6]) {
+      if (ip) db.run("UPDATE ips SET state = 'used', last_pod = ? WHERE ip = ?", [pod, ip]);
+    }
+    db.run(
+      `INSERT INTO allocations (network, container_id, ifname, pod_namespace, pod_name, netns, mode, eni_id, ipv4, ipv6, allocated_at)
+       VALUES (@network, @container_id, @ifname, @pod_namespace, @pod_name, @netns, @mode, @eni_id, @ipv4, @ipv6, @now)`,
+      {
+        ...key,
+        pod_namespace: req.podNamespace,
+        pod_name: req.podName,
+        netns: req.netns,
+        mode: settings.networkMode,
+        eni_id: pick.eniId,
+        ipv4: pick.ipv4 ?? null,
+        ipv6: pick.ipv6 ?? null,
+        now,
+      },
+    );
+    clearDemandFor(db, key);
+    return { allocation: loadAllocation(db, db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key)!) };
+  });
+  if ('failure' in outcome) throw outcome.failure;
+  return outcome.allocation;
+}
+
+/** Say why nothing was free, in words an operator can act on. */
+function noFreeIp(db: Db, settings: Settings, pool: Candidate[], now: number, demandRecorded: boolean): NoFreeIpError {
+  const mode = settings.networkMode;
+  const what = familiesOf(settings.ipFamily).map((f) => `IPv${f}`).join('+');
+  const enis = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM enis WHERE mode = ? AND state = 'active'", [mode])!.n;
+  const suffix = demandRecorded ? '; demand recorded for the pool keeper' : '';
+  if (enis === 0) {
+    return new NoFreeIpError(`no free ${what}: no ${mode} ENI is known on this node yet (the pool keeper has imported none)${suffix}`, 'no-eni', undefined, demandRecorded);
+  }
+  const freeAt = firstFreeAt(pool, now);
+  if (freeAt !== undefined) {
+    const at = new Date(freeAt);
+    return new NoFreeIpError(
+      `no free ${what}: released addresses are cooling down (ipCooldownSec=${settings.ipCooldownSec}); the first is free at ${at.toISOString()}${suffix}`,
+      'cooling',
+      at,
+      demandRecorded,
+    );
+  }
+  const counts = db.get<{ used: number; releasing: number }>(
+    `SELECT COUNT(*) FILTER (WHERE i.state = 'used') AS used, COUNT(*) FILTER (WHERE i.state = 'releasing') AS releasing
+     FROM ips i JOIN enis e ON e.id = i.eni_id WHERE e.mode = ?`,
+    [mode],
+  )!;
+  const pairing = settings.ipFamily === 'dual' && pool.length ? ', and no ENI has a free IPv4 and IPv6 together' : '';
+  return new NoFreeIpError(
+    `no free ${what} on ${enis} ${mode} ENI(s): ${counts.used} in use, ${counts.releasing} being released${pairing}${suffix}`,
+    'exhausted',
+    undefined,
+    demandRecorded,
+  );
+}
+
+/**
+ * Release by the CNI triple. An unknown triple is a success that changes
+ * nothing; so is a late DEL from an old sandbox, whose container id no longer
+ * owns anything even when a new sandbox of the same pod holds the same IP.
+ */
+export function release(db: Db, keyIn: AllocationKey): ReleaseResult {
+  const key = keyParams(allocationKey(keyIn));
+  return db.write((): ReleaseResult => {
+    clearDemandFor(db, key);
+    const row = db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key);
+    if (!row) return { released: false };
+    const now = db.now();
+    const until = now + Math.round(readSettings(db).ipCooldownSec * 1000);
+    for (const ip of [row.ipv4, row.ipv6]) {
+      if (ip) db.run("UPDATE ips SET state = 'cooling', freed_at = ?, cooling_until = ? WHERE ip = ? AND state = 'used'", [now, until, ip]);
+    }
+    db.run(`DELETE FROM allocations WHERE ${KEY_WHERE}`, key);
+    return { released: true, allocation: loadAllocation(db, row) };
+  });
+}

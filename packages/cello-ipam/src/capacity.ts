@@ -1,0 +1,45 @@
+/**
+ * How much an ENI can still serve: its IPs grouped by family and effective
+ * state, and the allocatable units under the node settings (IPs in shared
+ * mode, v4+v6 pairs in dual-stack, the ENI itself in exclusive mode). Shared
+ * by `stats` (what the keeper reads) and `surplus` (what it gives back).
+ */
+import type { Db } from './db.ts';
+import type { Family } from './ip.ts';
+import { familiesOf, leastRecentlyFreed } from './policy.ts';
+import { effectiveState, type EniRow, type IpRow } from './rows.ts';
+import type { Settings } from './types.ts';
+
+export interface EniView {
+  eni: EniRow;
+  ips: IpRow[];
+  /** Free IPs per family, in the order allocation hands them out. */
+  free: Record<Family, IpRow[]>;
+  /** Someone holds it: in exclusive mode the whole ENI is taken. */
+  allocated: boolean;
+  /** Nothing on it is used, cooling or releasing. */
+  idle: boolean;
+}
+
+export function eniView(db: Db, eni: EniRow, now: number): EniView {
+  const ips = db.all<IpRow & { seq: number }>('SELECT *, rowid AS seq FROM ips WHERE eni_id = ? ORDER BY rowid', [eni.id]);
+  const age = (r: IpRow & { seq: number }) => ({ freedAt: r.freed_at, seq: r.seq });
+  const free: Record<Family, IpRow[]> = { 4: [], 6: [] };
+  for (const r of [...ips].sort((a, b) => leastRecentlyFreed(age(a), age(b)))) {
+    if (effectiveState(r, now) === 'free') free[r.family].push(r);
+  }
+  const allocated = db.get('SELECT 1 FROM allocations WHERE eni_id = ? LIMIT 1', [eni.id]) !== undefined;
+  return { eni, ips, free, allocated, idle: ips.every((r) => effectiveState(r, now) === 'free') };
+}
+
+/** Allocations this ENI could serve right now under the settings (0 for another mode's or a releasing ENI). */
+export function unitsOf(v: EniView, s: Settings): number {
+  if (v.eni.mode !== s.networkMode || v.eni.state !== 'active') return 0;
+  const fams = familiesOf(s.ipFamily);
+  if (s.networkMode === 'exclusive') {
+    if (v.allocated) return 0;
+    const primaryFree = v.free[4].some((r) => r.ip === v.eni.primary_ip);
+    return fams.every((f) => (f === 4 ? primaryFree : v.free[6].length > 0)) ? 1 : 0;
+  }
+  return Math.min(...fams.map((f) => v.free[f].length));
+}

@@ -1,0 +1,14 @@
+/**
+ * @cello/cello-ipam: allocation state on disk, shared by every process on the
+ * node. cello-cni (ADD/DEL/GC/STATUS), cello-eni (the pool keeper) and
+ * cello-gc import this; bin/cello-ipam is a thin CLI over the same calls.
+ * Nothing here loads yargs, so the CNI hot path stays lean.
+ */
+export type { AllocateOptions } from './allocate.ts';
+export { DB_FILE, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_STATE_DIR, type OpenOptions } from './db.ts';
+export { ConflictError, InvalidInputError, NoFreeIpError, type NoFreeIpReason, StoreError } from './errors.ts';
+export type { ShowResult } from './inspect.ts';
+export { LATEST_VERSION, type Migration, MIGRATIONS } from './schema.ts';
+export { IpamStore, openStore } from './store.ts';
+export type { SurplusOptions } from './surplus.ts';
+export * from './types.ts';

@@ -1,0 +1,95 @@
+/** Read-only views: stats for the keeper, lists and show for operators. Each reads one snapshot. */
+import { loadAllocation } from './allocate.ts';
+import { eniView, unitsOf } from './capacity.ts';
+import type { Db } from './db.ts';
+import { canonicalIp, familyOf } from './ip.ts';
+import { type AllocationRow, effectiveState, type EniRow, eniRecord, type IpRow, ipRecord } from './rows.ts';
+import { readSettings } from './settings.ts';
+import type { Allocation, EniRecord, IpRecord, StateCounts, Stats } from './types.ts';
+
+const zero = (): StateCounts => ({ free: 0, used: 0, cooling: 0, releasing: 0, total: 0 });
+
+function add(into: StateCounts, from: StateCounts) {
+  for (const k of Object.keys(into) as (keyof StateCounts)[]) into[k] += from[k];
+}
+
+export function stats(db: Db): Stats {
+  return db.read(() => {
+    const settings = readSettings(db);
+    const now = db.now();
+    const totals = { ipv4: zero(), ipv6: zero(), available: 0, allocations: 0 };
+    const enis = db.all<EniRow>('SELECT * FROM enis ORDER BY route_table').map((eni) => {
+      const v = eniView(db, eni, now);
+      const counts = { 4: zero(), 6: zero() };
+      for (const r of v.ips) {
+        counts[r.family][effectiveState(r, now)]++;
+        counts[r.family].total++;
+      }
+      const available = unitsOf(v, settings);
+      add(totals.ipv4, counts[4]);
+      add(totals.ipv6, counts[6]);
+      totals.available += available;
+      return {
+        id: eni.id,
+        mode: eni.mode,
+        ...(eni.device ? { device: eni.device } : {}),
+        routeTable: eni.route_table,
+        releasing: eni.state === 'releasing',
+        ipv4: counts[4],
+        ipv6: counts[6],
+        available,
+      };
+    });
+    totals.allocations = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM allocations')!.n;
+    const demand = db.get<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM demands')!;
+    return {
+      settings,
+      enis,
+      totals,
+      demand: { count: demand.n, ...(demand.oldest !== null ? { oldestAt: new Date(demand.oldest).toISOString() } : {}) },
+    };
+  });
+}
+
+export function listEnis(db: Db): EniRecord[] {
+  return db.all<EniRow>('SELECT * FROM enis ORDER BY route_table').map(eniRecord);
+}
+
+export function listAllocations(db: Db): Allocation[] {
+  return db.read(() => db.all<AllocationRow>('SELECT * FROM allocations ORDER BY allocated_at, rowid').map((r) => loadAllocation(db, r)));
+}
+
+/** IPs with their effective state, owner and whether they are their ENI's primary. */
+export function listIps(db: Db, where = '', params: unknown[] = []): IpRecord[] {
+  return db.read(() => {
+    const now = db.now();
+    const rows = db.all<IpRow & { primary_ip: string }>(
+      `SELECT i.*, e.primary_ip FROM ips i LEFT JOIN enis e ON e.id = i.eni_id ${where} ORDER BY i.eni_id, i.family, i.rowid`,
+      params,
+    );
+    return rows.map(({ primary_ip, ...r }) => {
+      const owner = r.state === 'used' ? db.get<AllocationRow>('SELECT * FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [r.ip, r.ip]) : undefined;
+      return ipRecord(r, now, r.ip === primary_ip, owner);
+    });
+  });
+}
+
+export interface ShowResult {
+  ip?: IpRecord;
+  allocations: Allocation[];
+}
+
+/** An IP (its record and holder) or a container id (its allocations: the exact id, else every id with that prefix). */
+export function show(db: Db, query: string): ShowResult {
+  return db.read((): ShowResult => {
+    if (familyOf(query)) {
+      const ip = canonicalIp(query);
+      const [record] = listIps(db, 'WHERE i.ip = ?', [ip]);
+      const held = db.all<AllocationRow>('SELECT * FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [ip, ip]);
+      return { ...(record ? { ip: record } : {}), allocations: held.map((r) => loadAllocation(db, r)) };
+    }
+    let rows = db.all<AllocationRow>('SELECT * FROM allocations WHERE container_id = ?', [query]);
+    if (!rows.length) rows = db.all<AllocationRow>("SELECT * FROM allocations WHERE substr(container_id, 1, length(?)) = ?", [query, query]);
+    return { allocations: rows.map((r) => loadAllocation(db, r)) };
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * The store other packages hold: one open database and every operation on it.
+ *
+ *   const store = openStore({ stateDir: '/var/lib/cello' });
+ *   try { const a = store.allocate({ network, containerId, ifname, podNamespace, podName, netns }); }
+ *   finally { store.close(); }
+ *
+ * Methods are synchronous (better-sqlite3); each change is one BEGIN IMMEDIATE
+ * transaction, safe against other processes writing the same file.
+ */
+import { type AllocateOptions, allocate, release } from './allocate.ts';
+import { check } from './check.ts';
+import { type Db, type OpenOptions, openDb } from './db.ts';
+import { addDemand, clearDemands, listDemands } from './demand.ts';
+import { forget } from './forget.ts';
+import { importEnis } from './import.ts';
+import { listAllocations, listEnis, listIps, type ShowResult, show, stats } from './inspect.ts';
+import { readSettings, writeSettings } from './settings.ts';
+import { type SurplusOptions, surplus } from './surplus.ts';
+import type {
+  AllocRequest,
+  Allocation,
+  AllocationKey,
+  Demand,
+  EniRecord,
+  Finding,
+  ForgetResult,
+  ImportDoc,
+  ImportResult,
+  IpRecord,
+  ReleaseResult,
+  Settings,
+  Stats,
+  SurplusDoc,
+} from './types.ts';
+
+export class IpamStore {
+  constructor(private readonly db: Db) {}
+
+  /** The database file. */
+  get path(): string {
+    return this.db.path;
+  }
+
+  /** Allocate for a CNI triple, or return what it already holds. Throws NoFreeIpError when nothing is free. */
+  allocate(req: AllocRequest, opts?: AllocateOptions): Allocation {
+    return allocate(this.db, req, opts);
+  }
+
+  /** Release a CNI triple's addresses (they cool down first). An unknown triple is a no-op success. */
+  release(key: AllocationKey): ReleaseResult {
+    return release(this.db, key);
+  }
+
+  /** Add ENIs and IPs (additive, idempotent); assigns each new ENI its route table. */
+  import(doc: ImportDoc | unknown): ImportResult {
+    return importEnis(this.db, doc);
+  }
+
+  /** Mark free units beyond `keep` as releasing and return them (plus earlier unfinished ones). */
+  surplus(opts: SurplusOptions): SurplusDoc {
+    return surplus(this.db, opts);
+  }
+
+  /** Drop IPs or whole ENIs the cloud no longer has; IPs a pod still holds come back in `flagged`. */
+  forget(doc: SurplusDoc | unknown): ForgetResult {
+    return forget(this.db, doc);
+  }
+
+  stats(): Stats {
+    return stats(this.db);
+  }
+
+  enis(): EniRecord[] {
+    return listEnis(this.db);
+  }
+
+  ips(): IpRecord[] {
+    return listIps(this.db);
+  }
+
+  allocations(): Allocation[] {
+    return listAllocations(this.db);
+  }
+
+  /** An IP address or a container id (or its prefix). */
+  show(query: string): ShowResult {
+    return show(this.db, query);
+  }
+
+  /** Integrity findings; empty when all is well. */
+  check(): Finding[] {
+    return check(this.db);
+  }
+
+  settings(): Settings {
+    return readSettings(this.db);
+  }
+
+  setSettings(changes: Partial<Record<keyof Settings, unknown>>): Settings {
+    return writeSettings(this.db, changes);
+  }
+
+  /** Record an ADD that found no IP (allocate's `recordDemand` does this in the same transaction). */
+  addDemand(req: AllocRequest): void {
+    addDemand(this.db, req);
+  }
+
+  demands(): Demand[] {
+    return listDemands(this.db);
+  }
+
+  /** Clear all demands, or those older than `before`; returns how many. */
+  clearDemands(opts?: { before?: Date }): number {
+    return clearDemands(this.db, opts);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Open (creating and migrating as needed) the store under `stateDir`. */
+export function openStore(opts: OpenOptions = {}): IpamStore {
+  return new IpamStore(openDb(opts));
+}
