@@ -25,12 +25,14 @@ interface Common {
   output?: string;
 }
 
+/** What a command handler asks main to exit with (yargs handlers cannot return it). */
+let exitCode = 0;
+
 /** Open the store, run, print in the chosen format, close. */
 function withStore(args: Common, fn: (store: IpamStore, format: 'json' | 'table') => number | void): void {
   const store = openStore({ stateDir: args.stateDir });
   try {
-    const code = fn(store, resolveFormat(args.output));
-    if (code) process.exitCode = code;
+    exitCode = fn(store, resolveFormat(args.output)) ?? 0;
   } finally {
     store.close();
   }
@@ -207,6 +209,7 @@ export async function main(argv: string[]): Promise<void> {
           }),
       )
       .parseAsync();
+    return exitCode;
   });
 }
 
