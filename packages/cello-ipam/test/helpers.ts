@@ -1,6 +1,6 @@
 /** Shared by cello-ipam's tests: throwaway stores, pools of ENIs, a clock tests can move. */
 import { tempDir } from '@cello/testkit';
-import { type ImportEni, type IpamStore, type OpenOptions, openStore } from '@cello/cello-ipam';
+import { type ImportEni, type IpamStore, type IpState, type OpenOptions, openStore } from '@cello/cello-ipam';
 
 type Tap = { teardown(fn: () => void): void };
 
@@ -54,8 +54,8 @@ export const req = (containerId: string, podName?: string, ifname = 'eth0') => (
 });
 
 /** Count IPs by effective state. */
-export function byState(store: IpamStore): Record<string, number> {
-  const out: Record<string, number> = { free: 0, used: 0, cooling: 0, releasing: 0 };
-  for (const ip of store.ips()) out[ip.state]!++;
+export function byState(store: IpamStore): Record<IpState, number> {
+  const out: Record<IpState, number> = { free: 0, used: 0, cooling: 0, releasing: 0 };
+  for (const ip of store.ips()) out[ip.state]++;
   return out;
 }
