@@ -1,0 +1,57 @@
+/** Turning command-line flags and input documents into library arguments. */
+import { UsageError } from '@cello/cli-kit';
+import { InputError } from './errors.ts';
+import type { Bandwidth, EniRecord } from './types.ts';
+import { parseAllocation, parseBandwidth, parseEni } from './validate.ts';
+
+const SI: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
+
+/** `10M` → 10000000 (SI, as Kubernetes' bandwidth annotations); plain numbers pass through. */
+export function quantity(flag: string, text: string | number | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:bit)?$/i.exec(String(text).trim());
+  if (!m) throw new UsageError(`--${flag}: "${text}" is not a quantity like 10M (bits, SI suffixes k M G T)`);
+  return Math.round(Number(m[1]) * SI[m[2]!.toLowerCase()]!);
+}
+
+export interface BandwidthFlags {
+  'ingress-rate'?: string;
+  'ingress-burst'?: string;
+  'egress-rate'?: string;
+  'egress-burst'?: string;
+}
+
+export function bandwidthFromFlags(a: BandwidthFlags): Bandwidth | undefined {
+  const raw: Record<string, number> = {};
+  for (const [flag, key] of [
+    ['ingress-rate', 'ingressRate'],
+    ['ingress-burst', 'ingressBurst'],
+    ['egress-rate', 'egressRate'],
+    ['egress-burst', 'egressBurst'],
+  ] as const) {
+    const v = quantity(flag, a[flag]);
+    if (v !== undefined) raw[key] = v;
+  }
+  return Object.keys(raw).length ? parseBandwidth(raw, '--bandwidth flags') : undefined;
+}
+
+/** eni-up takes an EniRecord, an allocation (its `eni`), or an import document `{enis: [...]}`. */
+export function enisFromInput(doc: unknown): EniRecord[] {
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    const o = doc as Record<string, unknown>;
+    if (Array.isArray(o.enis)) return o.enis.map((e, i) => parseEni(e, `enis[${i}]`));
+    if (o.containerId !== undefined) return [parseAllocation(doc).eni];
+  }
+  if (Array.isArray(doc)) return doc.map((e, i) => parseEni(e, `[${i}]`));
+  return [parseEni(doc, 'eni')];
+}
+
+/** A --host-ip / --redirect-to-host-cidr list, checked. */
+export function addressList(flag: string, values: readonly string[] | undefined, cidr: boolean): string[] | undefined {
+  if (!values?.length) return undefined;
+  for (const v of values) {
+    const ok = cidr ? /^[0-9a-f.:]+\/\d{1,3}$/i.test(v) : /^[0-9a-f.:]+$/i.test(v);
+    if (!ok) throw new InputError(`--${flag}`, `"${v}" is not ${cidr ? 'a CIDR' : 'an IP address'}`);
+  }
+  return [...values];
+}

@@ -1,0 +1,189 @@
+/** bin/cello-link: a thin yargs shell over the library (src/index.ts). */
+import { createLogger, emit, readJsonInput, resolveFormat, runMain, type Column } from '@cello/cli-kit';
+import { commandLine } from '@cello/cli-kit/yargs';
+import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput } from './cli-input.ts';
+import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show } from './index.ts';
+import type { DatapathChoice, Finding, LinkResult } from './types.ts';
+import { parseAllocation, parseTarget } from './validate.ts';
+
+const USAGE = `cello-link programs the pod datapaths with iproute2: the host ENI, the pod's
+interface, addresses, routes, rules, neighbours, sysctls and tc.
+Every command reads the JSON that cello-ipam prints (a file argument or stdin).
+
+  cello-ipam alloc --container c1 --netns /var/run/netns/p1 | cello-link setup
+  cello-link teardown alloc.json        # repeatable; fine when the netns is gone
+  cello-link check alloc.json           # exit 1 and a list of what is wrong
+  cello-link show                       # what cello made on this host
+
+Usage: cello-link <command> [file] [options]`;
+
+const log = createLogger({ component: 'cello-link' });
+type Row = { key: string; value: unknown };
+const kv: Column<Row>[] = [
+  { header: 'KEY', value: (r) => r.key },
+  { header: 'VALUE', value: (r) => r.value },
+];
+
+function resultRows(r: LinkResult): Row[] {
+  return [
+    { key: 'datapath', value: r.datapath },
+    { key: 'netns', value: r.netns },
+    { key: 'host interface', value: r.hostInterface ? `${r.hostInterface.name} ${r.hostInterface.mac}` : undefined },
+    { key: 'pod interface', value: `${r.podInterface.name} ${r.podInterface.mac} mtu ${r.podInterface.mtu ?? '-'}` },
+    { key: 'ifb', value: r.ifbInterface?.name },
+    ...r.ips.map((ip) => ({ key: 'ip', value: `${ip.address} gw ${ip.gateway}` })),
+    ...r.routes.map((rt) => ({ key: 'route', value: `${rt.dst} via ${rt.gw}` })),
+  ];
+}
+
+type Commands = { ip: string[]; ip6?: string[]; tc?: string[]; sysctls?: Array<[string, string]> };
+
+function commandRows(sides: Array<[string, Commands | undefined]>): Row[] {
+  return sides.flatMap(([side, r]) =>
+    r
+      ? [
+          ...(r.sysctls ?? []).map(([k, v]) => ({ key: `${side} sysctl`, value: `${k.replaceAll('/', '.')}=${v}` })),
+          ...r.ip.map((c) => ({ key: `${side} ip`, value: c })),
+          ...(r.ip6 ?? []).map((c) => ({ key: `${side} ip -6`, value: c })),
+          ...(r.tc ?? []).map((c) => ({ key: `${side} tc`, value: c })),
+        ]
+      : [],
+  );
+}
+
+const datapathOption = {
+  type: 'string',
+  choices: ['auto', 'ipvlan', 'veth'],
+  default: 'auto',
+  description: 'shared-mode datapath (exclusive allocations always move the ENI)',
+} as const;
+const hostPathOptions = {
+  'host-ip': { type: 'string', array: true, description: 'node address pods reach via the host path (ipvlan, exclusive); default: the default-route device\'s' },
+  'redirect-to-host-cidr': { type: 'string', array: true, description: 'extra CIDR sent to the host path (ipvlan, exclusive)' },
+} as const;
+const bandwidthOptions = {
+  'ingress-rate': { type: 'string', description: 'shape traffic into the pod, bit/s (10M = 10 Mbit/s)' },
+  'ingress-burst': { type: 'string', description: 'ingress burst, bits' },
+  'egress-rate': { type: 'string', description: 'shape traffic out of the pod, bit/s' },
+  'egress-burst': { type: 'string', description: 'egress burst, bits' },
+} as const;
+
+type HostPathArgs = { 'host-ip'?: string[]; 'redirect-to-host-cidr'?: string[] };
+const hostPath = (a: HostPathArgs) => ({
+  hostIps: addressList('host-ip', a['host-ip'], false),
+  redirectToHostCidrs: addressList('redirect-to-host-cidr', a['redirect-to-host-cidr'], true),
+});
+
+export async function main(argv: string[]): Promise<void> {
+  await runMain('cello-link', async () => {
+    let code = 0;
+    await commandLine('cello-link', argv, USAGE)
+      .command(
+        'eni-up [file]',
+        'make a host ENI ready: up with its MTU, rp_filter off, forwarding, its route table (veth) or host fast path (ipvlan)',
+        (y) => y.positional('file', { type: 'string', description: 'EniRecord, allocation or {"enis":[…]} (default stdin)' }).option('datapath', datapathOption).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
+        async (a) => {
+          const opts = { datapath: a.datapath as DatapathChoice, log, ...hostPath(a) };
+          const enis = enisFromInput(readJsonInput(a.file, 'ENI record'));
+          if (a['dry-run']) {
+            const plans = await Promise.all(enis.map((e) => planEniUp(e, opts)));
+            const out = plans.map((p) => ({ ...p.result, commands: renderEniUp(p) }));
+            emit(out, resolveFormat(a.output), { rows: plans.flatMap((p) => commandRows([[p.result.device, renderEniUp(p)]])), columns: kv });
+            return;
+          }
+          const results = [];
+          for (const eni of enis) results.push(await eniUp(eni, opts));
+          emit(results, resolveFormat(a.output), {
+            rows: results,
+            columns: [
+              { header: 'ENI', value: (r) => r.id },
+              { header: 'DEVICE', value: (r) => r.device },
+              { header: 'MAC', value: (r) => r.mac },
+              { header: 'MTU', value: (r) => r.mtu },
+              { header: 'DATAPATH', value: (r) => r.datapath },
+              { header: 'TABLE', value: (r) => r.routeTable },
+            ],
+          });
+        },
+      )
+      .command(
+        'setup [file]',
+        "program a pod's datapath from an allocation; prints the LinkResult",
+        (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number', description: "pod interface MTU (default the ENI's)" }).options(bandwidthOptions).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the ip/tc batches, change nothing' }),
+        async (a) => {
+          const alloc = parseAllocation(readJsonInput(a.file, 'allocation'));
+          const opts = { datapath: a.datapath as DatapathChoice, mtu: a.mtu, bandwidth: bandwidthFromFlags(a as BandwidthFlags), log, ...hostPath(a) };
+          if (a['dry-run']) {
+            const d = dryRun(await planSetup(alloc, opts));
+            emit(d, resolveFormat(a.output), { rows: commandRows([['host', d.commands.host], ['pod', d.commands.pod]]), columns: kv });
+            return;
+          }
+          const result = await setup(alloc, opts);
+          log.debug('setup done', { containerId: alloc.containerId, ifname: alloc.ifname, datapath: result.datapath, processes: processesSpawned() });
+          emit(result, resolveFormat(a.output), { rows: resultRows(result), columns: kv });
+        },
+      )
+      .command(
+        'teardown [file]',
+        'remove what setup made; succeeds when it is already gone (missing links, deleted netns, repeated)',
+        (y) => y.positional('file', { type: 'string', description: 'allocation JSON, or {containerId, ifname, netns} (default stdin)' }).option('datapath', datapathOption).option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
+        async (a) => {
+          const target = parseTarget(readJsonInput(a.file, 'allocation'));
+          const opts = { datapath: a.datapath as DatapathChoice, log };
+          const plan = await planTeardown(target, opts);
+          if (!a['dry-run']) await runTeardown(plan, opts);
+          log.debug('teardown done', { containerId: target.containerId, processes: processesSpawned() });
+          const out = { containerId: target.containerId, ifname: target.ifname, datapath: plan.datapath, dryRun: Boolean(a['dry-run']), notes: plan.notes, ...(a['dry-run'] ? { commands: plan } : {}) };
+          emit(out, resolveFormat(a.output), {
+            rows: a['dry-run'] ? commandRows([['pod', plan.pod], ['host', plan.host]]) : [{ key: 'removed', value: `${target.containerId}/${target.ifname} (${plan.datapath})` }, ...plan.notes.map((n) => ({ key: 'note', value: n }))],
+            columns: kv,
+          });
+        },
+      )
+      .command(
+        'check [file]',
+        "verify every object setup made for an allocation; exit 1 and name each one that is wrong",
+        (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number' }).options(bandwidthOptions).options(hostPathOptions).option('expected', { type: 'string', description: 'the LinkResult setup printed, to compare names and MACs' }),
+        async (a) => {
+          const alloc = parseAllocation(readJsonInput(a.file, 'allocation'));
+          const expected = a.expected ? readJsonInput<LinkResult>(a.expected, 'expected LinkResult') : undefined;
+          const findings = await check(alloc, expected, { datapath: a.datapath as DatapathChoice, mtu: a.mtu, bandwidth: bandwidthFromFlags(a as BandwidthFlags), ...hostPath(a) });
+          code = findings.length ? 1 : 0;
+          emit({ ok: !findings.length, findings }, resolveFormat(a.output), {
+            rows: findings,
+            columns: [
+              { header: 'SIDE', value: (f: Finding) => f.side },
+              { header: 'OBJECT', value: (f: Finding) => f.object },
+              { header: 'PROBLEM', value: (f: Finding) => f.problem },
+            ],
+          });
+        },
+      )
+      .command(
+        'show',
+        'list what cello made on this host: cel*/cbw*/ipvl_* links, cello routes and rules (proto 207), their qdiscs',
+        () => {},
+        async (a) => {
+          const s = await show();
+          const rows = [
+            ...s.links.map((l) => ({ kind: 'link', name: l.name, detail: `${l.role} ${l.mac} mtu ${l.mtu}${l.up ? '' : ' down'} ${l.addrs.join(' ')}`.trim() })),
+            ...s.routes.map((r) => ({ kind: 'route', name: r.dst, detail: `${r.via ? `via ${r.via} ` : ''}dev ${r.dev} table ${r.table}` })),
+            ...s.rules.map((r) => ({ kind: 'rule', name: String(r.priority), detail: `${r.from ? `from ${r.from} ` : ''}${r.to ? `to ${r.to} ` : ''}lookup ${r.table}` })),
+            ...s.qdiscs.map((q) => ({ kind: 'qdisc', name: q.dev, detail: `${q.kind}${q.rateBytes ? ` rate ${q.rateBytes * 8}bit burst ${q.burstBytes}B` : ''}` })),
+          ];
+          emit(s, resolveFormat(a.output), {
+            rows,
+            columns: [
+              { header: 'KIND', value: (r) => r.kind },
+              { header: 'NAME', value: (r) => r.name },
+              { header: 'DETAIL', value: (r) => r.detail },
+            ],
+          });
+        },
+      )
+      .parseAsync();
+    return code;
+  });
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,98 @@
+/**
+ * eni-up: make a host ENI ready for pods. Find the device by MAC, set its MTU
+ * and bring it up, loosen rp_filter (off on it and on `all`: VPC traffic for
+ * pods arrives on the ENI while the node's default route leaves by the
+ * primary NIC), turn on forwarding; then per datapath: veth gets the ENI's
+ * route table (subnet route + `default via <gateway> dev <ENI> onlink`),
+ * ipvlan gets the host fast path. Every step is a replace: run it twice and
+ * nothing changes.
+ */
+import { applyHost } from './apply.ts';
+import { chooseDatapath } from './datapath.ts';
+import { LinkError } from './errors.ts';
+import { defaultRouteDevices } from './host-ips.ts';
+import { findByMac, listLinks } from './links.ts';
+import { ipvlanHostName } from './names.ts';
+import { type Expect, type Rendered, render } from './objects.ts';
+import { ipvlanHostPath } from './plan-ipvlan.ts';
+import { HOST } from './run.ts';
+import { hostIpsFor } from './setup.ts';
+import type { Datapath, EniRecord, EniUpOptions } from './types.ts';
+
+export interface EniUpResult {
+  id: string;
+  mac: string;
+  device: string;
+  ifindex: number;
+  mtu: number;
+  datapath: Datapath;
+  routeTable?: number;
+}
+
+export interface EniUpPlan {
+  result: EniUpResult;
+  objects: Expect[];
+}
+
+function tableRoutes(eni: EniRecord, dev: string): Expect[] {
+  const routes: Expect[] = [];
+  const t = eni.routeTable;
+  if (eni.subnetCidr) {
+    routes.push(
+      { kind: 'route', dst: eni.subnetCidr, dev, table: t, scope: 'link' },
+      { kind: 'route', dst: '0.0.0.0/0', via: eni.gateway, dev, table: t, onlink: true },
+    );
+  }
+  if (eni.subnetCidrV6 && eni.gatewayV6) {
+    routes.push(
+      { kind: 'route', dst: eni.subnetCidrV6, dev, table: t },
+      { kind: 'route', dst: '::/0', via: eni.gatewayV6, dev, table: t, onlink: true },
+    );
+  }
+  return routes;
+}
+
+export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promise<EniUpPlan> {
+  const links = await listLinks(HOST);
+  const dev = findByMac(links, eni.mac);
+  if (!dev) throw new LinkError(`host: no device with MAC ${eni.mac} (ENI ${eni.id}): is it attached? (cello-eni list)`, 'host');
+  const mtu = eni.mtu ?? dev.mtu;
+  const objects: Expect[] = [
+    { kind: 'link', name: dev.name, ...(eni.mtu ? { mtu: eni.mtu } : {}) },
+    { kind: 'sysctl', key: `net/ipv4/conf/${dev.name}/rp_filter`, value: '0' },
+    { kind: 'sysctl', key: 'net/ipv4/conf/all/rp_filter', value: '0' },
+    { kind: 'sysctl', key: 'net/ipv4/ip_forward', value: '1' },
+  ];
+  if (eni.subnetCidrV6) objects.push({ kind: 'sysctl', key: 'net/ipv6/conf/all/forwarding', value: '1' });
+  const datapath: Datapath = eni.mode === 'exclusive' ? 'exclusive' : await chooseDatapath(opts.datapath);
+  const result: EniUpResult = { id: eni.id, mac: eni.mac, device: dev.name, ifindex: dev.ifindex, mtu, datapath };
+
+  if (datapath === 'veth') {
+    if (!eni.routeTable) throw new LinkError(`host: ENI ${eni.id} has no routeTable; import it with cello-ipam first`, 'host');
+    objects.push(...tableRoutes(eni, dev.name));
+    result.routeTable = eni.routeTable;
+  }
+  if (datapath === 'ipvlan') {
+    const hostLink = defaultRouteDevices().v4 ?? defaultRouteDevices().v6;
+    if (!hostLink) throw new LinkError('host: no default route, so no host link for the ENI-egress rules', 'host');
+    const facts = {
+      eniDevice: dev.name,
+      eniIfindex: dev.ifindex,
+      eniMtu: mtu,
+      hostSlaveExists: links.some((l) => l.name === ipvlanHostName(dev.ifindex)),
+      hostIps: hostIpsFor(opts),
+      hostLink,
+    };
+    objects.push(...ipvlanHostPath(facts, opts.redirectToHostCidrs, true).slice(1));
+  }
+  return { result, objects };
+}
+
+/** The commands eni-up would run (for --dry-run). */
+export const renderEniUp = (p: EniUpPlan): Rendered => render(p.objects);
+
+export async function eniUp(eni: EniRecord, opts: EniUpOptions = {}): Promise<EniUpResult> {
+  const plan = await planEniUp(eni, opts);
+  await applyHost(plan.objects);
+  return plan.result;
+}

@@ -1,0 +1,28 @@
+/**
+ * cello-link: the pod datapaths, programmed with iproute2. What cello-cni
+ * (in-process, on the hot path), cello-gc and cello-agent import.
+ */
+export { check } from './check.ts';
+export { chooseDatapath, datapathFor, probeIpvlan } from './datapath.ts';
+export { eniUp, planEniUp, renderEniUp, type EniUpResult } from './eni-up.ts';
+export { InputError, KernelLacksError, LinkError } from './errors.ts';
+export { discoverHostIps } from './host-ips.ts';
+export {
+  CELLO_PROTO,
+  HOST_VETH_PATTERN,
+  IFB_PATTERN,
+  IPVLAN_HOST_PATTERN,
+  POD_GATEWAY_V4,
+  PRIO_FROM_POD,
+  PRIO_TO_POD,
+  hostVethName,
+  ifbName,
+  ipvlanHostName,
+  vethMacs,
+} from './names.ts';
+export { processesSpawned } from './run.ts';
+export { dryRun, planSetup, setup, type DryRun } from './setup.ts';
+export { show, type ShowResult } from './show.ts';
+export { planTeardown, runTeardown, teardown, type TeardownPlan } from './teardown.ts';
+export * from './types.ts';
+export { parseAllocation, parseBandwidth, parseEni, parseTarget } from './validate.ts';

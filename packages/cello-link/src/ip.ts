@@ -1,0 +1,38 @@
+/** Small address helpers: family, canonical text, CIDR parsing. */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export { isIPv4, isIPv6 };
+
+/** Canonical text of an address (IPv6 compressed and lower-case, as `ip` prints it). */
+export function canonicalIp(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+export interface Cidr {
+  ip: string;
+  prefix: number;
+  family: 4 | 6;
+}
+
+/** `192.168.1.0/24` → parts; undefined when it is not a CIDR. */
+export function parseCidr(text: string): Cidr | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const ip = m[1]!;
+  const prefix = Number(m[2]);
+  if (isIPv4(ip) && prefix <= 32) return { ip, prefix, family: 4 };
+  if (isIPv6(ip) && prefix <= 128) return { ip: canonicalIp(ip), prefix, family: 6 };
+  return undefined;
+}
+
+/** `ip`'s way of printing a route destination: host routes without the prefix, `default` for /0. */
+export function routeDst(cidrOrIp: string): string {
+  const c = parseCidr(cidrOrIp);
+  if (!c) return canonicalIp(cidrOrIp);
+  if (c.prefix === 0) return 'default';
+  if (c.prefix === (c.family === 4 ? 32 : 128)) return c.ip;
+  return `${c.ip}/${c.prefix}`;
+}
+
+export const hostPrefix = (ip: string) => (isIPv6(ip) ? 128 : 32);

@@ -1,0 +1,66 @@
+/**
+ * The veth datapath (policy routing, any kernel). Pod: a veth end with the
+ * pod IP /32 (/128), default via a link-local gateway whose neighbour entry is
+ * permanent. Host: the other end with proxy ARP, `podIP dev <hostveth>`, rules
+ * `to podIP lookup main` (512) and `from podIP lookup <ENI table>` (1536). The
+ * ENI table itself comes from eni-up.
+ */
+import type { Expect } from './objects.ts';
+import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, PRIO_FROM_POD, PRIO_TO_POD, vethMacs } from './names.ts';
+import { type Plan, podIps } from './plan.ts';
+import { shapingObjects } from './shaping.ts';
+import type { Allocation, SetupOptions } from './types.ts';
+
+export function vethPlan(a: Allocation, opts: SetupOptions): Plan {
+  const hostVeth = hostVethName(a.containerId, a.ifname);
+  const macs = vethMacs(a.containerId, a.ifname);
+  const gw6 = eui64LinkLocal(macs.host);
+  const mtu = opts.mtu ?? a.eni.mtu ?? 1500;
+  const table = a.eni.routeTable;
+  const eniUpHint = 'run `cello-link eni-up` for this ENI';
+
+  const host: Expect[] = [
+    { kind: 'veth', name: hostVeth, mac: macs.host, mtu, peer: { name: a.ifname, mac: macs.pod, netns: a.netns } },
+    { kind: 'sysctl', key: `net/ipv4/conf/${hostVeth}/proxy_arp`, value: '1' },
+    { kind: 'sysctl', key: 'net/ipv4/ip_forward', value: '1' },
+  ];
+  const pod: Expect[] = [{ kind: 'link', name: a.ifname, mtu, mac: macs.pod, type: 'veth' }];
+  const result: Plan['result'] = {
+    datapath: 'veth',
+    netns: a.netns,
+    hostInterface: { name: hostVeth, mac: macs.host },
+    podInterface: { name: a.ifname, mac: macs.pod, mtu },
+    ips: [],
+    routes: [],
+  };
+
+  for (const { ip, v6 } of podIps(a)) {
+    const cidr = `${ip}/${v6 ? 128 : 32}`;
+    const gw = v6 ? gw6 : POD_GATEWAY_V4;
+    const anyDst = v6 ? '::/0' : '0.0.0.0/0';
+    host.push(
+      { kind: 'route', dst: cidr, dev: hostVeth, ...(v6 ? {} : { scope: 'link' as const }) },
+      { kind: 'neigh', dev: hostVeth, ip, mac: macs.pod },
+      { kind: 'rule', prio: PRIO_TO_POD, to: ip, table: 'main' },
+      { kind: 'rule', prio: PRIO_FROM_POD, from: ip, table },
+      { kind: 'route', dst: anyDst, via: v6 ? a.eni.gatewayV6 : a.eni.gateway, dev: '', table, checkOnly: true, hint: eniUpHint },
+    );
+    if (v6) {
+      host.push(
+        { kind: 'sysctl', key: `net/ipv6/conf/${hostVeth}/disable_ipv6`, value: '0' },
+        { kind: 'sysctl', key: 'net/ipv6/conf/all/forwarding', value: '1' },
+      );
+    }
+    pod.push({ kind: 'addr', dev: a.ifname, cidr });
+    if (!v6) pod.push({ kind: 'route', dst: `${gw}/32`, dev: a.ifname, scope: 'link' });
+    pod.push({ kind: 'route', dst: anyDst, via: gw, dev: a.ifname }, { kind: 'neigh', dev: a.ifname, ip: gw, mac: macs.host });
+    result.ips.push({ address: cidr, gateway: gw });
+    result.routes.push({ dst: anyDst, gw });
+  }
+
+  const ifb = ifbName(a.containerId, a.ifname);
+  const shaping = shapingObjects(opts.bandwidth, { dev: hostVeth, ifb, mtu, hostSide: true });
+  host.push(...shaping);
+  if (shaping.some((o) => o.kind === 'ifb')) result.ifbInterface = { name: ifb };
+  return { datapath: 'veth', netns: a.netns, host, pod, result };
+}

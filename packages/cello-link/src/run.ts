@@ -1,0 +1,141 @@
+/**
+ * Spawning iproute2. Everything cello-link does to the kernel goes through
+ * here: one `ip -batch` per side and family, one `tc -batch` where shaping is
+ * asked. The pod side runs `nsenter --net=PATH ip …` (nsenter execs, it does
+ * not fork, so that is one process). A counter records every spawn so tests
+ * and the benchmark can report processes per setup.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { LinkError } from './errors.ts';
+
+/** Where a command runs: this process's netns, or a pod's, with sysctls written first. */
+export type Side = { kind: 'host' } | { kind: 'pod'; netns: string; sysctls?: Array<[key: string, value: string]> };
+
+export const HOST: Side = { kind: 'host' };
+export const pod = (netns: string, sysctls?: Array<[string, string]>): Side => ({ kind: 'pod', netns, sysctls });
+
+let spawned = 0;
+/** How many processes this library has started so far (for tests and benchmarks). */
+export const processesSpawned = () => spawned;
+
+const resolved = new Map<string, string>();
+/** Absolute path of a tool (CNI plugins may run with a thin PATH). */
+function tool(name: string): string {
+  let p = resolved.get(name);
+  if (!p) {
+    p = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].map((d) => `${d}/${name}`).find((f) => existsSync(f)) ?? name;
+    resolved.set(name, p);
+  }
+  return p;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run one process with optional stdin; resolves with its exit code and output (never rejects on exit code). */
+export function runProcess(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+  spawned++;
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool(cmd), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message} (is iproute2/util-linux installed?)`)));
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+    child.stdin.on('error', () => {}); // the child may exit before reading everything
+    child.stdin.end(input ?? '');
+  });
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The argv that runs `bin args…` on a side. */
+export function argvFor(side: Side, bin: 'ip' | 'tc', args: readonly string[]): [string, string[]] {
+  if (side.kind === 'host') return [bin, [...args]];
+  const enter = [`--net=${side.netns}`];
+  if (!side.sysctls?.length) return ['nsenter', [...enter, tool(bin), ...args]];
+  // Pod sysctls need a process inside the pod: a shell writes them and then
+  // becomes the tool (exec), so this is still one process.
+  const writes = side.sysctls.map(([k, v]) => `echo ${v} > /proc/sys/${k}`).join(' && ');
+  return ['nsenter', [...enter, '/bin/sh', '-c', `${writes} && exec "$0" "$@"`, tool(bin), ...args]];
+}
+
+export interface BatchFailure {
+  /** 1-based line of the batch. */
+  line: number;
+  command: string;
+  message: string;
+}
+
+/** Pair `Command failed -:N` lines with the messages printed before them. */
+export function parseBatchErrors(stderr: string, lines: readonly string[]): BatchFailure[] {
+  const failures: BatchFailure[] = [];
+  let pending: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const text = raw.trim();
+    if (!text) continue;
+    const m = /^Command failed -:(\d+)$/.exec(text);
+    if (!m) {
+      pending.push(text);
+      continue;
+    }
+    const line = Number(m[1]);
+    failures.push({ line, command: lines[line - 1] ?? '?', message: pending.join('; ') || 'failed' });
+    pending = [];
+  }
+  if (pending.length) failures.push({ line: 0, command: '', message: pending.join('; ') });
+  return failures;
+}
+
+/** Messages that mean "already gone": what teardown treats as success. */
+export const ALREADY_GONE =
+  /Cannot find device|No such file or directory|No such process|No such device|Cannot find specified|does not exist|Cannot delete qdisc with handle of zero|Invalid handle|cannot open|Failed to find/i;
+
+export interface BatchOptions {
+  /** `ip -6`: for rules, whose family `ip` will not infer from the address. */
+  family6?: boolean;
+  /** Keep going past failing lines and return them instead of throwing. */
+  force?: boolean;
+}
+
+/**
+ * Run `ip -batch -` (or `tc -batch -`) on a side. Without `force`, the first
+ * failing line throws a LinkError naming that command.
+ */
+export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string[], opts: BatchOptions = {}): Promise<BatchFailure[]> {
+  if (!lines.length && !(side.kind === 'pod' && side.sysctls?.length)) return [];
+  const flags = [...(opts.family6 ? ['-6'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const [cmd, args] = argvFor(side, bin, flags);
+  const r = await runProcess(cmd, args, lines.join('\n') + '\n');
+  if (r.code === 0) return [];
+  const failures = parseBatchErrors(r.stderr, lines);
+  if (opts.force) return failures.length ? failures : [{ line: 0, command: '', message: r.stderr.trim() || `exit ${r.code}` }];
+  const f = failures[0] ?? { line: 0, command: '', message: r.stderr.trim() || `exit ${r.code}` };
+  const where = side.kind === 'host' ? 'host' : `pod ${side.netns}`;
+  throw new LinkError(
+    f.command ? `${where}: \`${bin} ${f.command}\` failed: ${f.message}` : `${where}: ${bin} failed: ${f.message}`,
+    side.kind,
+    f.command || undefined,
+  );
+}
+
+/** Run read-only `ip -j` (or `tc -j`) commands in one process; one parsed array per command. */
+export async function query(side: Side, bin: 'ip' | 'tc', commands: readonly string[], opts: { family6?: boolean; details?: boolean } = {}) {
+  const flags = ['-j', ...(opts.details ? ['-d'] : []), ...(opts.family6 ? ['-6'] : []), '-batch', '-'];
+  const [cmd, args] = argvFor(side, bin, flags);
+  const r = await runProcess(cmd, args, commands.join('\n') + '\n');
+  const where = side.kind === 'host' ? 'host' : `pod ${side.netns}`;
+  if (r.code !== 0) throw new LinkError(`${where}: reading kernel state with ${bin} failed: ${r.stderr.trim()}`, side.kind);
+  const docs = r.stdout.split('\n').filter((l) => l.startsWith('['));
+  if (docs.length !== commands.length) {
+    throw new LinkError(`${where}: expected ${commands.length} answers from \`${bin} -j -batch\`, got ${docs.length}`, side.kind);
+  }
+  return docs.map((d) => JSON.parse(d) as Array<Record<string, any>>);
+}

@@ -1,0 +1,90 @@
+/**
+ * setup: build the plan for an allocation (looking up the ENI device only for
+ * the datapaths that touch it) and apply it. If applying fails — leftovers of
+ * a crashed run, a half-made pod — everything this allocation could have made
+ * is torn down and the plan is applied once more; a second failure is
+ * cleaned up too and reported.
+ */
+import { existsSync } from 'node:fs';
+import { applyPlan, renderPlan, type RenderedPlan } from './apply.ts';
+import { datapathFor } from './datapath.ts';
+import { LinkError } from './errors.ts';
+import { defaultRouteDevices, discoverHostIps } from './host-ips.ts';
+import { findByMac, listLinks } from './links.ts';
+import { ipvlanHostName } from './names.ts';
+import type { Plan } from './plan.ts';
+import { exclusivePlan } from './plan-exclusive.ts';
+import { ipvlanPlan } from './plan-ipvlan.ts';
+import { vethPlan } from './plan-veth.ts';
+import { HOST } from './run.ts';
+import { teardown } from './teardown.ts';
+import type { Allocation, LinkResult, SetupOptions } from './types.ts';
+
+/** The ENI's device on the host, or a LinkError that says what to do. */
+export async function hostEniDevice(a: Pick<Allocation, 'eni'>) {
+  const links = await listLinks(HOST);
+  const eni = findByMac(links, a.eni.mac);
+  if (!eni) {
+    throw new LinkError(
+      `host: no device with MAC ${a.eni.mac} (ENI ${a.eni.id}): is it attached, and not inside another pod? (cello-eni list)`,
+      'host',
+    );
+  }
+  return { eni, links };
+}
+
+export function hostIpsFor(opts: SetupOptions): string[] {
+  const ips = opts.hostIps ?? discoverHostIps();
+  if (!ips.length) throw new LinkError('host: cannot tell the node addresses (no default route); pass hostIps', 'host');
+  return ips;
+}
+
+/** Everything setup would do for an allocation, without doing it. */
+export async function planSetup(a: Allocation, opts: SetupOptions = {}): Promise<Plan> {
+  const datapath = await datapathFor(a, opts.datapath);
+  if (datapath === 'veth') return vethPlan(a, opts);
+  const { eni, links } = await hostEniDevice(a);
+  if (datapath === 'exclusive') return exclusivePlan(a, opts, { eniDevice: eni.name, hostIps: hostIpsFor(opts) });
+  const hostLink = defaultRouteDevices().v4 ?? defaultRouteDevices().v6;
+  if (!hostLink) throw new LinkError('host: no default route, so no host link for the ENI-egress rules', 'host');
+  return ipvlanPlan(a, opts, {
+    eniDevice: eni.name,
+    eniIfindex: eni.ifindex,
+    eniMtu: opts.mtu ?? a.eni.mtu ?? eni.mtu,
+    hostSlaveExists: links.some((l) => l.name === ipvlanHostName(eni.ifindex)),
+    hostIps: hostIpsFor(opts),
+    hostLink,
+  });
+}
+
+export interface DryRun {
+  datapath: Plan['datapath'];
+  commands: RenderedPlan;
+  result: LinkResult;
+}
+
+export function dryRun(p: Plan): DryRun {
+  return { datapath: p.datapath, commands: renderPlan(p), result: p.result };
+}
+
+/** Program the datapath for an allocation and return what was made. */
+export async function setup(a: Allocation, opts: SetupOptions = {}): Promise<LinkResult> {
+  if (!existsSync(a.netns)) throw new LinkError(`pod netns ${a.netns} does not exist`, 'pod');
+  try {
+    const plan = await planSetup(a, opts);
+    await applyPlan(plan);
+    return plan.result;
+  } catch (first) {
+    if (!(first instanceof LinkError)) throw first;
+    opts.log?.warn('setup failed; removing what this allocation may have left and trying once more', { error: first.message });
+    await teardown(a, opts);
+    try {
+      const plan = await planSetup(a, opts);
+      await applyPlan(plan);
+      return plan.result;
+    } catch (second) {
+      await teardown(a, opts).catch(() => {});
+      throw second;
+    }
+  }
+}

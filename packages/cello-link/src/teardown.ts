@@ -1,0 +1,127 @@
+/**
+ * teardown: remove everything setup made for one pod interface, and succeed
+ * when it is already gone (missing netns, missing links, a second run).
+ *
+ * Order: the pod side first (delete the ipvlan slave and pod ifb; for an
+ * exclusive ENI, drop its qdiscs and addresses, rename it to `cex<hash>` and
+ * move it back into this process's netns), then the host side in one forced
+ * batch: the host veth (its routes and neighbours go with it), the ifb, the
+ * main-table pod routes of ipvlan, the policy rules; finally the returned ENI
+ * gets its old name back. Every delete that finds nothing counts as done.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { probeIpvlan } from './datapath.ts';
+import { LinkError } from './errors.ts';
+import { isIPv6 } from './ip.ts';
+import { findByMac, type LinkInfo, listLinks } from './links.ts';
+import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD } from './names.ts';
+import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side } from './run.ts';
+import type { TeardownOptions, TeardownTarget } from './types.ts';
+
+/** Name an exclusive ENI has while it travels back to the host (never taken there). */
+export function transitName(containerId: string, ifname: string): string {
+  return `cex${createHash('sha1').update(containerId + ifname).digest('hex').slice(0, 11)}`;
+}
+
+export interface TeardownPlan {
+  datapath: 'veth' | 'ipvlan' | 'exclusive';
+  pod?: { netns: string; ip: string[]; tc: string[] };
+  host: { ip: string[]; ip6: string[] };
+  /** The exclusive ENI's rename on the host once it is back: [current name, wanted name]. */
+  rename?: [string, string];
+  notes: string[];
+}
+
+/** The pod IPs of a target; when the allocation did not say, read them off the host veth's routes. */
+async function podIpsOf(t: TeardownTarget, hostVeth: string): Promise<string[]> {
+  const given = [t.ipv4, t.ipv6].filter((x): x is string => Boolean(x));
+  if (given.length) return given;
+  const [v4, v6] = await query(HOST, 'ip', ['route show table main', 'route show table main root ::/0']);
+  return [...v4!, ...v6!].filter((r) => r.dev === hostVeth && !String(r.dst).includes('/')).map((r) => String(r.dst));
+}
+
+function exclusivePodSide(t: TeardownTarget, eni: LinkInfo, netns: string) {
+  const transit = transitName(t.containerId, t.ifname);
+  return {
+    netns,
+    tc: [`qdisc del dev ${eni.name} root`, `qdisc del dev ${eni.name} ingress`],
+    ip: [
+      `link del ${ifbName(t.containerId, t.ifname)}`,
+      `link set dev ${eni.name} down`,
+      `addr flush dev ${eni.name}`,
+      `link set dev ${eni.name} name ${transit}`,
+      `link set dev ${transit} netns /proc/${process.pid}/ns/net`,
+    ],
+  };
+}
+
+export async function planTeardown(t: TeardownTarget, opts: TeardownOptions = {}): Promise<TeardownPlan> {
+  const hostVeth = hostVethName(t.containerId, t.ifname);
+  const ifb = ifbName(t.containerId, t.ifname);
+  const datapath =
+    t.mode === 'exclusive' ? 'exclusive' : opts.datapath === 'veth' || !(await probeIpvlan()).ipvlan ? 'veth' : 'ipvlan';
+  const plan: TeardownPlan = { datapath, host: { ip: [], ip6: [] }, notes: [] };
+  const podNs = t.netns && existsSync(t.netns) ? t.netns : undefined;
+  if (t.netns && !podNs) plan.notes.push(`pod netns ${t.netns} is gone: nothing to undo inside it`);
+
+  if (datapath === 'ipvlan' && podNs) plan.pod = { netns: podNs, tc: [], ip: [`link del ${t.ifname}`, `link del ${ifb}`] };
+  if (datapath === 'exclusive' && t.eni?.mac) {
+    const wanted = t.eni.device;
+    const inPod = podNs ? findByMac(await listLinks(pod(podNs)), t.eni.mac, `pod ${podNs}`) : undefined;
+    if (inPod && podNs) {
+      plan.pod = exclusivePodSide(t, inPod, podNs);
+      if (wanted) plan.rename = [transitName(t.containerId, t.ifname), wanted];
+    } else {
+      const onHost = findByMac(await listLinks(HOST), t.eni.mac);
+      if (!onHost) plan.notes.push(`ENI ${t.eni.mac} is neither in the pod nor on the host (a lingering netns may still hold it)`);
+      else if (wanted && onHost.name !== wanted) plan.rename = [onHost.name, wanted];
+    }
+  }
+
+  plan.host.ip.push(`link del ${hostVeth}`, `link del ${ifb}`);
+  for (const ip of await podIpsOf(t, hostVeth)) {
+    const v6 = isIPv6(ip);
+    plan.host.ip.push(`route del ${ip}/${v6 ? 128 : 32} table main proto ${CELLO_PROTO}`);
+    (v6 ? plan.host.ip6 : plan.host.ip).push(
+      `rule del pref ${PRIO_TO_POD} to ${ip} protocol ${CELLO_PROTO}`,
+      `rule del pref ${PRIO_FROM_POD} from ${ip} protocol ${CELLO_PROTO}`,
+    );
+  }
+  return plan;
+}
+
+/** Failures that are not "already gone" become a LinkError. */
+function realFailures(side: Side, failures: BatchFailure[]): void {
+  const real = failures.filter((f) => !ALREADY_GONE.test(f.message));
+  if (!real.length) return;
+  const where = side.kind === 'host' ? 'host' : `pod ${side.netns}`;
+  const f = real[0]!;
+  throw new LinkError(`${where}: teardown \`${f.command}\` failed: ${f.message}`, side.kind, f.command);
+}
+
+export async function runTeardown(plan: TeardownPlan, opts: TeardownOptions = {}): Promise<void> {
+  if (plan.pod) {
+    const side = pod(plan.pod.netns);
+    if (plan.pod.tc.length) realFailures(side, await batch(side, 'tc', plan.pod.tc, { force: true }));
+    realFailures(side, await batch(side, 'ip', plan.pod.ip, { force: true }));
+  }
+  realFailures(HOST, await batch(HOST, 'ip', plan.host.ip, { force: true }));
+  if (plan.host.ip6.length) realFailures(HOST, await batch(HOST, 'ip', plan.host.ip6, { family6: true, force: true }));
+  if (plan.rename) {
+    const [from, to] = plan.rename;
+    const failed = await batch(HOST, 'ip', [`link set dev ${from} name ${to}`], { force: true });
+    if (failed.length) {
+      const note = `ENI left on the host as ${from}: cannot rename it to ${to} (${failed[0]!.message}); it is found by MAC anyway`;
+      plan.notes.push(note);
+      opts.log?.warn(note);
+    }
+  }
+}
+
+/** Remove what setup made for this pod interface; returns notes about anything unusual. */
+export async function teardown(t: TeardownTarget, opts: TeardownOptions = {}): Promise<{ datapath: string; notes: string[] }> {
+  const plan = await planTeardown(t, opts);
+  await runTeardown(plan, opts);
+  return { datapath: plan.datapath, notes: plan.notes };
+}

@@ -1,0 +1,146 @@
+/**
+ * A small VPC on namespaces, after reference/sim-dataplane.md: a "vpc" router
+ * namespace (gateways on lo, forwarding, proxy ARP on every port), a "node"
+ * with its primary NIC and ENIs (veths whose peers are vpc ports, carrying the
+ * ENI's MAC), a "peer" elsewhere in the ENI subnet, and pod namespaces. The
+ * vpc routes each *assigned* IP to its ENI's port with a permanent neighbour,
+ * as the SDN does. Everything is named uniquely and removed by close().
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { bin, createNetns, must, type Netns, run } from '@cello/testkit';
+import type { Allocation, EniRecord } from '../../src/index.ts';
+
+const XFER = join(dirname(fileURLToPath(import.meta.url)), 'xfer.mjs');
+const childEnv = () => {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS; // tap's loader: slow, and not what production sees
+  return env;
+};
+
+export const NODE_IP = '192.168.0.11';
+export const PEER_IP = '192.168.1.50';
+export const ENI_SUBNET = '192.168.1.0/24';
+export const ENI_GATEWAY = '192.168.1.1';
+
+export class Sim {
+  private servers: ChildProcess[] = [];
+  private pods: Netns[] = [];
+  private enis = 0;
+
+  private constructor(
+    readonly vpc: Netns,
+    readonly node: Netns,
+    readonly peer: Netns,
+  ) {}
+
+  static async create(): Promise<Sim> {
+    const vpc = await createNetns('lv');
+    const node = await createNetns('ln');
+    const peer = await createNetns('lp');
+    const sim = new Sim(vpc, node, peer);
+    const v = (...args: string[]) => must('ip', ['-n', vpc.name, ...args]);
+    await v('addr', 'add', '192.168.0.1/32', 'dev', 'lo');
+    await v('addr', 'add', `${ENI_GATEWAY}/32`, 'dev', 'lo');
+    await must('ip', ['netns', 'exec', vpc.name, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv4/conf/all/proxy_arp']);
+    // No IPv6 DAD in the node: link-local addresses (and their local routes)
+    // appear at once instead of a second later, so state dumps are stable.
+    await must('ip', ['netns', 'exec', node.name, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad']);
+    // node primary NIC
+    await must('ip', ['-n', node.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'pnode', 'netns', vpc.name]);
+    await must('ip', ['-n', node.name, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0']);
+    await must('ip', ['-n', node.name, 'link', 'set', 'eth0', 'up']);
+    await must('ip', ['-n', node.name, 'route', 'add', 'default', 'via', '192.168.0.1', 'dev', 'eth0']);
+    await v('link', 'set', 'pnode', 'up');
+    await v('route', 'add', `${NODE_IP}/32`, 'dev', 'pnode');
+    // a peer in the ENI subnet, on another "node"
+    await must('ip', ['-n', peer.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'ppeer', 'netns', vpc.name]);
+    await must('ip', ['-n', peer.name, 'addr', 'add', `${PEER_IP}/24`, 'dev', 'eth0']);
+    await must('ip', ['-n', peer.name, 'link', 'set', 'eth0', 'up']);
+    await must('ip', ['-n', peer.name, 'route', 'add', 'default', 'via', ENI_GATEWAY, 'dev', 'eth0']);
+    await v('link', 'set', 'ppeer', 'up');
+    await v('route', 'add', `${PEER_IP}/32`, 'dev', 'ppeer');
+    return sim;
+  }
+
+  /** Attach an ENI: a veth `eth<n>` in the node with the ENI's MAC, its peer a vpc port. */
+  async attachEni(mode: 'shared' | 'exclusive', primaryIp: string): Promise<EniRecord> {
+    const n = ++this.enis;
+    const mac = `02:00:00:00:0${n}:0a`;
+    const device = `eth${n}`;
+    await must('ip', ['-n', this.node.name, 'link', 'add', device, 'address', mac, 'type', 'veth', 'peer', 'name', `peni${n}`, 'netns', this.vpc.name]);
+    await must('ip', ['-n', this.vpc.name, 'link', 'set', `peni${n}`, 'up']);
+    const eni: EniRecord = { id: `eni-${n}`, mac, device, mode, subnetCidr: ENI_SUBNET, gateway: ENI_GATEWAY, primaryIp, mtu: 1500, routeTable: 100 + n };
+    await this.assign(eni, primaryIp);
+    return eni;
+  }
+
+  /** The cloud assigns an IP to an ENI: the vpc routes it to the ENI's port. */
+  async assign(eni: EniRecord, ip: string): Promise<void> {
+    const port = `peni${eni.device!.slice(3)}`;
+    await must('ip', ['-n', this.vpc.name, 'route', 'replace', `${ip}/32`, 'dev', port]);
+    await must('ip', ['-n', this.vpc.name, 'neigh', 'replace', ip, 'lladdr', eni.mac, 'dev', port, 'nud', 'permanent']);
+  }
+
+  async pod(): Promise<Netns> {
+    const p = await createNetns('lq');
+    this.pods.push(p);
+    return p;
+  }
+
+  allocation(pod: Netns, eni: EniRecord, ipv4: string, containerId = `c-${pod.name}`): Allocation {
+    return { network: 'cello', containerId, ifname: 'eth0', netns: pod.path, mode: eni.mode, ipv4, eni };
+  }
+
+  /** Run bin/cello-link inside the node namespace, as on a host; JSON input on stdin. */
+  async cello(args: string[], input?: unknown, env: Record<string, string> = {}) {
+    const r = await run('ip', ['netns', 'exec', this.node.name, bin('cello-link'), ...args], {
+      input: input === undefined ? '' : JSON.stringify(input),
+      env,
+    });
+    let json: any;
+    try {
+      json = JSON.parse(String(r.stdout));
+    } catch {
+      json = undefined;
+    }
+    return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), json };
+  }
+
+  /** Start the xfer server in a namespace on ip:port; resolves once it listens. */
+  async serve(ns: string, ip: string, port: number): Promise<void> {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, XFER, 'serve', ip, String(port)], { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    this.servers.push(child);
+    await new Promise<void>((resolve, reject) => {
+      const rl = createInterface({ input: child.stdout! });
+      rl.once('line', () => resolve());
+      child.once('exit', (code) => reject(new Error(`server in ${ns} on ${ip}:${port} exited ${code}`)));
+    });
+  }
+
+  private async client(ns: string, args: string[]) {
+    const r = await run('ip', ['netns', 'exec', ns, process.execPath, XFER, ...args], { env: childEnv() });
+    if (r.exitCode !== 0) throw new Error(`xfer ${args.join(' ')} in ${ns}: ${String(r.stderr).trim()}`);
+    return String(r.stdout).trim();
+  }
+
+  /** Connect from `ns` to ip:port; returns the source address the server saw. */
+  who(ns: string, ip: string, port: number): Promise<string> {
+    return this.client(ns, ['who', ip, String(port)]);
+  }
+
+  async transfer(ns: string, dir: 'get' | 'put', ip: string, port: number, bytes: number): Promise<{ bytes: number; ms: number }> {
+    return JSON.parse(await this.client(ns, [dir, ip, String(port), String(bytes)]));
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.servers) s.kill();
+    await Promise.all(this.servers.map((s) => (s.exitCode === null ? new Promise((r) => s.once('exit', r)) : undefined)));
+    for (const p of this.pods) await p.remove();
+    await this.node.remove();
+    await this.peer.remove();
+    await this.vpc.remove();
+  }
+}
