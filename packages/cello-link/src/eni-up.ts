@@ -5,7 +5,8 @@
  * primary NIC), turn on forwarding; then per datapath: veth gets the ENI's
  * route table (subnet route + `default via <gateway> dev <ENI> onlink`),
  * ipvlan gets the host fast path. Every step is a replace: run it twice and
- * nothing changes.
+ * nothing changes. An exclusive ENI is only found: it is configured inside
+ * its pod, and teardown hands it back down and unaddressed, as found.
  */
 import { applyHost } from './apply.ts';
 import { chooseDatapath } from './datapath.ts';
@@ -57,6 +58,10 @@ export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promis
   const dev = findByMac(links, eni.mac);
   if (!dev) throw new LinkError(`host: no device with MAC ${eni.mac} (ENI ${eni.id}): is it attached? (cello-eni list)`, 'host');
   const mtu = eni.mtu ?? dev.mtu;
+  const datapath: Datapath = eni.mode === 'exclusive' ? 'exclusive' : await chooseDatapath(opts.datapath);
+  const result: EniUpResult = { id: eni.id, mac: eni.mac, device: dev.name, ifindex: dev.ifindex, mtu, datapath };
+  // An exclusive ENI is configured inside its pod; on the host it only has to be findable.
+  if (datapath === 'exclusive') return { result, objects: [] };
   const objects: Expect[] = [
     { kind: 'link', name: dev.name, ...(eni.mtu ? { mtu: eni.mtu } : {}) },
     { kind: 'sysctl', key: `net/ipv4/conf/${dev.name}/rp_filter`, value: '0' },
@@ -64,8 +69,6 @@ export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promis
     { kind: 'sysctl', key: 'net/ipv4/ip_forward', value: '1' },
   ];
   if (eni.subnetCidrV6) objects.push({ kind: 'sysctl', key: 'net/ipv6/conf/all/forwarding', value: '1' });
-  const datapath: Datapath = eni.mode === 'exclusive' ? 'exclusive' : await chooseDatapath(opts.datapath);
-  const result: EniUpResult = { id: eni.id, mac: eni.mac, device: dev.name, ifindex: dev.ifindex, mtu, datapath };
 
   if (datapath === 'veth') {
     if (!eni.routeTable) throw new LinkError(`host: ENI ${eni.id} has no routeTable; import it with cello-ipam first`, 'host');

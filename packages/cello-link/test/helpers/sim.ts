@@ -1,6 +1,7 @@
 /**
  * A small VPC on namespaces, after reference/sim-dataplane.md: a "vpc" router
- * namespace (gateways on lo, forwarding, proxy ARP on every port), a "node"
+ * namespace (gateways on lo, forwarding, proxy ARP on every port, answered at
+ * once: proxy_delay 0, or every first ARP waits up to 0.8 s), a "node"
  * with its primary NIC and ENIs (veths whose peers are vpc ports, carrying the
  * ENI's MAC), a "peer" elsewhere in the ENI subnet, and pod namespaces. The
  * vpc routes each *assigned* IP to its ENI's port with a permanent neighbour,
@@ -53,16 +54,22 @@ export class Sim {
     await must('ip', ['-n', node.name, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0']);
     await must('ip', ['-n', node.name, 'link', 'set', 'eth0', 'up']);
     await must('ip', ['-n', node.name, 'route', 'add', 'default', 'via', '192.168.0.1', 'dev', 'eth0']);
-    await v('link', 'set', 'pnode', 'up');
+    await sim.portUp('pnode');
     await v('route', 'add', `${NODE_IP}/32`, 'dev', 'pnode');
     // a peer in the ENI subnet, on another "node"
     await must('ip', ['-n', peer.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'ppeer', 'netns', vpc.name]);
     await must('ip', ['-n', peer.name, 'addr', 'add', `${PEER_IP}/24`, 'dev', 'eth0']);
     await must('ip', ['-n', peer.name, 'link', 'set', 'eth0', 'up']);
     await must('ip', ['-n', peer.name, 'route', 'add', 'default', 'via', ENI_GATEWAY, 'dev', 'eth0']);
-    await v('link', 'set', 'ppeer', 'up');
+    await sim.portUp('ppeer');
     await v('route', 'add', `${PEER_IP}/32`, 'dev', 'ppeer');
     return sim;
+  }
+
+  /** A vpc port up, answering proxy ARP at once (non-init netns have no neigh/default to set). */
+  private async portUp(port: string): Promise<void> {
+    await must('ip', ['-n', this.vpc.name, 'link', 'set', port, 'up']);
+    await must('ip', ['netns', 'exec', this.vpc.name, 'sh', '-c', `echo 0 > /proc/sys/net/ipv4/neigh/${port}/proxy_delay`]);
   }
 
   /** Attach an ENI: a veth `eth<n>` in the node with the ENI's MAC, its peer a vpc port. */
@@ -71,7 +78,7 @@ export class Sim {
     const mac = `02:00:00:00:0${n}:0a`;
     const device = `eth${n}`;
     await must('ip', ['-n', this.node.name, 'link', 'add', device, 'address', mac, 'type', 'veth', 'peer', 'name', `peni${n}`, 'netns', this.vpc.name]);
-    await must('ip', ['-n', this.vpc.name, 'link', 'set', `peni${n}`, 'up']);
+    await this.portUp(`peni${n}`);
     const eni: EniRecord = { id: `eni-${n}`, mac, device, mode, subnetCidr: ENI_SUBNET, gateway: ENI_GATEWAY, primaryIp, mtu: 1500, routeTable: 100 + n };
     await this.assign(eni, primaryIp);
     return eni;
