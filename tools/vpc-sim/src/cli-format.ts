@@ -1,0 +1,74 @@
+/** Table columns and argument parsing for the vpc-sim CLI. */
+import { readFileSync } from 'node:fs';
+import { type Column, UsageError } from '@cello/cli-kit';
+import type { SimState } from './control/state.ts';
+import type { CallRecord } from './openapi/calls.ts';
+import type { Fault } from './openapi/faults.ts';
+
+export const instanceColumns: Column<SimState['instances'][number]>[] = [
+  { header: 'NODE', value: (i) => i.node },
+  { header: 'INSTANCE', value: (i) => i.id },
+  { header: 'TYPE', value: (i) => i.type },
+  { header: 'NETNS', value: (i) => i.netns },
+  { header: 'ENIS', value: (i) => i.enis.length },
+];
+
+export const eniColumns: Column<SimState['enis'][number]>[] = [
+  { header: 'ENI', value: (e) => e.id },
+  { header: 'TYPE', value: (e) => e.type },
+  { header: 'STATUS', value: (e) => e.status },
+  { header: 'INSTANCE', value: (e) => e.instanceId },
+  { header: 'DEVICE', value: (e) => e.device },
+  { header: 'MAC', value: (e) => e.mac },
+  { header: 'PRIMARY IP', value: (e) => e.primaryIp },
+  { header: 'SECONDARY IPS', value: (e) => e.secondaryIps },
+  { header: 'IPV6', value: (e) => e.ipv6s },
+];
+
+export const callColumns: Column<CallRecord>[] = [
+  { header: 'SEQ', value: (c) => c.seq },
+  { header: 'TIME', value: (c) => c.time },
+  { header: 'CALLER', value: (c) => c.caller },
+  { header: 'AUTH', value: (c) => c.auth },
+  { header: 'ACTION', value: (c) => c.action },
+  { header: 'CODE', value: (c) => c.code },
+  { header: 'HTTP', value: (c) => c.status },
+  { header: 'MS', value: (c) => c.latencyMs },
+];
+
+export const faultColumns: Column<Fault>[] = [
+  { header: 'ID', value: (f) => f.id },
+  { header: 'KIND', value: (f) => f.kind },
+  { header: 'ACTION', value: (f) => f.action ?? '*' },
+  { header: 'SETTINGS', value: (f) => {
+    const { id: _i, kind: _k, action: _a, hits: _h, calls: _c, source: _s, ...rest } = f as Fault & Record<string, unknown>;
+    return Object.entries(rest).map(([k, v]) => `${k}=${v}`).join(' ');
+  } },
+  { header: 'HITS', value: (f) => f.hits },
+  { header: 'SOURCE', value: (f) => f.source },
+];
+
+/** `Key=Value` arguments of `vpc-sim api`. */
+export function parseApiParams(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const i = a.indexOf('=');
+    if (i <= 0) throw new UsageError(`parameter "${a}" must be Key=Value (e.g. SubnetId=subnet-…)`);
+    out[a.slice(0, i)] = a.slice(i + 1);
+  }
+  return out;
+}
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * vpc-sim: the Volcengine VPC on one machine. A thin yargs shell over the
+ * library; every command names its sim with --name (default $VPC_SIM_NAME or
+ * "cello").
+ */
+import { CommandError, emit, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { commandLine } from '@cello/cli-kit/yargs';
+import type { Argv } from 'yargs';
+import { ConfigError } from './config.ts';
+import { faultCommand } from './cli-fault.ts';
+import { callColumns, eniColumns, faultColumns, instanceColumns, parseApiParams, readConfigFile } from './cli-format.ts';
+import { ControlClient } from './control/client.ts';
+import { down } from './lifecycle/down.ts';
+import { execInNode, NoSuchNode } from './lifecycle/exec.ts';
+import { listSims } from './lifecycle/list.ts';
+import { up, UpError } from './lifecycle/up.ts';
+import { DEFAULT_NAME, checkSimName, simPaths } from './naming.ts';
+import { readJsonFile } from './util/files.ts';
+import type { SimInfo } from './info.ts';
+
+const USAGE = `vpc-sim simulates the Volcengine VPC on this machine: an OpenAPI (vpc/ecs 2020-04-01),
+the instance metadata service, a minimal Kubernetes API and a real network-namespace dataplane.
+
+Usage: vpc-sim <command> [options]
+
+Start one with \`vpc-sim up --name s1 --nodes 2 > info.json\`, run things on a node with
+\`vpc-sim exec --name s1 node1 -- CMD\`, and remove it with \`vpc-sim down --name s1\`.`;
+
+interface Common {
+  name: string;
+  output?: string;
+  json?: boolean;
+}
+
+const withName = <T>(y: Argv<T>) =>
+  y.option('name', { alias: 'n', type: 'string', default: process.env.VPC_SIM_NAME ?? DEFAULT_NAME, description: 'which sim ($VPC_SIM_NAME)' });
+
+function format(argv: Common) {
+  return resolveFormat(argv.json ? 'json' : argv.output);
+}
+
+function control(name: string): ControlClient {
+  return new ControlClient(simPaths(checkSimName(name)).controlSocket);
+}
+
+const print = (doc: unknown) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+
+export async function main(argv: string[]): Promise<void> {
+  await runMain('vpc-sim', async () => {
+    let code = 0;
+    await commandLine('vpc-sim', argv, USAGE)
+      .parserConfiguration({ 'populate--': true })
+      .option('json', { type: 'boolean', description: 'same as --output json' })
+      .command(
+        'up',
+        'build a sim and print its info document (JSON)',
+        (y) =>
+          withName(y)
+            .option('nodes', { type: 'number', default: 2, description: 'how many nodes (ECS instances)' })
+            .option('instance-type', { type: 'string', description: 'the nodes\' instance type (default: the config\'s instanceType)' })
+            .option('config', { type: 'string', description: 'a JSON file with world settings (see docs/vpc-sim.md)' }),
+        async (a) => {
+          try {
+            print(await up({ name: checkSimName(a.name), nodes: a.nodes, instanceType: a['instance-type'], config: a.config ? readConfigFile(a.config) : {} }));
+          } catch (err) {
+            if (err instanceof ConfigError || err instanceof UpError) throw new UsageError(err.message);
+            throw err;
+          }
+        },
+      )
+      .command(
+        'down',
+        'stop the sim and remove everything it made (also after a crashed up)',
+        (y) => withName(y).option('dry-run', { type: 'boolean', description: 'only say what would be removed' }),
+        async (a) => {
+          const report = await down(checkSimName(a.name), { dryRun: a['dry-run'] });
+          emit(report, format(a), { rows: [report], columns: [
+            { header: 'SIM', value: (r) => r.name },
+            { header: 'PROCESSES', value: (r) => r.pids },
+            { header: 'NAMESPACES', value: (r) => r.namespaces },
+            { header: 'STATE DIR', value: (r) => r.stateDir },
+            { header: 'DRY RUN', value: (r) => r.dryRun },
+          ] });
+        },
+      )
+      .command('info', 'print the info document of a running sim (JSON)', withName, async (a) => {
+        const info = readJsonFile<SimInfo>(simPaths(checkSimName(a.name)).info);
+        if (!info) throw new CommandError(`sim ${a.name} is not up (no info document); start it with vpc-sim up --name ${a.name}`);
+        print(info);
+      })
+      .command('list', 'list the sims on this machine', (y) => y, async (a) => {
+        const sims = await listSims();
+        emit(sims, resolveFormat(a.json ? 'json' : a.output), { rows: sims, columns: [
+          { header: 'NAME', value: (s) => s.name },
+          { header: 'STATUS', value: (s) => s.status },
+          { header: 'NODES', value: (s) => s.nodes },
+          { header: 'SERVER PID', value: (s) => s.pid },
+        ] });
+      })
+      .command(
+        'exec <node>',
+        'run a command on a node: vpc-sim exec NODE -- CMD…',
+        (y) => withName(y).positional('node', { type: 'string', demandOption: true, description: 'node name, e.g. node1' }),
+        async (a) => {
+          const cmd = ((a as unknown as { '--'?: unknown[] })['--'] ?? []).map(String);
+          try {
+            code = (await execInNode(checkSimName(a.name), a.node, cmd, { stdio: 'inherit' })).code;
+          } catch (err) {
+            if (err instanceof NoSuchNode) throw new UsageError(err.message);
+            throw err;
+          }
+        },
+      )
+      .command('state', 'print the cloud state: instances, ENIs and their IPs', withName, async (a) => {
+        const state = await control(a.name).state();
+        if (format(a) === 'json') return emit(state, 'json');
+        emit(state.instances, 'table', { rows: state.instances, columns: instanceColumns });
+        process.stdout.write('\n');
+        emit(state.enis, 'table', { rows: state.enis, columns: eniColumns });
+      })
+      .command(
+        'calls',
+        'print the log of OpenAPI calls',
+        (y) =>
+          withName(y)
+            .option('since', { type: 'string', description: 'only calls after this sequence number or ISO time' })
+            .option('action', { type: 'string', description: 'only calls of this action' }),
+        async (a) => {
+          const calls = await control(a.name).calls({ since: a.since, action: a.action });
+          emit(calls, format(a), { rows: calls, columns: callColumns });
+        },
+      )
+      .command('fault', 'inject faults into the OpenAPI and the metadata service', (y) => faultCommand(withName(y), control, (a, data) => {
+        const rows = (data as { faults?: unknown[] }).faults;
+        emit(data, format(a as Common), rows ? { rows: rows as never[], columns: faultColumns } : undefined);
+      }))
+      .command(
+        'instance delete <instance>',
+        'terminate an instance: its secondary ENIs become Available, its node goes away',
+        (y) =>
+          withName(y)
+            .positional('instance', { type: 'string', demandOption: true, description: 'instance id or node name' })
+            .option('keep-k8s-node', { type: 'boolean', description: 'leave the Kubernetes Node object in place' }),
+        async (a) => {
+          emit(await control(a.name).deleteInstance(a.instance, a['keep-k8s-node']), 'json');
+        },
+      )
+      .command(
+        'api <action> [params..]',
+        'run an API action as the account owner, unsigned: vpc-sim api DescribeSubnets PageSize=10',
+        (y) => withName(y).positional('action', { type: 'string', demandOption: true }).positional('params', { type: 'string', array: true }),
+        async (a) => {
+          const r = await control(a.name).api(a.action, parseApiParams((a.params ?? []).map(String)));
+          print(r.body);
+          const error = (r.body as { ResponseMetadata?: { Error?: { Code: string; Message: string } } })?.ResponseMetadata?.Error;
+          if (error) throw new CommandError(`${a.action} failed: ${error.Code}: ${error.Message}`);
+        },
+      )
+      .command(
+        'k8s <method> <path>',
+        'call the sim\'s Kubernetes API without a token: vpc-sim k8s GET /api/v1/nodes',
+        (y) =>
+          withName(y)
+            .positional('method', { type: 'string', demandOption: true, choices: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] })
+            .positional('path', { type: 'string', demandOption: true })
+            .option('data', { type: 'string', description: 'request body (JSON)' })
+            .option('patch-type', { type: 'string', choices: ['merge', 'strategic', 'json'], default: 'merge' }),
+        async (a) => {
+          let body: unknown;
+          if (a.data !== undefined) {
+            try {
+              body = JSON.parse(a.data);
+            } catch {
+              throw new UsageError('--data must be JSON');
+            }
+          }
+          const type = a.method === 'PATCH' ? { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' }[a['patch-type'] as 'merge'] : undefined;
+          const r = await control(a.name).k8s(a.method, a.path, body, type);
+          print(r.body);
+          if (r.status >= 400) throw new CommandError(`${a.method} ${a.path}: HTTP ${r.status}`);
+        },
+      )
+      .command(
+        'serve',
+        false,
+        (y) => y.option('name', { type: 'string', demandOption: true }).option('state-dir', { type: 'string', demandOption: true }),
+        async (a) => {
+          if (a['state-dir'] !== simPaths(checkSimName(a.name)).stateDir) throw new UsageError('--state-dir does not match --name');
+          const { runServer } = await import('./server/main.ts');
+          await runServer(a.name);
+        },
+      )
+      .parseAsync();
+    return code;
+  });
+}
+
+void main(process.argv.slice(2));

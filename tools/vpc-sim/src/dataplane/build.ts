@@ -1,0 +1,81 @@
+/**
+ * Build a sim's network at `up` (see docs/vpc-sim.md, "Dataplane"):
+ * - the router namespace `NAME-vpc` is the VPC's SDN: it holds the service
+ *   addresses and every subnet gateway on `lo`, forwards, answers ARP for
+ *   every routed address (proxy ARP), and routes each assigned private IP to
+ *   the port of the ENI that holds it (a /32 route and a permanent neighbour);
+ * - each node `NAME-nodeK` gets its primary ENI as `eth0` (a veth whose peer
+ *   is a router port), its primary address and a default route via the
+ *   subnet gateway.
+ * Nothing is connected to the machine's own namespace.
+ */
+import type { SimConfig } from '../config.ts';
+import type { Eni, World } from '../cloud/types.ts';
+import { SIM_ADDRESSES, type SimPaths } from '../naming.ts';
+import { parseCidr } from '../util/net.ts';
+import { ipBatch, sysctlIn } from './ip.ts';
+
+/** The router's sysctls; new ports inherit the `default` values. */
+export function routerSysctls(config: SimConfig): Record<string, number> {
+  return {
+    'net.ipv4.ip_forward': 1,
+    'net.ipv4.conf.all.rp_filter': 0,
+    'net.ipv4.conf.default.rp_filter': config.sourceCheck ? 1 : 0,
+    'net.ipv4.conf.default.proxy_arp': 1,
+    'net.ipv6.conf.all.forwarding': 1,
+    'net.ipv6.conf.all.proxy_ndp': 1,
+    'net.ipv6.conf.default.accept_dad': 0,
+    'net.ipv6.conf.default.accept_ra': 0,
+  };
+}
+
+/** A node starts like a fresh Debian VM (systemd's defaults), not like this machine. */
+export const NODE_SYSCTLS = {
+  'net.ipv4.ip_forward': 0,
+  'net.ipv4.conf.all.rp_filter': 2,
+  'net.ipv4.conf.default.rp_filter': 2,
+  'net.ipv6.conf.all.forwarding': 0,
+};
+
+/** `ip` lines that give a router port its routes: every address of the ENI, with the ENI's MAC. */
+export function portRouteLines(eni: Eni, port: string, ips: string[]): string[] {
+  return ips.flatMap((ip) => [
+    `route replace ${ip}/${ip.includes(':') ? 128 : 32} dev ${port}`,
+    `neigh replace ${ip} lladdr ${eni.mac} dev ${port} nud permanent`,
+  ]);
+}
+
+export async function buildNetwork(world: World, config: SimConfig, paths: SimPaths): Promise<void> {
+  const router = paths.routerNetns;
+  const nodes = world.instances;
+  await ipBatch([`netns add ${router}`, ...nodes.map((i) => `netns add ${i.netns}`)]);
+  await Promise.all([sysctlIn(router, routerSysctls(config)), ...nodes.map((i) => sysctlIn(i.netns, NODE_SYSCTLS))]);
+
+  const primaries = nodes.map((i) => ({ instance: i, eni: world.enis.find((e) => e.id === i.primaryEniId)! }));
+  await ipBatch(
+    primaries.map(({ instance, eni }) => `link add eth0 netns ${instance.netns} address ${eni.mac} mtu 1500 type veth peer name ${eni.port} netns ${router}`),
+  );
+
+  const routerLines = [
+    'link set lo up',
+    ...Object.values(SIM_ADDRESSES).map((a) => `addr add ${a}/32 dev lo`),
+    ...world.subnets.map((s) => `addr add ${s.gateway}/32 dev lo`),
+    ...world.subnets.filter((s) => s.gatewayV6).map((s) => `addr add ${s.gatewayV6}/128 dev lo nodad`),
+  ];
+  for (const { eni } of primaries) {
+    const subnet = world.subnets.find((s) => s.id === eni.subnetId)!;
+    routerLines.push(`link set ${eni.port} up`, ...portRouteLines(eni, eni.port!, [eni.primaryIp]));
+    if (subnet.gatewayV6) routerLines.push(`neigh add proxy ${subnet.gatewayV6} dev ${eni.port}`);
+  }
+  await ipBatch(routerLines, router);
+
+  await Promise.all(
+    primaries.map(({ instance, eni }) => {
+      const subnet = world.subnets.find((s) => s.id === eni.subnetId)!;
+      return ipBatch(
+        ['link set lo up', 'link set eth0 up', `addr add ${eni.primaryIp}/${parseCidr(subnet.cidr).prefix} dev eth0`, `route add default via ${subnet.gateway} dev eth0`],
+        instance.netns,
+      );
+    }),
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * The dataplane the server drives while the sim runs (see build.ts for the
+ * layout). Attaching an ENI creates a veth straight into the node, named as
+ * the kernel names a new NIC (the lowest free `ethN`), with the ENI's MAC;
+ * its peer is a router port `eSEQ`. An assigned address is routed to the
+ * port; unassigning withdraws the route and the neighbour. IPv6 on-link
+ * neighbours are answered by proxy NDP entries on the subnet's other ports.
+ */
+import type { Dataplane } from '../cloud/cloud.ts';
+import type { Eni, Instance, Subnet } from '../cloud/types.ts';
+import { killProcessesIn } from '../lifecycle/processes.ts';
+import { run } from '../util/run.ts';
+import { portRouteLines } from './build.ts';
+import { ipBatch, links } from './ip.ts';
+
+export interface DataplaneView {
+  subnet(id: string): Subnet | undefined;
+  /** ENIs that currently have a router port. */
+  pluggedEnis(): Eni[];
+}
+
+export class LiveDataplane implements Dataplane {
+  constructor(
+    private readonly router: string,
+    private readonly view: DataplaneView,
+  ) {}
+
+  private peers(eni: Eni): Eni[] {
+    return this.view.pluggedEnis().filter((e) => e.id !== eni.id && e.subnetId === eni.subnetId && e.port);
+  }
+
+  async plug(eni: Eni, instance: Instance): Promise<string> {
+    const port = eni.port!;
+    await ipBatch([`link del ${port}`], this.router, { force: true });
+    await ipBatch([`link add name eth%d netns ${instance.netns} address ${eni.mac} mtu 1500 type veth peer name ${port}`, `link set ${port} up`], this.router);
+    const subnet = this.view.subnet(eni.subnetId);
+    const proxies = [subnet?.gatewayV6, ...this.peers(eni).flatMap((p) => p.ipv6s)].filter((a): a is string => !!a);
+    await ipBatch(proxies.map((a) => `neigh replace proxy ${a} dev ${port}`), this.router, { force: true });
+    const device = (await links(instance.netns)).find((l) => l.address === eni.mac);
+    return device?.ifname ?? '';
+  }
+
+  async unplug(eni: Eni): Promise<void> {
+    const lines = [`link del ${eni.port}`];
+    for (const peer of this.peers(eni)) lines.push(...eni.ipv6s.map((a) => `neigh del proxy ${a} dev ${peer.port}`));
+    await ipBatch(lines, this.router, { force: true });
+  }
+
+  async route(eni: Eni, ips: string[]): Promise<void> {
+    await ipBatch(portRouteLines(eni, eni.port!, ips), this.router);
+    const v6 = ips.filter((a) => a.includes(':'));
+    const lines = this.peers(eni).flatMap((p) => v6.map((a) => `neigh replace proxy ${a} dev ${p.port}`));
+    await ipBatch(lines, this.router, { force: true });
+  }
+
+  async unroute(eni: Eni, ips: string[]): Promise<void> {
+    const lines = ips.flatMap((ip) => [`route del ${ip}/${ip.includes(':') ? 128 : 32} dev ${eni.port}`, `neigh del ${ip} dev ${eni.port}`]);
+    for (const peer of this.peers(eni)) lines.push(...ips.filter((a) => a.includes(':')).map((a) => `neigh del proxy ${a} dev ${peer.port}`));
+    await ipBatch(lines, this.router, { force: true });
+  }
+
+  async removeNode(instance: Instance): Promise<void> {
+    await killProcessesIn([instance.netns]);
+    await run('ip', ['netns', 'del', instance.netns]);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * vpc-sim as a library, for other packages' tests, benchmarks and the demo:
+ *
+ *   const sim = await startSim({ nodes: 2, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
+ *   t.teardown(() => sim.down());
+ *   await sim.exec('node1', ['ip', '-br', 'link']);
+ *   await sim.api('DescribeSubnets');          // owner, unsigned, via the control socket
+ *   await sim.control.addFault({ kind: 'throttle', rate: 5 });
+ *
+ * `startSim` needs the built bin/vpc-sim (the server runs from it).
+ */
+import { randomBytes } from 'node:crypto';
+import { ControlClient } from './control/client.ts';
+import type { SimInfo } from './info.ts';
+import { down, type DownReport } from './lifecycle/down.ts';
+import { type ExecOptions, type ExecResult, execInNode } from './lifecycle/exec.ts';
+import { up, type UpOptions } from './lifecycle/up.ts';
+import { simPaths } from './naming.ts';
+import { readJsonFile } from './util/files.ts';
+
+export interface Sim {
+  info: SimInfo;
+  control: ControlClient;
+  /** Run a command on a node (piped stdio by default); never throws on a non-zero exit. */
+  exec(node: string, cmd: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** An API action as the account owner, unsigned; the response envelope. */
+  api(action: string, params?: Record<string, string | number | boolean>): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  down(): Promise<DownReport>;
+}
+
+/** A short unique sim name for tests (`s` + 6 hex digits unless a prefix is given). */
+export const uniqueSimName = (prefix = 's') => `${prefix}${randomBytes(3).toString('hex')}`;
+
+function handle(info: SimInfo): Sim {
+  const control = new ControlClient(info.control.socket);
+  return {
+    info,
+    control,
+    exec: (node, cmd, opts) => execInNode(info.name, node, cmd, opts),
+    api: async (action, params) => (await control.api(action, params)).body as Record<string, unknown>,
+    down: () => down(info.name),
+  };
+}
+
+export async function startSim(opts: UpOptions = {}): Promise<Sim> {
+  return handle(await up({ ...opts, name: opts.name ?? uniqueSimName() }));
+}
+
+/** A handle on a sim that is already up (e.g. started with `vpc-sim up`). */
+export function attachSim(name: string): Sim {
+  const info = readJsonFile<SimInfo>(simPaths(name).info);
+  if (!info) throw new Error(`sim ${name} is not up (no ${simPaths(name).info})`);
+  return handle(info);
+}
+
+export { ControlClient, ControlError } from './control/client.ts';
+export type { SimState } from './control/state.ts';
+export { DEFAULT_CONFIG, resolveConfig, ConfigError, type SimConfig } from './config.ts';
+export type { SimInfo, SimNodeInfo } from './info.ts';
+export type { CallRecord } from './openapi/calls.ts';
+export type { Fault, FaultSpec } from './openapi/faults.ts';
+export { down, type DownReport } from './lifecycle/down.ts';
+export { execInNode, type ExecOptions, type ExecResult } from './lifecycle/exec.ts';
+export { up, type UpOptions } from './lifecycle/up.ts';
+export { listSims } from './lifecycle/list.ts';
+export { simPaths, SIM_ADDRESSES, DEFAULT_NAME } from './naming.ts';

@@ -1,0 +1,63 @@
+/** TagResources, UntagResources and ListTagsForResources (ResourceType=eni). */
+import { CloudError, missing } from '../../cloud/errors.ts';
+import { tagEnis, untagEnis } from '../../cloud/tags.ts';
+import { matchesTagFilters } from '../filters.ts';
+import { paginate } from '../paging.ts';
+import type { Params } from '../params.ts';
+import type { ActionDef } from './types.ts';
+
+const TYPES = ['vpc', 'eni', 'securitygroup', 'eip', 'subnet'];
+
+function resourceType(p: Params): void {
+  const t = p.required('ResourceType');
+  if (!TYPES.includes(t)) throw new CloudError('InvalidParameter', `The parameter ResourceType is invalid: ${t} is not one of ${TYPES.join(', ')}.`);
+  if (t !== 'eni') throw new CloudError('InvalidParameter', `The parameter ResourceType is invalid: the sim tags only ENIs (eni), not ${t}.`);
+}
+
+function resourceIds(p: Params): string[] {
+  const ids = p.list('ResourceIds');
+  if (!ids.length) throw missing('ResourceIds.1');
+  return ids;
+}
+
+export const TagResources: ActionDef = {
+  service: 'vpc',
+  run({ cloud, params: p }) {
+    resourceType(p);
+    const ids = resourceIds(p);
+    const tags = p.tags();
+    if (!tags.length) throw missing('Tags.1.Key');
+    tagEnis(cloud, ids, tags);
+    return {};
+  },
+};
+
+export const UntagResources: ActionDef = {
+  service: 'vpc',
+  run({ cloud, params: p }) {
+    resourceType(p);
+    const ids = resourceIds(p);
+    const keys = p.list('TagKeys');
+    if (!keys.length) throw missing('TagKeys.1');
+    untagEnis(cloud, ids, keys);
+    return {};
+  },
+};
+
+export const ListTagsForResources: ActionDef = {
+  service: 'vpc',
+  run({ cloud, params: p }) {
+    resourceType(p);
+    const ids = p.list('ResourceIds');
+    const filters = p.tagFilters();
+    const rows: Array<{ seq: number; ResourceId: string; ResourceType: string; TagKey: string; TagValue: string }> = [];
+    let n = 0;
+    for (const e of cloud.listEnis()) {
+      if (ids.length && !ids.includes(e.id)) continue;
+      if (!matchesTagFilters(e.tags, filters)) continue;
+      for (const t of e.tags) rows.push({ seq: n++, ResourceId: e.id, ResourceType: 'eni', TagKey: t.Key, TagValue: t.Value });
+    }
+    const page = paginate(rows, p, { pageNumbers: false, defaultSize: 20, maxSize: 100, seqOf: (r) => r.seq });
+    return { ResourceTags: page.items.map(({ seq: _seq, ...r }) => r), NextToken: page.fields.NextToken };
+  },
+};
