@@ -25,6 +25,10 @@ export const NODE_IP = '192.168.0.11';
 export const PEER_IP = '192.168.1.50';
 export const ENI_SUBNET = '192.168.1.0/24';
 export const ENI_GATEWAY = '192.168.1.1';
+export const NODE_IP6 = 'fd00::11';
+export const PEER_IP6 = 'fd00:1::50';
+export const ENI_SUBNET6 = 'fd00:1::/64';
+export const ENI_GATEWAY6 = 'fd00:1::1';
 
 export class Sim {
   private servers: ChildProcess[] = [];
@@ -35,13 +39,19 @@ export class Sim {
     readonly vpc: Netns,
     readonly node: Netns,
     readonly peer: Netns,
+    readonly ipv6: boolean,
   ) {}
 
-  static async create(): Promise<Sim> {
+  /**
+   * With `ipv6`, dual stack: the node has fd00::11, the ENI subnet is
+   * fd00:1::/64, and since IPv6 has no proxy ARP, every vpc port carries the
+   * subnet gateway address itself (/128) to answer neighbour solicitations.
+   */
+  static async create(opts: { ipv6?: boolean } = {}): Promise<Sim> {
     const vpc = await createNetns('lv');
     const node = await createNetns('ln');
     const peer = await createNetns('lp');
-    const sim = new Sim(vpc, node, peer);
+    const sim = new Sim(vpc, node, peer, Boolean(opts.ipv6));
     const v = (...args: string[]) => must('ip', ['-n', vpc.name, ...args]);
     await v('addr', 'add', '192.168.0.1/32', 'dev', 'lo');
     await v('addr', 'add', `${ENI_GATEWAY}/32`, 'dev', 'lo');
@@ -56,6 +66,13 @@ export class Sim {
     await must('ip', ['-n', node.name, 'route', 'add', 'default', 'via', '192.168.0.1', 'dev', 'eth0']);
     await sim.portUp('pnode');
     await v('route', 'add', `${NODE_IP}/32`, 'dev', 'pnode');
+    if (sim.ipv6) {
+      await must('ip', ['netns', 'exec', vpc.name, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/forwarding']);
+      await v('addr', 'add', 'fd00::1/128', 'dev', 'pnode', 'nodad');
+      await v('route', 'add', `${NODE_IP6}/128`, 'dev', 'pnode');
+      await must('ip', ['-n', node.name, 'addr', 'add', `${NODE_IP6}/64`, 'dev', 'eth0', 'nodad']);
+      await must('ip', ['-n', node.name, 'route', 'add', '::/0', 'via', 'fd00::1', 'dev', 'eth0']);
+    }
     // a peer in the ENI subnet, on another "node"
     await must('ip', ['-n', peer.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'ppeer', 'netns', vpc.name]);
     await must('ip', ['-n', peer.name, 'addr', 'add', `${PEER_IP}/24`, 'dev', 'eth0']);
@@ -63,6 +80,13 @@ export class Sim {
     await must('ip', ['-n', peer.name, 'route', 'add', 'default', 'via', ENI_GATEWAY, 'dev', 'eth0']);
     await sim.portUp('ppeer');
     await v('route', 'add', `${PEER_IP}/32`, 'dev', 'ppeer');
+    if (sim.ipv6) {
+      await v('addr', 'add', `${ENI_GATEWAY6}/128`, 'dev', 'ppeer', 'nodad');
+      await v('route', 'add', `${PEER_IP6}/128`, 'dev', 'ppeer');
+      await must('ip', ['-n', peer.name, 'addr', 'add', `${PEER_IP6}/128`, 'dev', 'eth0', 'nodad']);
+      await must('ip', ['-n', peer.name, 'route', 'add', `${ENI_GATEWAY6}/128`, 'dev', 'eth0']);
+      await must('ip', ['-n', peer.name, 'route', 'add', '::/0', 'via', ENI_GATEWAY6, 'dev', 'eth0']);
+    }
     return sim;
   }
 
@@ -80,6 +104,13 @@ export class Sim {
     await must('ip', ['-n', this.node.name, 'link', 'add', device, 'address', mac, 'type', 'veth', 'peer', 'name', `peni${n}`, 'netns', this.vpc.name]);
     await this.portUp(`peni${n}`);
     const eni: EniRecord = { id: `eni-${n}`, mac, device, mode, subnetCidr: ENI_SUBNET, gateway: ENI_GATEWAY, primaryIp, mtu: 1500, routeTable: 100 + n };
+    if (this.ipv6) {
+      await must('ip', ['-n', this.vpc.name, 'addr', 'add', `${ENI_GATEWAY6}/128`, 'dev', `peni${n}`, 'nodad']);
+      // the ENI subnet is on-link: the VPC answers neighbour solicitations for the peer as well
+      await must('ip', ['netns', 'exec', this.vpc.name, 'sh', '-c', `echo 1 > /proc/sys/net/ipv6/conf/peni${n}/proxy_ndp`]);
+      await must('ip', ['-n', this.vpc.name, '-6', 'neigh', 'add', 'proxy', PEER_IP6, 'dev', `peni${n}`]);
+      Object.assign(eni, { subnetCidrV6: ENI_SUBNET6, gatewayV6: ENI_GATEWAY6 });
+    }
     await this.assign(eni, primaryIp);
     return eni;
   }
@@ -87,7 +118,7 @@ export class Sim {
   /** The cloud assigns an IP to an ENI: the vpc routes it to the ENI's port. */
   async assign(eni: EniRecord, ip: string): Promise<void> {
     const port = `peni${eni.device!.slice(3)}`;
-    await must('ip', ['-n', this.vpc.name, 'route', 'replace', `${ip}/32`, 'dev', port]);
+    await must('ip', ['-n', this.vpc.name, 'route', 'replace', `${ip}/${ip.includes(':') ? 128 : 32}`, 'dev', port]);
     await must('ip', ['-n', this.vpc.name, 'neigh', 'replace', ip, 'lladdr', eni.mac, 'dev', port, 'nud', 'permanent']);
   }
 
@@ -97,8 +128,8 @@ export class Sim {
     return p;
   }
 
-  allocation(pod: Netns, eni: EniRecord, ipv4: string, containerId = `c-${pod.name}`): Allocation {
-    return { network: 'cello', containerId, ifname: 'eth0', netns: pod.path, mode: eni.mode, ipv4, eni };
+  allocation(pod: Netns, eni: EniRecord, ipv4: string | undefined, ipv6?: string, containerId = `c-${pod.name}`): Allocation {
+    return { network: 'cello', containerId, ifname: 'eth0', netns: pod.path, mode: eni.mode, ipv4, ...(ipv6 ? { ipv6 } : {}), eni };
   }
 
   /** Run bin/cello-link inside the node namespace, as on a host; JSON input on stdin. */

@@ -1,0 +1,55 @@
+// Dual stack on the veth datapath: IPv4 and IPv6 pod addresses, real TCP over
+// both families (pod↔pod, pod↔node, pod↔VPC peer), the IPv6 rules (which
+// `ip` only takes with -6) checked and removed like the IPv4 ones.
+import t from 'tap';
+import { eui64LinkLocal, vethMacs } from '../src/names.ts';
+import { dumpNs } from './helpers/dump.ts';
+import { NODE_IP6, PEER_IP6, Sim } from './helpers/sim.ts';
+
+t.test('veth datapath, dual stack', async (t) => {
+  const sim = await Sim.create({ ipv6: true });
+  t.teardown(() => sim.close());
+  const eni = await sim.attachEni('shared', '192.168.1.10');
+  t.equal((await sim.cello(['eni-up'], eni)).code, 0, 'eni-up');
+  const before = await dumpNs(sim.node.name);
+
+  const podA = await sim.pod();
+  const podB = await sim.pod();
+  const allocA = sim.allocation(podA, eni, '192.168.1.11', 'fd00:1::11');
+  const allocB = sim.allocation(podB, eni, '192.168.1.12', 'fd00:1::12');
+  for (const ip of ['192.168.1.11', '192.168.1.12', 'fd00:1::11', 'fd00:1::12']) await sim.assign(eni, ip);
+
+  const a = await sim.cello(['setup'], allocA);
+  t.equal(a.code, 0, `setup A: ${a.stderr}`);
+  const gw6 = eui64LinkLocal(vethMacs(allocA.containerId, 'eth0').host);
+  t.same(a.json.ips, [
+    { address: '192.168.1.11/32', gateway: '169.254.1.1' },
+    { address: 'fd00:1::11/128', gateway: gw6 },
+  ]);
+  t.same(a.json.routes, [
+    { dst: '0.0.0.0/0', gw: '169.254.1.1' },
+    { dst: '::/0', gw: gw6 },
+  ]);
+  t.equal((await sim.cello(['setup'], allocB)).code, 0, 'setup B');
+  t.equal((await sim.cello(['check'], allocA)).code, 0, 'check A');
+
+  t.test('real TCP over IPv6', async (t) => {
+    await sim.serve(podA.name, 'fd00:1::11', 7001);
+    await sim.serve(podB.name, 'fd00:1::12', 7001);
+    await sim.serve(sim.node.name, NODE_IP6, 7002);
+    await sim.serve(sim.peer.name, PEER_IP6, 7003);
+    t.equal(await sim.who(podA.name, 'fd00:1::12', 7001), 'fd00:1::11', 'A → B');
+    t.equal(await sim.who(podA.name, NODE_IP6, 7002), 'fd00:1::11', 'A → node');
+    t.equal(await sim.who(sim.node.name, 'fd00:1::11', 7001), NODE_IP6, 'node → A');
+    t.equal(await sim.who(podB.name, PEER_IP6, 7003), 'fd00:1::12', 'B → VPC peer');
+    t.equal(await sim.who(sim.peer.name, 'fd00:1::11', 7001), PEER_IP6, 'VPC peer → A');
+  });
+
+  t.test('an IPv6 rule removed is named; teardown removes everything', async (t) => {
+    await sim.node.exec('ip', ['-6', 'rule', 'del', 'pref', '512', 'to', 'fd00:1::11']);
+    const bad = await sim.cello(['check'], allocA);
+    t.same(bad.json.findings, [{ side: 'host', object: 'rule pref 512 to fd00:1::11 lookup main', problem: 'missing' }]);
+    for (const alloc of [allocA, allocB]) t.equal((await sim.cello(['teardown'], alloc)).code, 0, 'teardown');
+    t.same(await dumpNs(sim.node.name), before, 'node as eni-up left it');
+  });
+});
