@@ -5,7 +5,7 @@
 import type { Db } from './db.ts';
 import { clearDemandFor, insertDemand } from './demand.ts';
 import { NoFreeIpError } from './errors.ts';
-import { type Candidate, familiesOf, firstFreeAt, pickAddresses } from './policy.ts';
+import { familiesOf, pickAddresses } from './pick.ts';
 import { type AllocationRow, allocationRecord, type EniRow, KEY_WHERE, keyParams, podKey } from './rows.ts';
 import { readSettings } from './settings.ts';
 import type { AllocRequest, Allocation, AllocationKey, ReleaseResult, Settings } from './types.ts';
@@ -16,22 +16,8 @@ export interface AllocateOptions {
   recordDemand?: boolean;
 }
 
-/** Free or cooling IPs on active ENIs of the mode; exclusive ENIs only while nobody holds them. */
-const CANDIDATES = `
-  SELECT i.ip, i.family, i.eni_id AS eniId, i.state, i.freed_at AS freedAt, i.cooling_until AS coolingUntil,
-         i.last_pod AS lastPod, i.ip = e.primary_ip AS isPrimary, i.rowid AS seq
-  FROM ips i JOIN enis e ON e.id = i.eni_id
-  WHERE e.mode = ? AND e.state = 'active' AND i.state IN ('free', 'cooling')
-    AND (e.mode = 'shared' OR NOT EXISTS (SELECT 1 FROM allocations a WHERE a.eni_id = e.id))`;
-
 export function loadAllocation(db: Db, row: AllocationRow): Allocation {
   return allocationRecord(row, db.get<EniRow>('SELECT * FROM enis WHERE id = ?', [row.eni_id]));
-}
-
-function candidates(db: Db, mode: string): Candidate[] {
-  return db
-    .all<Omit<Candidate, 'primary'> & { isPrimary: number }>(CANDIDATES, [mode])
-    .map(({ isPrimary, ...c }) => ({ ...c, primary: isPrimary === 1 }));
 }
 
 type Outcome = { allocation: Allocation } | { failure: NoFreeIpError };
@@ -46,11 +32,10 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
     const settings = readSettings(db);
     const now = db.now();
     const pod = podKey(req.podNamespace, req.podName);
-    const pool = candidates(db, settings.networkMode);
-    const pick = pickAddresses(pool, { ipFamily: settings.ipFamily, pod, now, primaryOnly: settings.networkMode === 'exclusive' });
+    const pick = pickAddresses(db, { mode: settings.networkMode, ipFamily: settings.ipFamily, pod, now });
     if (!pick) {
       if (opts.recordDemand) insertDemand(db, req);
-      return { failure: noFreeIp(db, settings, pool, now, opts.recordDemand === true) };
+      return { failure: noFreeIp(db, settings, now, opts.recordDemand === true) };
     }
 
     for (const ip of [pick.ipv4, pick.ipv6]) {
@@ -79,7 +64,7 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
 }
 
 /** Say why nothing was free, in words an operator can act on. */
-function noFreeIp(db: Db, settings: Settings, pool: Candidate[], now: number, demandRecorded: boolean): NoFreeIpError {
+function noFreeIp(db: Db, settings: Settings, now: number, demandRecorded: boolean): NoFreeIpError {
   const mode = settings.networkMode;
   const what = familiesOf(settings.ipFamily).map((f) => `IPv${f}`).join('+');
   const enis = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM enis WHERE mode = ? AND state = 'active'", [mode])!.n;
@@ -87,8 +72,12 @@ function noFreeIp(db: Db, settings: Settings, pool: Candidate[], now: number, de
   if (enis === 0) {
     return new NoFreeIpError(`no free ${what}: no ${mode} ENI is known on this node yet (the pool keeper has imported none)${suffix}`, 'no-eni', undefined, demandRecorded);
   }
-  const freeAt = firstFreeAt(pool, now);
-  if (freeAt !== undefined) {
+  const { freeAt } = db.get<{ freeAt: number | null }>(
+    `SELECT MIN(i.cooling_until) AS freeAt FROM ips i JOIN enis e ON e.id = i.eni_id
+     WHERE e.mode = ? AND e.state = 'active' AND i.state = 'cooling' AND i.cooling_until > ?`,
+    [mode, now],
+  )!;
+  if (freeAt !== null) {
     const at = new Date(freeAt);
     return new NoFreeIpError(
       `no free ${what}: released addresses are cooling down (ipCooldownSec=${settings.ipCooldownSec}); the first is free at ${at.toISOString()}${suffix}`,
@@ -97,12 +86,14 @@ function noFreeIp(db: Db, settings: Settings, pool: Candidate[], now: number, de
       demandRecorded,
     );
   }
-  const counts = db.get<{ used: number; releasing: number }>(
-    `SELECT COUNT(*) FILTER (WHERE i.state = 'used') AS used, COUNT(*) FILTER (WHERE i.state = 'releasing') AS releasing
+  const counts = db.get<{ used: number; releasing: number; free: number }>(
+    `SELECT COUNT(*) FILTER (WHERE i.state = 'used') AS used, COUNT(*) FILTER (WHERE i.state = 'releasing') AS releasing,
+            COUNT(*) FILTER (WHERE i.state IN ('free', 'cooling')) AS free
      FROM ips i JOIN enis e ON e.id = i.eni_id WHERE e.mode = ?`,
     [mode],
   )!;
-  const pairing = settings.ipFamily === 'dual' && pool.length ? ', and no ENI has a free IPv4 and IPv6 together' : '';
+  // Free IPs but no allocation: in dual-stack, none of them has a partner of the other family on its ENI.
+  const pairing = counts.free ? `, ${counts.free} free but unpaired (no ENI has a free IPv4 and IPv6 together)` : '';
   return new NoFreeIpError(
     `no free ${what} on ${enis} ${mode} ENI(s): ${counts.used} in use, ${counts.releasing} being released${pairing}${suffix}`,
     'exhausted',

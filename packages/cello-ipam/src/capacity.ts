@@ -6,7 +6,7 @@
  */
 import type { Db } from './db.ts';
 import type { Family } from './ip.ts';
-import { familiesOf, leastRecentlyFreed } from './policy.ts';
+import { familiesOf } from './pick.ts';
 import { effectiveState, type EniRow, type IpRow } from './rows.ts';
 import type { Settings } from './types.ts';
 
@@ -22,12 +22,10 @@ export interface EniView {
 }
 
 export function eniView(db: Db, eni: EniRow, now: number): EniView {
-  const ips = db.all<IpRow & { seq: number }>('SELECT *, rowid AS seq FROM ips WHERE eni_id = ? ORDER BY rowid', [eni.id]);
-  const age = (r: IpRow & { seq: number }) => ({ freedAt: r.freed_at, seq: r.seq });
+  // In allocation order: never-used (NULL freed_at sorts first), then least recently freed.
+  const ips = db.all<IpRow>('SELECT * FROM ips WHERE eni_id = ? ORDER BY freed_at, rowid', [eni.id]);
   const free: Record<Family, IpRow[]> = { 4: [], 6: [] };
-  for (const r of [...ips].sort((a, b) => leastRecentlyFreed(age(a), age(b)))) {
-    if (effectiveState(r, now) === 'free') free[r.family].push(r);
-  }
+  for (const r of ips) if (effectiveState(r, now) === 'free') free[r.family].push(r);
   const allocated = db.get('SELECT 1 FROM allocations WHERE eni_id = ? LIMIT 1', [eni.id]) !== undefined;
   return { eni, ips, free, allocated, idle: ips.every((r) => effectiveState(r, now) === 'free') };
 }

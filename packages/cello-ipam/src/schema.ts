@@ -50,6 +50,8 @@ export const MIGRATIONS: readonly Migration[] = [
         imported_at   INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX ips_by_eni ON ips(eni_id);
+      -- Allocation's lookup: the next IP of a family in hand-out order, without a sort.
+      CREATE INDEX ips_ready ON ips(family, freed_at) WHERE state IN ('free', 'cooling');
 
       -- Who holds what, keyed by the CNI triple. Not foreign keys on purpose: an
       -- allocation outlives an IP the cloud took back (forget flags it) until

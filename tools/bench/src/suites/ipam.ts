@@ -1,0 +1,110 @@
+// cello-ipam allocate+release, beside Debian's host-local IPAM plugin allocating
+// and releasing through its own store (a file per IP under a flock) in the same run:
+// - in one process: the library's allocate+release pairs per second, and what
+//   opening the store costs each CNI process;
+// - one process per operation: `bin/cello-ipam alloc` then `release`, against
+//   `host-local` ADD then DEL, both as a runtime would start them.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { bin, tempDir } from '@cello/testkit';
+// tools/bench does not depend on cello-ipam; import the library by path.
+import { type IpamStore, openStore } from '../../../../packages/cello-ipam/src/index.ts';
+import { hyperfine } from '../hyperfine.ts';
+import { type BenchReport, ms, ratio } from '../report.ts';
+
+const HOST_LOCAL = '/usr/lib/cni/host-local';
+
+/** 4 ENIs × 63 IPs, cooldown 0 so the pool never runs dry however long the bench runs. */
+function seed(store: IpamStore) {
+  store.setSettings({ ipCooldownSec: 0 });
+  store.import({
+    enis: [1, 2, 3, 4].map((n) => ({
+      id: `eni-${n}`,
+      mac: `02:00:00:00:00:0${n}`,
+      mode: 'shared',
+      subnetCidr: `10.${n}.0.0/24`,
+      gateway: `10.${n}.0.1`,
+      primaryIp: `10.${n}.0.2`,
+      ips: Array.from({ length: 63 }, (_, i) => `10.${n}.0.${i + 2}`),
+    })),
+  });
+}
+
+function perSecond(pairs: number, fn: (i: number) => void): { pairsPerSec: number; usPerPair: number } {
+  const start = performance.now();
+  for (let i = 0; i < pairs; i++) fn(i);
+  const elapsed = performance.now() - start;
+  return { pairsPerSec: (pairs / elapsed) * 1000, usPerPair: (elapsed / pairs) * 1000 };
+}
+
+function inProcess(dir: string) {
+  const stateDir = join(dir, 'inproc');
+  const store = openStore({ stateDir });
+  seed(store);
+  const key = (i: number) => ({ network: 'cello', containerId: `bench-${i}`, ifname: 'eth0' });
+  const cycle = (s: IpamStore, i: number) => {
+    s.allocate({ ...key(i), podNamespace: 'bench', podName: `pod-${i}`, netns: '/var/run/netns/x' });
+    s.release(key(i));
+  };
+  perSecond(200, (i) => cycle(store, i)); // warm-up
+  const hot = perSecond(3000, (i) => cycle(store, i + 1000));
+  store.close();
+  // What each CNI process pays on top of its allocation: open (pragmas, schema check) and close.
+  const opened = perSecond(300, (i) => {
+    const s = openStore({ stateDir });
+    cycle(s, i + 10_000);
+    s.close();
+  });
+  return { hot, opened };
+}
+
+export default {
+  name: 'ipam',
+  async run(): Promise<BenchReport> {
+    const dir = tempDir('cello-bench-ipam-');
+    try {
+      const { hot, opened } = inProcess(dir.path);
+
+      const cliDir = join(dir.path, 'cli');
+      const seeded = openStore({ stateDir: cliDir });
+      seed(seeded);
+      seeded.close();
+      const conf = join(dir.path, 'host-local.json');
+      writeFileSync(
+        conf,
+        JSON.stringify({
+          cniVersion: '1.0.0',
+          name: 'bench',
+          type: 'bridge',
+          ipam: { type: 'host-local', ranges: [[{ subnet: '10.250.0.0/24' }]], dataDir: join(dir.path, 'host-local') },
+        }),
+      );
+      const cni = (verb: string) =>
+        `CNI_COMMAND=${verb} CNI_CONTAINERID=c$$ CNI_NETNS=/var/run/netns/bench CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni ${HOST_LOCAL} < ${conf} > /dev/null`;
+      const ipam = (verb: string) => `${bin('cello-ipam')} ${verb} --state-dir ${cliDir} --container c$$ > /dev/null`;
+      const [floor, cello, hostLocal] = await hyperfine(
+        {
+          'node -e 0, twice (the floor)': `sh -c 'node -e 0 && node -e 0'`,
+          'cello-ipam alloc → release': `sh -c '${ipam('alloc')} && ${ipam('release')}'`,
+          'host-local ADD → DEL': `sh -c '${cni('ADD')} && ${cni('DEL')}'`,
+        },
+        { runs: 40, warmup: 5, env: { NODE_OPTIONS: '' } },
+      );
+
+      return {
+        suite: 'ipam',
+        lines: [
+          `in one process: ${hot.pairsPerSec.toFixed(0)} allocate+release pairs/s (${hot.usPerPair.toFixed(0)} µs a pair, each change one BEGIN IMMEDIATE commit)`,
+          `in one process, opening and closing the store around each pair: ${(opened.usPerPair / 1000).toFixed(2)} ms a pair`,
+          `one process per operation, cello-ipam alloc → release: median ${ms(cello!.medianMs)}`,
+          `one process per operation, host-local ADD → DEL:      median ${ms(hostLocal!.medianMs)}`,
+          `cello-ipam / host-local: ${ratio(cello!.medianMs, hostLocal!.medianMs)}; two bare \`node -e 0\`: median ${ms(floor!.medianMs)}`,
+        ],
+        data: { inProcess: { hot, openClose: opened }, floor, cello, hostLocal },
+      };
+    } finally {
+      dir.remove();
+    }
+  },
+};
