@@ -22,6 +22,9 @@ export interface BandwidthFlags {
 }
 
 export function bandwidthFromFlags(a: BandwidthFlags): Bandwidth | undefined {
+  for (const dir of ['ingress', 'egress'] as const) {
+    if (Boolean(a[`${dir}-rate`]) !== Boolean(a[`${dir}-burst`])) throw new UsageError(`--${dir}-rate and --${dir}-burst go together`);
+  }
   const raw: Record<string, number> = {};
   for (const [flag, key] of [
     ['ingress-rate', 'ingressRate'],

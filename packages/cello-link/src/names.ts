@@ -4,6 +4,7 @@
  * allocations with no runtime and setup never has to look anything up.
  */
 import { createHash } from 'node:crypto';
+import { canonicalIp } from './ip.ts';
 
 /** Route and rule protocol number that marks what cello made (`ip route show proto 207`). */
 export const CELLO_PROTO = 207;
@@ -55,5 +56,5 @@ export function eui64LinkLocal(mac: string): string {
   const b = mac.split(':').map((h) => Number.parseInt(h, 16));
   const bytes = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
   const groups = [0, 2, 4, 6].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return `fe80::${groups.join(':')}`;
+  return canonicalIp(`fe80::${groups.join(':')}`);
 }
