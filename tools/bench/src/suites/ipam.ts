@@ -3,11 +3,14 @@
 // - in one process: the library's allocate+release pairs per second, and what
 //   opening the store costs each CNI process;
 // - one process per operation: `bin/cello-ipam alloc` then `release`, against
-//   `host-local` ADD then DEL, both as a runtime would start them.
+//   `host-local` ADD then DEL, both as a runtime would start them; and the
+//   library alone in a fresh Node process per operation (what cello-cni pays
+//   for IPAM, without the operator CLI's yargs).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bin, tempDir } from '@cello/testkit';
+import { build } from 'esbuild';
+import { bin, repoRoot, tempDir } from '@cello/testkit';
 // tools/bench does not depend on cello-ipam; import the library by path.
 import { type IpamStore, openStore } from '../../../../packages/cello-ipam/src/index.ts';
 import { hyperfine } from '../hyperfine.ts';
@@ -59,6 +62,24 @@ function inProcess(dir: string) {
   return { hot, opened };
 }
 
+/** A one-file program that opens the store, does one alloc or release, and closes it. */
+async function libraryProgram(dir: string): Promise<string> {
+  const entry = join(dir, 'one-op.ts');
+  writeFileSync(
+    entry,
+    `import { openStore } from ${JSON.stringify(join(repoRoot, 'packages/cello-ipam/src/index.ts'))};
+     const [verb, stateDir, id] = process.argv.slice(2);
+     const store = openStore({ stateDir });
+     const key = { network: 'cello', containerId: id, ifname: 'eth0' };
+     if (verb === 'alloc') store.allocate({ ...key, podNamespace: 'bench', podName: id, netns: '/var/run/netns/x' });
+     else store.release(key);
+     store.close();`,
+  );
+  const outfile = join(dir, 'one-op.cjs');
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', external: ['better-sqlite3'], logLevel: 'warning' });
+  return outfile;
+}
+
 export default {
   name: 'ipam',
   async run(): Promise<BenchReport> {
@@ -83,13 +104,17 @@ export default {
       const cni = (verb: string) =>
         `CNI_COMMAND=${verb} CNI_CONTAINERID=c$$ CNI_NETNS=/var/run/netns/bench CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni ${HOST_LOCAL} < ${conf} > /dev/null`;
       const ipam = (verb: string) => `${bin('cello-ipam')} ${verb} --state-dir ${cliDir} --container c$$ > /dev/null`;
-      const [floor, cello, hostLocal] = await hyperfine(
+      const program = await libraryProgram(dir.path);
+      const lib = (verb: string) => `node ${program} ${verb} ${cliDir} l$$`;
+      const [floor, cello, library, hostLocal] = await hyperfine(
         {
           'node -e 0, twice (the floor)': `sh -c 'node -e 0 && node -e 0'`,
           'cello-ipam alloc → release': `sh -c '${ipam('alloc')} && ${ipam('release')}'`,
+          'library alloc → release, a process each': `sh -c '${lib('alloc')} && ${lib('release')}'`,
           'host-local ADD → DEL': `sh -c '${cni('ADD')} && ${cni('DEL')}'`,
         },
-        { runs: 40, warmup: 5, env: { NODE_OPTIONS: '' } },
+        // The library program is bundled outside the repository: it finds better-sqlite3 through NODE_PATH.
+        { runs: 40, warmup: 5, env: { NODE_OPTIONS: '', NODE_PATH: join(repoRoot, 'node_modules') } },
       );
 
       return {
@@ -97,11 +122,13 @@ export default {
         lines: [
           `in one process: ${hot.pairsPerSec.toFixed(0)} allocate+release pairs/s (${hot.usPerPair.toFixed(0)} µs a pair, each change one BEGIN IMMEDIATE commit)`,
           `in one process, opening and closing the store around each pair: ${(opened.usPerPair / 1000).toFixed(2)} ms a pair`,
-          `one process per operation, cello-ipam alloc → release: median ${ms(cello!.medianMs)}`,
-          `one process per operation, host-local ADD → DEL:      median ${ms(hostLocal!.medianMs)}`,
-          `cello-ipam / host-local: ${ratio(cello!.medianMs, hostLocal!.medianMs)}; two bare \`node -e 0\`: median ${ms(floor!.medianMs)}`,
+          `one process per operation, bin/cello-ipam alloc → release: median ${ms(cello!.medianMs)}`,
+          `one process per operation, library only (as in cello-cni):  median ${ms(library!.medianMs)}`,
+          `one process per operation, host-local ADD → DEL:            median ${ms(hostLocal!.medianMs)}`,
+          `cello-ipam CLI / host-local: ${ratio(cello!.medianMs, hostLocal!.medianMs)}; library / host-local: ${ratio(library!.medianMs, hostLocal!.medianMs)}`,
+          `the floor, two bare \`node -e 0\`: median ${ms(floor!.medianMs)}; library over the floor: ${ms(library!.medianMs - floor!.medianMs)} for two operations`,
         ],
-        data: { inProcess: { hot, openClose: opened }, floor, cello, hostLocal },
+        data: { inProcess: { hot, openClose: opened }, floor, cello, library, hostLocal },
       };
     } finally {
       dir.remove();
