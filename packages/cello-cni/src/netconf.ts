@@ -12,16 +12,16 @@ export interface CelloNetConf {
   /** JSON-lines log file; "" logs to stderr. */
   logFile: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  datapath: Datapath;
+  /** Unset: the node's setting (cello-ipam settings, written by the pool keeper from cello-config). */
+  datapath?: Datapath;
   /** How long an ADD that found the pool empty waits for the keeper to add an IP. */
   poolWaitSec: number;
 }
 
-export const DEFAULTS: CelloNetConf = {
+export const DEFAULTS: Omit<CelloNetConf, 'datapath'> = {
   stateDir: '/var/lib/cello',
   logFile: '/var/log/cello/cni.log',
   logLevel: 'info',
-  datapath: 'auto',
   poolWaitSec: 10,
 };
 
@@ -82,7 +82,7 @@ export function celloNetConf(parsed: ParsedConf): CelloNetConf {
     stateDir: str(conf, 'stateDir', DEFAULTS.stateDir),
     logFile: str(conf, 'logFile', DEFAULTS.logFile),
     logLevel: oneOf(conf, 'logLevel', ['debug', 'info', 'warn', 'error'], DEFAULTS.logLevel),
-    datapath: oneOf(conf, 'datapath', ['auto', 'ipvlan', 'veth'], DEFAULTS.datapath),
+    datapath: conf.datapath === undefined ? undefined : oneOf<Datapath>(conf, 'datapath', ['auto', 'ipvlan', 'veth'], 'auto'),
     poolWaitSec: nonNegative(conf, 'poolWaitSec', DEFAULTS.poolWaitSec),
   };
 }

@@ -1,30 +1,15 @@
-import { type Call, CniError, ErrorCode, type PluginHandlers, type Result } from '@cello/cni-types';
-import { celloNetConf } from './netconf.ts';
+import type { PluginHandlers } from '@cello/cni-types';
+import { cmdAdd } from './add.ts';
+import { cmdCheck } from './check.ts';
+import { cmdDel } from './del.ts';
+import { cmdGc } from './gc.ts';
+import { cmdStatus } from './status.ts';
 
-/** The verb handlers the CNI protocol dispatches to. */
+/** The verb handlers the CNI protocol dispatches to, one file each. */
 export const handlers: PluginHandlers = {
-  async add(call: Call): Promise<Result> {
-    celloNetConf(call.conf);
-    throw notYet('ADD');
-  },
-  async del(call: Call) {
-    celloNetConf(call.conf);
-    throw notYet('DEL');
-  },
-  async check(call: Call) {
-    celloNetConf(call.conf);
-    throw notYet('CHECK');
-  },
-  async gc(call: Call) {
-    celloNetConf(call.conf);
-    throw notYet('GC');
-  },
-  async status(call: Call) {
-    celloNetConf(call.conf);
-    throw notYet('STATUS');
-  },
+  add: cmdAdd,
+  del: cmdDel,
+  check: cmdCheck,
+  gc: cmdGc,
+  status: cmdStatus,
 };
-
-function notYet(verb: string) {
-  return new CniError(ErrorCode.Internal, `${verb} is not available in this build of cello-cni`);
-}

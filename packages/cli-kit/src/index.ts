@@ -3,3 +3,4 @@ export * from './input.ts';
 export * from './log.ts';
 export * from './output.ts';
 export * from './redact.ts';
+export * from './node-lock.ts';

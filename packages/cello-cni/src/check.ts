@@ -1,0 +1,57 @@
+/**
+ * CHECK: the allocation exists, prevResult agrees with it, and every kernel
+ * object the datapath needs is in place. The error names each thing wrong.
+ */
+import { existsSync } from 'node:fs';
+import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
+import type { Allocation } from '@cello/cello-ipam';
+import { check } from '@cello/cello-link';
+import { callLogger } from './call-log.ts';
+import { celloNetConf } from './netconf.ts';
+import { allocationKey, asCni, forLink, openNodeStore, lockCall, storeExists } from './node-state.ts';
+
+export async function cmdCheck(call: Call): Promise<void> {
+  const cfg = celloNetConf(call.conf);
+  const { env } = call;
+  const log = callLogger(call, cfg);
+  const key = allocationKey(call);
+  if (!existsSync(env.netns)) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS: ${env.netns} does not exist`);
+  if (!storeExists(cfg)) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.containerId}/${key.ifname}: this node has no IPAM store`);
+  const lock = await lockCall(call);
+  const store = openNodeStore(cfg);
+  try {
+    const allocation = store
+      .allocations()
+      .find((a) => a.network === key.network && a.containerId === key.containerId && a.ifname === key.ifname);
+    if (!allocation) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.network}/${key.containerId}/${key.ifname}`);
+    const problems = prevResultProblems(allocation, call.conf.prevResult, env.netns);
+    const findings = await check(forLink({ ...allocation, netns: env.netns }), undefined, {
+      datapath: cfg.datapath ?? store.settings().datapath,
+      bandwidth: call.conf.runtimeConfig.bandwidth,
+      log,
+    });
+    problems.push(...findings.map((f) => `${f.side}: ${f.object}: ${f.problem}`));
+    if (problems.length) {
+      log.warn('CHECK found problems', { problems });
+      throw new CniError(ErrorCode.Internal, `datapath of ${allocation.podNamespace}/${allocation.podName} is not as set up: ${problems.join('; ')}`);
+    }
+    log.info('CHECK ok');
+  } catch (err) {
+    throw asCni(err);
+  } finally {
+    store.close();
+    lock.release();
+  }
+}
+
+/** prevResult must show the pod interface in this netns carrying the allocated addresses. */
+function prevResultProblems(a: Allocation, prev: Result | undefined, netns: string): string[] {
+  if (!prev) return ['prevResult is missing'];
+  const out: string[] = [];
+  const idx = prev.interfaces?.findIndex((i) => i.name === a.ifname && i.sandbox === netns) ?? -1;
+  if (idx < 0) out.push(`prevResult has no interface ${a.ifname} in ${netns}`);
+  for (const ip of [a.ipv4, a.ipv6].filter(Boolean) as string[]) {
+    if (!prev.ips?.some((p) => p.address.split('/')[0] === ip)) out.push(`prevResult lacks the allocated address ${ip}`);
+  }
+  return out;
+}

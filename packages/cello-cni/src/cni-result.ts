@@ -1,0 +1,39 @@
+import type { Interface, IpConfig, Result, Route } from '@cello/cni-types';
+
+/** What cello-link reports after a setup (docs/architecture.md, LinkResult). */
+export interface LinkResultLike {
+  netns: string;
+  hostInterface?: { name: string; mac?: string } | null;
+  podInterface: { name: string; mac?: string; mtu?: number };
+  ips: Array<{ address: string; gateway?: string }>;
+  routes: Array<{ dst: string; gw?: string }>;
+}
+
+/**
+ * The CNI result of an ADD: interfaces (the host side first, as ptp does, so
+ * chained plugins such as bandwidth find the host veth), the pod's IPs on the
+ * pod interface, routes. A prevResult from an earlier plugin is kept and ours
+ * appended after it.
+ */
+export function cniResult(link: LinkResultLike, prev?: Result): Result {
+  const interfaces: Interface[] = [...(prev?.interfaces ?? [])];
+  if (link.hostInterface) interfaces.push({ name: link.hostInterface.name, mac: link.hostInterface.mac });
+  const podIndex = interfaces.length;
+  interfaces.push({ name: link.podInterface.name, mac: link.podInterface.mac, mtu: link.podInterface.mtu, sandbox: link.netns });
+  const ips: IpConfig[] = [
+    ...(prev?.ips ?? []),
+    ...link.ips.map((ip) => ({ interface: podIndex, address: ip.address, gateway: ip.gateway })),
+  ];
+  const routes: Route[] = [...(prev?.routes ?? []), ...link.routes.map((r) => ({ dst: r.dst, gw: r.gw }))];
+  return {
+    cniVersion: '1.1.0',
+    interfaces: interfaces.map(stripUndefined),
+    ips: ips.map(stripUndefined),
+    routes: routes.map(stripUndefined),
+    ...(prev?.dns ? { dns: prev.dns } : {}),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

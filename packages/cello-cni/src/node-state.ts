@@ -1,0 +1,63 @@
+/**
+ * What the verbs share: the store (cello-ipam, in-process), the pod's keys,
+ * and the mapping of library errors to CNI error codes.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type NodeLock, waitLock } from '@cello/cli-kit';
+import { type Call, CniError, ErrorCode } from '@cello/cni-types';
+import { type Allocation as IpamAllocation, type AllocationKey, DB_FILE, type IpamStore, InvalidInputError, openStore } from '@cello/cello-ipam';
+import type { Allocation as LinkAllocation } from '@cello/cello-link';
+import type { CelloNetConf } from './netconf.ts';
+
+/** The pool keeper holds this node lock while it runs (see cello-eni pool). */
+export const KEEPER_LOCK = 'keeper';
+
+/** The CNI triple of this call. */
+export function allocationKey(call: Call): AllocationKey {
+  return { network: call.conf.conf.name, containerId: call.env.containerId, ifname: call.env.ifname };
+}
+
+/** The node lock that serialises ADD/DEL/CHECK of one pod (or one container, outside Kubernetes). */
+export function podLockName(p: { podNamespace?: string; podName?: string; containerId: string }): string {
+  return p.podName ? `pod/${p.podNamespace ?? ''}/${p.podName}` : `container/${p.containerId}`;
+}
+
+/** How long a call waits for another ADD/DEL/CHECK of the same pod to finish. */
+export const POD_LOCK_WAIT_MS = 20_000;
+
+/** Take this call's pod lock, or fail with code 11 (try again later). */
+export async function lockCall(call: Call): Promise<NodeLock> {
+  const name = podLockName({ podNamespace: call.env.args.podNamespace, podName: call.env.args.podName, containerId: call.env.containerId });
+  const lock = await waitLock(name, POD_LOCK_WAIT_MS);
+  if (!lock) throw new CniError(ErrorCode.TryAgainLater, `another CNI call for ${name} is still running; try again later`);
+  return lock;
+}
+
+export function storeExists(cfg: CelloNetConf): boolean {
+  return existsSync(join(cfg.stateDir, DB_FILE));
+}
+
+/** Open cello-ipam's store; a broken or unreadable store is a CNI I/O failure (code 5). */
+export function openNodeStore(cfg: CelloNetConf): IpamStore {
+  try {
+    return openStore({ stateDir: cfg.stateDir });
+  } catch (err) {
+    throw new CniError(ErrorCode.IoFailure, `cannot open the IPAM store in ${cfg.stateDir}: ${(err as Error).message}`);
+  }
+}
+
+/** The allocation in the shape cello-link reads; an allocation whose ENI is gone cannot be programmed. */
+export function forLink(a: IpamAllocation): LinkAllocation {
+  if (!a.eni) {
+    throw new CniError(ErrorCode.Internal, `the ENI of ${a.ipv4 ?? a.ipv6} is no longer known to this node (cello-ipam show ${a.containerId})`);
+  }
+  return { ...a, eni: a.eni };
+}
+
+/** Library errors as CNI errors: bad input 7, everything unexpected 999 with its message. */
+export function asCni(err: unknown): CniError {
+  if (err instanceof CniError) return err;
+  if (err instanceof InvalidInputError) return new CniError(ErrorCode.InvalidNetworkConfig, err.message);
+  return new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
+}
