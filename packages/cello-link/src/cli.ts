@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('file', { type: 'string', description: 'EniRecord, allocation or {"enis":[…]} (default stdin)' }).option('datapath', datapathOption).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
         async (a) => {
           const opts = { datapath: a.datapath as DatapathChoice, log, ...hostPath(a) };
-          const enis = enisFromInput(readJsonInput(a.file, 'ENI record'));
+          const enis = enisFromInput(await readJsonInput(a.file, 'ENI record'));
           if (a['dry-run']) {
             const plans = await Promise.all(enis.map((e) => planEniUp(e, opts)));
             const out = plans.map((p) => ({ ...p.result, commands: renderEniUp(p) }));
@@ -111,7 +111,7 @@ export async function main(argv: string[]): Promise<void> {
         "program a pod's datapath from an allocation; prints the LinkResult",
         (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number', description: "pod interface MTU (default the ENI's)" }).options(bandwidthOptions).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the ip/tc batches, change nothing' }),
         async (a) => {
-          const alloc = parseAllocation(readJsonInput(a.file, 'allocation'));
+          const alloc = parseAllocation(await readJsonInput(a.file, 'allocation'));
           const opts = { datapath: a.datapath as DatapathChoice, mtu: a.mtu, bandwidth: bandwidthFromFlags(a as BandwidthFlags), log, ...hostPath(a) };
           if (a['dry-run']) {
             const d = dryRun(await planSetup(alloc, opts));
@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
         'remove what setup made; succeeds when it is already gone (missing links, deleted netns, repeated)',
         (y) => y.positional('file', { type: 'string', description: 'allocation JSON, or {containerId, ifname, netns} (default stdin)' }).option('datapath', datapathOption).option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
         async (a) => {
-          const target = parseTarget(readJsonInput(a.file, 'allocation'));
+          const target = parseTarget(await readJsonInput(a.file, 'allocation'));
           const opts = { datapath: a.datapath as DatapathChoice, log };
           const plan = await planTeardown(target, opts);
           if (!a['dry-run']) await runTeardown(plan, opts);
@@ -145,8 +145,8 @@ export async function main(argv: string[]): Promise<void> {
         "verify every object setup made for an allocation; exit 1 and name each one that is wrong",
         (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number' }).options(bandwidthOptions).options(hostPathOptions).option('expected', { type: 'string', description: 'the LinkResult setup printed, to compare names and MACs' }),
         async (a) => {
-          const alloc = parseAllocation(readJsonInput(a.file, 'allocation'));
-          const expected = a.expected ? readJsonInput<LinkResult>(a.expected, 'expected LinkResult') : undefined;
+          const alloc = parseAllocation(await readJsonInput(a.file, 'allocation'));
+          const expected = a.expected ? await readJsonInput<LinkResult>(a.expected, 'expected LinkResult') : undefined;
           const findings = await check(alloc, expected, { datapath: a.datapath as DatapathChoice, mtu: a.mtu, bandwidth: bandwidthFromFlags(a as BandwidthFlags), ...hostPath(a) });
           code = findings.length ? 1 : 0;
           emit({ ok: !findings.length, findings }, resolveFormat(a.output), {
