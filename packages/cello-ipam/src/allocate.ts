@@ -20,6 +20,12 @@ export function loadAllocation(db: Db, row: AllocationRow): Allocation {
   return allocationRecord(row, db.get<EniRow>('SELECT * FROM enis WHERE id = ?', [row.eni_id]));
 }
 
+/** The allocation a CNI triple holds, if any (CHECK reads this; it changes nothing). */
+export function findAllocation(db: Db, keyIn: AllocationKey): Allocation | undefined {
+  const row = db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, keyParams(allocationKey(keyIn)));
+  return row && loadAllocation(db, row);
+}
+
 type Outcome = { allocation: Allocation } | { failure: NoFreeIpError };
 
 export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = {}): Allocation {

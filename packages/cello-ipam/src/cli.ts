@@ -139,8 +139,10 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('what', { choices: ['ips', 'enis', 'allocations'] as const, default: 'ips' as const }),
         (a) =>
           withStore(a, (store, format) => {
-            if (a.what === 'enis') emit(store.enis(), format, { rows: store.enis(), columns: tables.eniColumns });
-            else if (a.what === 'allocations') {
+            if (a.what === 'enis') {
+              const rows = store.enis();
+              emit(rows, format, { rows, columns: tables.eniColumns });
+            } else if (a.what === 'allocations') {
               const rows = store.allocations();
               emit(rows, format, { rows, columns: tables.allocationColumns });
             } else {

@@ -8,7 +8,7 @@
  * Methods are synchronous (better-sqlite3); each change is one BEGIN IMMEDIATE
  * transaction, safe against other processes writing the same file.
  */
-import { type AllocateOptions, allocate, release } from './allocate.ts';
+import { type AllocateOptions, allocate, findAllocation, release } from './allocate.ts';
 import { check } from './check.ts';
 import { type Db, type OpenOptions, openDb } from './db.ts';
 import { addDemand, clearDemands, listDemands } from './demand.ts';
@@ -45,6 +45,11 @@ export class IpamStore {
   /** Allocate for a CNI triple, or return what it already holds. Throws NoFreeIpError when nothing is free. */
   allocate(req: AllocRequest, opts?: AllocateOptions): Allocation {
     return allocate(this.db, req, opts);
+  }
+
+  /** What a CNI triple holds, without changing anything (for CHECK). */
+  allocation(key: AllocationKey): Allocation | undefined {
+    return findAllocation(this.db, key);
   }
 
   /** Release a CNI triple's addresses (they cool down first). An unknown triple is a no-op success. */

@@ -10,6 +10,8 @@ t.test('a repeated ALLOC returns the same allocation and takes nothing more', as
   const first = store.allocate(req('c1', 'web-0'));
   const again = store.allocate(req('c1', 'web-0'));
   t.same(again, first, 'same record');
+  t.same(store.allocation(req('c1')), first, 'allocation() reads it without allocating');
+  t.equal(store.allocation(req('c2')), undefined);
   t.equal(byState(store).used, 1, 'one IP used');
   t.equal(store.allocations().length, 1);
   const otherIf = store.allocate(req('c1', 'web-0', 'eth1'));
