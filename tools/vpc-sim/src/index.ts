@@ -36,7 +36,8 @@ function handle(info: SimInfo): Sim {
   return {
     info,
     control,
-    exec: (node, cmd, opts) => execInNode(info.name, node, cmd, opts),
+    // A node does not inherit the test runner's NODE_OPTIONS (tap's loaders).
+    exec: (node, cmd, opts) => execInNode(info.name, node, cmd, { ...opts, env: { NODE_OPTIONS: '', ...opts?.env } }),
     api: async (action, params) => (await control.api(action, params)).body as Record<string, unknown>,
     down: () => down(info.name),
   };

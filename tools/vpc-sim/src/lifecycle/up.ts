@@ -59,7 +59,8 @@ async function startServer(paths: SimPaths, onPid: (pid: number) => void): Promi
   const child = spawn(
     'nsenter',
     [`--net=/var/run/netns/${paths.routerNetns}`, '--', process.execPath, simProgram(), 'serve', '--name', paths.name, '--state-dir', paths.stateDir],
-    { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] },
+    // Without the caller's NODE_OPTIONS: a test runner's loaders have no business in the server.
+    { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   closeSync(logFd);
   if (child.pid === undefined) throw new UpError('could not start the sim server (nsenter failed to spawn)');
