@@ -20,9 +20,14 @@ export function loadAllocation(db: Db, row: AllocationRow): Allocation {
   return allocationRecord(row, db.get<EniRow>('SELECT * FROM enis WHERE id = ?', [row.eni_id]));
 }
 
+/** The allocation that holds an address (at most one: ipv4 and ipv6 are each UNIQUE). */
+export const holderOf = (db: Db, ip: string) => db.get<AllocationRow>('SELECT * FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [ip, ip]);
+
+const rowOf = (db: Db, key: ReturnType<typeof keyParams>) => db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key);
+
 /** The allocation a CNI triple holds, if any (CHECK reads this; it changes nothing). */
 export function findAllocation(db: Db, keyIn: AllocationKey): Allocation | undefined {
-  const row = db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, keyParams(allocationKey(keyIn)));
+  const row = rowOf(db, keyParams(allocationKey(keyIn)));
   return row && loadAllocation(db, row);
 }
 
@@ -32,7 +37,7 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
   const req = allocRequest(request);
   const key = keyParams(req);
   const outcome = db.write((): Outcome => {
-    const existing = db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key);
+    const existing = rowOf(db, key);
     if (existing) return { allocation: loadAllocation(db, existing) };
 
     const settings = readSettings(db);
@@ -63,7 +68,7 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
       },
     );
     clearDemandFor(db, key);
-    return { allocation: loadAllocation(db, db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key)!) };
+    return { allocation: loadAllocation(db, rowOf(db, key)!) };
   });
   if ('failure' in outcome) throw outcome.failure;
   return outcome.allocation;
@@ -117,7 +122,7 @@ export function release(db: Db, keyIn: AllocationKey): ReleaseResult {
   const key = keyParams(allocationKey(keyIn));
   return db.write((): ReleaseResult => {
     clearDemandFor(db, key);
-    const row = db.get<AllocationRow>(`SELECT * FROM allocations WHERE ${KEY_WHERE}`, key);
+    const row = rowOf(db, key);
     if (!row) return { released: false };
     const now = db.now();
     const until = now + Math.round(readSettings(db).ipCooldownSec * 1000);

@@ -5,9 +5,9 @@
  * but never silently: it comes back in `flagged` with the allocation, which
  * stays until the pod's DEL (check reports it meanwhile).
  */
-import { loadAllocation } from './allocate.ts';
+import { holderOf, loadAllocation } from './allocate.ts';
 import type { Db } from './db.ts';
-import type { AllocationRow, IpRow } from './rows.ts';
+import type { IpRow } from './rows.ts';
 import type { ForgetResult, SurplusEni } from './types.ts';
 import { surplusDoc } from './validate.ts';
 
@@ -18,7 +18,7 @@ export function forget(db: Db, input: unknown): ForgetResult {
 
     const drop = (r: IpRow) => {
       if (r.state === 'used') {
-        const holder = db.get<AllocationRow>('SELECT * FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [r.ip, r.ip]);
+        const holder = holderOf(db, r.ip);
         if (holder) result.flagged.push({ ip: r.ip, eniId: r.eni_id, allocation: loadAllocation(db, holder) });
       }
       db.run('DELETE FROM ips WHERE ip = ?', [r.ip]);

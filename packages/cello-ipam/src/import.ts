@@ -3,6 +3,7 @@
  * idempotent: new ones are added (IPs `free`, or `used` when an allocation
  * still names them), known ones keep their state. Removal goes through forget.
  */
+import { holderOf } from './allocate.ts';
 import type { Db } from './db.ts';
 import { ConflictError } from './errors.ts';
 import type { Family } from './ip.ts';
@@ -81,8 +82,8 @@ function addIp(db: Db, ip: string, family: Family, eniId: string, field: string,
     return false;
   }
   // An allocation that outlived a forget still names this IP: it is that pod's again.
-  const held = db.get('SELECT 1 FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [ip, ip]);
-  db.run('INSERT INTO ips (ip, family, eni_id, state, imported_at) VALUES (?, ?, ?, ?, ?)', [ip, family, eniId, held ? 'used' : 'free', now]);
+  const state = holderOf(db, ip) ? 'used' : 'free';
+  db.run('INSERT INTO ips (ip, family, eni_id, state, imported_at) VALUES (?, ?, ?, ?, ?)', [ip, family, eniId, state, now]);
   return true;
 }
 

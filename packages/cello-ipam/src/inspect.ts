@@ -1,5 +1,5 @@
 /** Read-only views: stats for the keeper, lists and show for operators. Each reads one snapshot. */
-import { loadAllocation } from './allocate.ts';
+import { holderOf, loadAllocation } from './allocate.ts';
 import { eniView, unitsOf } from './capacity.ts';
 import type { Db } from './db.ts';
 import { canonicalIp, familyOf } from './ip.ts';
@@ -68,8 +68,7 @@ export function listIps(db: Db, where = '', params: unknown[] = []): IpRecord[] 
       params,
     );
     return rows.map(({ primary_ip, ...r }) => {
-      const owner = r.state === 'used' ? db.get<AllocationRow>('SELECT * FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [r.ip, r.ip]) : undefined;
-      return ipRecord(r, now, r.ip === primary_ip, owner);
+      return ipRecord(r, now, r.ip === primary_ip, r.state === 'used' ? holderOf(db, r.ip) : undefined);
     });
   });
 }
@@ -85,8 +84,8 @@ export function show(db: Db, query: string): ShowResult {
     if (familyOf(query)) {
       const ip = canonicalIp(query);
       const [record] = listIps(db, 'WHERE i.ip = ?', [ip]);
-      const held = db.all<AllocationRow>('SELECT * FROM allocations WHERE ipv4 = ? OR ipv6 = ?', [ip, ip]);
-      return { ...(record ? { ip: record } : {}), allocations: held.map((r) => loadAllocation(db, r)) };
+      const holder = holderOf(db, ip);
+      return { ...(record ? { ip: record } : {}), allocations: holder ? [loadAllocation(db, holder)] : [] };
     }
     let rows = db.all<AllocationRow>('SELECT * FROM allocations WHERE container_id = ?', [query]);
     if (!rows.length) rows = db.all<AllocationRow>("SELECT * FROM allocations WHERE substr(container_id, 1, length(?)) = ?", [query, query]);

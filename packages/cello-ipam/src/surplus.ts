@@ -33,71 +33,78 @@ export interface SurplusOptions {
   dryRun?: boolean;
 }
 
-function addTo(out: Map<string, SurplusEni>, id: string, rows: IpRow[], whole: boolean) {
-  const e = out.get(id) ?? { id, ips: [], ipv6s: [], whole };
+type Plan = Map<string, SurplusEni>;
+
+function addTo(plan: Plan, id: string, rows: IpRow[], whole: boolean) {
+  const e = plan.get(id) ?? { id, ips: [], ipv6s: [], whole };
   e.whole ||= whole;
   for (const r of rows) (r.family === 4 ? e.ips : e.ipv6s).push(r.ip);
-  out.set(id, e);
+  plan.set(id, e);
+}
+
+/** What earlier rounds marked and nobody forgot yet. */
+function leftovers(db: Db, plan: Plan) {
+  for (const eni of db.all<EniRow>("SELECT * FROM enis WHERE state = 'releasing' ORDER BY id")) {
+    addTo(plan, eni.id, db.all<IpRow>('SELECT * FROM ips WHERE eni_id = ? ORDER BY rowid', [eni.id]), true);
+  }
+  const ips = db.all<IpRow>(
+    "SELECT i.* FROM ips i JOIN enis e ON e.id = i.eni_id WHERE e.state = 'active' AND i.state = 'releasing' ORDER BY i.eni_id, i.rowid",
+  );
+  for (const r of ips) addTo(plan, r.eni_id, [r], false);
+}
+
+/** Decide what goes beyond `keep`; returns the ENIs and IPs to mark now. */
+function chooseExcess(db: Db, opts: SurplusOptions, plan: Plan, now: number) {
+  const s = readSettings(db);
+  const views = db
+    .all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? ORDER BY id", [s.networkMode])
+    .map((eni) => eniView(db, eni, now));
+  const units = (v: EniView) => unitsOf(v, s);
+  const used = (v: EniView) => v.ips.filter((r) => r.state === 'used').length;
+  let excess = views.reduce((n, v) => n + units(v), 0) - opts.keep;
+  const marked = { enis: [] as string[], ips: [] as string[] };
+
+  if (opts.wholeEnis !== false) {
+    for (const v of views.filter((v) => v.idle && units(v) > 0).sort((a, b) => units(a) - units(b))) {
+      if (units(v) > excess) continue;
+      excess -= units(v);
+      marked.enis.push(v.eni.id);
+      addTo(plan, v.eni.id, v.ips, true);
+    }
+  }
+  if (s.networkMode === 'shared') {
+    const fams = familiesOf(s.ipFamily);
+    for (const v of views.filter((v) => !marked.enis.includes(v.eni.id)).sort((a, b) => used(a) - used(b))) {
+      if (excess <= 0) break;
+      const secondary = (f: Family) => v.free[f].filter((r) => r.ip !== v.eni.primary_ip);
+      const n = Math.min(excess, ...fams.map((f) => secondary(f).length));
+      if (n <= 0) continue;
+      const rows = fams.flatMap((f) => secondary(f).slice(0, n));
+      excess -= n;
+      marked.ips.push(...rows.map((r) => r.ip));
+      addTo(plan, v.eni.id, rows, false);
+    }
+  }
+  return marked;
 }
 
 export function surplus(db: Db, opts: SurplusOptions): SurplusDoc {
   if (!Number.isInteger(opts.keep) || opts.keep < 0) throw new InvalidInputError(`keep must be a whole number ≥ 0, got ${opts.keep}`);
-  const plan = () => {
-    const s = readSettings(db);
+  const run = (mark: boolean): SurplusDoc => {
     const now = db.now();
-    const out = new Map<string, SurplusEni>();
-
-    // Leftovers of earlier rounds.
-    for (const eni of db.all<EniRow>("SELECT * FROM enis WHERE state = 'releasing' ORDER BY id")) {
-      addTo(out, eni.id, db.all<IpRow>('SELECT * FROM ips WHERE eni_id = ? ORDER BY rowid', [eni.id]), true);
-    }
-    const leftover = db.all<IpRow>("SELECT i.* FROM ips i JOIN enis e ON e.id = i.eni_id WHERE e.state = 'active' AND i.state = 'releasing' ORDER BY i.eni_id, i.rowid");
-    for (const r of leftover) addTo(out, r.eni_id, [r], false);
-
-    const views = db
-      .all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? ORDER BY id", [s.networkMode])
-      .map((eni) => eniView(db, eni, now));
-    const units = (v: EniView) => unitsOf(v, s);
-    const used = (v: EniView) => v.ips.filter((r) => r.state === 'used').length;
-    let excess = views.reduce((n, v) => n + units(v), 0) - opts.keep;
-    const marked = { enis: [] as string[], ips: [] as string[] };
-
-    if (opts.wholeEnis !== false) {
-      const idle = views.filter((v) => v.idle && units(v) > 0).sort((a, b) => units(a) - units(b));
-      for (const v of idle) {
-        if (units(v) > excess) continue;
-        excess -= units(v);
-        marked.enis.push(v.eni.id);
-        addTo(out, v.eni.id, v.ips, true);
+    const plan: Plan = new Map();
+    leftovers(db, plan);
+    const marked = chooseExcess(db, opts, plan, now);
+    if (mark) {
+      for (const id of marked.enis) {
+        db.run("UPDATE enis SET state = 'releasing' WHERE id = ?", [id]);
+        db.run("UPDATE ips SET state = 'releasing' WHERE eni_id = ?", [id]);
+      }
+      for (const ip of marked.ips) {
+        db.run("UPDATE ips SET state = 'releasing' WHERE ip = ? AND (state = 'free' OR (state = 'cooling' AND cooling_until <= ?))", [ip, now]);
       }
     }
-    if (s.networkMode === 'shared') {
-      const rest = views.filter((v) => !marked.enis.includes(v.eni.id)).sort((a, b) => used(a) - used(b));
-      const fams = familiesOf(s.ipFamily);
-      for (const v of rest) {
-        if (excess <= 0) break;
-        const secondary = (f: Family) => v.free[f].filter((r) => r.ip !== v.eni.primary_ip);
-        const n = Math.min(excess, ...fams.map((f) => secondary(f).length));
-        if (n <= 0) continue;
-        const rows = fams.flatMap((f) => secondary(f).slice(0, n));
-        excess -= n;
-        marked.ips.push(...rows.map((r) => r.ip));
-        addTo(out, v.eni.id, rows, false);
-      }
-    }
-    return { doc: { enis: [...out.values()] }, marked, now };
+    return { enis: [...plan.values()] };
   };
-
-  if (opts.dryRun) return db.read(plan).doc;
-  return db.write(() => {
-    const { doc, marked, now } = plan();
-    for (const id of marked.enis) {
-      db.run("UPDATE enis SET state = 'releasing' WHERE id = ?", [id]);
-      db.run("UPDATE ips SET state = 'releasing' WHERE eni_id = ?", [id]);
-    }
-    for (const ip of marked.ips) {
-      db.run("UPDATE ips SET state = 'releasing' WHERE ip = ? AND (state = 'free' OR (state = 'cooling' AND cooling_until <= ?))", [ip, now]);
-    }
-    return doc;
-  });
+  return opts.dryRun ? db.read(() => run(false)) : db.write(() => run(true));
 }
