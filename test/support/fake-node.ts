@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, must, run, tempDir, testBin, uniqueName } from '@cello/testkit';
+import { type Background, background, bin, must, run, tempDir, testBin, uniqueName } from '@cello/testkit';
 
 export interface FakeNode {
   node: string;
@@ -49,7 +49,7 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
   const confDir = join(dir.path, 'net.d');
   const cacheDir = join(dir.path, 'cache');
   mkdirSync(confDir, { recursive: true });
-  const pids: number[] = [];
+  const servers: Background[] = [];
   const sh = (cmd: string) => must('sh', ['-c', cmd]);
 
   await must('ip', ['netns', 'add', node]);
@@ -87,10 +87,10 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
     await must(bin('cello-ipam'), ['settings', '--state-dir', stateDir, 'datapath=veth', 'ipCooldownSec=1']);
     const enisJson = String((await must(bin('cello-ipam'), ['list', 'enis', '--state-dir', stateDir, '-o', 'json'])).stdout);
     await must('ip', ['netns', 'exec', node, bin('cello-link'), 'eni-up', '--datapath', 'veth'], { input: JSON.stringify({ enis: JSON.parse(enisJson) }) });
-    const echo = run('ip', ['netns', 'exec', vpc, 'node', '-e', ECHO, '7777']);
-    if (echo.pid) pids.push(echo.pid);
+    servers.push(background('ip', ['netns', 'exec', vpc, 'node', '-e', ECHO, '7777']));
     await new Promise((r) => setTimeout(r, 300));
   } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
     await run('ip', ['netns', 'del', node]);
     await run('ip', ['netns', 'del', vpc]);
     dir.remove();
@@ -123,13 +123,7 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
     },
     ipam: (...args) => run(bin('cello-ipam'), [...args, '--state-dir', stateDir]),
     async remove() {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      await Promise.all(servers.map((s) => s.stop()));
       await run('sh', ['-c', `ip netns pids ${vpc} | xargs -r kill -9`]);
       await run('ip', ['netns', 'del', node]);
       await run('ip', ['netns', 'del', vpc]);

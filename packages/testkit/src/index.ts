@@ -44,6 +44,23 @@ export function run(cmd: string, args: readonly string[], opts: Options = {}): P
   return execa(CLEAN[0], [...CLEAN.slice(1), cmd, ...args], { reject: false, ...opts }) as Promise<Result>;
 }
 
+/** A long-running child (a server in a namespace); `stop()` kills it and waits. */
+export interface Background {
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export function background(cmd: string, args: readonly string[], opts: Options = {}): Background {
+  const child = execa(CLEAN[0], [...CLEAN.slice(1), cmd, ...args], { reject: false, ...opts });
+  return {
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGKILL');
+      await child;
+    },
+  };
+}
+
 /** Run a command and throw with its stderr if it fails. */
 export async function must(cmd: string, args: readonly string[], opts: Options = {}): Promise<Result> {
   const r = await run(cmd, args, opts);
