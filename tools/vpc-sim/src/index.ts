@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { ControlClient } from './control/client.ts';
 import type { SimInfo } from './info.ts';
 import { down, type DownReport } from './lifecycle/down.ts';
-import { type ExecOptions, type ExecResult, execInNode } from './lifecycle/exec.ts';
+import type { ChildProcess } from 'node:child_process';
+import { type ExecOptions, type ExecResult, execInNode, spawnInNode } from './lifecycle/exec.ts';
 import { up, type UpOptions } from './lifecycle/up.ts';
 import { simPaths } from './naming.ts';
 import { readJsonFile } from './util/files.ts';
@@ -23,6 +24,8 @@ export interface Sim {
   control: ControlClient;
   /** Run a command on a node (piped stdio by default); never throws on a non-zero exit. */
   exec(node: string, cmd: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Start a command on a node without waiting (a server, a watcher); kill() it when done (down() does too). */
+  spawn(node: string, cmd: readonly string[], opts?: Omit<ExecOptions, 'input'>): ChildProcess;
   /** An API action as the account owner, unsigned; the response envelope. */
   api(action: string, params?: Record<string, string | number | boolean>): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   down(): Promise<DownReport>;
@@ -38,6 +41,7 @@ function handle(info: SimInfo): Sim {
     control,
     // A node does not inherit the test runner's NODE_OPTIONS (tap's loaders).
     exec: (node, cmd, opts) => execInNode(info.name, node, cmd, { ...opts, env: { NODE_OPTIONS: '', ...opts?.env } }),
+    spawn: (node, cmd, opts) => spawnInNode(info.name, node, cmd, { ...opts, env: { NODE_OPTIONS: '', ...opts?.env } }),
     api: async (action, params) => (await control.api(action, params)).body as Record<string, unknown>,
     down: () => down(info.name),
   };
@@ -61,7 +65,7 @@ export type { SimInfo, SimNodeInfo } from './info.ts';
 export type { CallRecord } from './openapi/calls.ts';
 export type { Fault, FaultSpec } from './openapi/faults.ts';
 export { down, type DownReport } from './lifecycle/down.ts';
-export { execInNode, type ExecOptions, type ExecResult } from './lifecycle/exec.ts';
+export { execInNode, spawnInNode, type ExecOptions, type ExecResult } from './lifecycle/exec.ts';
 export { up, type UpOptions } from './lifecycle/up.ts';
 export { listSims } from './lifecycle/list.ts';
 export { simPaths, SIM_ADDRESSES, DEFAULT_NAME } from './naming.ts';

@@ -6,7 +6,7 @@
  * sim, and the hostname is the node name. Nothing is mounted outside that
  * private namespace. stdio passes through; the exit code is CMD's.
  */
-import { spawn, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SimPaths, simPaths } from '../naming.ts';
@@ -52,14 +52,19 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Run a command in a node and wait for it. With the default piped stdio the output is collected. */
-export function execInNode(name: string, node: string, cmd: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+/** Start a command in a node and return at once (e.g. a server a test talks to); stop it with kill(). */
+export function spawnInNode(name: string, node: string, cmd: readonly string[], opts: Omit<ExecOptions, 'input'> = {}): ChildProcess {
   const paths = simPaths(name);
   const argv = execArgv(paths, node, cmd);
   ensureMountPoints();
   const env = { ...process.env, VPC_SIM_NAME: name, VPC_SIM_NODE: node, KUBECONFIG: process.env.KUBECONFIG ?? paths.kubeconfig, ...opts.env };
+  return spawn(argv[0]!, argv.slice(1), { stdio: opts.stdio ?? ['pipe', 'pipe', 'pipe'], env });
+}
+
+/** Run a command in a node and wait for it. With the default piped stdio the output is collected. */
+export function execInNode(name: string, node: string, cmd: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const child = spawnInNode(name, node, cmd, opts);
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: opts.stdio ?? ['pipe', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d) => (stdout += d));
