@@ -4,7 +4,7 @@
 // for any IPv4-only pod ("could not check ipv6 dnat"), behind ptp just the same.
 import t from 'tap';
 import { createNetns, run } from '@cello/testkit';
-import { fakeNode } from '../support/fake-node.ts';
+import { fakeNode } from '@cello/testkit/fake-node';
 
 const node = await fakeNode({ ipCount: 4 });
 t.teardown(() => node.remove());

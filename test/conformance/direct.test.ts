@@ -3,7 +3,7 @@
 // spec 1.1.0, GC and STATUS; and bad inputs, each of which must allocate nothing.
 import t from 'tap';
 import { createNetns } from '@cello/testkit';
-import { fakeNode } from '../support/fake-node.ts';
+import { fakeNode } from '@cello/testkit/fake-node';
 
 const node = await fakeNode({ ipCount: 4 });
 t.teardown(() => node.remove());

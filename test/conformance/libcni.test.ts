@@ -3,7 +3,7 @@
 // libcni, the result cache round trip, real traffic from the pod.
 import t from 'tap';
 import { createNetns } from '@cello/testkit';
-import { fakeNode } from '../support/fake-node.ts';
+import { fakeNode } from '@cello/testkit/fake-node';
 
 const node = await fakeNode({ ipCount: 8 });
 t.teardown(() => node.remove());

@@ -2,7 +2,7 @@
 // 32 distinct IPs, every pod reaches the VPC with its own address, all released.
 import t from 'tap';
 import { createNetns, type Netns } from '@cello/testkit';
-import { fakeNode } from '../support/fake-node.ts';
+import { fakeNode } from '@cello/testkit/fake-node';
 
 const N = 32;
 const node = await fakeNode({ ipCount: 40, enis: 2 });

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Background, background, bin, must, run, tempDir, testBin, uniqueName } from '@cello/testkit';
+import { type Background, background, bin, must, run, tempDir, testBin, uniqueName } from './index.ts';
 
 export interface FakeNode {
   node: string;
