@@ -49,12 +49,20 @@ export function enisFromInput(doc: unknown): EniRecord[] {
   return [parseEni(doc, 'eni')];
 }
 
-/** A --host-ip / --redirect-to-host-cidr list, checked. */
-export function addressList(flag: string, values: readonly string[] | undefined, cidr: boolean): string[] | undefined {
-  if (!values?.length) return undefined;
+/** A repeatable --host-ip / --redirect-to-host-cidr flag, checked. */
+export function addressList(flag: string, value: string | string[] | undefined, cidr: boolean): string[] | undefined {
+  if (value === undefined) return undefined;
+  const values = Array.isArray(value) ? value : [value];
   for (const v of values) {
     const ok = cidr ? /^[0-9a-f.:]+\/\d{1,3}$/i.test(v) : /^[0-9a-f.:]+$/i.test(v);
     if (!ok) throw new InputError(`--${flag}`, `"${v}" is not ${cidr ? 'a CIDR' : 'an IP address'}`);
   }
-  return [...values];
+  return values;
+}
+
+/** --mtu, checked. */
+export function mtuFlag(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 68 || value > 65535) throw new InputError('--mtu', 'must be a whole number from 68 to 65535');
+  return value;
 }

@@ -1,7 +1,7 @@
 /** bin/cello-link: a thin yargs shell over the library (src/index.ts). */
 import { createLogger, emit, readJsonInput, resolveFormat, runMain, type Column } from '@cello/cli-kit';
 import { commandLine } from '@cello/cli-kit/yargs';
-import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput } from './cli-input.ts';
+import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput, mtuFlag } from './cli-input.ts';
 import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show } from './index.ts';
 import type { DatapathChoice, Finding, LinkResult } from './types.ts';
 import { parseAllocation, parseTarget } from './validate.ts';
@@ -58,8 +58,8 @@ const datapathOption = {
   description: 'shared-mode datapath (exclusive allocations always move the ENI)',
 } as const;
 const hostPathOptions = {
-  'host-ip': { type: 'string', array: true, description: 'node address pods reach via the host path (ipvlan, exclusive); default: the default-route device\'s' },
-  'redirect-to-host-cidr': { type: 'string', array: true, description: 'extra CIDR sent to the host path (ipvlan, exclusive)' },
+  'host-ip': { type: 'string', description: "node address pods reach via the host path (ipvlan, exclusive; repeatable); default: the default-route device's" },
+  'redirect-to-host-cidr': { type: 'string', description: 'extra CIDR sent to the host path (ipvlan, exclusive; repeatable)' },
 } as const;
 const bandwidthOptions = {
   'ingress-rate': { type: 'string', description: 'shape traffic into the pod, bit/s (10M = 10 Mbit/s)' },
@@ -68,7 +68,7 @@ const bandwidthOptions = {
   'egress-burst': { type: 'string', description: 'egress burst, bits' },
 } as const;
 
-type HostPathArgs = { 'host-ip'?: string[]; 'redirect-to-host-cidr'?: string[] };
+type HostPathArgs = { 'host-ip'?: string | string[]; 'redirect-to-host-cidr'?: string | string[] };
 const hostPath = (a: HostPathArgs) => ({
   hostIps: addressList('host-ip', a['host-ip'], false),
   redirectToHostCidrs: addressList('redirect-to-host-cidr', a['redirect-to-host-cidr'], true),
@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number', description: "pod interface MTU (default the ENI's)" }).options(bandwidthOptions).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the ip/tc batches, change nothing' }),
         async (a) => {
           const alloc = parseAllocation(await readJsonInput(a.file, 'allocation'));
-          const opts = { datapath: a.datapath as DatapathChoice, mtu: a.mtu, bandwidth: bandwidthFromFlags(a as BandwidthFlags), log, ...hostPath(a) };
+          const opts = { datapath: a.datapath as DatapathChoice, mtu: mtuFlag(a.mtu), bandwidth: bandwidthFromFlags(a as BandwidthFlags), log, ...hostPath(a) };
           if (a['dry-run']) {
             const d = dryRun(await planSetup(alloc, opts));
             emit(d, resolveFormat(a.output), { rows: commandRows([['host', d.commands.host], ['pod', d.commands.pod]]), columns: kv });
@@ -147,7 +147,7 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const alloc = parseAllocation(await readJsonInput(a.file, 'allocation'));
           const expected = a.expected ? await readJsonInput<LinkResult>(a.expected, 'expected LinkResult') : undefined;
-          const findings = await check(alloc, expected, { datapath: a.datapath as DatapathChoice, mtu: a.mtu, bandwidth: bandwidthFromFlags(a as BandwidthFlags), ...hostPath(a) });
+          const findings = await check(alloc, expected, { datapath: a.datapath as DatapathChoice, mtu: mtuFlag(a.mtu), bandwidth: bandwidthFromFlags(a as BandwidthFlags), ...hostPath(a) });
           code = findings.length ? 1 : 0;
           emit({ ok: !findings.length, findings }, resolveFormat(a.output), {
             rows: findings,

@@ -86,7 +86,7 @@ export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promis
       hostIps: hostIpsFor(opts),
       hostLink,
     };
-    objects.push(...ipvlanHostPath(facts, opts.redirectToHostCidrs, true).slice(1));
+    objects.push(...ipvlanHostPath(facts, opts.redirectToHostCidrs, true));
   }
   return { result, objects };
 }

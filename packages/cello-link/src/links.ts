@@ -42,10 +42,11 @@ export function toLinkInfo(r: Record<string, any>): LinkInfo {
 const BORROWS_MAC = new Set(['ipvlan', 'ipvtap', 'macvlan', 'macvtap', 'vlan', 'bridge', 'bond', 'team', 'ifb']);
 
 /** The device carrying this MAC (ipvlan slaves and the like ignored); undefined when absent. */
-export function findByMac(links: readonly LinkInfo[], mac: string, side = 'host'): LinkInfo | undefined {
+export function findByMac(links: readonly LinkInfo[], mac: string, where = 'host'): LinkInfo | undefined {
   const matches = links.filter((l) => l.mac === mac.toLowerCase() && !BORROWS_MAC.has(l.kind ?? ''));
   if (matches.length > 1) {
-    throw new LinkError(`${side}: ${matches.length} devices carry MAC ${mac} (${matches.map((l) => l.name).join(', ')}); cannot tell which is the ENI`, 'host');
+    const names = matches.map((l) => l.name).join(', ');
+    throw new LinkError(`${where}: ${matches.length} devices carry MAC ${mac} (${names}); cannot tell which is the ENI`, where === 'host' ? 'host' : 'pod');
   }
   return matches[0];
 }

@@ -5,7 +5,7 @@
  * made.
  */
 import { isIPv6, routeDst } from './ip.ts';
-import { CELLO_PROTO } from './names.ts';
+import { CELLO_PROTO, PRIO_EGRESS_V4, PRIO_EGRESS_V6 } from './names.ts';
 
 export type KObject =
   /** A veth pair: this side's end up here, the peer created straight into `peer.netns`. */
@@ -137,7 +137,7 @@ export function render(objects: readonly Expect[]): Rendered {
  */
 export function egressRuleLine(dev: string, r: EgressRule): string {
   const v6 = isIPv6(r.cidr.split('/')[0]!);
-  const head = `filter add dev ${dev} egress pref ${v6 ? 40001 : 40000} protocol ${v6 ? 'ipv6' : 'ip'} u32 match ${v6 ? 'ip6' : 'ip'}`;
+  const head = `filter add dev ${dev} egress pref ${v6 ? PRIO_EGRESS_V6 : PRIO_EGRESS_V4} protocol ${v6 ? 'ipv6' : 'ip'} u32 match ${v6 ? 'ip6' : 'ip'}`;
   return r.match === 'src'
     ? `${head} src ${r.cidr} action mirred egress redirect dev ${r.redirectTo}`
     : `${head} dst ${r.cidr} action tunnel_key unset action skbedit ptype host action mirred ingress redirect dev ${r.ingressTo}`;

@@ -37,7 +37,6 @@ export function ipvlanHostPath(f: IpvlanFacts, redirectToHostCidrs: readonly str
   ];
   const egress: Expect = { kind: 'egress-rules', dev: f.eniDevice, rules };
   return [
-    { kind: 'link', name: f.eniDevice },
     { kind: 'ipvlan', name: slave, parent: f.eniDevice, mtu: f.eniMtu, noarp: true, exists: f.hostSlaveExists },
     ...f.hostIps.map((ip): Expect => ({ kind: 'addr', dev: slave, cidr: `${ip}/${isIPv6(ip) ? 128 : 32}` })),
     writeEgressRules ? egress : { ...egress, checkOnly: true, hint: 'run `cello-link eni-up --datapath ipvlan`' },
@@ -48,6 +47,7 @@ export function ipvlanPlan(a: Allocation, opts: SetupOptions, f: IpvlanFacts): P
   const slave = ipvlanHostName(f.eniIfindex);
   const mtu = f.eniMtu;
   const host: Expect[] = [
+    { kind: 'link', name: f.eniDevice },
     ...ipvlanHostPath(f, opts.redirectToHostCidrs),
     { kind: 'ipvlan', name: a.ifname, parent: f.eniDevice, mtu, netns: a.netns },
   ];
