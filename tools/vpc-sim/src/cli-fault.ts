@@ -1,13 +1,21 @@
 /** `vpc-sim fault …`: the fault-injection subcommands. */
 import type { Argv } from 'yargs';
-import type { ControlClient } from './control/client.ts';
+import { UsageError } from '@cello/cli-kit';
+import { type ControlClient, ControlError } from './control/client.ts';
 import type { FaultSpec } from './openapi/faults.ts';
 
 type Print = (argv: unknown, data: unknown) => void;
 
 export function faultCommand<T>(y: Argv<T & { name: string }>, control: (name: string) => ControlClient, print: Print) {
-  const add = (spec: (a: Record<string, unknown>) => FaultSpec) => async (a: Record<string, unknown>) =>
-    print(a, await control(String(a.name)).addFault(spec(a)));
+  const add = (spec: (a: Record<string, unknown>) => FaultSpec) => async (a: Record<string, unknown>) => {
+    try {
+      print(a, await control(String(a.name)).addFault(spec(a)));
+    } catch (err) {
+      // The server checks the rule; a refusal is a usage mistake.
+      if (err instanceof ControlError && err.status === 400) throw new UsageError((err.body as { error: string }).error);
+      throw err;
+    }
+  };
   const action = { type: 'string', description: 'only this action (default: every action)' } as const;
   const times = { type: 'number', description: 'hit this many calls, then stop (default: until cleared)' } as const;
   const probability = { type: 'number', description: 'hit only this share of the calls (0-1]' } as const;
@@ -43,11 +51,11 @@ export function faultCommand<T>(y: Argv<T & { name: string }>, control: (name: s
     )
     .command(
       'nth',
-      'fail the N-th call (counted from now) of ACTION with CODE',
+      'fail the CALL-th call (counted from now) of ACTION with CODE',
       (c) =>
-        c.option('action', { type: 'string', demandOption: true }).option('n', { type: 'number', demandOption: true })
+        c.option('action', { type: 'string', demandOption: true }).option('call', { type: 'number', demandOption: true, description: 'which call: 1 = the next one' })
           .option('code', { type: 'string', demandOption: true }).option('status', { type: 'number', description: 'HTTP status (default: by code)' }),
-      add((a) => ({ kind: 'nth', action: a.action as string, n: a.n as number, code: a.code as string, ...opt(a, 'status') })),
+      add((a) => ({ kind: 'nth', action: a.action as string, n: a.call as number, code: a.code as string, ...opt(a, 'status') })),
     )
     .command(
       'metadata-lag',
