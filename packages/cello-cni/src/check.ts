@@ -20,9 +20,7 @@ export async function cmdCheck(call: Call): Promise<void> {
   const lock = await lockCall(call);
   const store = openNodeStore(cfg);
   try {
-    const allocation = store
-      .allocations()
-      .find((a) => a.network === key.network && a.containerId === key.containerId && a.ifname === key.ifname);
+    const allocation = store.allocation(key);
     if (!allocation) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.network}/${key.containerId}/${key.ifname}`);
     const problems = prevResultProblems(allocation, call.conf.prevResult, env.netns);
     const findings = await check(forLink({ ...allocation, netns: env.netns }), undefined, {

@@ -23,9 +23,7 @@ export async function cmdDel(call: Call): Promise<void> {
     }
     const store = openNodeStore(cfg);
     try {
-      const allocation = store
-        .allocations()
-        .find((a) => a.network === key.network && a.containerId === key.containerId && a.ifname === key.ifname);
+      const allocation = store.allocation(key);
       const datapath = cfg.datapath ?? store.settings().datapath;
       await teardown(
         allocation

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
 import { bin, repoRoot, tempDir } from '@cello/testkit';
 // tools/bench does not depend on cello-ipam; import the library by path.
-import { type IpamStore, openStore } from '../../../../packages/cello-ipam/src/index.ts';
+import { type IpamStore, openStore } from '@cello/cello-ipam';
 import { hyperfine } from '../hyperfine.ts';
 import { type BenchReport, ms, ratio } from '../report.ts';
 
