@@ -1,0 +1,274 @@
+/**
+ * bin/cello-eni: the cloud side of a node for operators and pipes. A thin
+ * shell: parse, load the config, connect, call the library, print.
+ */
+import { type Column, CommandError, emit, redact, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { commandLine } from '@cello/cli-kit/yargs';
+import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
+import { z } from 'zod';
+import { DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from './config/load.ts';
+import { ConfigError, DEFAULT_METADATA_ADDRESS, metadataBase, parseWith } from './config/resolve.ts';
+import type { EniContext } from './context.ts';
+import * as tables from './cli/tables.ts';
+import { type GlobalArgs, loadFromArgs, log, pathsOf, readDocument, session, stopSignal } from './cli/session.ts';
+import { attachEni, detachEni, createEni, freeEni } from './lifecycle/eni.ts';
+import { assignIps } from './lifecycle/ips.ts';
+import { nodeLimits } from './lifecycle/limits.ts';
+import { importDocFor } from './lifecycle/record.ts';
+import { releaseSurplus } from './lifecycle/release.ts';
+import { SubnetPicker } from './lifecycle/subnets.ts';
+import { isOwned } from './lifecycle/tags.ts';
+import { MetadataClient } from './metadata/client.ts';
+import { metadataTree, type MetadataTree } from './metadata/instance.ts';
+import type { CloudEni } from './openapi/api.ts';
+import { runKeeper } from './pool/keeper.ts';
+import { ttyProgress } from './util/progress.ts';
+import { listAll, listNode, showEni } from './view/list.ts';
+
+const USAGE = `cello-eni manages this node's ENIs in the Volcengine VPC (OpenAPI + metadata service) and keeps
+the warm pool of pod IPs in cello-ipam. Credentials come from the config (a RAM role, or keys); they are never printed.
+
+  cello-eni list                                   this node's ENIs, with IPs used/free/cooling
+  cello-eni pool --watch                           the pool keeper (one per node)
+  cello-eni assign --eni eni-x --count 4 | cello-ipam import
+  cello-ipam surplus --keep 8 | cello-eni unassign | cello-ipam forget
+
+Usage: cello-eni <command> [options]`;
+
+let exitCode = 0;
+
+function print<T>(data: unknown, a: GlobalArgs, table?: { rows: readonly T[]; columns: readonly Column<T>[] }) {
+  emit(data, resolveFormat(a.output), table);
+}
+
+/** Refuse to change an ENI that is not Cello's on this node, unless --force. */
+function ensureOurs(ctx: EniContext, eni: CloudEni | undefined, id: string, force: boolean): CloudEni {
+  if (!eni) throw new CommandError(`no ENI ${id} in this account and region`);
+  if (!force && !isOwned(ctx.config, eni, ctx.identity.instanceId)) {
+    throw new CommandError(`${id} was not created by Cello for this instance (${ctx.identity.instanceId}); pass --force to act on it anyway`);
+  }
+  return eni;
+}
+
+const surplusSchema = z.object({
+  enis: z.array(
+    z.object({
+      id: z.string({ error: 'expected an ENI id' }).min(1, { error: 'expected an ENI id' }),
+      ips: z.array(z.ipv4({ error: 'expected an IPv4 address' })).default([]),
+      ipv6s: z.array(z.ipv6({ error: 'expected an IPv6 address' })).default([]),
+      whole: z.boolean({ error: 'expected true or false' }).default(false),
+    }),
+    { error: 'expected a list of ENIs' },
+  ),
+});
+
+function surplusDoc(input: unknown) {
+  try {
+    return parseWith(surplusSchema, input);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`surplus document: ${err.message}`);
+    throw err;
+  }
+}
+
+function treeText(tree: MetadataTree, indent = ''): string {
+  return Object.entries(tree)
+    .map(([k, v]) => {
+      if (v && typeof v === 'object') return `${indent}${k}/\n${treeText(v, `${indent}  `)}`;
+      const lines = (v ?? '(not served)').split('\n');
+      return `${indent}${k}: ${lines.length > 1 ? `\n${lines.map((l) => `${indent}  ${l}`).join('\n')}` : lines[0]}`;
+    })
+    .join('\n');
+}
+
+const dry = { 'dry-run': { type: 'boolean', default: false, description: 'print what would be done; change nothing' } } as const;
+const force = { force: { type: 'boolean', default: false, description: 'act on an ENI Cello did not create for this node' } } as const;
+
+export async function main(argv: string[]): Promise<void> {
+  await runMain('cello-eni', async () => {
+    await commandLine('cello-eni', argv, USAGE)
+      .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, description: "the cluster config (the cello-config ConfigMap's conf key)" })
+      .option('node-config', { type: 'string', default: DEFAULT_NODE_CONFIG_PATH, description: 'node-scope overrides (optional file)' })
+      .option('state-dir', { type: 'string', default: DEFAULT_STATE_DIR, description: "cello-ipam's state directory" })
+      .command(
+        'list',
+        "this node's ENIs: id, MAC, device, status, subnet, primary IP, IPs used/free/cooling (from cello-ipam), security groups",
+        (y) => y.option('all', { type: 'boolean', default: false, description: 'every Cello ENI in the VPC (of this cluster), on any instance' }),
+        async (a) => {
+          const ctx = await session(a);
+          const rows = a.all ? await listAll(ctx) : await listNode(ctx, a.stateDir);
+          print(rows, a, { rows, columns: a.all ? tables.allEniColumns : tables.eniColumns });
+        },
+      )
+      .command(
+        'show <eni>',
+        "one ENI: the cloud's record, the host device, and every IP cello-ipam has on it",
+        (y) => y.positional('eni', { type: 'string', demandOption: true }),
+        async (a) => {
+          const r = await showEni(await session(a), a.eni, a.stateDir);
+          if (!r) throw new CommandError(`no ENI ${a.eni} in this account and region`);
+          print(r, a, { rows: [r.view], columns: tables.eniColumns });
+        },
+      )
+      .command('metadata', "what the instance metadata service says about this node (role credentials left out)", (y) => y, async (a) => {
+        let base = DEFAULT_METADATA_ADDRESS;
+        let timeoutMs = 5000;
+        try {
+          const { config } = loadConfig(pathsOf(a));
+          base = metadataBase(config);
+          timeoutMs = config.metadataTimeoutSec * 1000;
+        } catch (err) {
+          log.debug('no usable config; using the default metadata address', { error: err });
+        }
+        const tree = await metadataTree(new MetadataClient(base, timeoutMs));
+        if (resolveFormat(a.output) === 'table') process.stdout.write(`${treeText(tree)}\n`);
+        else print(tree, a);
+      })
+      .command('limits', "this instance type's ENI and IP limits, the ENIs others attached, and the pod capacity", (y) => y, async (a) => {
+        const limits = await nodeLimits(await session(a));
+        print(limits, a, { rows: Object.entries(limits), columns: tables.keyValueColumns });
+      })
+      .command('subnets', 'the configured subnets: zone, free IPs, and whether a new ENI may go there', (y) => y, async (a) => {
+        const ctx = await session(a);
+        const rows = await new SubnetPicker(ctx).status({ ipv6: ctx.config.ipFamily !== 'ipv4', fresh: true });
+        print(rows, a, { rows, columns: tables.subnetColumns });
+      })
+      .command(
+        'create',
+        'create an ENI for this node (tagged, in the configured security groups) with its IPs, and wait until Available',
+        (y) =>
+          y
+            .option('subnet', { type: 'string', description: 'subnet id (default: the configured subnet with the most free IPs)' })
+            .option('ips', { type: 'number', default: 1, description: 'IPv4s, the primary included' })
+            .option('ipv6s', { type: 'number', default: 0, description: 'IPv6s' })
+            .options(dry)
+            .check((x) => {
+              if (!Number.isInteger(x.ips) || x.ips < 1 || x.ips > 50) throw new UsageError('--ips must be a whole number from 1 to 50');
+              if (!Number.isInteger(x.ipv6s) || x.ipv6s < 0 || x.ipv6s > 50) throw new UsageError('--ipv6s must be a whole number from 0 to 50');
+              return true;
+            }),
+        async (a) => {
+          const ctx = await session(a, stopSignal());
+          const subnetId = a.subnet ?? (await new SubnetPicker(ctx).pick({ ipv6: a.ipv6s > 0 })).id;
+          const request = { subnetId, ipv4Count: a.ips, ipv6Count: a.ipv6s, securityGroupIds: ctx.config.securityGroups };
+          if (a.dryRun) return print({ dryRun: true, action: 'CreateNetworkInterface', request }, a);
+          print(await createEni(ctx, request), a);
+        },
+      )
+      .command(
+        'attach <eni>',
+        'attach to this node and wait until it is InUse, on the host and in metadata; prints the Import document for cello-ipam',
+        (y) => y.positional('eni', { type: 'string', demandOption: true }).options(dry).options(force),
+        async (a) => {
+          const ctx = await session(a, stopSignal());
+          ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
+          if (a.dryRun) return print({ dryRun: true, action: 'AttachNetworkInterface', eni: a.eni, instanceId: ctx.identity.instanceId }, a);
+          const at = await attachEni(ctx, a.eni);
+          print({ enis: [await importDocFor(ctx, at.eni, { metadata: at.metadata, device: at.device.name })] }, a);
+        },
+      )
+      .command(
+        'detach <eni>',
+        'detach from this node and wait until Available',
+        (y) => y.positional('eni', { type: 'string', demandOption: true }).options(dry).options(force),
+        async (a) => {
+          const ctx = await session(a, stopSignal());
+          ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
+          if (a.dryRun) return print({ dryRun: true, action: 'DetachNetworkInterface', eni: a.eni }, a);
+          print((await detachEni(ctx, a.eni)) ?? { id: a.eni, gone: true }, a);
+        },
+      )
+      .command(
+        'delete <eni>',
+        'give an ENI back: detach (if attached), wait Available, delete',
+        (y) => y.positional('eni', { type: 'string', demandOption: true }).options(dry).options(force),
+        async (a) => {
+          const ctx = await session(a, stopSignal());
+          const eni = await ctx.api.describeEni(a.eni);
+          if (!eni) return print({ id: a.eni, deleted: true, alreadyGone: true }, a);
+          ensureOurs(ctx, eni, a.eni, a.force);
+          if (a.dryRun) return print({ dryRun: true, actions: [...(eni.instanceId ? ['DetachNetworkInterface'] : []), 'DeleteNetworkInterface'], eni: a.eni }, a);
+          await freeEni(ctx, a.eni);
+          print({ id: a.eni, deleted: true }, a);
+        },
+      )
+      .command(
+        'assign',
+        'assign new IPs to an ENI of this node and wait for metadata; prints them as an Import document (| cello-ipam import)',
+        (y) =>
+          y
+            .option('eni', { type: 'string', demandOption: true })
+            .option('count', { type: 'number', default: 1, description: 'new IPv4s' })
+            .option('ipv6-count', { type: 'number', default: 0, description: 'new IPv6s' })
+            .options(dry)
+            .options(force)
+            .check((x) => {
+              if (!Number.isInteger(x.count) || x.count < 0) throw new UsageError('--count must be a whole number ≥ 0');
+              const v6 = Number(x.ipv6Count);
+              if (!Number.isInteger(v6) || v6 < 0) throw new UsageError('--ipv6-count must be a whole number ≥ 0');
+              if (x.count + v6 === 0) throw new UsageError('nothing to assign: give --count and/or --ipv6-count');
+              return true;
+            }),
+        async (a) => {
+          const ctx = await session(a, stopSignal());
+          const eni = ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
+          if (a.dryRun) return print({ dryRun: true, action: 'AssignPrivateIpAddresses/AssignIpv6Addresses', eni: a.eni, count: a.count, ipv6Count: a.ipv6Count }, a);
+          const added = await assignIps(ctx, eni, a.count, a.ipv6Count, { waitMetadata: eni.instanceId === ctx.identity.instanceId });
+          const doc = await importDocFor(ctx, eni);
+          print({ enis: [{ ...doc, ips: added.ips, ipv6s: added.ipv6s }] }, a);
+        },
+      )
+      .command(
+        'unassign [file]',
+        "give back what a Surplus document lists (cello-ipam surplus); prints what the cloud no longer has, in the same shape (| cello-ipam forget)",
+        (y) => y.positional('file', { type: 'string', description: 'Surplus JSON ("-" or absent: stdin)' }).options(dry).options(force),
+        async (a) => {
+          const doc = surplusDoc(await readDocument(a.file, 'surplus document'));
+          const ctx = await session(a, stopSignal());
+          for (const e of doc.enis) {
+            const eni = await ctx.api.describeEni(e.id);
+            if (eni && eni.instanceId !== ctx.identity.instanceId) ensureOurs(ctx, eni, e.id, a.force);
+          }
+          if (a.dryRun) return print({ dryRun: true, ...doc }, a, { rows: doc.enis, columns: tables.surplusColumns });
+          const r = await releaseSurplus(ctx, doc);
+          print(r.removed, a, { rows: r.removed.enis, columns: tables.surplusColumns });
+          if (r.failed.length) {
+            process.stderr.write(`cello-eni: could not give back ${r.failed.map((f) => `${f.id} (${f.error.message})`).join('; ')}\n`);
+            exitCode = 1;
+          }
+        },
+      )
+      .command(
+        'pool',
+        'the pool keeper: keep poolTarget free IPs and poolTargetMin in all (one keeper per node)',
+        (y) =>
+          y
+            .option('once', { type: 'boolean', default: false, description: 'reconcile, fill or trim once; exit 0 when the targets are met, 1 with the reason when not' })
+            .option('watch', { type: 'boolean', default: false, description: 'keep the pool until SIGTERM' })
+            .check((x) => {
+              if (x.once === x.watch) throw new UsageError('give exactly one of --once or --watch');
+              return true;
+            }),
+        async (a) => {
+          const summary = await runKeeper({ configPaths: pathsOf(a), stateDir: a.stateDir, once: a.once, signal: stopSignal(), log, progress: ttyProgress() });
+          if (a.once) {
+            const last = summary.rounds.at(-1);
+            print(summary, a, { rows: Object.entries({ met: summary.met, reason: summary.reason, ...(last ? { free: last.after.free, total: last.after.total, used: last.after.used, target: last.after.target, targetMin: last.after.targetMin } : {}) }), columns: tables.keyValueColumns });
+            if (!summary.met && !summary.stopped) {
+              process.stderr.write(`cello-eni: pool targets not met: ${summary.reason}\n`);
+              exitCode = 1;
+            }
+          }
+        },
+      )
+      .command('config', 'the config in effect: both files merged, defaults filled in, secrets shown as ***', (y) => y, (a) => {
+        const loaded = loadFromArgs(a);
+        const out = { files: loaded.files, warnings: loaded.warnings, config: redact(loaded.config) };
+        print(out, a, { rows: Object.entries(out.config), columns: tables.keyValueColumns });
+      })
+      .parseAsync();
+    return exitCode;
+  });
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,68 @@
+/**
+ * What every cloud command does first: load the config files, connect
+ * (metadata identity, credentials, client), with logs on stderr, progress on
+ * a terminal, and SIGINT/SIGTERM turned into the stop signal (a second one
+ * exits at once).
+ */
+import { readFile } from 'node:fs/promises';
+import { isatty } from 'node:tty';
+import { type Logger, UsageError } from '@cello/cli-kit';
+import { type ConfigPaths, loadConfig, type LoadedConfig } from '../config/load.ts';
+import { connect, type EniContext } from '../context.ts';
+import { eniLogger } from '../log.ts';
+import { ttyProgress } from '../util/progress.ts';
+
+export interface GlobalArgs {
+  config?: string;
+  nodeConfig?: string;
+  stateDir?: string;
+  output?: string;
+}
+
+export const log: Logger = eniLogger();
+
+export const pathsOf = (a: GlobalArgs): ConfigPaths => ({ config: a.config, nodeConfig: a.nodeConfig });
+
+export function loadFromArgs(a: GlobalArgs): LoadedConfig {
+  const loaded = loadConfig(pathsOf(a));
+  for (const w of loaded.warnings) log.warn(w);
+  return loaded;
+}
+
+/** An AbortSignal that SIGINT/SIGTERM fire; a second signal exits with 128+n. */
+export function stopSignal(): AbortSignal {
+  const ac = new AbortController();
+  const on = (sig: NodeJS.Signals, n: number) => {
+    process.on(sig, () => {
+      if (ac.signal.aborted) process.exit(128 + n);
+      log.info('stopping (send the signal again to exit at once)', { signal: sig });
+      ac.abort();
+    });
+  };
+  on('SIGINT', 2);
+  on('SIGTERM', 15);
+  return ac.signal;
+}
+
+export async function session(a: GlobalArgs, signal?: AbortSignal): Promise<EniContext> {
+  const { config } = loadFromArgs(a);
+  return connect(config, { log, signal, progress: ttyProgress() });
+}
+
+/** A JSON document from a file argument or stdin (read asynchronously: pipes from slower writers). */
+export async function readDocument(file: string | undefined, what: string): Promise<unknown> {
+  let text: string;
+  if (file && file !== '-') {
+    text = await readFile(file, 'utf8');
+  } else {
+    if (isatty(0)) throw new UsageError(`expected ${what} as JSON on stdin or as a file argument`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    text = Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}

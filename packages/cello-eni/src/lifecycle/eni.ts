@@ -1,0 +1,167 @@
+/**
+ * An ENI's life in the cloud, each step waiting for the state it leads to
+ * (polling, never a fixed sleep) and undoing what it made when a later step
+ * fails:
+ *
+ *   create → Available → attach → InUse → device on the host and in metadata
+ *   free   = detach → Available → delete
+ *
+ * A stop signal (SIGTERM) is not a failure: nothing is rolled back and the
+ * next keeper start adopts or deletes what was left (tags say whose it is).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EniContext } from '../context.ts';
+import type { CloudEni, EniStatus } from '../openapi/api.ts';
+import { OpenApiError } from '../openapi/errors.ts';
+import { metadataEni, type MetadataEni } from '../metadata/instance.ts';
+import { StoppedError } from '../util/sleep.ts';
+import { deviceByMac, type HostDevice } from './host.ts';
+import { ENI_DESCRIPTION, newEniTags } from './tags.ts';
+import { waitFor } from './wait.ts';
+
+export class LifecycleError extends Error {
+  override readonly name = 'LifecycleError';
+  readonly exitCode = 1;
+}
+
+const stopped = (ctx: Pick<EniContext, 'signal'>, err: unknown) => ctx.signal?.aborted === true || err instanceof StoppedError;
+
+/** Poll until the ENI has `status` (and, for InUse, is attached to `instanceId`). */
+export async function waitEniStatus(ctx: EniContext, id: string, status: EniStatus, instanceId?: string): Promise<CloudEni> {
+  let last = 'not seen yet';
+  return waitFor(
+    ctx,
+    `${id} to be ${status}`,
+    async () => {
+      const eni = await ctx.api.describeEni(id, { class: 'wait' });
+      if (!eni) throw new LifecycleError(`${id} no longer exists`);
+      last = `it is ${eni.status}${eni.instanceId ? ` on ${eni.instanceId}` : ''}`;
+      return eni.status === status && (!instanceId || eni.instanceId === instanceId) ? eni : undefined;
+    },
+    { lastSeen: () => last },
+  );
+}
+
+export interface CreateRequest {
+  subnetId: string;
+  /** IPv4s on the new ENI, its primary included (≥ 1). */
+  ipv4Count: number;
+  ipv6Count: number;
+  /** Reuse a token to make a retried create return the same ENI. */
+  clientToken?: string;
+}
+
+/** Create an ENI with its IPs in one call and wait until it is Available; a failed wait deletes it. */
+export async function createEni(ctx: EniContext, r: CreateRequest): Promise<CloudEni> {
+  const { config, identity } = ctx;
+  const id = await ctx.api.createEni({
+    subnetId: r.subnetId,
+    securityGroupIds: config.securityGroups,
+    secondaryCount: Math.max(0, r.ipv4Count - 1),
+    ipv6Count: r.ipv6Count,
+    tags: newEniTags(config, identity.instanceId),
+    description: ENI_DESCRIPTION,
+    clientToken: r.clientToken ?? randomUUID(),
+  });
+  ctx.log.info('created ENI', { eni: id, subnetId: r.subnetId, ipv4Count: r.ipv4Count, ipv6Count: r.ipv6Count });
+  try {
+    return await waitEniStatus(ctx, id, 'Available');
+  } catch (err) {
+    if (!stopped(ctx, err)) await deleteQuietly(ctx, id, err);
+    throw err;
+  }
+}
+
+export interface AttachedEni {
+  eni: CloudEni;
+  device: HostDevice;
+  metadata: MetadataEni;
+}
+
+/** Wait until the host has a device with the ENI's MAC and the metadata service shows the ENI. */
+export async function waitOnHost(ctx: EniContext, eni: CloudEni): Promise<{ device: HostDevice; metadata: MetadataEni }> {
+  const device = await waitFor(ctx, `a device with MAC ${eni.mac} (${eni.id}) on this host`, async () => deviceByMac(eni.mac));
+  const metadata = await waitFor(ctx, `the metadata service to show ${eni.id} (${eni.mac})`, async () => {
+    const m = await metadataEni(ctx.metadata, eni.mac, ctx.signal);
+    return m && m.id === eni.id ? m : undefined;
+  });
+  return { device, metadata };
+}
+
+/**
+ * Attach an Available ENI to this instance and wait until it is InUse, on the
+ * host and in metadata. A failure after the attach call detaches it again
+ * (the ENI itself stays: whoever created it decides).
+ */
+export async function attachEni(ctx: EniContext, id: string): Promise<AttachedEni> {
+  const { instanceId } = ctx.identity;
+  try {
+    await ctx.api.attachEni(id, instanceId);
+  } catch (err) {
+    // A retried attach whose first try went through finds the ENI already ours.
+    const now = err instanceof OpenApiError && err.code === 'InvalidEni.InvalidStatus' ? await ctx.api.describeEni(id) : undefined;
+    if (!now || now.instanceId !== instanceId) throw err;
+  }
+  ctx.log.info('attaching ENI', { eni: id, instanceId });
+  try {
+    const eni = await waitEniStatus(ctx, id, 'InUse', instanceId);
+    const host = await waitOnHost(ctx, eni);
+    ctx.log.info('ENI attached', { eni: id, device: host.device.name, mac: eni.mac });
+    return { eni, ...host };
+  } catch (err) {
+    if (!stopped(ctx, err)) {
+      await detachEni(ctx, id).catch((e: unknown) => ctx.log.error('could not detach the ENI after a failed attach', { eni: id, error: e }));
+    }
+    throw err;
+  }
+}
+
+/** Create and attach; anything failing after the create frees the ENI again. */
+export async function createAndAttach(ctx: EniContext, r: CreateRequest): Promise<AttachedEni> {
+  const eni = await createEni(ctx, r);
+  try {
+    return await attachEni(ctx, eni.id);
+  } catch (err) {
+    if (!stopped(ctx, err)) await freeEni(ctx, eni.id).catch((e: unknown) => ctx.log.error('could not free the ENI after a failed attach', { eni: eni.id, error: e }));
+    throw err;
+  }
+}
+
+/** Detach from this instance and wait until Available. Not attached (or gone) is success. */
+export async function detachEni(ctx: EniContext, id: string): Promise<CloudEni | undefined> {
+  const before = await ctx.api.describeEni(id);
+  if (!before) return undefined;
+  refusePrimary(ctx, before);
+  if (before.instanceId && before.instanceId !== ctx.identity.instanceId) {
+    throw new LifecycleError(`${id} is attached to ${before.instanceId}, not this instance ${ctx.identity.instanceId}`);
+  }
+  if (before.status === 'Available') return before;
+  if (before.status === 'Deleting') return undefined;
+  if (before.status === 'InUse' || before.status === 'Attaching') {
+    const r = await ctx.api.detachEni(id, ctx.identity.instanceId);
+    if (r.okCode === 'InvalidEniId.NotFound') return undefined;
+  }
+  ctx.log.info('detaching ENI', { eni: id });
+  return waitEniStatus(ctx, id, 'Available');
+}
+
+/** Give an ENI back: detach (if attached), wait Available, delete. Gone already is success. */
+export async function freeEni(ctx: EniContext, id: string): Promise<void> {
+  const eni = await detachEni(ctx, id);
+  if (!eni) return;
+  const r = await ctx.api.deleteEni(id);
+  ctx.log.info(r.okCode ? 'ENI was already gone' : 'deleted ENI', { eni: id });
+}
+
+function refusePrimary(ctx: EniContext, eni: CloudEni) {
+  if (eni.type === 'primary' || eni.id === ctx.identity.primaryEniId) {
+    throw new LifecycleError(`${eni.id} is this instance's primary ENI; Cello never detaches or deletes it`);
+  }
+}
+
+async function deleteQuietly(ctx: EniContext, id: string, cause: unknown) {
+  ctx.log.warn('rolling back: deleting the ENI', { eni: id, cause });
+  await freeEni(ctx, id).catch((e: unknown) =>
+    ctx.log.error('rollback failed; the ENI stays until the keeper or cello-gc deletes it (it carries our tags)', { eni: id, error: e }),
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Carrying out a fill plan: assigns to existing ENIs in parallel (one call per
+ * ENI and family), then spare ENIs attached and new ENIs created, at most
+ * maxConcurrentEniCreates at once. Each ENI is brought up (eni-up) and its
+ * IPs imported as soon as it is ready, so pods can start on the first while
+ * the next is still attaching. A subnet that answers InsufficientIpInSubnet
+ * is held off and the create moves to the next subnet.
+ */
+import type { ImportEni } from '@cello/cello-ipam';
+import { attachEni, createAndAttach, freeEni } from '../lifecycle/eni.ts';
+import { assignIps } from '../lifecycle/ips.ts';
+import { NoSubnetError } from '../lifecycle/subnets.ts';
+import type { CloudEni } from '../openapi/api.ts';
+import { isSubnetFull } from '../openapi/errors.ts';
+import { mapLimit } from '../util/map-limit.ts';
+import { StoppedError } from '../util/sleep.ts';
+import { importDocFor, upAndImport } from './bring-up.ts';
+import type { KeeperContext } from './context.ts';
+import type { Assignment, FillPlan, NewEni } from './plan.ts';
+
+export interface FillResult {
+  /** Units that reached cello-ipam. */
+  added: number;
+  created: string[];
+  adopted: string[];
+  assigned: Array<{ eni: string; ips: string[]; ipv6s: string[] }>;
+  errors: Error[];
+}
+
+async function assignOne(k: KeeperContext, a: Assignment, result: FillResult) {
+  const rec = k.store.enis().find((e) => e.id === a.eniId);
+  if (!rec) throw new Error(`${a.eniId} is no longer in cello-ipam`);
+  try {
+    const added = await assignIps(k, rec, a.v4, a.v6);
+    const { routeTable: _table, ...record } = rec;
+    k.store.import({ enis: [{ ...record, ips: added.ips, ipv6s: added.ipv6s } satisfies ImportEni] });
+    result.assigned.push({ eni: a.eniId, ...added });
+    result.added += a.units;
+  } catch (err) {
+    if (isSubnetFull(err) && rec.subnetId) k.picker.markFull(rec.subnetId);
+    throw err;
+  }
+}
+
+/** Attach a spare (an ENI of ours left Available); a failure frees it. */
+async function adoptOne(k: KeeperContext, eni: CloudEni, units: number, result: FillResult) {
+  try {
+    const attached = await attachEni(k, eni.id);
+    await upAndImport(k, await importDocFor(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
+    result.adopted.push(eni.id);
+    result.added += units;
+  } catch (err) {
+    if (!k.signal?.aborted && !(err instanceof StoppedError)) await freeEni(k, eni.id).catch((e: unknown) => k.log.error('could not free a spare ENI', { eni: eni.id, error: e }));
+    throw err;
+  }
+}
+
+async function createOne(k: KeeperContext, n: NewEni, result: FillResult) {
+  for (;;) {
+    const subnet = await k.picker.pick({ ipv6: n.ipv6Count > 0 });
+    let attached;
+    try {
+      attached = await createAndAttach(k, { subnetId: subnet.id, ipv4Count: n.ipv4Count, ipv6Count: n.ipv6Count });
+    } catch (err) {
+      if (!isSubnetFull(err)) throw err;
+      k.picker.markFull(subnet.id); // try the next subnet; pick() throws when none is left
+      continue;
+    }
+    try {
+      await upAndImport(k, await importDocFor(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
+    } catch (err) {
+      if (!k.signal?.aborted && !(err instanceof StoppedError)) await freeEni(k, attached.eni.id).catch((e: unknown) => k.log.error('could not free the new ENI', { eni: attached.eni.id, error: e }));
+      throw err;
+    }
+    result.created.push(attached.eni.id);
+    result.added += n.units;
+    return;
+  }
+}
+
+export async function fill(k: KeeperContext, plan: FillPlan): Promise<FillResult> {
+  const result: FillResult = { added: 0, created: [], adopted: [], assigned: [], errors: [] };
+  const collect = (settled: PromiseSettledResult<unknown>[]) => {
+    for (const s of settled) if (s.status === 'rejected') result.errors.push(s.reason as Error);
+  };
+  collect(await mapLimit(plan.assign, plan.assign.length || 1, (a) => assignOne(k, a, result)));
+  const enis: Array<() => Promise<void>> = [
+    ...plan.adopt.map(({ eni, units }) => () => adoptOne(k, eni, units, result)),
+    ...plan.create.map((n) => () => createOne(k, n, result)),
+  ];
+  collect(await mapLimit(enis, k.config.maxConcurrentEniCreates, (run) => run()));
+  const stop = result.errors.find((e) => k.signal?.aborted || e instanceof StoppedError);
+  if (stop) throw stop;
+  for (const e of result.errors) if (!(e instanceof NoSubnetError)) k.log.error('adding to the pool failed', { error: e });
+  return result;
+}

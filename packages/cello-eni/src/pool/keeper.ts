@@ -1,0 +1,196 @@
+/**
+ * The pool keeper: exactly one per node (it holds the node lock `keeper`,
+ * which cello-cni's ADD and STATUS look for). It writes the node settings
+ * cello-cni reads, reconciles cello-ipam with the cloud, then keeps the pool
+ * at its targets:
+ *
+ * - `once`: rounds until the targets are met (exit 0) or cannot be (a quota,
+ *   a full subnet, the node's limits: the reason is returned);
+ * - watch: a full round (adding and giving back) every
+ *   poolMonitorIntervalSec; a filling round within a second of an ADD that
+ *   found the pool empty (demands polled every 300 ms) or of a config change;
+ *   a reconcile every reconcileIntervalSec; failed rounds back off 5 s → 60 s.
+ *
+ * The stop signal ends it between steps; what an interrupted step left is
+ * picked up by the next start's reconcile.
+ */
+import { type IpamStore, openStore } from '@cello/cello-ipam';
+import { type Logger, type NodeLock, tryLock } from '@cello/cli-kit';
+import { type ConfigPaths, configChanged, loadConfig } from '../config/load.ts';
+import { type CelloConfig, ipamMode } from '../config/resolve.ts';
+import { LIVE_KEYS } from '../config/schema.ts';
+import { connect } from '../context.ts';
+import { SubnetPicker } from '../lifecycle/subnets.ts';
+import type { ActionTotals } from '../openapi/metrics.ts';
+import { SILENT } from '../log.ts';
+import type { Progress } from '../util/progress.ts';
+import { sleep, StoppedError } from '../util/sleep.ts';
+import type { KeeperContext } from './context.ts';
+import { reconcile, type ReconcileReport } from './reconcile.ts';
+import { type RoundReport, type RoundState, runRound } from './round.ts';
+
+export const KEEPER_LOCK = 'keeper';
+const DEMAND_POLL_MS = 300;
+const STALE_DEMAND_MS = 5 * 60_000;
+const ONCE_ROUNDS = 3;
+
+export class KeeperBusyError extends Error {
+  override readonly name = 'KeeperBusyError';
+  readonly exitCode = 1;
+}
+
+export interface KeeperOptions {
+  configPaths?: ConfigPaths;
+  stateDir?: string;
+  once?: boolean;
+  signal?: AbortSignal;
+  log?: Logger;
+  progress?: Progress;
+  /** Called after every round (the agent's hook for metrics and events). */
+  onRound?: (r: RoundReport) => void;
+  /** Called once the keeper is connected: its OpenAPI client's call metrics live there. */
+  onStart?: (k: KeeperContext) => void;
+}
+
+export interface KeeperSummary {
+  instanceId: string;
+  met: boolean;
+  /** Why the targets are not met (once), or why the keeper stopped. */
+  reason?: string;
+  stopped: boolean;
+  reconcile?: Omit<ReconcileReport, 'spares'> & { spares: string[] };
+  rounds: RoundReport[];
+  calls: Record<string, ActionTotals>;
+}
+
+function changedKeys(a: CelloConfig, b: CelloConfig): string[] {
+  return (Object.keys(b) as Array<keyof CelloConfig>).filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
+}
+
+/** Re-read the files if they changed; apply the live keys, warn about the rest. */
+function reload(k: KeeperContext, paths: ConfigPaths, state: { fingerprint: string }): boolean {
+  if (!configChanged(paths, state.fingerprint)) return false;
+  try {
+    const next = loadConfig(paths);
+    state.fingerprint = next.fingerprint;
+    const changed = changedKeys(k.config, next.config);
+    const live = changed.filter((key) => (LIVE_KEYS as readonly string[]).includes(key));
+    const later = changed.filter((key) => !live.includes(key));
+    k.config = { ...k.config, ...Object.fromEntries(live.map((key) => [key, next.config[key as keyof CelloConfig]])) };
+    if (live.length) k.log.info('config reloaded', Object.fromEntries(live.map((key) => [key, k.config[key as keyof CelloConfig]])));
+    if (later.length) k.log.warn('config changed in keys that apply only after a restart of the keeper', { keys: later });
+    for (const w of next.warnings) k.log.warn(w);
+    return live.length > 0;
+  } catch (err) {
+    k.log.error('the changed config is invalid; keeping the previous one', { error: err });
+    state.fingerprint = (() => {
+      try {
+        return loadConfig(paths).fingerprint;
+      } catch {
+        return `invalid:${Date.now()}`;
+      }
+    })();
+    return false;
+  }
+}
+
+export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary> {
+  const log = opts.log ?? SILENT;
+  const paths = opts.configPaths ?? {};
+  const loaded = loadConfig(paths);
+  for (const w of loaded.warnings) log.warn(w);
+  const lock: NodeLock | undefined = await tryLock(KEEPER_LOCK);
+  if (!lock) throw new KeeperBusyError("another pool keeper is running on this node (it holds the node lock 'keeper'); stop it first (see cello-eni list for the pool it keeps)");
+  let store: IpamStore | undefined;
+  const summary: KeeperSummary = { instanceId: '', met: false, stopped: false, rounds: [], calls: {} };
+  let k: KeeperContext | undefined;
+  try {
+    const ctx = await connect(loaded.config, { log, signal: opts.signal, progress: opts.progress });
+    store = openStore({ stateDir: opts.stateDir });
+    k = { ...ctx, store, picker: undefined as unknown as SubnetPicker };
+    // The picker reads k.config on every call, so a reloaded subnet list applies at once.
+    k.picker = new SubnetPicker(k);
+    opts.onStart?.(k);
+    summary.instanceId = k.identity.instanceId;
+    const cfg = k.config;
+    store.setSettings({ networkMode: ipamMode(cfg), ipFamily: cfg.ipFamily, ipCooldownSec: cfg.ipCooldownSec, datapath: cfg.datapath });
+    log.info('pool keeper started', { instanceId: k.identity.instanceId, instanceType: k.identity.instanceType, zone: k.identity.zone, networkMode: cfg.networkMode, ipFamily: cfg.ipFamily, poolTarget: cfg.poolTarget, poolTargetMin: cfg.poolTargetMin, once: Boolean(opts.once) });
+
+    const rec = await reconcile(k);
+    summary.reconcile = { ...rec, spares: rec.spares.map((e) => e.id) };
+    const state: RoundState = { spares: rec.spares };
+    const record = (r: RoundReport) => {
+      summary.rounds.push(r);
+      if (summary.rounds.length > 20) summary.rounds.shift();
+      opts.onRound?.(r);
+    };
+
+    if (opts.once) {
+      for (let i = 1; i <= ONCE_ROUNDS; i++) {
+        const r = await runRound(k, state, { release: true });
+        record(r);
+        summary.met = r.met;
+        summary.reason = r.met ? undefined : (r.blocked ?? r.errors[0] ?? 'targets not met');
+        if (r.met || r.blocked) break;
+      }
+    } else {
+      await watch(k, state, paths, loaded.fingerprint, record, opts.signal);
+    }
+  } catch (err) {
+    if (!(opts.signal?.aborted || err instanceof StoppedError)) throw err;
+    summary.stopped = true;
+    summary.reason = 'stopped';
+  } finally {
+    summary.calls = k?.client.metrics.snapshot() ?? {};
+    store?.close();
+    lock.release();
+  }
+  return summary;
+}
+
+async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fingerprint: string, record: (r: RoundReport) => void, signal?: AbortSignal) {
+  const cfgState = { fingerprint };
+  let nextTick = 0;
+  let nextReconcile = Date.now() + k.config.reconcileIntervalSec * 1000;
+  let failures = 0;
+  let retryAt = 0;
+  let seenDemands = '';
+  for (;;) {
+    const now = Date.now();
+    try {
+      if (now >= nextReconcile) {
+        const rec = await reconcile(k);
+        state.spares = rec.spares;
+        state.limits = undefined;
+        nextReconcile = now + k.config.reconcileIntervalSec * 1000;
+      }
+      const tick = now >= nextTick;
+      const r = await runRound(k, state, { release: tick });
+      record(r);
+      if (tick) nextTick = now + k.config.poolMonitorIntervalSec * 1000;
+      failures = r.errors.length || r.after.toAdd > 0 ? failures + 1 : 0;
+    } catch (err) {
+      if (signal?.aborted || err instanceof StoppedError) throw err;
+      failures++;
+      k.log.error('pool round failed', { error: err });
+    }
+    retryAt = failures ? Date.now() + Math.min(60_000, 5000 * 2 ** (failures - 1)) : Number.POSITIVE_INFINITY;
+    k.store.clearDemands({ before: new Date(Date.now() - STALE_DEMAND_MS) });
+
+    // Sleep until something calls for a round.
+    for (;;) {
+      await sleep(DEMAND_POLL_MS, signal);
+      const t = Date.now();
+      if (reload(k, paths, cfgState)) break;
+      if (t >= nextTick || t >= nextReconcile || t >= retryAt) break;
+      const demands = k.store.demands();
+      const key = demands.map((d) => `${d.containerId}/${d.ifname}`).join(',');
+      if (demands.length && key !== seenDemands && !failures) {
+        seenDemands = key;
+        k.log.info('an ADD is waiting for an IP; filling now', { demands: demands.length });
+        break;
+      }
+      if (!demands.length) seenDemands = '';
+    }
+  }
+}
