@@ -34,6 +34,7 @@ export interface SimPaths {
   stateDir: string;
   manifest: string;
   world: string;
+  config: string;
   info: string;
   controlSocket: string;
   kubeconfig: string;
@@ -52,6 +53,7 @@ export function simPaths(name: string): SimPaths {
     stateDir,
     manifest: join(stateDir, 'manifest.json'),
     world: join(stateDir, 'world.json'),
+    config: join(stateDir, 'config.json'),
     info: join(stateDir, 'info.json'),
     controlSocket: join(stateDir, 'control.sock'),
     kubeconfig: join(stateDir, 'kubeconfig'),

@@ -68,6 +68,8 @@ export class Cloud {
     readonly world: World,
     readonly config: SimConfig,
     readonly dataplane: Dataplane = NO_DATAPLANE,
+    /** Where a delayed step's failure is reported (no API call is waiting for it any more). */
+    private readonly onBackgroundError: (what: string, err: unknown) => void = () => {},
   ) {
     this.metadataLagMs = config.metadataLagMs;
     this.credentials = new CredentialStore(world.owner, config.stsLifetimeSec);
@@ -175,7 +177,10 @@ export class Cloud {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.timers.delete(eni.id);
-        fn().then(resolve, resolve);
+        fn().then(resolve, (err) => {
+          this.onBackgroundError(`${kind} of ${eni.id}`, err);
+          resolve();
+        });
       }, ms);
       this.timers.set(eni.id, t);
     });

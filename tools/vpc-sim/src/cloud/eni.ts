@@ -5,7 +5,7 @@
  * InvalidEni.InvalidStatus. With a delay of 0 the step completes before the
  * API call returns.
  */
-import { randomMac } from '../util/ids.ts';
+import { randomId, randomMac } from '../util/ids.ts';
 import type { Cloud } from './cloud.ts';
 import { CloudError, eniStatus, invalid } from './errors.ts';
 import { checkAttachLimits, checkEniQuota, MAX_SECURITY_GROUPS } from './limits.ts';
@@ -36,7 +36,7 @@ function uniqueMac(cloud: Cloud): string {
 }
 
 /** Create a secondary (or trunk) ENI with its addresses; it is Available after the create delay. */
-export async function createEni(cloud: Cloud, input: CreateEniInput, newId: () => string): Promise<Eni> {
+export async function createEni(cloud: Cloud, input: CreateEniInput): Promise<Eni> {
   const subnet = cloud.subnet(input.subnetId);
   if (input.securityGroupIds.length > MAX_SECURITY_GROUPS) {
     throw new CloudError('QuotaExceeded.EniSecurityGroup', `An ENI can join at most ${MAX_SECURITY_GROUPS} security groups.`);
@@ -60,7 +60,7 @@ export async function createEni(cloud: Cloud, input: CreateEniInput, newId: () =
     max: cloud.config.maxSecondaryIpsUnattached,
   });
   const eni: Eni = {
-    id: newId(),
+    id: randomId('eni'),
     seq: cloud.nextSeq(),
     name: input.name ?? '',
     description: input.description ?? '',
@@ -136,6 +136,7 @@ export async function attachEni(cloud: Cloud, id: string, instanceId: string, de
       await cloud.network((dp) => dp.route(eni, [...eni.secondaryIps, eni.primaryIp, ...eni.ipv6s]));
     } catch (err) {
       // The device could not be made: the attach fails and the ENI falls back to Available.
+      await cloud.network((dp) => dp.unplug(eni)).catch(() => undefined);
       delete eni.port;
       delete eni.device;
       eni.instanceId = '';
@@ -146,7 +147,6 @@ export async function attachEni(cloud: Cloud, id: string, instanceId: string, de
     cloud.setStatus(eni, 'InUse');
   });
   if (cloud.config.delaysMs.attach === 0) await done;
-  else done.catch(() => undefined);
 }
 
 export async function detachEni(cloud: Cloud, id: string, instanceId: string): Promise<void> {

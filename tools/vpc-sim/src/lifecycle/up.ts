@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { join } from 'node:path';
 import type { SimConfig } from '../config.ts';
 import { resolveConfig } from '../config.ts';
 import { ControlClient } from '../control/client.ts';
@@ -118,7 +117,7 @@ export async function up(opts: UpOptions = {}): Promise<SimInfo> {
   try {
     writeManifest(paths, manifest);
     writeJson(paths.world, world);
-    writeJson(join(paths.stateDir, 'config.json'), config);
+    writeJson(paths.config, config);
     for (const i of world.instances) makeNodeFs(paths, i.node, world.region);
     ensureMountPoints();
 

@@ -6,7 +6,7 @@
  * own errors to server.log, never exits on a bad request, and stops cleanly
  * on SIGTERM.
  */
-import { unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createLogger } from '@cello/cli-kit';
 import { Cloud } from '../cloud/cloud.ts';
@@ -24,7 +24,6 @@ import { Faults } from '../openapi/faults.ts';
 import { createOpenApi } from '../openapi/server.ts';
 import { KUBERNETES_PORT, SIM_ADDRESSES, simPaths } from '../naming.ts';
 import { readJsonFile, writeJson } from '../util/files.ts';
-import { join } from 'node:path';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -52,7 +51,7 @@ export async function runServer(name: string): Promise<void> {
   const paths = simPaths(name);
   const log = createLogger({ component: 'vpc-sim-server', file: paths.serverLog, fields: { sim: name } });
   const world = readJsonFile<World>(paths.world);
-  const config = resolveConfig(readJsonFile<SimConfig>(join(paths.stateDir, 'config.json')) ?? {});
+  const config = resolveConfig(readJsonFile<SimConfig>(paths.config) ?? {});
   if (!world) throw new Error(`${paths.world} is missing or unreadable; run vpc-sim up again`);
 
   let cloud: Cloud;
@@ -60,7 +59,7 @@ export async function runServer(name: string): Promise<void> {
     subnet: (id) => cloud.subnets.get(id),
     pluggedEnis: () => [...cloud.enis.values()].filter((e) => e.port),
   });
-  cloud = new Cloud(world, config, dataplane);
+  cloud = new Cloud(world, config, dataplane, (what, err) => log.error(`${what} failed`, { err: err as Error }));
   const faults = new Faults(config.flowLimits);
   const calls = new CallLog();
   const openapi = createOpenApi(cloud, faults, calls, log);

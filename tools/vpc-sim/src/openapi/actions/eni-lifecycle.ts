@@ -37,7 +37,6 @@ export const CreateNetworkInterface: ActionDef = {
         tags: p.tags(),
         type: type as EniType | undefined,
       },
-      () => randomId('eni'),
     );
     return { NetworkInterfaceId: eni.id, ...asyncTask() };
   },
