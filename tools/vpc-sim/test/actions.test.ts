@@ -296,6 +296,19 @@ t.test('Describe actions and their filters', async (t) => {
   });
 });
 
+t.test('an ENI attaches only to an instance in its zone', async (t) => {
+  const sim = await inProcessCloud({
+    subnets: [
+      { name: 'a', cidr: '192.168.1.0/24', zone: 'cn-beijing-a' },
+      { name: 'b', cidr: '192.168.2.0/24', zone: 'cn-beijing-b' },
+    ],
+  });
+  t.teardown(sim.close);
+  const id = (await sim.ok('CreateNetworkInterface', { SubnetId: sim.world.subnets[1]!.id, 'SecurityGroupIds.1': sim.sgId })).NetworkInterfaceId;
+  t.equal((await sim.ok('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id })).ZoneId, 'cn-beijing-b');
+  t.equal(await sim.code('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: sim.world.instances[0]!.id }), 'InvalidEni.ZoneMismatch');
+});
+
 t.test('a retried create with the same ClientToken is idempotent', async (t) => {
   const sim = await inProcessCloud();
   t.teardown(sim.close);

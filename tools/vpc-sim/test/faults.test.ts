@@ -33,6 +33,10 @@ t.test('which calls each rule hits', async (t) => {
     t.equal(f.decide('C').latencyMs, 50, 'latencies add up');
     t.equal(f.decide('D').latencyMs, 30);
     t.equal(f.clear(), 2, 'clear removes what is left');
+    f.add({ kind: 'error', action: 'E', status: 502, times: 1 });
+    f.add({ kind: 'error', action: 'F', status: 504, times: 1 });
+    t.equal(f.decide('E').error?.code, 'InternalServiceError', '502 by default');
+    t.equal(f.decide('F').error?.code, 'InternalServiceTimeout', '504 by default');
     t.same(f.decide('C'), { latencyMs: 0, faultIds: [] });
   });
 
