@@ -92,23 +92,28 @@ export interface RawRequest {
   service?: string;
   region?: string;
   date?: Date;
+  /** Sign every header given (as the Go SDK signs host and content-type), not only the Node SDK's. */
+  signAll?: boolean;
   /** Change the request after signing (what a tamperer or a buggy client would do). */
   after?: (r: { path: string; headers: Record<string, string>; body?: string }) => void;
 }
 
 /** Sign with the SDK's own Signer and send by hand, for the cases the client cannot produce. */
-export function rawRequest(host: string, r: RawRequest): Promise<{ status: number; body: string; json?: Envelope }> {
+export function rawRequest(host: string, r: RawRequest): Promise<{ status: number; body: string; json?: Envelope; headersSigned: string }> {
   const method = r.method ?? 'GET';
   const headers: Record<string, string> = { ...(r.headers ?? {}) };
   const signed = { method, region: r.region ?? 'cn-beijing', pathname: '/', params: r.query, headers, body: r.body };
-  new Signer(signed as never, r.service ?? 'vpc').addAuthorization(r.creds, r.date);
+  const signer = new Signer(signed as never, r.service ?? 'vpc');
+  if (r.signAll) signer.isSignableHeader = (key: string) => key !== 'authorization';
+  signer.addAuthorization(r.creds, r.date);
+  const headersSigned = /SignedHeaders=([^,]+)/.exec(String(signed.headers.Authorization))?.[1] ?? '';
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(r.query)) for (const x of [v].flat()) qs.append(k, x);
   const req = { path: `/?${qs}`, headers: signed.headers as Record<string, string>, body: r.body };
   r.after?.(req);
   const [hostname, port] = host.split(':');
   return new Promise((resolve, reject) => {
-    const hr = request({ hostname, port: Number(port), method, path: req.path, headers: { ...req.headers, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(req.body ?? '')) } }, (res) => {
+    const hr = request({ hostname, port: Number(port), method, path: req.path, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body ?? '')) } }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => {
@@ -118,7 +123,7 @@ export function rawRequest(host: string, r: RawRequest): Promise<{ status: numbe
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, body: text, json });
+        resolve({ status: res.statusCode ?? 0, body: text, json, headersSigned });
       });
     });
     hr.on('error', reject);

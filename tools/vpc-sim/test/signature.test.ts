@@ -28,6 +28,17 @@ t.test('signature accept and reject', async (t) => {
     t.same(eni.Tags, [{ Key: tag, Value: 'a b' }], 'the tag arrived intact');
   });
 
+  t.test('accepted: a Go-SDK-style signature over host, content-type and user-agent', async (t) => {
+    const r = await rawRequest(sim.host, {
+      query: { Action: 'DescribeSubnets', Version: '2020-04-01' },
+      headers: { Host: sim.host, 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'volcengine-go-sdk/1.0.61' },
+      creds: owner,
+      signAll: true,
+    });
+    t.equal(r.json?.ResponseMetadata.Error?.Code, undefined, 'verified');
+    t.match(r.headersSigned, /content-type;host;user-agent;x-date/);
+  });
+
   t.test('accepted: role (STS) credentials from the metadata service with X-Security-Token', async (t) => {
     const c = sim.cloud.credentials.roleCredentials(instanceId);
     const creds = { accessKeyId: c.accessKeyId, secretKey: c.secretAccessKey, sessionToken: c.sessionToken };

@@ -4,7 +4,8 @@
  * query (the wire encoding differs from the canonical one), pass the signed
  * headers under the exact keys the Signer expects ('X-Date',
  * 'X-Security-Token', 'X-Content-Sha256'), and check the body hash apart.
- * Whatever SignedHeaders lists is verified; `host` is not required.
+ * Whatever SignedHeaders lists is verified (also headers the Node SDK never
+ * signs, such as the Go SDK's host and content-type); `host` is not required.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -93,6 +94,8 @@ export function verifySignature(
   }
 
   const signer = new Signer({ method: req.method, region: region!, pathname: req.path, params: req.query, headers, body: req.body || undefined } as never, service!);
+  // Exactly the listed headers: the Go SDK also signs host and content-type, which the Node Signer would skip.
+  signer.isSignableHeader = (key: string) => names.includes(key);
   const expected = signer.signature({ accessKeyId: accessKeyId!, secretKey: secret }, xDate).toString();
   const a = Buffer.from(expected);
   const b = Buffer.from(signature!);
