@@ -10,7 +10,8 @@ import { describe, type Expect, isV6Rule, type KObject } from './objects.ts';
 import type { Plan } from './plan.ts';
 import { HOST, pod, type Side } from './run.ts';
 import { exclusivePlan } from './plan-exclusive.ts';
-import { hostIpsFor, planSetup } from './setup.ts';
+import { hostIpsFor } from './host-facts.ts';
+import { planSetup } from './setup.ts';
 import { type Snapshot, type SnapshotWants, snapshot } from './snapshot.ts';
 import type { Allocation, Finding, LinkResult, SetupOptions } from './types.ts';
 

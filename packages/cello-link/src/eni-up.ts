@@ -11,13 +11,9 @@
 import { applyHost } from './apply.ts';
 import { chooseDatapath } from './datapath.ts';
 import { LinkError } from './errors.ts';
-import { defaultRouteDevices } from './host-ips.ts';
-import { findByMac, listLinks } from './links.ts';
-import { ipvlanHostName } from './names.ts';
+import { hostEniDevice, ipvlanFacts } from './host-facts.ts';
 import { type Expect, type Rendered, render } from './objects.ts';
 import { ipvlanHostPath } from './plan-ipvlan.ts';
-import { HOST } from './run.ts';
-import { hostIpsFor } from './setup.ts';
 import type { Datapath, EniRecord, EniUpOptions } from './types.ts';
 
 export interface EniUpResult {
@@ -54,9 +50,7 @@ function tableRoutes(eni: EniRecord, dev: string): Expect[] {
 }
 
 export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promise<EniUpPlan> {
-  const links = await listLinks(HOST);
-  const dev = findByMac(links, eni.mac);
-  if (!dev) throw new LinkError(`host: no device with MAC ${eni.mac} (ENI ${eni.id}): is it attached? (cello-eni list)`, 'host');
+  const { eni: dev, links } = await hostEniDevice(eni);
   const mtu = eni.mtu ?? dev.mtu;
   const datapath: Datapath = eni.mode === 'exclusive' ? 'exclusive' : await chooseDatapath(opts.datapath);
   const result: EniUpResult = { id: eni.id, mac: eni.mac, device: dev.name, ifindex: dev.ifindex, mtu, datapath };
@@ -76,17 +70,7 @@ export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promis
     result.routeTable = eni.routeTable;
   }
   if (datapath === 'ipvlan') {
-    const hostLink = defaultRouteDevices().v4 ?? defaultRouteDevices().v6;
-    if (!hostLink) throw new LinkError('host: no default route, so no host link for the ENI-egress rules', 'host');
-    const facts = {
-      eniDevice: dev.name,
-      eniIfindex: dev.ifindex,
-      eniMtu: mtu,
-      hostSlaveExists: links.some((l) => l.name === ipvlanHostName(dev.ifindex)),
-      hostIps: hostIpsFor(opts),
-      hostLink,
-    };
-    objects.push(...ipvlanHostPath(facts, opts.redirectToHostCidrs, true));
+    objects.push(...ipvlanHostPath(ipvlanFacts(dev, links, mtu, opts), opts.redirectToHostCidrs, true));
   }
   return { result, objects };
 }

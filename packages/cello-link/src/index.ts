@@ -6,7 +6,7 @@ export { check } from './check.ts';
 export { chooseDatapath, datapathFor, probeIpvlan } from './datapath.ts';
 export { eniUp, planEniUp, renderEniUp, type EniUpResult } from './eni-up.ts';
 export { InputError, KernelLacksError, LinkError } from './errors.ts';
-export { discoverHostIps } from './host-ips.ts';
+export { discoverHostIps } from './host-facts.ts';
 export {
   CELLO_PROTO,
   HOST_VETH_PATTERN,

@@ -9,52 +9,21 @@ import { existsSync } from 'node:fs';
 import { applyPlan, renderPlan, type RenderedPlan } from './apply.ts';
 import { datapathFor } from './datapath.ts';
 import { LinkError } from './errors.ts';
-import { defaultRouteDevices, discoverHostIps } from './host-ips.ts';
-import { findByMac, listLinks } from './links.ts';
-import { ipvlanHostName } from './names.ts';
+import { hostEniDevice, hostIpsFor, ipvlanFacts } from './host-facts.ts';
 import type { Plan } from './plan.ts';
 import { exclusivePlan } from './plan-exclusive.ts';
 import { ipvlanPlan } from './plan-ipvlan.ts';
 import { vethPlan } from './plan-veth.ts';
-import { HOST } from './run.ts';
 import { teardown } from './teardown.ts';
 import type { Allocation, LinkResult, SetupOptions } from './types.ts';
-
-/** The ENI's device on the host, or a LinkError that says what to do. */
-export async function hostEniDevice(a: Pick<Allocation, 'eni'>) {
-  const links = await listLinks(HOST);
-  const eni = findByMac(links, a.eni.mac);
-  if (!eni) {
-    throw new LinkError(
-      `host: no device with MAC ${a.eni.mac} (ENI ${a.eni.id}): is it attached, and not inside another pod? (cello-eni list)`,
-      'host',
-    );
-  }
-  return { eni, links };
-}
-
-export function hostIpsFor(opts: SetupOptions): string[] {
-  const ips = opts.hostIps ?? discoverHostIps();
-  if (!ips.length) throw new LinkError('host: cannot tell the node addresses (no default route); pass hostIps', 'host');
-  return ips;
-}
 
 /** Everything setup would do for an allocation, without doing it. */
 export async function planSetup(a: Allocation, opts: SetupOptions = {}): Promise<Plan> {
   const datapath = await datapathFor(a, opts.datapath);
   if (datapath === 'veth') return vethPlan(a, opts);
-  const { eni, links } = await hostEniDevice(a);
+  const { eni, links } = await hostEniDevice(a.eni);
   if (datapath === 'exclusive') return exclusivePlan(a, opts, { eniDevice: eni.name, hostIps: hostIpsFor(opts) });
-  const hostLink = defaultRouteDevices().v4 ?? defaultRouteDevices().v6;
-  if (!hostLink) throw new LinkError('host: no default route, so no host link for the ENI-egress rules', 'host');
-  return ipvlanPlan(a, opts, {
-    eniDevice: eni.name,
-    eniIfindex: eni.ifindex,
-    eniMtu: opts.mtu ?? a.eni.mtu ?? eni.mtu,
-    hostSlaveExists: links.some((l) => l.name === ipvlanHostName(eni.ifindex)),
-    hostIps: hostIpsFor(opts),
-    hostLink,
-  });
+  return ipvlanPlan(a, opts, ipvlanFacts(eni, links, opts.mtu ?? a.eni.mtu ?? eni.mtu, opts));
 }
 
 export interface DryRun {
