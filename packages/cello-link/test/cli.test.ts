@@ -45,7 +45,7 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
   t.equal(String(missing.stderr), 'cello-link: pod netns /var/run/netns/cello-link-cli-test-missing does not exist', 'one line');
   const noEni = await run('ip', ['netns', 'exec', ns.name, bin('cello-link'), 'eni-up'], { input: JSON.stringify(good.eni) });
   t.equal(noEni.exitCode, 1);
-  t.match(String(noEni.stderr), /no device with MAC 02:00:00:00:01:0a \(ENI eni-1\): is it attached, and not inside a pod\?);
+  t.match(String(noEni.stderr), /no device with MAC 02:00:00:00:01:0a \(ENI eni-1\): is it attached, and not inside a pod\?/);
 });
 
 t.test('dry run, show, and processes per setup', async (t) => {
