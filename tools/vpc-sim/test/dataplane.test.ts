@@ -3,7 +3,7 @@
 // unassigning withdraws it; attach and detach add and remove the device, with
 // the ENI's MAC and the name the kernel would give it.
 import t from 'tap';
-import { must } from '@cello/testkit';
+import { must, run } from '@cello/testkit';
 import { api, connect, ipIn, tcpServer, withSim, ZERO_DELAYS } from './simkit.ts';
 
 interface Link {
@@ -84,6 +84,23 @@ t.test('dataplane: devices and routes follow the cloud', async (t) => {
     t.ok(ok.ok, `an assigned IPv6 is reachable (${ok.error ?? ''})`);
     await api(sim, 'UnassignIpv6Addresses', { NetworkInterfaceId: eni1, 'Ipv6Address.1': v6 });
     t.notOk((await connect(sim, n1!.name, v6, 8080, n1v6)).ok, 'and not once unassigned');
+  });
+
+  t.test('a device moved into a namespace that is deleted comes back to its node', async (t) => {
+    const pod = `p${sim.info.name}`;
+    await must('ip', ['netns', 'add', pod]);
+    t.teardown(() => run('ip', ['netns', 'del', pod]));
+    await ipIn(sim, n2!.name, 'link', 'set', 'eth2', 'netns', pod);
+    t.notOk(await byMac(n2!.name, e2.MacAddress), 'moved out of node2');
+    await must('ip', ['netns', 'del', pod]);
+    let back: Link | undefined;
+    for (let i = 0; i < 100 && !back; i++) {
+      back = await byMac(n2!.name, e2.MacAddress);
+      if (!back) await new Promise((r) => setTimeout(r, 50));
+    }
+    t.equal(back?.ifname, 'eth2', 'back in node2, as a NIC returns to its VM');
+    const routes = String((await must('ip', ['-n', sim.info.routerNetns, 'route', 'show'])).stdout);
+    t.match(routes, new RegExp(`^${e2.PrimaryIpAddress.replace(/\./g, '\\.')} dev e`, 'm'), 'with its route');
   });
 
   t.test('detach removes the device; attach elsewhere names it there', async (t) => {

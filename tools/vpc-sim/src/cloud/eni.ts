@@ -166,6 +166,20 @@ export async function detachEni(cloud: Cloud, id: string, instanceId: string): P
   if (cloud.config.delaysMs.detach === 0) await done;
 }
 
+/**
+ * The device of an attached ENI vanished (it was moved into a namespace that
+ * was then deleted). A real NIC returns to its VM in that case: plug it into
+ * the node again, with its routes.
+ */
+export async function deviceLost(cloud: Cloud, port: string): Promise<void> {
+  const eni = [...cloud.enis.values()].find((e) => e.port === port);
+  if (!eni || (eni.status !== 'InUse' && eni.status !== 'Detaching')) return;
+  const instance = cloud.instances.get(eni.instanceId);
+  if (!instance) return;
+  eni.device = await cloud.network((dp) => dp.plug(eni, instance));
+  await cloud.network((dp) => dp.route(eni, [eni.primaryIp, ...eni.secondaryIps, ...eni.ipv6s]));
+}
+
 /** Remove the ENI's device and its routes; the ENI is no longer attached anywhere. */
 export async function releaseDevice(cloud: Cloud, eni: Eni): Promise<void> {
   cloud.metaHideAttach(eni);

@@ -5,7 +5,14 @@
  * its peer is a router port `eSEQ`. An assigned address is routed to the
  * port; unassigning withdraws the route and the neighbour. IPv6 on-link
  * neighbours are answered by proxy NDP entries on the subnet's other ports.
+ *
+ * A real NIC moved into a namespace that is then deleted returns to its
+ * VM; a veth would just be destroyed. So the dataplane watches the router's
+ * ports and reports one that vanished without being unplugged (see
+ * `deviceLost` in cloud/eni.ts, which plugs it again).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { Dataplane } from '../cloud/cloud.ts';
 import type { Eni, Instance, Subnet } from '../cloud/types.ts';
 import { killProcessesIn } from '../lifecycle/processes.ts';
@@ -20,10 +27,35 @@ export interface DataplaneView {
 }
 
 export class LiveDataplane implements Dataplane {
+  /** Ports being removed on purpose: their deletion is not a loss. */
+  private readonly removing = new Set<string>();
+  private monitor?: ChildProcess;
+
   constructor(
     private readonly router: string,
     private readonly view: DataplaneView,
   ) {}
+
+  /** Call `onLost(port)` when a router port disappears that the sim did not remove. */
+  watch(onLost: (port: string) => void): void {
+    this.monitor = spawn('ip', ['-n', this.router, '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    createInterface({ input: this.monitor.stdout! }).on('line', (line) => {
+      const port = /^Deleted \d+: (e\d+)[@:]/.exec(line)?.[1];
+      if (!port) return;
+      if (this.removing.delete(port)) return;
+      onLost(port);
+    });
+  }
+
+  stop(): void {
+    this.monitor?.kill();
+  }
+
+  private async removePorts(ports: string[], extra: string[] = []): Promise<void> {
+    const present = new Set((await links(this.router)).map((l) => l.ifname));
+    for (const p of ports) if (present.has(p)) this.removing.add(p);
+    await ipBatch([...ports.map((p) => `link del ${p}`), ...extra], this.router, { force: true });
+  }
 
   private peers(eni: Eni): Eni[] {
     return this.view.pluggedEnis().filter((e) => e.id !== eni.id && e.subnetId === eni.subnetId && e.port);
@@ -31,7 +63,7 @@ export class LiveDataplane implements Dataplane {
 
   async plug(eni: Eni, instance: Instance): Promise<string> {
     const port = eni.port!;
-    await ipBatch([`link del ${port}`], this.router, { force: true });
+    await this.removePorts([port]);
     await ipBatch([`link add name eth%d netns ${instance.netns} address ${eni.mac} mtu 1500 type veth peer name ${port}`, `link set ${port} up`], this.router);
     const subnet = this.view.subnet(eni.subnetId);
     const proxies = [subnet?.gatewayV6, ...this.peers(eni).flatMap((p) => p.ipv6s)].filter((a): a is string => !!a);
@@ -41,9 +73,8 @@ export class LiveDataplane implements Dataplane {
   }
 
   async unplug(eni: Eni): Promise<void> {
-    const lines = [`link del ${eni.port}`];
-    for (const peer of this.peers(eni)) lines.push(...eni.ipv6s.map((a) => `neigh del proxy ${a} dev ${peer.port}`));
-    await ipBatch(lines, this.router, { force: true });
+    const proxies = this.peers(eni).flatMap((peer) => eni.ipv6s.map((a) => `neigh del proxy ${a} dev ${peer.port}`));
+    await this.removePorts([eni.port!], proxies);
   }
 
   async route(eni: Eni, ips: string[]): Promise<void> {

@@ -10,6 +10,7 @@ import { closeSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createLogger } from '@cello/cli-kit';
 import { Cloud } from '../cloud/cloud.ts';
+import { deviceLost } from '../cloud/eni.ts';
 import type { World } from '../cloud/types.ts';
 import { resolveConfig, type SimConfig } from '../config.ts';
 import { createControl } from '../control/server.ts';
@@ -60,6 +61,10 @@ export async function runServer(name: string): Promise<void> {
     pluggedEnis: () => [...cloud.enis.values()].filter((e) => e.port),
   });
   cloud = new Cloud(world, config, dataplane, (what, err) => log.error(`${what} failed`, { err: err as Error }));
+  dataplane.watch((port) => {
+    log.info('a device vanished from its node; plugging it in again', { port });
+    deviceLost(cloud, port).catch((err) => log.error('could not plug a lost device again', { port, err }));
+  });
   const faults = new Faults(config.flowLimits);
   const calls = new CallLog();
   const openapi = createOpenApi(cloud, faults, calls, log);
@@ -107,6 +112,7 @@ export async function runServer(name: string): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     cloud.stop();
+    dataplane.stop();
     kubernetes.closeWatches();
     for (const s of servers) {
       s.close();
