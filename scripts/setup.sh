@@ -30,7 +30,11 @@ fi
 # pnpm is fast when nothing changed; the stamp skips even that.
 if [ ! -f node_modules/.setup-stamp ] || [ pnpm-lock.yaml -nt node_modules/.setup-stamp ] || [ package.json -nt node_modules/.setup-stamp ]; then
   echo "setup: pnpm install"
-  pnpm install --frozen-lockfile --reporter=silent
+  log=$(mktemp)
+  if ! pnpm install --frozen-lockfile --reporter=append-only >"$log" 2>&1; then
+    cat "$log"; rm -f "$log"; exit 1
+  fi
+  rm -f "$log"
   touch node_modules/.setup-stamp
 fi
 
