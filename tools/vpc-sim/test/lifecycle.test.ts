@@ -71,7 +71,7 @@ t.test('up --nodes 3, then down: nothing left', async (t) => {
   const down = await run(vpcSim, ['down', '--name', name, '--json']);
   t.equal(down.exitCode, 0, String(down.stderr));
   const report = JSON.parse(String(down.stdout));
-  t.same(report.pids, [info.server.pid], 'down stopped the server');
+  t.ok(report.pids.includes(info.server.pid), 'down stopped the server (and its helpers in the router namespace)');
   t.same([...report.namespaces].sort(), during.netns, 'and removed the namespaces');
   t.same(await leftovers(name), NOTHING, 'nothing left');
   t.notOk(alive(info.server.pid), 'the server is gone');
