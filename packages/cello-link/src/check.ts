@@ -5,7 +5,7 @@
  * with what to run when they are wrong.
  */
 import { existsSync } from 'node:fs';
-import { canonicalIp, routeDst } from './ip.ts';
+import { canonicalIp, isIPv6, routeDst } from './ip.ts';
 import { describe, type Expect, isV6Rule, type KObject } from './objects.ts';
 import type { Plan } from './plan.ts';
 import { HOST, pod, type Side } from './run.ts';
@@ -31,7 +31,8 @@ function linkProblem(s: Snapshot, name: string, want: { kind?: string; mac?: str
 }
 
 function routeProblem(s: Snapshot, o: Extract<KObject, { kind: 'route' }>): string | undefined {
-  const same = s.routes.filter((r) => r.dst === routeDst(o.dst) && table(r.table) === table(o.table) && r.type !== 'local');
+  const family = isIPv6(o.dst.split('/')[0]!) ? 6 : 4;
+  const same = s.routes.filter((r) => r.family === family && r.dst === routeDst(o.dst) && table(r.table) === table(o.table) && r.type !== 'local');
   if (!same.length) return 'missing';
   const ok = same.find((r) => (!o.dev || r.dev === o.dev) && (!o.via || (r.gateway && canonicalIp(r.gateway) === canonicalIp(o.via))));
   if (ok) return undefined;

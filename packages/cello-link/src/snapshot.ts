@@ -12,6 +12,7 @@ type Row = Record<string, any>;
 
 export interface Snapshot {
   links: LinkInfo[];
+  /** Both families, each row tagged with `family: 4 | 6` (both print the default route as "default"). */
   routes: Row[];
   rules: Row[];
   neighbours: Row[];
@@ -64,5 +65,6 @@ export async function snapshot(side: Side, wants: SnapshotWants = {}): Promise<S
     qdiscs = q!;
     hooks.forEach((w, i) => filters.set(`${w.dev} ${w.hook}`, f[i]!));
   }
-  return { links, routes: [...routes4!, ...routes6!], rules, neighbours: neighbours!, qdiscs, filters, sysctls: await readPodSysctls(side, wants.sysctls ?? []) };
+  const routes = [...routes4!.map((r) => ({ ...r, family: 4 })), ...routes6!.map((r) => ({ ...r, family: 6 }))];
+  return { links, routes, rules, neighbours: neighbours!, qdiscs, filters, sysctls: await readPodSysctls(side, wants.sysctls ?? []) };
 }

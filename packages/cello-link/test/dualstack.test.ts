@@ -1,6 +1,7 @@
-// Dual stack on the veth datapath: IPv4 and IPv6 pod addresses, real TCP over
-// both families (pod↔pod, pod↔node, pod↔VPC peer), the IPv6 rules (which
-// `ip` only takes with -6) checked and removed like the IPv4 ones.
+// Dual stack: IPv4 and IPv6 pod addresses, real TCP over IPv6 (pod↔pod,
+// pod↔node, pod↔VPC peer). On veth the IPv6 rules (which `ip` only takes with
+// -6) are checked and removed like the IPv4 ones; on exclusive the pod's
+// IPv6 sysctl is written and read by a shell inside the pod.
 import t from 'tap';
 import { eui64LinkLocal, vethMacs } from '../src/names.ts';
 import { dumpNs } from './helpers/dump.ts';
@@ -52,4 +53,44 @@ t.test('veth datapath, dual stack', async (t) => {
     for (const alloc of [allocA, allocB]) t.equal((await sim.cello(['teardown'], alloc)).code, 0, 'teardown');
     t.same(await dumpNs(sim.node.name), before, 'node as eni-up left it');
   });
+});
+
+t.test('exclusive datapath, dual stack', async (t) => {
+  const sim = await Sim.create({ ipv6: true });
+  t.teardown(() => sim.close());
+  const eni = await sim.attachEni('exclusive', '192.168.1.20');
+  await sim.assign(eni, 'fd00:1::20');
+  const before = await dumpNs(sim.node.name);
+  const pod = await sim.pod();
+  const alloc = sim.allocation(pod, eni, '192.168.1.20', 'fd00:1::20');
+  const r = await sim.cello(['setup'], alloc);
+  t.equal(r.code, 0, `setup: ${r.stderr}`);
+  t.same(r.json.ips, [
+    { address: '192.168.1.20/24', gateway: '192.168.1.1' },
+    { address: 'fd00:1::20/64', gateway: 'fd00:1::1' },
+  ]);
+  t.equal((await sim.cello(['check'], alloc)).code, 0, 'check, including the pod sysctl');
+
+  await sim.serve(pod.name, 'fd00:1::20', 7001);
+  await sim.serve(sim.node.name, NODE_IP6, 7002);
+  await sim.serve(sim.peer.name, PEER_IP6, 7003);
+  t.equal(await sim.who(pod.name, NODE_IP6, 7002), 'fd00:1::20', 'pod → node over the veth');
+  t.equal(await sim.who(sim.node.name, 'fd00:1::20', 7001), NODE_IP6, 'node → pod');
+  t.equal(await sim.who(pod.name, PEER_IP6, 7003), 'fd00:1::20', 'pod → VPC peer through its ENI');
+  t.equal(await sim.who(sim.peer.name, 'fd00:1::20', 7001), PEER_IP6, 'VPC peer → pod');
+
+  await pod.exec('sh', ['-c', 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6']);
+  const bad = await sim.cello(['check'], alloc);
+  t.equal(bad.code, 1, 'check fails');
+  t.same(
+    bad.json.findings.map((f: { object: string; problem: string }) => `${f.object}: ${f.problem}`),
+    [
+      'address fd00:1::20/64 on eth0: missing',
+      'route default via fd00:1::1 dev eth0 table main: missing',
+      'sysctl net.ipv6.conf.eth0.disable_ipv6=0: is 1',
+    ],
+    'the pod sysctl is read back, and what IPv6 going away took with it is named',
+  );
+  t.equal((await sim.cello(['teardown'], alloc)).code, 0, 'teardown');
+  t.same(await dumpNs(sim.node.name), before, 'the ENI is back, nothing else left');
 });
