@@ -1,11 +1,13 @@
 // The ipvlan datapath (upstream Cello's). It needs the kernel's ipvlan: where
-// that is missing these tests skip and say why, and `auto` must pick veth.
-// The ENI-egress rules are plain tc (clsact + u32 + mirred) and are checked on
-// a veth stand-in for the ENI whatever the kernel.
+// that is missing the end-to-end test skips and says why, and `auto` must pick
+// veth. Everywhere: the plan is upstream's object list (reference/cello.md
+// §6a), and the ENI-egress rules (clsact + u32 + mirred) are installed on a
+// veth stand-in for the ENI.
 import t from 'tap';
 import { kernelLacks, must, run } from '@cello/testkit';
 import { chooseDatapath, ipvlanHostName } from '../src/index.ts';
-import { egressRuleLine } from '../src/objects.ts';
+import { egressRuleLine, render } from '../src/objects.ts';
+import { ipvlanPlan } from '../src/plan-ipvlan.ts';
 import { dumpNs } from './helpers/dump.ts';
 import { NODE_IP, PEER_IP, Sim } from './helpers/sim.ts';
 
@@ -14,6 +16,48 @@ const noIpvlan = await kernelLacks('ipvlan');
 t.test('auto picks ipvlan exactly where the kernel has it', async (t) => {
   t.equal(await chooseDatapath('auto'), noIpvlan ? 'veth' : 'ipvlan', noIpvlan ?? 'ipvlan available');
   if (noIpvlan) await t.rejects(chooseDatapath('ipvlan'), /datapath ipvlan is not available: .*use datapath veth/);
+});
+
+t.test("the plan is upstream's (reference/cello.md §6a)", async (t) => {
+  const eni = { id: 'eni-1', mac: '02:00:00:00:01:0a', mode: 'shared' as const, subnetCidr: '192.168.1.0/24', gateway: '192.168.1.1', primaryIp: '192.168.1.10', routeTable: 101 };
+  const alloc = { containerId: 'c1', ifname: 'eth0', netns: '/var/run/netns/p1', mode: 'shared' as const, ipv4: '192.168.1.11', eni };
+  const facts = { eniDevice: 'eth1', eniIfindex: 3, eniMtu: 9000, hostSlaveExists: false, hostIps: [NODE_IP], hostLink: 'eth0' };
+  const plan = ipvlanPlan(alloc, { redirectToHostCidrs: ['169.254.0.0/16'] }, facts);
+  const host = render(plan.host);
+  const pod = render(plan.pod);
+  t.same(host.ip, [
+    'link set dev eth1 up',
+    'link add link eth1 name ipvl_3 mtu 9000 type ipvlan mode l2',
+    'link set dev ipvl_3 arp off up',
+    `addr replace ${NODE_IP}/32 dev ipvl_3`,
+    'link add link eth1 name eth0 mtu 9000 netns /var/run/netns/p1 type ipvlan mode l2',
+    'route replace 192.168.1.11/32 dev ipvl_3 scope link proto 207',
+  ], 'host: NOARP ipvl_<ifindex> with the node IP /32, the pod slave made straight into the pod with the ENI MTU, a main-table /32');
+  t.same(host.tc, [
+    'qdisc replace dev eth1 clsact',
+    'filter del dev eth1 egress',
+    `filter add dev eth1 egress pref 40000 protocol ip u32 match ip src ${NODE_IP}/32 action mirred egress redirect dev eth0`,
+    'filter add dev eth1 egress pref 40000 protocol ip u32 match ip dst 169.254.0.0/16 action tunnel_key unset action skbedit ptype host action mirred ingress redirect dev ipvl_3',
+  ], 'ENI egress: every other filter removed; host-sourced → host link; redirect CIDRs → ipvl_N');
+  t.same(pod.sysctls, [['net/ipv4/conf/eth0/arp_notify', '1']]);
+  t.same(pod.ip, [
+    'link set dev eth0 mtu 9000 up',
+    'addr replace 192.168.1.11/24 dev eth0',
+    'route replace 0.0.0.0/0 via 192.168.1.1 dev eth0 proto 207',
+    `route replace ${NODE_IP}/32 dev eth0 scope link src 192.168.1.11 proto 207`,
+    `neigh replace ${NODE_IP} lladdr 02:00:00:00:01:0a dev eth0 nud permanent`,
+    'route replace 169.254.0.0/16 dev eth0 scope link src 192.168.1.11 proto 207',
+  ], 'pod: subnet prefix, default via the gateway, node IP on-link with a permanent neighbour to the shared MAC');
+  t.same(plan.result, {
+    datapath: 'ipvlan',
+    netns: '/var/run/netns/p1',
+    podInterface: { name: 'eth0', mac: '02:00:00:00:01:0a', mtu: 9000 },
+    ips: [{ address: '192.168.1.11/24', gateway: '192.168.1.1' }],
+    routes: [{ dst: '0.0.0.0/0', gw: '192.168.1.1' }],
+  });
+  const again = render(ipvlanPlan(alloc, {}, { ...facts, hostSlaveExists: true }).host);
+  t.notOk(again.ip.some((l) => l.startsWith('link add link eth1 name ipvl_3')), 'an existing host slave is not made again');
+  t.same(again.tc, [], 'nor are its egress rules rewritten (eni-up owns them; check looks at them)');
 });
 
 t.test('ipvlan datapath', { skip: noIpvlan }, async (t) => {
