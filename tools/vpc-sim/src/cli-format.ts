@@ -2,8 +2,25 @@
 import { readFileSync } from 'node:fs';
 import { type Column, UsageError } from '@cello/cli-kit';
 import type { SimState } from './control/state.ts';
+import type { DownReport } from './lifecycle/down.ts';
+import type { SimSummary } from './lifecycle/list.ts';
 import type { CallRecord } from './openapi/calls.ts';
 import type { Fault } from './openapi/faults.ts';
+
+export const downColumns: Column<DownReport>[] = [
+  { header: 'SIM', value: (r) => r.name },
+  { header: 'PROCESSES', value: (r) => r.pids },
+  { header: 'NAMESPACES', value: (r) => r.namespaces },
+  { header: 'STATE DIR', value: (r) => r.stateDir },
+  { header: 'DRY RUN', value: (r) => r.dryRun },
+];
+
+export const simColumns: Column<SimSummary>[] = [
+  { header: 'NAME', value: (s) => s.name },
+  { header: 'STATUS', value: (s) => s.status },
+  { header: 'NODES', value: (s) => s.nodes },
+  { header: 'SERVER PID', value: (s) => s.pid },
+];
 
 export const instanceColumns: Column<SimState['instances'][number]>[] = [
   { header: 'NODE', value: (i) => i.node },

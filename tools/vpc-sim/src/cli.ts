@@ -8,7 +8,7 @@ import { commandLine } from '@cello/cli-kit/yargs';
 import type { Argv } from 'yargs';
 import { ConfigError } from './config.ts';
 import { faultCommand } from './cli-fault.ts';
-import { callColumns, eniColumns, faultColumns, instanceColumns, parseApiParams, readConfigFile } from './cli-format.ts';
+import { callColumns, downColumns, eniColumns, faultColumns, instanceColumns, parseApiParams, readConfigFile, simColumns } from './cli-format.ts';
 import { ControlClient } from './control/client.ts';
 import { down } from './lifecycle/down.ts';
 import { execInNode, NoSuchNode } from './lifecycle/exec.ts';
@@ -26,17 +26,12 @@ Usage: vpc-sim <command> [options]
 Start one with \`vpc-sim up --name s1 --nodes 2 > info.json\`, run things on a node with
 \`vpc-sim exec --name s1 node1 -- CMD\`, and remove it with \`vpc-sim down --name s1\`.`;
 
-interface Common {
-  name: string;
-  output?: string;
-  json?: boolean;
-}
-
 const withName = <T>(y: Argv<T>) =>
   y.option('name', { alias: 'n', type: 'string', default: process.env.VPC_SIM_NAME ?? DEFAULT_NAME, description: 'which sim ($VPC_SIM_NAME)' });
 
-function format(argv: Common) {
-  return resolveFormat(argv.json ? 'json' : argv.output);
+/** The output format from the global --json / --output flags. */
+function format(argv: Record<string, unknown>) {
+  return resolveFormat(argv.json ? 'json' : (argv.output as string | undefined));
 }
 
 function control(name: string): ControlClient {
@@ -74,13 +69,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => withName(y).option('dry-run', { type: 'boolean', description: 'only say what would be removed' }),
         async (a) => {
           const report = await down(checkSimName(a.name), { dryRun: a['dry-run'] });
-          emit(report, format(a), { rows: [report], columns: [
-            { header: 'SIM', value: (r) => r.name },
-            { header: 'PROCESSES', value: (r) => r.pids },
-            { header: 'NAMESPACES', value: (r) => r.namespaces },
-            { header: 'STATE DIR', value: (r) => r.stateDir },
-            { header: 'DRY RUN', value: (r) => r.dryRun },
-          ] });
+          emit(report, format(a), { rows: [report], columns: downColumns });
         },
       )
       .command('info', 'print the info document of a running sim (JSON)', withName, async (a) => {
@@ -90,12 +79,7 @@ export async function main(argv: string[]): Promise<void> {
       })
       .command('list', 'list the sims on this machine', (y) => y, async (a) => {
         const sims = await listSims();
-        emit(sims, resolveFormat(a.json ? 'json' : a.output), { rows: sims, columns: [
-          { header: 'NAME', value: (s) => s.name },
-          { header: 'STATUS', value: (s) => s.status },
-          { header: 'NODES', value: (s) => s.nodes },
-          { header: 'SERVER PID', value: (s) => s.pid },
-        ] });
+        emit(sims, format(a), { rows: sims, columns: simColumns });
       })
       .command(
         'exec <node>',
@@ -132,7 +116,7 @@ export async function main(argv: string[]): Promise<void> {
       )
       .command('fault', 'inject faults into the OpenAPI and the metadata service', (y) => faultCommand(withName(y), control, (a, data) => {
         const rows = (data as { faults?: unknown[] }).faults;
-        emit(data, format(a as Common), rows ? { rows: rows as never[], columns: faultColumns } : undefined);
+        emit(data, format(a as Record<string, unknown>), rows ? { rows: rows as never[], columns: faultColumns } : undefined);
       }))
       .command(
         'instance delete <instance>',
