@@ -155,6 +155,7 @@ async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fi
   let failures = 0;
   let retryAt = 0;
   let seenDemands = '';
+  let first = true;
   for (;;) {
     const now = Date.now();
     try {
@@ -175,6 +176,10 @@ async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fi
       k.log.error('pool round failed', { error: err });
     }
     retryAt = failures ? Date.now() + Math.min(60_000, 5000 * 2 ** (failures - 1)) : Number.POSITIVE_INFINITY;
+    if (first) {
+      first = false;
+      k.log.info('watching: rounds on demand, on config changes and every poolMonitorIntervalSec', { poolMonitorIntervalSec: k.config.poolMonitorIntervalSec });
+    }
     k.store.clearDemands({ before: new Date(Date.now() - STALE_DEMAND_MS) });
 
     // Sleep until something calls for a round.
