@@ -13,6 +13,7 @@ import { exclusivePlan } from './plan-exclusive.ts';
 import { hostIpsFor } from './host-facts.ts';
 import { planSetup } from './setup.ts';
 import { type Snapshot, type SnapshotWants, snapshot } from './snapshot.ts';
+import { parseAllocation } from './validate.ts';
 import type { Allocation, Finding, LinkResult, SetupOptions } from './types.ts';
 
 type Row = Record<string, any>;
@@ -153,7 +154,8 @@ function resultFindings(plan: Plan, expected: LinkResult): Finding[] {
 }
 
 /** Everything wrong with an allocation's datapath; empty when all is in place. */
-export async function check(a: Allocation, expected?: LinkResult, opts: SetupOptions = {}): Promise<Finding[]> {
+export async function check(input: Allocation, expected?: LinkResult, opts: SetupOptions = {}): Promise<Finding[]> {
+  const a = parseAllocation(input);
   if (!existsSync(a.netns)) return [{ side: 'pod', object: `netns ${a.netns}`, problem: 'missing' }];
   // An exclusive ENI lives in the pod once set up: plan without looking for it on the host.
   const plan =

@@ -15,6 +15,7 @@ import { hostEniDevice, ipvlanFacts } from './host-facts.ts';
 import { type Expect, type Rendered, render } from './objects.ts';
 import { ipvlanHostPath } from './plan-ipvlan.ts';
 import type { Datapath, EniRecord, EniUpOptions } from './types.ts';
+import { checkOptions } from './validate.ts';
 
 export interface EniUpResult {
   id: string;
@@ -50,6 +51,7 @@ function tableRoutes(eni: EniRecord, dev: string): Expect[] {
 }
 
 export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promise<EniUpPlan> {
+  checkOptions(opts);
   const { eni: dev, links } = await hostEniDevice(eni);
   const mtu = eni.mtu ?? dev.mtu;
   const datapath: Datapath = eni.mode === 'exclusive' ? 'exclusive' : await chooseDatapath(opts.datapath);

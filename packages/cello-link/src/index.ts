@@ -22,7 +22,7 @@ export {
 } from './names.ts';
 export { processesSpawned } from './run.ts';
 export { dryRun, planSetup, setup, type DryRun } from './setup.ts';
-export { show, type ShowResult } from './show.ts';
+export { show, type LinkRole, type ShowLink, type ShowQdisc, type ShowResult, type ShowRoute, type ShowRule } from './show.ts';
 export { planTeardown, runTeardown, teardown, type TeardownPlan } from './teardown.ts';
 export * from './types.ts';
 export { parseAllocation, parseBandwidth, parseEni, parseTarget } from './validate.ts';

@@ -13,6 +13,8 @@ import { LinkError } from './errors.ts';
 export type Side = { kind: 'host' } | { kind: 'pod'; netns: string; sysctls?: Array<[key: string, value: string]> };
 
 export const HOST: Side = { kind: 'host' };
+/** How messages name a side: `host`, or `pod /var/run/netns/…`. */
+export const sideName = (side: Side) => (side.kind === 'host' ? 'host' : `pod ${side.netns}`);
 export const pod = (netns: string, sysctls?: Array<[string, string]>): Side => ({ kind: 'pod', netns, sysctls });
 
 let spawned = 0;
@@ -54,7 +56,6 @@ export function runProcess(cmd: string, args: readonly string[], input?: string)
   });
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The argv that runs `bin args…` on a side. */
 export function argvFor(side: Side, bin: 'ip' | 'tc', args: readonly string[]): [string, string[]] {
@@ -118,7 +119,7 @@ export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string
   const failures = parseBatchErrors(r.stderr, lines);
   if (opts.force) return failures.length ? failures : [{ line: 0, command: '', message: r.stderr.trim() || `exit ${r.code}` }];
   const f = failures[0] ?? { line: 0, command: '', message: r.stderr.trim() || `exit ${r.code}` };
-  const where = side.kind === 'host' ? 'host' : `pod ${side.netns}`;
+  const where = sideName(side);
   throw new LinkError(
     f.command ? `${where}: \`${bin} ${f.command}\` failed: ${f.message}` : `${where}: ${bin} failed: ${f.message}`,
     side.kind,
@@ -131,7 +132,7 @@ export async function query(side: Side, bin: 'ip' | 'tc', commands: readonly str
   const flags = ['-j', ...(opts.details ? ['-d'] : []), ...(opts.family6 ? ['-6'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
   const r = await runProcess(cmd, args, commands.join('\n') + '\n');
-  const where = side.kind === 'host' ? 'host' : `pod ${side.netns}`;
+  const where = sideName(side);
   if (r.code !== 0) throw new LinkError(`${where}: reading kernel state with ${bin} failed: ${r.stderr.trim()}`, side.kind);
   const docs = r.stdout.split('\n').filter((l) => l.startsWith('['));
   if (docs.length !== commands.length) {

@@ -15,10 +15,13 @@ import { exclusivePlan } from './plan-exclusive.ts';
 import { ipvlanPlan } from './plan-ipvlan.ts';
 import { vethPlan } from './plan-veth.ts';
 import { teardown } from './teardown.ts';
+import { checkOptions, parseAllocation } from './validate.ts';
 import type { Allocation, LinkResult, SetupOptions } from './types.ts';
 
 /** Everything setup would do for an allocation, without doing it. */
-export async function planSetup(a: Allocation, opts: SetupOptions = {}): Promise<Plan> {
+export async function planSetup(input: Allocation, opts: SetupOptions = {}): Promise<Plan> {
+  const a = parseAllocation(input); // library callers get the same field-naming checks as the CLI
+  checkOptions(opts);
   const datapath = await datapathFor(a, opts.datapath);
   if (datapath === 'veth') return vethPlan(a, opts);
   const { eni, links } = await hostEniDevice(a.eni);

@@ -16,8 +16,9 @@ import { LinkError } from './errors.ts';
 import { isIPv6 } from './ip.ts';
 import { findByMac, type LinkInfo, listLinks } from './links.ts';
 import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD } from './names.ts';
-import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side } from './run.ts';
+import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side, sideName } from './run.ts';
 import type { TeardownOptions, TeardownTarget } from './types.ts';
+import { parseTarget } from './validate.ts';
 
 /** Name an exclusive ENI has while it travels back to the host (never taken there). */
 export function transitName(containerId: string, ifname: string): string {
@@ -56,7 +57,8 @@ function exclusivePodSide(t: TeardownTarget, eni: LinkInfo, netns: string) {
   };
 }
 
-export async function planTeardown(t: TeardownTarget, opts: TeardownOptions = {}): Promise<TeardownPlan> {
+export async function planTeardown(input: TeardownTarget, opts: TeardownOptions = {}): Promise<TeardownPlan> {
+  const t = parseTarget(input);
   const hostVeth = hostVethName(t.containerId, t.ifname);
   const ifb = ifbName(t.containerId, t.ifname);
   const datapath =
@@ -66,6 +68,7 @@ export async function planTeardown(t: TeardownTarget, opts: TeardownOptions = {}
   if (t.netns && !podNs) plan.notes.push(`pod netns ${t.netns} is gone: nothing to undo inside it`);
 
   if (datapath === 'ipvlan' && podNs) plan.pod = { netns: podNs, tc: [], ip: [`link del ${t.ifname}`, `link del ${ifb}`] };
+  if (datapath === 'exclusive' && !t.eni?.mac) plan.notes.push('exclusive allocation without its ENI MAC: the ENI can not be looked for');
   if (datapath === 'exclusive' && t.eni?.mac) {
     const wanted = t.eni.device;
     const inPod = podNs ? findByMac(await listLinks(pod(podNs)), t.eni.mac, `pod ${podNs}`) : undefined;
@@ -95,9 +98,8 @@ export async function planTeardown(t: TeardownTarget, opts: TeardownOptions = {}
 function realFailures(side: Side, failures: BatchFailure[]): void {
   const real = failures.filter((f) => !ALREADY_GONE.test(f.message));
   if (!real.length) return;
-  const where = side.kind === 'host' ? 'host' : `pod ${side.netns}`;
   const f = real[0]!;
-  throw new LinkError(`${where}: teardown \`${f.command}\` failed: ${f.message}`, side.kind, f.command);
+  throw new LinkError(`${sideName(side)}: teardown \`${f.command}\` failed: ${f.message}`, side.kind, f.command);
 }
 
 export async function runTeardown(plan: TeardownPlan, opts: TeardownOptions = {}): Promise<void> {

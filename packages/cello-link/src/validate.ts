@@ -100,6 +100,8 @@ function ifnameOf(o: Obj, field: string): string {
 function netnsOf(o: Obj, field: string, required: boolean): string | undefined {
   const v = str(o, 'netns', field, required);
   if (v !== undefined && !v.startsWith('/')) throw new InputError(`${field}.netns`, `must be an absolute path, got "${v}"`);
+  // it goes into ip batch lines, which split on whitespace and honour quotes
+  if (v !== undefined && /[\s"'\\]/.test(v)) throw new InputError(`${field}.netns`, 'must not contain spaces, quotes or backslashes');
   return v;
 }
 
@@ -150,9 +152,10 @@ export function parseTarget(raw: unknown, field = 'allocation'): TeardownTarget 
     const e = o.eni as Obj;
     const mac = str(e, 'mac', `${field}.eni`, false)?.toLowerCase();
     if (mac !== undefined && !MAC.test(mac)) throw new InputError(`${field}.eni.mac`, 'must be a MAC like 02:00:00:00:00:01');
-    target.eni = { mac, device: str(e, 'device', `${field}.eni`, false) };
+    const device = str(e, 'device', `${field}.eni`, false);
+    if (device !== undefined && !IFNAME.test(device)) throw new InputError(`${field}.eni.device`, 'must be a device name of 1 to 15 characters');
+    target.eni = { mac, device };
   }
-  if (target.mode === 'exclusive' && !target.eni?.mac) throw new InputError(`${field}.eni.mac`, 'is required to return an exclusive ENI to the host');
   return target;
 }
 
@@ -173,4 +176,18 @@ export function parseBandwidth(raw: unknown, field = 'bandwidth'): Bandwidth | u
     }
   }
   return bw.ingressRate || bw.egressRate ? bw : undefined;
+}
+
+/** Library options that end up in kernel commands: node addresses, CIDRs, MTU, bandwidth. */
+export function checkOptions(opts: { hostIps?: string[]; redirectToHostCidrs?: string[]; mtu?: number; bandwidth?: unknown }): void {
+  for (const [i, ip] of (opts.hostIps ?? []).entries()) {
+    if (!isIPv4(ip) && !isIPv6(ip)) throw new InputError(`hostIps[${i}]`, `must be an IP address, got "${ip}"`);
+  }
+  for (const [i, c] of (opts.redirectToHostCidrs ?? []).entries()) {
+    if (!parseCidr(c)) throw new InputError(`redirectToHostCidrs[${i}]`, `must be a CIDR, got "${c}"`);
+  }
+  if (opts.mtu !== undefined && (!Number.isInteger(opts.mtu) || opts.mtu < 68 || opts.mtu > 65535)) {
+    throw new InputError('mtu', 'must be a whole number from 68 to 65535');
+  }
+  parseBandwidth(opts.bandwidth);
 }

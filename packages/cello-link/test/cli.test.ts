@@ -33,7 +33,8 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
     ['bad quantity', ['setup', '--egress-rate', 'fast', '--egress-burst', '1k'], good, /--egress-rate: "fast" is not a quantity/],
     ['bad datapath', ['setup', '--datapath', 'overlay'], good, /Invalid values:[\s\S]*datapath/],
     ['teardown without containerId', ['teardown'], { ifname: 'eth0' }, /allocation\.containerId: is required/],
-    ['exclusive teardown without the MAC', ['teardown'], { containerId: 'c', mode: 'exclusive' }, /allocation\.eni\.mac: is required/],
+    ['bad ENI device name', ['teardown'], { containerId: 'c', eni: { mac: '02:00:00:00:01:0a', device: 'eth1 name x' } }, /allocation\.eni\.device: must be a device name/],
+    ['netns with a space', ['teardown'], { containerId: 'c', netns: '/var/run/netns/a b' }, /allocation\.netns: must not contain spaces/],
   ];
   for (const [name, args, input, msg] of cases) {
     const r = await run('ip', ['netns', 'exec', ns.name, bin('cello-link'), ...args], { input: typeof input === 'string' ? input : JSON.stringify(input) });
