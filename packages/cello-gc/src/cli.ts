@@ -1,0 +1,159 @@
+/**
+ * bin/cello-gc: the leak sweep. A thin shell: parse, load cello-config
+ * (cello-eni's loader), run the sweep (once or watching), print the report.
+ */
+import { type CelloConfig, DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from '@cello/cello-eni';
+import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
+import { createLogger, emit, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { commandLine } from '@cello/cli-kit/yargs';
+import { sweepCluster } from './cluster/sweep.ts';
+import { sweepNode } from './node/sweep.ts';
+import { repeat } from './repeat.ts';
+import { exitCodeOf, FINDING_COLUMNS, footer, type SweepReport } from './report.ts';
+import { readValidAttachments } from './valid-attachments.ts';
+
+const USAGE = `cello-gc finds what Cello leaked and removes it, safely: an allocation is released only when its
+sandbox is proven gone, anything is removed only after --grace seconds, and --dry-run changes nothing.
+
+  cello-gc node --dry-run            what this node's sweep would remove (allocations, host objects, cloud)
+  cello-gc node --watch              the agent's loop (every --interval seconds, jittered)
+  cello-gc cluster --once            ENIs of deleted or departed nodes (a CronJob, or one elected agent)
+
+Each run prints what it found, what it did and what it could not do (JSON when piped); it exits 1
+when something found could not be fixed.
+
+Usage: cello-gc <command> [options]`;
+
+const log = createLogger({ component: 'cello-gc' });
+let exitCode = 0;
+
+interface Common {
+  config: string;
+  nodeConfig: string;
+  grace: number;
+  dryRun: boolean;
+  once: boolean;
+  watch: boolean;
+  interval: number;
+  kubeconfig?: string;
+  kubernetes: boolean;
+  output?: string;
+}
+
+function loadCloudConfig(a: Pick<Common, 'config' | 'nodeConfig'>): CelloConfig {
+  const loaded = loadConfig({ config: a.config, nodeConfig: a.nodeConfig });
+  for (const w of loaded.warnings) log.warn(w);
+  return loaded.config;
+}
+
+function stopSignal(): AbortSignal {
+  const ac = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (ac.signal.aborted) process.exit(0);
+      log.info('stopping after the current sweep', { signal: sig });
+      ac.abort();
+    });
+  }
+  return ac.signal;
+}
+
+/** Print a report: a table and summary on a terminal; one JSON document (one line each when watching) when piped. */
+function print(r: SweepReport, a: Common): void {
+  const format = resolveFormat(a.output);
+  if (format === 'json' && a.watch) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else emit(r, format, { rows: r.findings, columns: FINDING_COLUMNS });
+  if (format === 'table') process.stdout.write(footer(r));
+}
+
+async function loop(a: Common, sweep: (signal: AbortSignal) => Promise<SweepReport>): Promise<void> {
+  const signal = stopSignal();
+  await repeat({ watch: a.watch, intervalSec: a.interval, signal }, async () => {
+    const r = await sweep(signal);
+    print(r, a);
+    if (!a.watch) exitCode = exitCodeOf(r);
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await runMain('cello-gc', async () => {
+    await commandLine('cello-gc', argv, USAGE)
+      .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, description: "cello-config's conf (as cello-eni): credentials, OpenAPI, clusterName" })
+      .option('node-config', { type: 'string', default: DEFAULT_NODE_CONFIG_PATH, description: 'node-scope overrides (as cello-eni; optional)' })
+      .option('grace', { type: 'number', default: 300, description: 'seconds a leak must persist before it is removed (allocations: also their age; ENIs: UpdatedAt/CreatedAt)' })
+      .option('dry-run', { type: 'boolean', default: false, description: 'report what would be removed; change nothing' })
+      .option('once', { type: 'boolean', default: false, description: 'one sweep, then exit (the default; for cron)' })
+      .option('watch', { type: 'boolean', default: false, description: 'sweep every --interval seconds until SIGTERM (for the agent)' })
+      .option('interval', { type: 'number', default: 600, description: 'seconds between sweeps with --watch (±20% jitter)' })
+      .option('kubeconfig', { type: 'string', description: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' })
+      .option('kubernetes', { type: 'boolean', default: true, description: 'ask Kubernetes (--no-kubernetes: only netns, runtime and cloud evidence)' })
+      .check((a) => {
+        if (a.once && a.watch) throw new UsageError('--once and --watch: choose one');
+        if (!(a.grace >= 0)) throw new UsageError(`--grace: expected seconds ≥ 0, got ${a.grace}`);
+        if (!(a.interval > 0)) throw new UsageError(`--interval: expected seconds > 0, got ${a.interval}`);
+        return true;
+      })
+      .command(
+        'node',
+        "sweep this node: allocations of dead sandboxes, host objects nothing accounts for, this instance's leaked ENIs and unknown IPs",
+        (y) =>
+          y
+            .option('state-dir', { type: 'string', default: DEFAULT_STATE_DIR, description: "cello-ipam's directory (gc keeps gc-first-seen.json there)" })
+            .option('node-name', { type: 'string', description: 'this node in Kubernetes (default: $NODE_NAME, else the hostname)' })
+            .option('valid-attachments', { type: 'string', description: "the runtime's valid attachments (JSON, CNI GC's cni.dev/valid-attachments)" })
+            .option('cloud', { type: 'boolean', default: true, description: 'check the cloud too (--no-cloud: local steps only, no config needed)' })
+            .option('unknown-ips', { choices: ['adopt', 'unassign'] as const, default: 'adopt' as const, description: 'IPs the cloud assigned to our ENIs that cello-ipam does not know: adopt as free, or give back' }),
+        async (a) => {
+          const cloud = a.cloud ? loadCloudConfig(a) : undefined;
+          const validAttachments = a.validAttachments ? readValidAttachments(a.validAttachments) : undefined;
+          await loop(a, (signal) =>
+            sweepNode({
+              stateDir: a.stateDir,
+              nodeName: a.nodeName,
+              graceSec: a.grace,
+              dryRun: a.dryRun,
+              kube: { off: !a.kubernetes, kubeconfig: a.kubeconfig },
+              validAttachments,
+              cloud,
+              unknownIps: a.unknownIps,
+              log,
+              signal,
+            }),
+          );
+        },
+      )
+      .command(
+        'cluster',
+        'sweep the cluster: ENIs tagged with clusterName whose instance is gone or is not a node (detach if needed, then delete)',
+        (y) =>
+          y
+            .option('region', { type: 'string', description: 'with --vpc-id: do not ask the metadata service (running off an instance)' })
+            .option('vpc-id', { type: 'string', description: 'with --region' })
+            .option('concurrency', { type: 'number', default: 4, description: "fixes at once (cello-eni's rate limits pace the calls)" })
+            .check((a) => {
+              if (Boolean(a.region) !== Boolean(a.vpcId)) throw new UsageError('--region and --vpc-id go together');
+              if (!(Number.isInteger(a.concurrency) && a.concurrency >= 1)) throw new UsageError(`--concurrency: expected a whole number ≥ 1, got ${a.concurrency}`);
+              return true;
+            }),
+        async (a) => {
+          const config = loadCloudConfig(a);
+          await loop(a, (signal) =>
+            sweepCluster({
+              config,
+              graceSec: a.grace,
+              dryRun: a.dryRun,
+              kube: { off: !a.kubernetes, kubeconfig: a.kubeconfig },
+              identity: a.region && a.vpcId ? { region: a.region, vpcId: a.vpcId } : undefined,
+              concurrency: a.concurrency,
+              log,
+              signal,
+            }),
+          );
+        },
+      )
+      .parseAsync();
+    return exitCode;
+  });
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,35 @@
+/**
+ * The few kernel commands gc runs itself, with iproute2 in this process's
+ * network namespace (the host's): delete one object, and list the links with
+ * their MACs. Everything else about the kernel comes from cello-link.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+
+/** Messages that mean the object is already gone: success for a delete. */
+const ALREADY_GONE = /Cannot find device|No such file or directory|No such process|No such device|does not exist|Cannot find specified/i;
+
+function ip(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(IP, [...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && !stderr ? err.message : '')) });
+    });
+  });
+}
+
+/** Run `ip ARGS…` that deletes something; "not found" counts as done. Throws with ip's message otherwise. */
+export async function ipDelete(args: readonly string[]): Promise<void> {
+  const r = await ip(args);
+  if (r.code !== 0 && !ALREADY_GONE.test(r.stderr)) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
+}
+
+/** Link name → MAC (lower case) for every link in this namespace. */
+export async function linkMacs(): Promise<Map<string, string>> {
+  const r = await ip(['-j', 'link', 'show']);
+  if (r.code !== 0) throw new Error(`ip -j link show: ${r.stderr.trim()}`);
+  const rows = JSON.parse(r.stdout || '[]') as Array<{ ifname: string; address?: string }>;
+  return new Map(rows.map((l) => [l.ifname, (l.address ?? '').toLowerCase()]));
+}
