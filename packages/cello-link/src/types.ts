@@ -70,7 +70,7 @@ export interface LinkResult {
   hostInterface?: LinkInterface;
   /** CNI_IFNAME inside the pod. */
   podInterface: LinkInterface;
-  /** The ifb that shapes the pod's egress, when bandwidth was asked (the reference plugin lists it too). */
+  /** The ifb of the shaping when bandwidth was asked (veth: on the host, for egress; ipvlan/exclusive: in the pod, for ingress). */
   ifbInterface?: { name: string };
   ips: Array<{ address: string; gateway: string }>;
   routes: Array<{ dst: string; gw: string }>;
