@@ -1,0 +1,243 @@
+/**
+ * bin/cello-agent: the DaemonSet's supervisor and the children it runs. A
+ * thin shell: parse, build the options, call the library.
+ */
+import { realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CommandError, createLogger, emit, formatTable, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { commandLine } from '@cello/cli-kit/yargs';
+import { runCapacityReporter } from './capacity/reporter.ts';
+import { configFromFiles, configFromKubernetes } from './config/effective.ts';
+import { ConfigSync } from './config/sync.ts';
+import { installCniBinary, installConflist } from './install/cni.ts';
+import { NodeEventRecorder } from './kube/events.ts';
+import { kubeClient, nodeName } from './kube/client.ts';
+import { runAgentKeeper } from './keeper/run.ts';
+import { readKeeperState } from './keeper/state.ts';
+import { startMetricsServer } from './metrics/server.ts';
+import { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
+import { watchParent } from './supervisor/parent.ts';
+import { runSupervisor } from './supervisor/run.ts';
+import { readAgentState } from './supervisor/state.ts';
+
+const USAGE = `cello-agent runs Cello on a node (the DaemonSet's main process) and is each of the processes it supervises.
+
+  cello-agent run                  install cello-cni, run the children below, mark the node ready once the pool holds IPs
+  cello-agent status               what the supervisor and the keeper last reported
+  cello-agent config               the config in effect, secrets shown as ***
+
+Children (run by \`run\`; each can be run alone to debug it):
+  config-sync   ConfigMap kube-system/cello-config (+ the node label's override) → ${DEFAULT_PATHS.configFile}, ${DEFAULT_PATHS.nodeConfigFile}
+  keeper        the pool keeper (cello-eni's), with metrics, events and its state for readiness
+  capacity      the kubelet device plugin: vke.volcengine.com/eni-ip (shared) or vke.volcengine.com/eni (exclusive)
+  metrics       :11414/metrics (Prometheus), /healthz (ready), /livez
+
+Usage: cello-agent <command> [options]`;
+
+const COMMANDS = ['run', 'config-sync', 'keeper', 'capacity', 'metrics', 'install', 'status', 'config'];
+
+/** Every line names the process it comes from: `proc` is the subcommand (run, keeper, capacity, …). */
+let log = createLogger({ component: 'cello-agent' });
+
+/** Where this bundle lives: its siblings (cello-cni, cello-gc) are installed or run from there. */
+const ownDir = () => dirname(realpathSync(process.argv[1] ?? '.'));
+
+interface PathFlags {
+  runDir: string;
+  config: string;
+  nodeConfig: string;
+  stateDir: string;
+  cniLog: string;
+  devicePluginDir: string;
+  cniBinDir: string;
+  cniConfDir: string;
+  runtimeDir: string;
+  nodeName?: string;
+  output?: string;
+}
+
+const pathsOf = (a: PathFlags): AgentPaths => ({
+  runDir: a.runDir,
+  configFile: a.config,
+  nodeConfigFile: a.nodeConfig,
+  stateDir: a.stateDir,
+  cniLog: a.cniLog,
+  devicePluginDir: a.devicePluginDir,
+  cniBinDir: a.cniBinDir,
+  cniConfDir: a.cniConfDir,
+  runtimeDir: a.runtimeDir,
+});
+
+/** An AbortSignal that fires on SIGTERM or SIGINT, or when the supervisor is gone. */
+function stopSignal(): AbortSignal {
+  const ac = new AbortController();
+  const stop = (why: string) => () => {
+    if (!ac.signal.aborted) log.info('stopping', { why });
+    ac.abort();
+  };
+  // `on`, not `once`: a second signal (a process group's, then the supervisor's) must not kill us mid-shutdown.
+  process.on('SIGTERM', stop('SIGTERM'));
+  process.on('SIGINT', stop('SIGINT'));
+  watchParent(stop('the supervisor is gone'));
+  return ac.signal;
+}
+
+function parseListen(v: string): { host: string; port: number } {
+  const m = /^(?:\[?([^\]]*)\]?:)?(\d{1,5})$/.exec(v);
+  const port = Number(m?.[2]);
+  if (!m || !(port > 0 && port < 65536)) throw new UsageError(`--listen: expected [host]:port (e.g. :11414 or 127.0.0.1:11414), got ${JSON.stringify(v)}`);
+  return { host: m[1] || '0.0.0.0', port };
+}
+
+const untilAborted = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+
+export async function main(argv: string[]): Promise<void> {
+  await runMain('cello-agent', async () => {
+    let exitCode = 0;
+    log = log.child({ proc: argv.find((x) => COMMANDS.includes(x)) ?? 'cello-agent' });
+    await commandLine('cello-agent', argv, USAGE)
+      .option('run-dir', { type: 'string', default: DEFAULT_PATHS.runDir, description: 'readiness file, child state, metrics sockets' })
+      .option('config', { type: 'string', default: DEFAULT_PATHS.configFile, description: 'the cluster config file the keeper reads' })
+      .option('node-config', { type: 'string', default: DEFAULT_PATHS.nodeConfigFile, description: 'the node-scope override file' })
+      .option('state-dir', { type: 'string', default: DEFAULT_PATHS.stateDir, description: "cello-ipam's state directory" })
+      .option('cni-log', { type: 'string', default: DEFAULT_PATHS.cniLog, description: "cello-cni's JSON-lines log (for the CNI metrics)" })
+      .option('device-plugin-dir', { type: 'string', default: DEFAULT_PATHS.devicePluginDir, description: "the kubelet's device-plugin directory" })
+      .option('cni-bin-dir', { type: 'string', default: DEFAULT_PATHS.cniBinDir, description: 'where the cello-cni wrapper is installed' })
+      .option('cni-conf-dir', { type: 'string', default: DEFAULT_PATHS.cniConfDir, description: 'where the conflist is installed' })
+      .option('runtime-dir', { type: 'string', default: DEFAULT_PATHS.runtimeDir, description: 'where Node and the cello-cni bundle are installed for the host' })
+      .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
+      .command(
+        'run',
+        'the supervisor: install cello-cni, run and restart the children, mark the node ready once the pool holds IPs; SIGTERM stops all',
+        (y) =>
+          y
+            .option('conflist', { type: 'string', description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)' })
+            .option('listen', { type: 'string', default: ':11414', description: 'address of the metrics and health server' })
+            .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc child)' })
+            .option('grace', { type: 'number', default: 10, description: 'seconds a child gets between SIGTERM and SIGKILL' })
+            .check((a) => {
+              parseListen(String(a.listen));
+              if (!(Number(a.gcInterval) >= 0)) throw new UsageError('--gc-interval must be ≥ 0 seconds');
+              if (!(Number(a.grace) > 0)) throw new UsageError('--grace must be > 0 seconds');
+              return true;
+            }),
+        async (a) => {
+          const binDir = ownDir();
+          exitCode = await runSupervisor({
+            paths: pathsOf(a),
+            conflist: a.conflist ?? join(binDir, '..', 'manifests', 'cni', '10-cello.conflist'),
+            binDir,
+            node: process.execPath,
+            nodeName: nodeName(a.nodeName),
+            listen: a.listen,
+            gcIntervalSec: a.gcInterval,
+            graceMs: a.grace * 1000,
+            log,
+            signal: stopSignal(),
+          });
+        },
+      )
+      .command(
+        'config-sync',
+        'write the config files from ConfigMap kube-system/cello-config and the node label’s override; once, or following changes',
+        (y) =>
+          y
+            .option('once', { type: 'boolean', default: false, description: 'write the files and exit (1 with the reason if the config is missing or invalid)' })
+            .option('watch', { type: 'boolean', default: false, description: 'keep the files current until SIGTERM' })
+            .check((x) => {
+              if (x.once === x.watch) throw new UsageError('give exactly one of --once or --watch');
+              return true;
+            }),
+        async (a) => {
+          const kube = kubeClient();
+          const node = nodeName(a.nodeName);
+          const sync = new ConfigSync({ kube, node, configFile: a.config, nodeConfigFile: a.nodeConfig, log, events: new NodeEventRecorder({ core: kube.core, node, log }) });
+          if (a.once) {
+            const r = await sync.syncOnce().catch((err: Error) => {
+              throw new CommandError(err.message);
+            });
+            for (const w of r.fetched.warnings) log.warn(w);
+            emit({ changed: r.changed, cluster: r.fetched.cluster.ref, node: r.fetched.node?.ref ?? null }, resolveFormat(a.output));
+          } else {
+            await sync.watch(stopSignal());
+          }
+        },
+      )
+      .command('keeper', "the pool keeper (cello-eni's) with the agent's metrics, events and state file", (y) => y, async (a) => {
+        const kube = kubeClient();
+        const node = nodeName(a.nodeName);
+        const events = new NodeEventRecorder({ core: kube.core, node, log });
+        try {
+          await runAgentKeeper({ paths: pathsOf(a), log, signal: stopSignal(), events });
+        } finally {
+          await events.flush();
+        }
+      })
+      .command('capacity', 'the kubelet device plugin for this node’s pod capacity (registers again when kubelet.sock is re-created)', (y) => y, async (a) => {
+        await runCapacityReporter({ paths: pathsOf(a), kube: kubeClient(), node: nodeName(a.nodeName), log, signal: stopSignal() });
+      })
+      .command(
+        'metrics',
+        'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, children), /healthz and /livez',
+        (y) => y.option('listen', { type: 'string', default: ':11414', description: '[host]:port' }).check((x) => (parseListen(x.listen), true)),
+        async (a) => {
+          const server = await startMetricsServer({ paths: pathsOf(a), ...parseListen(a.listen), log });
+          await untilAborted(stopSignal());
+          server.close();
+        },
+      )
+      .command(
+        'install',
+        'install cello-cni (Node and the bundle under --runtime-dir, the wrapper in --cni-bin-dir) and, with --conflist, the conflist; what run does first',
+        (y) => y.option('conflist', { type: 'string', description: 'also install this conflist now' }),
+        async (a) => {
+          const binary = installCniBinary({ cniBinDir: a.cniBinDir, runtimeDir: a.runtimeDir, sources: { node: process.execPath, binDir: ownDir() } });
+          const conflist = a.conflist ? installConflist({ cniConfDir: a.cniConfDir, source: a.conflist }) : undefined;
+          const out = { runtime: binary.runtime, wrapper: binary.wrapper, changed: binary.changed, pruned: binary.pruned, ...(conflist ? { conflist } : {}) };
+          emit(out, resolveFormat(a.output), { rows: [out], columns: [
+            { header: 'VERSION', value: (r: typeof out) => r.runtime.version },
+            { header: 'WRAPPER', value: (r: typeof out) => r.wrapper },
+            { header: 'CHANGED', value: (r: typeof out) => r.changed },
+            { header: 'CONFLIST', value: (r: typeof out) => r.conflist?.path },
+          ] });
+        },
+      )
+      .command('status', 'what the supervisor and the keeper last reported: children, readiness, pool', (y) => y, (a) => {
+        const files = runFiles(a.runDir);
+        const agent = readAgentState(files.agentState);
+        const keeper = readKeeperState(files.keeperState);
+        if (!agent && !keeper) throw new CommandError(`no agent state in ${a.runDir}: is cello-agent running on this node (or pass --run-dir)?`);
+        const out = { agent: agent ?? null, keeper: keeper ?? null };
+        if (resolveFormat(a.output) === 'json') return emit(out, 'json');
+        process.stdout.write(`ready: ${agent?.ready ? `yes, since ${agent.readyAt}` : 'no'}   runtime: ${agent?.installed.runtime ?? '-'}   conflist: ${agent?.installed.conflist ?? '-'}\n`);
+        const rows = Object.entries(agent?.children ?? {}).map(([name, c]) => ({ name, ...c }));
+        process.stdout.write(formatTable(rows, [
+          { header: 'CHILD', value: (r) => r.name },
+          { header: 'PID', value: (r) => r.pid },
+          { header: 'RUNNING', value: (r) => r.running },
+          { header: 'RESTARTS', value: (r) => r.restarts },
+          { header: 'LAST EXIT', value: (r) => r.lastExit },
+        ]));
+        if (keeper) {
+          const p = keeper.pool;
+          process.stdout.write(`pool (${keeper.at}): free ${p.free}, used ${p.used}, total ${p.total}, target ${p.target}, targetMin ${p.targetMin}, capacity ${p.capacity}${keeper.blocked ? `; blocked: ${keeper.blocked}` : ''}\n`);
+        }
+      })
+      .command(
+        'config',
+        'the config in effect (both scopes merged, defaults filled in), secrets shown as ***',
+        (y) => y.option('kubernetes', { type: 'boolean', default: false, description: 'read the ConfigMaps from the API instead of the files on this node' }),
+        async (a) => {
+          const out = a.kubernetes ? await configFromKubernetes(kubeClient().core, nodeName(a.nodeName)) : configFromFiles(a.config, a.nodeConfig);
+          emit(out, resolveFormat(a.output), { rows: Object.entries(out.config), columns: [
+            { header: 'KEY', value: (r: [string, unknown]) => r[0] },
+            { header: 'VALUE', value: (r: [string, unknown]) => r[1] },
+          ] });
+        },
+      )
+      .parseAsync();
+    return exitCode;
+  });
+}
+
+void main(process.argv.slice(2));

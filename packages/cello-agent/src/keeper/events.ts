@@ -1,0 +1,47 @@
+/**
+ * Which keeper troubles become Kubernetes events on the node, with upstream
+ * Cello's reason names (reference §10; upstream declared them but never
+ * emitted any). Sources: every OpenAPI call's error code (the client's call
+ * hook), the round's `blocked` reason, and an error that stops the keeper.
+ */
+import { CredentialError, isThrottle, OpenApiError } from '@cello/cello-eni';
+
+export interface NodeEvent {
+  reason: string;
+  message: string;
+}
+
+const AUTH_CODES = new Set(['InvalidAccessKey', 'MissingAuthenticationToken', 'SignatureDoesNotMatch', 'InvalidAuthorization', 'AccessDenied', 'Forbidden']);
+
+/** An OpenAPI error code as an event, or undefined for codes that are not one of ours. */
+export function eventForCode(action: string, code: string): NodeEvent | undefined {
+  if (/^QuotaExceeded\./.test(code)) {
+    return { reason: 'VpcResourceQuotaExceeded', message: `${action}: ${code}: an account quota is used up; raise the quota or lower poolTarget/poolTargetMin` };
+  }
+  if (code === 'InsufficientIpInSubnet') {
+    return { reason: 'InsufficientIpInSubnet', message: `${action}: ${code}: a configured subnet has no free address; add subnets to cello-config` };
+  }
+  if (isThrottle(code)) {
+    return { reason: 'OpenApiFlowLimit', message: `${action}: ${code}: the OpenAPI is throttling this account; calls are retried with backoff` };
+  }
+  if (AUTH_CODES.has(code)) {
+    return { reason: 'CredentialServiceAbnormal', message: `${action}: ${code}: the OpenAPI refused the credentials; check ramRole or the access key in cello-config` };
+  }
+  return undefined;
+}
+
+/** The round's blocking reason as an event (cello-eni's NoSubnetError says "no configured subnet can take a new ENI: …"). */
+export function eventForBlocked(blocked: string | undefined): NodeEvent | undefined {
+  if (!blocked) return undefined;
+  if (blocked.startsWith('no configured subnet can take a new ENI')) return { reason: 'NoAvailableSubnet', message: blocked };
+  return undefined;
+}
+
+/** An error thrown out of a call or out of the keeper. */
+export function eventForError(err: unknown): NodeEvent | undefined {
+  if (err instanceof CredentialError || (err as Error)?.name === 'CredentialError') {
+    return { reason: 'CredentialServiceAbnormal', message: `cannot get cloud credentials: ${(err as Error).message}` };
+  }
+  if (err instanceof OpenApiError) return eventForCode(err.action, err.code);
+  return undefined;
+}

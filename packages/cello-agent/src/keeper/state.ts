@@ -1,0 +1,46 @@
+/**
+ * The keeper's last word, in /run/cello/keeper.json, rewritten (atomically)
+ * after every round. The supervisor reads it to decide when the node is
+ * ready; the metrics server takes the pool's targets and size from it (they
+ * change only when the keeper acts) and what is free and used from the store.
+ */
+import { readFileSync } from 'node:fs';
+import type { PoolTargets } from '@cello/cello-eni';
+import { writeFileAtomic } from '../install/atomic.ts';
+
+export interface KeeperState {
+  at: string;
+  instanceId: string;
+  /** What a pod takes: an IP (shared) or a whole ENI (exclusive). */
+  mode: 'shared' | 'exclusive';
+  /** Rounds since the keeper started. */
+  rounds: number;
+  /** The last round met the targets. */
+  met: boolean;
+  /** Why the pool cannot grow, if something stops it (a quota, a full subnet, the node's limits). */
+  blocked?: string;
+  errors: string[];
+  /** The pool after the last round. */
+  pool: PoolTargets;
+}
+
+export function writeKeeperState(file: string, state: KeeperState): void {
+  writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, 0o644);
+}
+
+export function readKeeperState(file: string): KeeperState | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as KeeperState;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The node can take pods: the pool holds a free IP (or ENI), or the targets
+ * ask for none and the keeper has met them (pods then get IPs on demand).
+ */
+export function poolReady(s: KeeperState | undefined): boolean {
+  if (!s) return false;
+  return s.pool.free > 0 || (s.met && s.pool.target === 0 && s.pool.targetMin === 0);
+}
