@@ -72,8 +72,8 @@ function parsed(r: { code: number; stdout: string; stderr: string }): Ran {
 }
 
 /** bin/cello-eni on a node (stdout piped, so JSON). */
-export async function eni(sim: Sim, node: string, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  return parsed(await sim.exec(node, [bin('cello-eni'), ...args], opts));
+export async function eni(sim: Sim, node: string, args: string[], input?: string, env?: Record<string, string>): Promise<Ran> {
+  return parsed(await sim.exec(node, [bin('cello-eni'), ...args], { input, ...(env ? { env } : {}) }));
 }
 
 export async function ipam(sim: Sim, node: string, args: string[], input?: string): Promise<Ran> {

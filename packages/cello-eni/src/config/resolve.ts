@@ -126,6 +126,7 @@ export function nodeOverrides(input: Raw, file?: string): { overrides: Partial<C
   const warnings: string[] = [];
   const picked: Raw = {};
   for (const [k, v] of Object.entries(input)) {
+    if (v === undefined) continue; // absent (only possible in-process: JSON has no undefined)
     if ((NODE_KEYS as readonly string[]).includes(k)) picked[k] = v;
     else warnings.push(`${file ?? 'node config'}: ${k} is ignored (a node may override only ${NODE_KEYS.join(', ')})`);
   }
