@@ -3,7 +3,7 @@
 // A package declares its commands in package.json: "cello": { "bin": { "<name>": "<entry.ts>" } }.
 // Native modules (better-sqlite3) stay external and load from node_modules at run time.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,10 +41,13 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
 await Promise.all(
   commands.map(async ({ bin, entry, external }) => {
+    // Write beside the target, then rename: a test running during a rebuild
+    // never executes a half-written file.
     const outfile = join(outDir, bin);
+    const tmpfile = `${outfile}.tmp-${process.pid}`;
     await build({
       entryPoints: [entry],
-      outfile,
+      outfile: tmpfile,
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -56,7 +59,8 @@ await Promise.all(
       legalComments: 'none',
       logLevel: 'warning',
     });
-    chmodSync(outfile, 0o755);
+    chmodSync(tmpfile, 0o755);
+    renameSync(tmpfile, outfile);
   }),
 );
 console.log(`built ${commands.map((c) => `bin/${c.bin}`).join(' ')}`);

@@ -5,14 +5,15 @@ export interface LinkResultLike {
   netns: string;
   hostInterface?: { name: string; mac?: string } | null;
   podInterface: { name: string; mac?: string; mtu?: number };
+  ifbInterface?: { name: string };
   ips: Array<{ address: string; gateway?: string }>;
   routes: Array<{ dst: string; gw?: string }>;
 }
 
 /**
  * The CNI result of an ADD: interfaces (the host side first, as ptp does, so
- * chained plugins such as bandwidth find the host veth), the pod's IPs on the
- * pod interface, routes. A prevResult from an earlier plugin is kept and ours
+ * chained plugins such as bandwidth find the host veth; none on ipvlan), the
+ * pod's IPs on the pod interface, routes. A prevResult from an earlier plugin is kept and ours
  * appended after it.
  */
 export function cniResult(link: LinkResultLike, prev?: Result): Result {
@@ -20,6 +21,8 @@ export function cniResult(link: LinkResultLike, prev?: Result): Result {
   if (link.hostInterface) interfaces.push({ name: link.hostInterface.name, mac: link.hostInterface.mac });
   const podIndex = interfaces.length;
   interfaces.push({ name: link.podInterface.name, mac: link.podInterface.mac, mtu: link.podInterface.mtu, sandbox: link.netns });
+  // The ifb shaping the pod's egress is listed as the reference bandwidth plugin lists its own.
+  if (link.ifbInterface) interfaces.push({ name: link.ifbInterface.name });
   const ips: IpConfig[] = [
     ...(prev?.ips ?? []),
     ...link.ips.map((ip) => ({ interface: podIndex, address: ip.address, gateway: ip.gateway })),
