@@ -114,11 +114,13 @@ export async function main(argv: string[]): Promise<void> {
             .option('conflist', { type: 'string', description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)' })
             .option('listen', { type: 'string', default: ':11414', description: 'address of the metrics and health server' })
             .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc child)' })
+            .option('capacity-recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the device plugin subtracts' })
             .option('grace', { type: 'number', default: 10, description: 'seconds a child gets between SIGTERM and SIGKILL' })
             .check((a) => {
               parseListen(String(a.listen));
               if (!(Number(a.gcInterval) >= 0)) throw new UsageError('--gc-interval must be ≥ 0 seconds');
               if (!(Number(a.grace) > 0)) throw new UsageError('--grace must be > 0 seconds');
+              if (!(Number(a.capacityRecount) > 0)) throw new UsageError('--capacity-recount must be > 0 seconds');
               return true;
             }),
         async (a) => {
@@ -131,6 +133,7 @@ export async function main(argv: string[]): Promise<void> {
             nodeName: nodeName(a.nodeName),
             listen: a.listen,
             gcIntervalSec: a.gcInterval,
+            capacityRecountSec: a.capacityRecount,
             graceMs: a.grace * 1000,
             log,
             signal: stopSignal(),
@@ -173,9 +176,20 @@ export async function main(argv: string[]): Promise<void> {
           await events.flush();
         }
       })
-      .command('capacity', 'the kubelet device plugin for this node’s pod capacity (registers again when kubelet.sock is re-created)', (y) => y, async (a) => {
-        await runCapacityReporter({ paths: pathsOf(a), kube: kubeClient(), node: nodeName(a.nodeName), log, signal: stopSignal() });
-      })
+      .command(
+        'capacity',
+        'the kubelet device plugin for this node’s pod capacity (registers again when kubelet.sock is re-created)',
+        (y) =>
+          y
+            .option('recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the count subtracts' })
+            .check((x) => {
+              if (!(x.recount > 0)) throw new UsageError('--recount must be > 0 seconds');
+              return true;
+            }),
+        async (a) => {
+          await runCapacityReporter({ paths: pathsOf(a), kube: kubeClient(), node: nodeName(a.nodeName), log, signal: stopSignal(), recountMs: a.recount * 1000 });
+        },
+      )
       .command(
         'metrics',
         'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, children), /healthz and /livez',

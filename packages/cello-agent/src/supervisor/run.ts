@@ -37,6 +37,8 @@ export interface RunOptions {
   listen: string;
   /** Seconds between cello-gc sweeps; 0 runs no gc child. */
   gcIntervalSec: number;
+  /** Seconds between the device plugin's recounts of stock pods. */
+  capacityRecountSec: number;
   /** How long children get between SIGTERM and SIGKILL. */
   graceMs: number;
   log: Logger;
@@ -57,14 +59,14 @@ export function pathArgs(p: AgentPaths, nodeName: string): string[] {
   ];
 }
 
-export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'nodeName' | 'listen' | 'gcIntervalSec'>): ChildSpec[] {
+export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'nodeName' | 'listen' | 'gcIntervalSec' | 'capacityRecountSec'>): ChildSpec[] {
   const agent = join(o.binDir, 'cello-agent');
   const common = pathArgs(o.paths, o.nodeName);
   const env = { [SUPERVISOR_PID_ENV]: String(process.pid), NODE_NAME: o.nodeName };
   const specs: ChildSpec[] = [
     { name: 'config-sync', command: o.node, args: [agent, 'config-sync', '--watch', ...common], env },
     { name: 'keeper', command: o.node, args: [agent, 'keeper', ...common], env },
-    { name: 'capacity', command: o.node, args: [agent, 'capacity', ...common], env },
+    { name: 'capacity', command: o.node, args: [agent, 'capacity', '--recount', String(o.capacityRecountSec), ...common], env },
     { name: 'metrics', command: o.node, args: [agent, 'metrics', '--listen', o.listen, ...common], env },
   ];
   const gc = join(o.binDir, 'cello-gc');

@@ -1,0 +1,154 @@
+// cello-agent run inside a vpc-sim node, against the sim's cloud and its
+// Kubernetes API, with a fake kubelet registration server in the node's
+// device-plugin directory. One agent goes through a node's life: not ready
+// while the cloud refuses ENIs (and an event says why), ready once the pool
+// holds IPs, config changes applied live, the node label's override, the
+// device plugin's count and re-registration, a killed child restarted, and
+// SIGTERM.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import t from 'tap';
+import { bin } from '@cello/testkit';
+import { readAgentState } from '../src/supervisor/state.ts';
+import { readKeeperState } from '../src/keeper/state.ts';
+import { FakeKubelet } from './fake-kubelet.ts';
+import { agentHttp, clusterConf, eventually, k8s, labelNode, nodePath, putConfigMap, startAgent, withSim } from './simnode.ts';
+
+const NODE = 'node1';
+const LABEL = 'vke.volcengine.com/vpc-cni-config';
+const ENI_IP = 'vke.volcengine.com/eni-ip';
+
+t.test('the agent on a node', async (t) => {
+  // An account quota of one ENI, used up by someone else until the test frees it.
+  const sim = await withSim(t, { eniQuota: 1 });
+  const at = (p: string) => nodePath(sim, NODE, p);
+  const keeper = () => readKeeperState(at('/run/cello/keeper.json'));
+  const agentState = () => readAgentState(at('/run/cello/agent.json'));
+  const nodeEvents = async () =>
+    ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).filter((e) => e.involvedObject?.kind === 'Node' && e.involvedObject?.name === NODE);
+
+  mkdirSync(at('/var/lib/kubelet/device-plugins'), { recursive: true });
+  const kubelet = new FakeKubelet(at('/var/lib/kubelet/device-plugins'));
+  await kubelet.start();
+  t.teardown(() => kubelet.stop());
+
+  await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 2, poolTargetMin: 2 }));
+  const other = await sim.api('CreateNetworkInterface', { SubnetId: sim.info.subnets[1]!.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id });
+  const otherEni = other.Result.NetworkInterfaceId as string;
+  const agent = startAgent(t, sim, NODE, ['--capacity-recount', '1']);
+
+  await t.test('not ready while the pool cannot fill: the binary is there, the conflist is not, an event says why', async (t) => {
+    const k = await eventually('a keeper round', () => keeper());
+    t.equal(k.pool.free, 0, 'the pool holds no free IP');
+    t.ok(existsSync(at('/opt/cni/bin/cello-cni')), 'cello-cni is installed before the node is ready');
+    t.notOk(existsSync(at('/etc/cni/net.d/10-cello.conflist')), 'the conflist is not installed yet');
+    const health = await agentHttp(sim, NODE, '/healthz');
+    t.equal(health.status, 503, '/healthz is 503 while not ready');
+    t.match(health.body, /not ready/);
+    const ev = await eventually('a VpcResourceQuotaExceeded event on the node', async () => (await nodeEvents()).find((e) => e.reason === 'VpcResourceQuotaExceeded'));
+    t.equal(ev.type, 'Warning');
+    t.match(ev.message, /QuotaExceeded\.Eni/);
+    t.equal(ev.source?.component, 'cello-agent');
+  });
+
+  await t.test('ready once the pool holds IPs: conflist installed, /healthz ok', async (t) => {
+    const r = await sim.api('DeleteNetworkInterface', { NetworkInterfaceId: otherEni });
+    t.notOk(r.ResponseMetadata.Error, 'the quota is free again');
+    await agent.waitForLog('node ready', (l) => l.msg.startsWith('node ready'), 60_000);
+    t.ok(keeper()!.pool.free >= 2, 'the pool holds its target of free IPs');
+    const conflist = JSON.parse(readFileSync(at('/etc/cni/net.d/10-cello.conflist'), 'utf8'));
+    t.equal(conflist.plugins[0].type, 'cello-cni', 'the conflist is installed');
+    const health = await agentHttp(sim, NODE, '/healthz');
+    t.same(health, { status: 200, body: 'ok' });
+    t.ok(existsSync(at('/run/cello/ready')), 'the ready file exists');
+    t.equal(agentState()!.ready, true);
+  });
+
+  await t.test('a poolTarget change in the ConfigMap grows the pool without a restart', async (t) => {
+    const keeperPid = agentState()!.children.keeper!.pid;
+    await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 5, poolTargetMin: 2 }));
+    const k = await eventually('the keeper to hold 5 free IPs', () => {
+      const s = keeper();
+      return s && s.pool.target === 5 && s.pool.free >= 5 ? s : undefined;
+    });
+    t.equal(k.pool.target, 5);
+    t.match(JSON.parse(readFileSync(at('/etc/cello/conf'), 'utf8')), { poolTarget: 5 }, 'config-sync wrote the new conf');
+    t.equal(agentState()!.children.keeper!.pid, keeperPid, 'the same keeper process applied it');
+    t.equal(agentState()!.children.keeper!.restarts, 0);
+  });
+
+  await t.test('the node label’s ConfigMap overrides the cluster one, and its removal reverts', async (t) => {
+    await putConfigMap(sim, 'kube-system', 'node1-pool', { poolTarget: 8 });
+    await labelNode(sim, NODE, LABEL, 'kube-system.node1-pool');
+    await eventually('the node override (poolTarget 8) in effect', () => {
+      const s = keeper();
+      return s && s.pool.target === 8 && s.pool.free >= 8;
+    });
+    t.same(JSON.parse(readFileSync(at('/etc/cello/node-conf'), 'utf8')), { poolTarget: 8 }, 'the node-conf file holds the override');
+    await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 3, poolTargetMin: 2 }));
+    await eventually('the cluster change written', () => JSON.parse(readFileSync(at('/etc/cello/conf'), 'utf8')).poolTarget === 3);
+    // Two full rounds after the file changed: the keeper has re-read it by then (it checks every 300 ms).
+    const rounds = keeper()!.rounds;
+    await eventually('two more keeper rounds', () => keeper()!.rounds >= rounds + 2);
+    t.equal(keeper()!.pool.target, 8, 'the node override still wins over the changed cluster value');
+
+    const shown = await sim.exec(NODE, [process.execPath, bin('cello-agent'), 'config', '--output', 'json']);
+    t.equal(shown.code, 0, shown.stderr);
+    t.match(JSON.parse(shown.stdout), { source: 'files', node: '/etc/cello/node-conf', config: { poolTarget: 8 } }, '`cello-agent config` shows the merged config');
+
+    await labelNode(sim, NODE, LABEL, null);
+    await eventually('the cluster poolTarget 3 back in effect', () => keeper()?.pool.target === 3);
+    t.notOk(existsSync(at('/etc/cello/node-conf')), 'the node-conf file is removed with the label');
+  });
+
+  await t.test('capacity reaches the kubelet: (ENIs − 1) × IPs per ENI, less pods that hold an IP without asking', async (t) => {
+    const type = sim.info.instanceTypes.find((i) => i.id === sim.info.nodes[0]!.instanceType)!;
+    const expected = (type.maximumNetworkInterfaces - 1) * type.maximumPrivateIpv4AddressesPerNetworkInterface;
+    await eventually(`${expected} devices of ${ENI_IP}`, () => kubelet.count(ENI_IP) === expected);
+    t.equal(kubelet.count(ENI_IP), expected, `${ENI_IP} = ${expected}`);
+    t.match(kubelet.registrations[0], { version: 'v1beta1', resource_name: ENI_IP, endpoint: 'cello-eni-ip.sock' });
+
+    // A pod that holds a Cello IP but does not request the resource takes one off the count.
+    await k8s(sim, 'POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'stock1', namespace: 'default' }, spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] } });
+    const alloc = await sim.exec(NODE, [bin('cello-ipam'), 'alloc', '--container', 'stock1-sandbox', '--pod-namespace', 'default', '--pod-name', 'stock1', '--output', 'json']);
+    t.equal(alloc.code, 0, alloc.stderr);
+    await eventually(`${expected - 1} devices after a stock pod`, () => kubelet.count(ENI_IP) === expected - 1);
+    t.equal(kubelet.count(ENI_IP), expected - 1, 'the stock pod is subtracted');
+
+    const before = kubelet.registrations.length;
+    await kubelet.restart();
+    await eventually('a new registration after kubelet.sock was re-created', () => kubelet.registrations.length > before && kubelet.count(ENI_IP) === expected - 1);
+    t.equal(kubelet.registrations.length, before + 1, 'registered again once');
+    t.equal(kubelet.count(ENI_IP), expected - 1, 'the count is sent again');
+  });
+
+  await t.test('a child that dies is restarted', async (t) => {
+    const old = agentState()!.children.capacity!;
+    process.kill(old.pid!, 'SIGKILL');
+    const exit = await agent.waitForLog('the capacity child restarting', (l) => l.msg === 'child exited; restarting' && l.child === 'capacity');
+    t.equal(exit.how, 'signal SIGKILL');
+    const now = await eventually('a new capacity process', () => {
+      const c = agentState()?.children.capacity;
+      return c?.running && c.pid !== old.pid ? c : undefined;
+    });
+    t.equal(now.restarts, old.restarts + 1, 'counted as a restart');
+    await eventually('registered again by the new process', () => kubelet.registrations.filter((r) => r.resource_name === ENI_IP).length >= 3);
+  });
+
+  await t.test('SIGTERM: exit 0 and every child gone', async (t) => {
+    const pids = Object.values(agentState()!.children).map((c) => c.pid!);
+    t.equal(pids.length, 4, 'config-sync, keeper, capacity, metrics');
+    t.equal(await agent.stop('SIGTERM'), 0, 'exit code 0');
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    t.same(alive, [], 'no child process left');
+    t.notOk(existsSync(at('/run/cello/ready')), 'no ready file');
+    t.ok(existsSync(at('/etc/cni/net.d/10-cello.conflist')), 'the conflist stays: pods keep starting while the agent is away');
+    t.notOk(existsSync(at('/run/cello/metrics/keeper.sock')), 'the keeper removed its metrics socket');
+  });
+});
