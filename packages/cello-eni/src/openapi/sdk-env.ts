@@ -1,19 +1,23 @@
 /**
- * Imported before the SDK (module order matters): the SDK's debug output
- * (`DEBUG=@volcengine/openapi:*`) prints request headers with the signature
- * and STS token, and `NODE_DEBUG=signer` prints the canonical request with
- * the token. Both are switched off for this process, whatever the caller set.
+ * Imported before the SDK (module order matters), to keep credentials out of
+ * debug output:
+ * - `DEBUG=@volcengine/openapi:*` makes the SDK print request headers (the
+ *   signature, the STS token): those namespaces are dropped from DEBUG, which
+ *   the `debug` package reads when it loads;
+ * - `NODE_DEBUG=signer` makes its signer print the canonical request with
+ *   the STS token. Node reads NODE_DEBUG at start-up, so instead the
+ *   `signer` section of util.debuglog is muted before the signer asks for it.
  */
+import util from 'node:util';
+
 const debug = process.env.DEBUG;
 if (debug) {
   const kept = debug.split(/[\s,]+/).filter((ns) => ns && !/volcengine|^\*$/.test(ns));
   if (kept.length) process.env.DEBUG = kept.join(',');
   else delete process.env.DEBUG;
 }
-const nodeDebug = process.env.NODE_DEBUG;
-if (nodeDebug && /signer/i.test(nodeDebug)) {
-  process.env.NODE_DEBUG = nodeDebug
-    .split(',')
-    .filter((m) => m.trim().toLowerCase() !== 'signer')
-    .join(',');
-}
+
+const debuglog = util.debuglog;
+const muted = Object.assign(() => {}, { enabled: false });
+util.debuglog = ((section: string, ...rest: unknown[]) =>
+  section.toLowerCase() === 'signer' ? muted : (debuglog as (...a: unknown[]) => unknown)(section, ...rest)) as typeof util.debuglog;
