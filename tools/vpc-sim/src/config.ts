@@ -133,10 +133,11 @@ export function resolveConfig(input: unknown = {}): SimConfig {
   for (const [k, v] of Object.entries(user)) expect(k, v, TOP[k as keyof SimConfig]);
 
   if (user.delaysMs) checkKeys('delaysMs.', user.delaysMs as Record<string, unknown>, ['create', 'attach', 'detach', 'delete']);
+  const defaults = structuredClone(DEFAULT_CONFIG);
   const cfg: SimConfig = {
-    ...DEFAULT_CONFIG,
-    ...(user as Partial<SimConfig>),
-    delaysMs: { ...DEFAULT_CONFIG.delaysMs, ...((user.delaysMs as object) ?? {}) },
+    ...defaults,
+    ...structuredClone(user as Partial<SimConfig>),
+    delaysMs: { ...defaults.delaysMs, ...((user.delaysMs as object) ?? {}) },
   };
   validate(cfg);
   return cfg;
