@@ -51,6 +51,12 @@ export class FirstSeen {
     return new Date(iso);
   }
 
+  /** Forget `key` (it was fixed): it will not be written back. */
+  forget(key: string): void {
+    this.next.delete(key);
+    this.prev.delete(key);
+  }
+
   /**
    * The step that owns keys starting with `prefix` ran to the end: its
    * candidates not seen in this run are dropped. Keys of steps that did not

@@ -37,12 +37,16 @@ export class Skip extends Error {
   override readonly name = 'Skip';
 }
 
+const keys = new WeakMap<Finding, string>();
+
 /** Register a candidate and say whether its grace period is over. */
 export function register(l: Ledger, c: Candidate): { finding: Finding; due: boolean } {
-  const first = c.sinceOnly ? undefined : l.seen.see(c.key ?? `${c.kind}:${c.id}`, l.now);
+  const key = c.key ?? `${c.kind}:${c.id}`;
+  const first = c.sinceOnly ? undefined : l.seen.see(key, l.now);
   const since = [first, c.since].filter((d): d is Date => d !== undefined).reduce((a, b) => (a > b ? a : b));
   const finding: Finding = { kind: c.kind, id: c.id, reason: c.reason, action: c.action, outcome: 'waiting', since: since.toISOString() };
   l.findings.push(finding);
+  keys.set(finding, key);
   return { finding, due: l.now.getTime() - since.getTime() >= l.graceMs };
 }
 
@@ -60,11 +64,13 @@ export async function settle(l: Ledger, f: Finding, due: boolean, fix: () => Pro
   try {
     await fix();
     f.outcome = 'fixed';
+    l.seen.forget(keys.get(f)!);
     l.log.info('fixed', { kind: f.kind, id: f.id, action: f.action, reason: f.reason });
   } catch (err) {
     f.note = (err as Error).message;
     f.outcome = err instanceof Skip ? 'skipped' : 'failed';
-    (err instanceof Skip ? l.log.info : l.log.warn)(err instanceof Skip ? 'left alone' : 'could not fix', { kind: f.kind, id: f.id, note: f.note });
+    if (err instanceof Skip) l.log.info('left alone', { kind: f.kind, id: f.id, note: f.note });
+    else l.log.warn('could not fix', { kind: f.kind, id: f.id, note: f.note });
   }
 }
 
