@@ -9,7 +9,7 @@ import { commandLine } from '@cello/cli-kit/yargs';
 import { runCapacityReporter } from './capacity/reporter.ts';
 import { configFromFiles, configFromKubernetes } from './config/effective.ts';
 import { ConfigSync } from './config/sync.ts';
-import { installCniBinary, installConflist } from './install/cni.ts';
+import { checkConflist, installCniBinary, installConflist } from './install/cni.ts';
 import { NodeEventRecorder } from './kube/events.ts';
 import { kubeClient, nodeName } from './kube/client.ts';
 import { runAgentKeeper } from './keeper/run.ts';
@@ -205,6 +205,7 @@ export async function main(argv: string[]): Promise<void> {
         'install cello-cni (Node and the bundle under --runtime-dir, the wrapper in --cni-bin-dir) and, with --conflist, the conflist; what run does first',
         (y) => y.option('conflist', { type: 'string', description: 'also install this conflist now' }),
         async (a) => {
+          if (a.conflist) checkConflist(a.conflist); // refuse a bad conflist before touching anything
           const binary = installCniBinary({ cniBinDir: a.cniBinDir, runtimeDir: a.runtimeDir, sources: { node: process.execPath, binDir: ownDir() } });
           const conflist = a.conflist ? installConflist({ cniConfDir: a.cniConfDir, source: a.conflist }) : undefined;
           const out = { runtime: binary.runtime, wrapper: binary.wrapper, changed: binary.changed, pruned: binary.pruned, ...(conflist ? { conflist } : {}) };
