@@ -4,7 +4,7 @@ import { CloudError } from './errors.ts';
 import { dedupeTags } from './eni.ts';
 import type { Tag } from './types.ts';
 
-export const MAX_TAGS_PER_RESOURCE = 50;
+const MAX_TAGS_PER_RESOURCE = 50;
 
 export function tagEnis(cloud: Cloud, ids: string[], tags: Tag[]): void {
   const enis = ids.map((id) => cloud.eni(id));

@@ -16,7 +16,7 @@ import { parseCidr } from '../util/net.ts';
 import { ipBatch, sysctlIn } from './ip.ts';
 
 /** The router's sysctls; new ports inherit the `default` values. */
-export function routerSysctls(config: SimConfig): Record<string, number> {
+function routerSysctls(config: SimConfig): Record<string, number> {
   return {
     'net.ipv4.ip_forward': 1,
     'net.ipv4.conf.all.rp_filter': 0,
@@ -30,7 +30,7 @@ export function routerSysctls(config: SimConfig): Record<string, number> {
 }
 
 /** A node starts like a fresh Debian VM (systemd's defaults), not like this machine. */
-export const NODE_SYSCTLS = {
+const NODE_SYSCTLS = {
   'net.ipv4.ip_forward': 0,
   'net.ipv4.conf.all.rp_filter': 2,
   'net.ipv4.conf.default.rp_filter': 2,

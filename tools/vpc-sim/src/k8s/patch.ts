@@ -12,7 +12,7 @@ export class PatchError extends Error {}
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function mergePatch(target: Json, patch: Json): Json {
+function mergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return structuredClone(patch);
   const out: JsonObject = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
@@ -42,7 +42,7 @@ const MERGE_KEYS: Record<string, string> = {
   hostIPs: 'ip',
 };
 
-export function strategicMergePatch(target: Json, patch: Json, field = ''): Json {
+function strategicMergePatch(target: Json, patch: Json, field = ''): Json {
   if (Array.isArray(patch)) {
     const key = MERGE_KEYS[field];
     if (!key || !Array.isArray(target) || !patch.every(isObject)) return structuredClone(patch);
@@ -126,7 +126,7 @@ function addAt(doc: Json, path: string, value: Json, op: string, replace = false
   return doc;
 }
 
-export function jsonPatch(target: Json, ops: unknown): Json {
+function jsonPatch(target: Json, ops: unknown): Json {
   if (!Array.isArray(ops)) throw new PatchError('a JSON patch must be a list of operations');
   let doc = structuredClone(target);
   for (const raw of ops) {

@@ -11,7 +11,7 @@ import type { K8sStore } from './store.ts';
 
 const resource = (plural: string) => RESOURCES.find((r) => r.plural === plural && r.group === '')!;
 
-export function nodeObject(cloud: Cloud, i: Instance) {
+function nodeObject(cloud: Cloud, i: Instance) {
   const type = cloud.instanceType(i.typeId);
   const primary = cloud.enis.get(i.primaryEniId);
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

@@ -10,7 +10,7 @@ import { type ResourceDef, RESOURCES, apiVersionOf, findResource } from './resou
 import { SelectorError, fieldSelector, labelSelector } from './selectors.ts';
 import { K8sError, type K8sStore, type Obj } from './store.ts';
 
-export const K8S_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-vpc-sim', platform: 'linux/amd64' };
+const K8S_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-vpc-sim', platform: 'linux/amd64' };
 
 interface Target {
   resource: ResourceDef;

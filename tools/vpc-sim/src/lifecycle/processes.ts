@@ -29,7 +29,7 @@ function protectedPids(): Set<number> {
   return out;
 }
 
-export function netnsInode(name: string): number | undefined {
+function netnsInode(name: string): number | undefined {
   try {
     return statSync(`/var/run/netns/${name}`).ino;
   } catch {

@@ -67,11 +67,6 @@ export function cidrSize(c: Cidr): bigint {
   return 1n << BigInt(c.bits - c.prefix);
 }
 
-/** The n-th address of the block (0 = the network address). */
-export function nthAddress(c: Cidr, n: bigint | number): string {
-  return bigIntToIp(c.base + BigInt(n), c.family);
-}
-
 export function cidrContains(c: Cidr, ip: string): boolean {
   const fam = isIPv4(ip) ? 4 : isIPv6(ip) ? 6 : 0;
   if (fam !== c.family) return false;
