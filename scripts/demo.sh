@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# make demo: a node's life on the simulated VPC.
+#   1. bring up vpc-sim with two nodes (namespaces; the OpenAPI, metadata and
+#      Kubernetes servers inside the simulated VPC)
+#   2. configure Cello on each node and run the pool keeper (cello-eni pool)
+#   3. start pods (network namespaces) through libcni, as containerd would
+#   4. show `cello-eni list`, prove pod↔pod across nodes and pod↔node with TCP
+#   5. delete the pods, show every IP went back, bring everything down
+# Leaves nothing behind, also when interrupted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+SIM=${DEMO_SIM:-celldemo}
+WORK=$(mktemp -d /tmp/cello-demo.XXXXXX)
+PODS=()
+KEEPERS=()
+SERVERS=()
+
+if [ -t 1 ]; then B=$'\033[1m'; D=$'\033[2m'; G=$'\033[32m'; R=$'\033[0m'; else B= D= G= R=; fi
+step() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
+say() { printf '%s\n' "$*"; }
+run() { printf '%s$ %s%s\n' "$D" "$*" "$R" >&2; "$@"; }
+sim() { bin/vpc-sim --name "$SIM" "$@"; }
+on() { local node=$1; shift; bin/vpc-sim --name "$SIM" exec "$node" -- "$@"; }
+
+cleanup() {
+  set +e
+  for pid in "${SERVERS[@]}" "${KEEPERS[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  for p in "${PODS[@]}"; do ip netns del "$p" 2>/dev/null; done
+  sim down >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "1. The simulated VPC: two nodes"
+sim down >/dev/null 2>&1 || true
+run bin/vpc-sim --name "$SIM" up --nodes 2 >"$WORK/info.json"
+jq -r '"VPC \(.vpc.id) \(.vpc.cidr) in \(.zone)",
+       (.subnets[] | "  subnet \(.id) \(.cidr)"),
+       (.nodes[] | "  \(.name): instance \(.instanceId) (\(.instanceType)) primary IP \(.primaryIp)"),
+       "OpenAPI \(.openapi.endpoint)   metadata \(.metadata.url)   RAM role \(.metadata.ramRole)"' "$WORK/info.json"
+
+step "2. Cello on each node: the cello-config and the conflist"
+jq '{
+  subnets: [.subnets[].id],
+  securityGroups: [.securityGroups[].id],
+  ramRole: .metadata.ramRole,
+  openApiAddress: .openapi.endpoint,
+  clusterName: "demo",
+  poolTarget: 3,
+  poolTargetMin: 4,
+  ipCooldownSec: 2,
+  networkMode: "eni_shared"
+}' "$WORK/info.json" >"$WORK/conf"
+say "cello-config (credentials come from the instance's RAM role via metadata; none in the file):"
+jq -c . "$WORK/conf"
+for node in node1 node2; do
+  on "$node" sh -c 'cat > /etc/cello/conf' <"$WORK/conf"
+  on "$node" sh -c 'cat > /etc/cni/net.d/10-cello.conflist' <manifests/cni/10-cello.conflist
+done
+say "installed /etc/cello/conf and /etc/cni/net.d/10-cello.conflist on node1 and node2"
+
+step "3. The pool keeper fills each node's warm pool"
+run on node1 bin/cello-eni pool --once
+on node2 bin/cello-eni pool --once >/dev/null
+for node in node1 node2; do
+  on "$node" bin/cello-eni pool --watch >"$WORK/keeper-$node.log" 2>&1 &
+  KEEPERS+=($!)
+done
+say "keepers running on node1 and node2 (cello-eni pool --watch)"
+
+step "4. cello-eni list on node1"
+run on node1 bin/cello-eni list --output table
+
+step "5. Pods through libcni (as containerd calls the plugin)"
+add_pod() { # node pod
+  local node=$1 pod=$2
+  ip netns add "$pod"
+  PODS+=("$pod")
+  on "$node" env CNI_PATH="$REPO/bin" "$REPO/test/bin/libcni-driver" -netconfpath /etc/cni/net.d -name cello \
+    -netns "/var/run/netns/$pod" -id "$pod" -args "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod" add \
+    | jq -r '.ips[0].address | split("/")[0]'
+}
+declare -A IP
+for spec in node1:demo-a node1:demo-b node2:demo-c node2:demo-d; do
+  node=${spec%%:*} pod=${spec#*:}
+  IP[$pod]=$(add_pod "$node" "$pod")
+  say "  $pod on $node: ${IP[$pod]}"
+done
+run on node1 bin/cello-eni list --output table
+
+step "6. Real traffic"
+ECHO="require('net').createServer(s=>s.end('hello from '+process.argv[1]+' to '+s.remoteAddress.replace('::ffff:',''))).listen(8080)"
+CLIENT="const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{console.log(d);process.exit(0)});s.on('error',e=>{console.log('FAILED: '+e.message);process.exit(1)});setTimeout(()=>{console.log('FAILED: timeout');process.exit(1)},3000)"
+for pod in demo-a demo-c; do
+  ip netns exec "$pod" node -e "$ECHO" "$pod" &
+  SERVERS+=($!)
+done
+on node2 node -e "$ECHO" node2 &
+SERVERS+=($!)
+sleep 0.7
+NODE2_IP=$(jq -r '.nodes[1].primaryIp' "$WORK/info.json")
+ok=1
+probe() { # label, from-netns-or-node, target
+  local label=$1 from=$2 target=$3 out
+  if [[ $from == node* ]]; then out=$(on "$from" node -e "$CLIENT" "$target" || true)
+  else out=$(ip netns exec "$from" node -e "$CLIENT" "$target" || true); fi
+  if [[ $out == hello* ]]; then say "  ${G}ok${R}  $label: $out"; else say "  FAIL $label: $out"; ok=0; fi
+}
+probe "pod↔pod across nodes (demo-b on node1 → demo-c on node2)" demo-b "${IP[demo-c]}"
+probe "pod↔pod on one node (demo-b → demo-a, both node1)" demo-b "${IP[demo-a]}"
+probe "pod → another node (demo-a → node2 ${NODE2_IP})" demo-a "$NODE2_IP"
+probe "node → its own pod (node1 → demo-a)" node1 "${IP[demo-a]}"
+for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null; done
+SERVERS=()
+
+step "7. Delete the pods; every IP goes back to the pool"
+for spec in node1:demo-a node1:demo-b node2:demo-c node2:demo-d; do
+  node=${spec%%:*} pod=${spec#*:}
+  on "$node" env CNI_PATH="$REPO/bin" "$REPO/test/bin/libcni-driver" -netconfpath /etc/cni/net.d -name cello \
+    -netns "/var/run/netns/$pod" -id "$pod" -args "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod" del
+  ip netns del "$pod"
+done
+PODS=()
+for node in node1 node2; do
+  used=$(on "$node" bin/cello-ipam stats --output json | jq '.totals.ipv4.used')
+  allocs=$(on "$node" bin/cello-ipam stats --output json | jq '.totals.allocations')
+  say "  $node: $allocs allocations, $used IPs in use"
+  [ "$used" = 0 ] && [ "$allocs" = 0 ] || ok=0
+done
+run on node1 bin/cello-eni list --output table
+
+step "8. Bring everything down"
+for pid in "${KEEPERS[@]}"; do kill "$pid" 2>/dev/null; done
+wait 2>/dev/null || true
+KEEPERS=()
+run bin/vpc-sim --name "$SIM" down --output table
+left=$(ip netns list | grep -c "^$SIM-" || true)
+say "namespaces of the sim left: $left"
+[ "$left" = 0 ] || ok=0
+
+if [ "$ok" = 1 ]; then step "${G}demo ok${R}"; else step "demo FAILED"; exit 1; fi
