@@ -3,6 +3,7 @@
 // assign per family), IPv6-only keeps IPv6s. Settings reach cello-ipam, and a
 // pod allocation gets what the mode promises.
 import t from 'tap';
+import { bin, createNetns } from '@cello/testkit';
 import { assertConsistent, baseConf, callsOf, cloudEnis, countBy, eni, FAST_DELAYS, ipam, poolStats, withSim, writeConf } from './helpers.ts';
 
 t.test('modes and families', async (t) => {
@@ -24,6 +25,21 @@ t.test('modes and families', async (t) => {
     t.equal((await cloudEnis(sim, node)).length, 3, 'one more ENI, so two are warm again');
     t.equal((await poolStats(sim, node)).available, 2, 'two free ENIs in cello-ipam');
     await assertConsistent(t, sim, node, 'exclusive');
+
+    // A pod that really has its ENI: cello-link moves the device into the pod's namespace.
+    const podNs = await createNetns('ex');
+    t.teardown(podNs.remove);
+    const alloc = await ipam(sim, node, ['alloc', '--container', 'x2', '--pod-name', 'db-1', '--pod-namespace', 'default', '--netns', podNs.path]);
+    const setup = await sim.exec(node, [bin('cello-link'), 'setup'], { input: alloc.stdout });
+    t.equal(setup.code, 0, `the ENI moves into the pod ${setup.stderr.slice(-300)}`);
+    const moved = await sim.exec(node, ['ip', '-br', 'link', 'show']);
+    t.notMatch(moved.stdout, new RegExp(alloc.json.eni.mac, 'i'), 'it is no longer on the host');
+    writeConf(sim, node, baseConf(sim, { networkMode: 'eni_exclusive', poolTarget: 1, waitTimeoutSec: 5 }));
+    const again = await eni(sim, node, ['pool', '--once']);
+    t.equal(again.code, 0, `a restarted keeper does not wait for an ENI that lives in a pod ${again.code ? again.stderr.slice(-300) : ''}`);
+    await sim.exec(node, [bin('cello-link'), 'teardown'], { input: alloc.stdout });
+    await ipam(sim, node, ['release', '--container', 'x2']);
+    await assertConsistent(t, sim, node, 'exclusive, after a pod held an ENI');
   });
 
   t.test('dual-stack: pairs, IPv6 in the same calls', async (t) => {

@@ -69,7 +69,8 @@ export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
   const known = new Map(k.store.enis().map((e) => [e.id, e]));
   const cloud = await settledEnis(k, [...known.keys()]);
   const attached = cloud.filter((e) => e.status === 'InUse' && e.instanceId === me && e.id !== k.identity.primaryEniId);
-  const releasing = new Set(k.store.stats().enis.filter((e) => e.releasing).map((e) => e.id));
+  const stats = k.store.stats().enis;
+  const releasing = new Set(stats.filter((e) => e.releasing).map((e) => e.id));
 
   // ENIs cello-ipam knows that are not attached here any more.
   const attachedIds = new Set(attached.map((e) => e.id));
@@ -79,14 +80,23 @@ export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
     report,
   );
 
+  const held = new Set(stats.filter((e) => e.ipv4.used + e.ipv6.used > 0).map((e) => e.id));
   for (const eni of attached) {
     report.attached.push(eni.id);
     if (releasing.has(eni.id)) continue; // being given back: the round finishes it
     const before = known.get(eni.id);
-    const host = await waitOnHost(k, eni);
-    const doc = await importDocFor(k, eni, { metadata: host.metadata, device: host.device.name, mode: before?.mode });
+    // An exclusive ENI a pod holds lives in the pod's namespace: not on the host, and not eni-up's business.
+    const inPod = before?.mode === 'exclusive' && held.has(eni.id);
     const ipsBefore = new Set(k.store.ips().filter((r) => r.eniId === eni.id).map((r) => r.ip));
-    await upAndImport(k, doc);
+    let doc;
+    if (inPod) {
+      doc = await importDocFor(k, eni, { mode: 'exclusive' });
+      k.store.import({ enis: [doc] });
+    } else {
+      const host = await waitOnHost(k, eni);
+      doc = await importDocFor(k, eni, { metadata: host.metadata, device: host.device.name, mode: before?.mode });
+      await upAndImport(k, doc);
+    }
     const adopted = [...(doc.ips ?? []), ...(doc.ipv6s ?? [])].filter((ip) => !ipsBefore.has(ip));
     if (before && adopted.length) k.log.warn('adopted IPs the cloud has and cello-ipam did not', { eni: eni.id, ips: adopted });
     report.adoptedIps += before ? adopted.length : 0;
