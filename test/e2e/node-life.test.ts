@@ -1,0 +1,104 @@
+// A node's life on the simulated VPC, end to end: the pool keeper fills the
+// warm pool, pods come through libcni, traffic flows pod↔pod across nodes and
+// pod↔node, an ADD that finds the pool empty wakes the keeper and succeeds,
+// and every IP goes back when the pods go.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Netns, background, createNetns, repoRoot, testBin } from '@cello/testkit';
+import { type Sim, startSim } from '@cello/vpc-sim';
+
+const sim: Sim = await startSim({ nodes: 2, config: { delaysMs: { create: 50, attach: 50, detach: 50, delete: 50 } } });
+t.teardown(() => sim.down());
+const keepers: Array<{ kill(): void }> = [];
+const pods: Array<{ node: string; pod: Netns }> = [];
+t.teardown(async () => {
+  for (const k of keepers) k.kill();
+  await Promise.all(pods.map((p) => p.pod.remove()));
+});
+
+const bin = (name: string) => join(repoRoot, 'bin', name);
+const conf = (poolTarget: number, poolTargetMin: number) => ({
+  subnets: sim.info.subnets.map((s) => s.id),
+  securityGroups: sim.info.securityGroups.map((g) => g.id),
+  ramRole: sim.info.metadata.ramRole,
+  openApiAddress: sim.info.openapi.endpoint,
+  clusterName: 'e2e',
+  poolTarget,
+  poolTargetMin,
+  ipCooldownSec: 1,
+});
+async function must(node: string, cmd: string[], input?: string) {
+  const r = await sim.exec(node, cmd, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`${node}: ${cmd.join(' ')} → ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+const conflist = readFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'), 'utf8');
+const libcni = (node: string, verb: string, pod: Netns) =>
+  sim.exec(node, ['env', `CNI_PATH=${join(repoRoot, 'bin')}`, testBin('libcni-driver'), '-netconfpath', '/etc/cni/net.d', '-name', 'cello',
+    '-netns', pod.path, '-id', pod.name, '-args', `IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=${pod.name}`, verb]);
+const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(8080)";
+const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{process.stdout.write('ERR '+e.message);process.exit(1)});setTimeout(()=>{process.stdout.write('ERR timeout');process.exit(1)},3000)";
+
+t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', async (t) => {
+  for (const node of ['node1', 'node2']) {
+    await must(node, ['sh', '-c', 'cat > /etc/cello/conf'], JSON.stringify(conf(2, 2)));
+    await must(node, ['sh', '-c', 'cat > /etc/cni/net.d/10-cello.conflist'], conflist);
+    await must(node, [bin('cello-eni'), 'pool', '--once']);
+    keepers.push(sim.spawn(node, [bin('cello-eni'), 'pool', '--watch'], { stdio: 'ignore' }));
+  }
+  const list = JSON.parse(await must('node1', [bin('cello-eni'), 'list', '--output', 'json']));
+  t.ok(list.some((e: { ipam?: { free: number } }) => (e.ipam?.free ?? 0) >= 2), 'cello-eni list shows the warm pool on node1');
+
+  const placement: Array<[string, Netns]> = [];
+  for (const node of ['node1', 'node1', 'node2']) {
+    const pod = await createNetns('e2');
+    pods.push({ node, pod });
+    placement.push([node, pod]);
+  }
+  const ips: string[] = [];
+  for (const [node, pod] of placement) {
+    const r = await libcni(node, 'add', pod);
+    t.equal(r.code, 0, `ADD ${pod.name} on ${node}: ${r.stdout}${r.stderr}`);
+    ips.push(JSON.parse(r.stdout).ips[0].address.split('/')[0]);
+  }
+  t.equal(new Set(ips).size, 3, 'three distinct pod IPs');
+  const servers = placement.map(([, pod]) => background('ip', ['netns', 'exec', pod.name, 'node', '-e', ECHO]));
+  await new Promise((r) => setTimeout(r, 500));
+  const [, podB] = placement[1]!;
+  const [, podC] = placement[2]!;
+  const tcp = async (from: Netns, to: string) => String((await from.exec('node', ['-e', CLIENT, to])).stdout);
+  t.equal(await tcp(podB, ips[2]!), `hello ${ips[1]}`, 'pod → pod on another node, with its own address');
+  t.equal(await tcp(podB, ips[0]!), `hello ${ips[1]}`, 'pod → pod on the same node');
+  t.equal(await tcp(podC, ips[0]!), `hello ${ips[2]}`, 'and back across nodes');
+  const fromNode = await sim.exec('node1', ['node', '-e', CLIENT, ips[0]!]);
+  t.equal(fromNode.stdout, `hello ${sim.info.nodes[0]!.primaryIp}`, 'node → its pod');
+  const toNode = background('ip', ['netns', 'exec', `${sim.info.name}-node2`, 'node', '-e', ECHO]);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(await tcp(podB, sim.info.nodes[1]!.primaryIp), `hello ${ips[1]}`, 'pod → another node');
+  await Promise.all([...servers, toNode].map((s) => s.stop()));
+});
+
+t.test('an ADD that finds the pool empty wakes the keeper and succeeds', async (t) => {
+  const before = JSON.parse(await must('node1', [bin('cello-ipam'), 'stats', '--output', 'json']));
+  const free = before.totals.available as number;
+  const seq = Math.max(0, ...(await sim.control.calls()).map((c) => c.seq));
+  const extra: Netns[] = [];
+  for (let i = 0; i < free + 1; i++) extra.push(await createNetns('e3'));
+  pods.push(...extra.map((pod) => ({ node: 'node1', pod })));
+  const results = await Promise.all(extra.map((p) => libcni('node1', 'add', p)));
+  t.same(results.map((r) => r.code), extra.map(() => 0), `all ${extra.length} ADDs succeeded: ${free} from the warm pool, the rest after a demand`);
+  const grew = (await sim.control.calls({ since: seq })).filter(
+    (c) => c.code === 'OK' && (c.action === 'AssignPrivateIpAddresses' || c.action === 'CreateNetworkInterface'),
+  );
+  t.ok(grew.length > 0, `the keeper added IPs in the cloud for the demand (${grew.map((c) => c.action).join(', ')})`);
+});
+
+t.test('deleting the pods gives every IP back', async (t) => {
+  for (const { node, pod } of pods) t.equal((await libcni(node, 'del', pod)).code, 0, `DEL ${pod.name} on ${node}`);
+  for (const node of ['node1', 'node2']) {
+    const stats = JSON.parse(await must(node, [bin('cello-ipam'), 'stats', '--output', 'json']));
+    t.equal(stats.totals.allocations, 0, `${node}: no allocation left`);
+    t.equal(stats.totals.ipv4.used, 0, `${node}: no IP in use`);
+  }
+});
