@@ -74,7 +74,7 @@ export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'no
     specs.push({
       name: 'gc',
       command: o.node,
-      args: [gc, 'node', '--watch', '--interval', String(o.gcIntervalSec), '--config', o.paths.configFile, '--node-config', o.paths.nodeConfigFile, '--state-dir', o.paths.stateDir],
+      args: [gc, 'node', '--watch', '--interval', String(o.gcIntervalSec), '--config', o.paths.configFile, '--node-config', o.paths.nodeConfigFile, '--state-dir', o.paths.stateDir, '--node-name', o.nodeName],
       env,
     });
   }
