@@ -66,7 +66,10 @@ export interface LogLine {
 
 export interface RunningAgent {
   child: ChildProcess;
+  /** JSON log lines from stderr. */
   lines: LogLine[];
+  /** Lines on stdout (cello-gc's sweep reports), parsed when JSON. */
+  out: unknown[];
   /** Wait for a log line (stderr JSON) matching `pred`; fails the wait after `timeoutMs` with `what`. */
   waitForLog(what: string, pred: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Send a signal and wait for the exit; resolves to the exit code (or the signal). */
@@ -91,12 +94,30 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 /** Start `cello-agent run` in a node; killed in teardown if still running. */
-export function startAgent(t: Test, sim: Sim, node: string, args: string[] = []): RunningAgent {
+export function startAgent(t: Test, sim: Sim, node: string, args: string[] = [], env: Record<string, string> = {}): RunningAgent {
   const runtime = tempDir('cello-agent-rt-');
   t.teardown(() => runtime.remove());
-  const child = sim.spawn(node, [process.execPath, bin('cello-agent'), 'run', '--runtime-dir', runtime.path, '--gc-interval', '0', '--listen', '127.0.0.1:11414', ...args]);
+  // No gc child unless asked for (its sweeps are cello-gc's tests' business).
+  const gc = args.includes('--gc-interval') ? [] : ['--gc-interval', '0'];
+  const child = sim.spawn(node, [process.execPath, bin('cello-agent'), 'run', '--runtime-dir', runtime.path, '--listen', '127.0.0.1:11414', ...gc, ...args], { env });
   const lines: LogLine[] = [];
+  const out: unknown[] = [];
   const waiters = new Set<() => void>();
+  // Always drain stdout: a child writing to a full pipe would block.
+  child.stdout!.setEncoding('utf8');
+  let outBuf = '';
+  child.stdout!.on('data', (d: string) => {
+    outBuf += d;
+    const parts = outBuf.split('\n');
+    outBuf = parts.pop()!;
+    for (const p of parts) {
+      try {
+        out.push(JSON.parse(p));
+      } catch {
+        out.push(p);
+      }
+    }
+  });
   let buf = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {
@@ -122,6 +143,7 @@ export function startAgent(t: Test, sim: Sim, node: string, args: string[] = [])
   return {
     child,
     lines,
+    out,
     exited,
     waitForLog(what, pred, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
