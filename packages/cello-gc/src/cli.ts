@@ -69,9 +69,18 @@ function print(r: SweepReport, a: Common): void {
 async function loop(a: Common, sweep: (signal: AbortSignal) => Promise<SweepReport>): Promise<void> {
   const signal = stopSignal();
   await repeat({ watch: a.watch, intervalSec: a.interval, signal }, async () => {
-    const r = await sweep(signal);
-    print(r, a);
-    if (!a.watch) exitCode = exitCodeOf(r);
+    if (!a.watch) {
+      const r = await sweep(signal);
+      print(r, a);
+      exitCode = exitCodeOf(r);
+      return;
+    }
+    // Watching, a sweep that cannot start (no store yet, another sweep running) is logged and tried again.
+    try {
+      print(await sweep(signal), a);
+    } catch (err) {
+      log.error('sweep could not run; trying again after the interval', { error: err });
+    }
   });
 }
 

@@ -43,7 +43,7 @@ const keys = new WeakMap<Finding, string>();
 export function register(l: Ledger, c: Candidate): { finding: Finding; due: boolean } {
   const key = c.key ?? `${c.kind}:${c.id}`;
   const first = c.sinceOnly ? undefined : l.seen.see(key, l.now);
-  const since = [first, c.since].filter((d): d is Date => d !== undefined).reduce((a, b) => (a > b ? a : b));
+  const since = [first, c.since].filter((d): d is Date => d !== undefined).reduce((a, b) => (a > b ? a : b), new Date(0));
   const finding: Finding = { kind: c.kind, id: c.id, reason: c.reason, action: c.action, outcome: 'waiting', since: since.toISOString() };
   l.findings.push(finding);
   keys.set(finding, key);

@@ -20,6 +20,7 @@
  */
 import { type CelloConfig, type CloudEni, clusterFilter, connect, createdFor, type EniContext, type NodeIdentity, waitEniStatus } from '@cello/cello-eni';
 import { CommandError, createLogger, type Logger } from '@cello/cli-kit';
+import { lastChange, tagTime } from '../eni-time.ts';
 import { FirstSeen } from '../first-seen.ts';
 import { clusterNodes, describeView, type KubeOptions } from '../kube.ts';
 import { type Ledger, register, settle, Skip } from '../ledger.ts';
@@ -42,7 +43,6 @@ export interface ClusterSweepOptions {
 }
 
 const TRANSITIONAL = new Set(['Creating', 'Attaching', 'Detaching', 'Deleting']);
-const stamp = (e: CloudEni) => new Date(Math.max(Date.parse(e.createdAt) || 0, Date.parse(e.updatedAt) || 0));
 
 interface Plan {
   reason: string;
@@ -52,7 +52,6 @@ interface Plan {
 
 /** What to do with one ENI of the cluster, or undefined when it is in use by a node (or its node's to handle). */
 export function planFor(cfg: Pick<CelloConfig, 'platform'>, e: CloudEni, m: Membership): Plan | undefined {
-  const isNode = (id: string) => m.nodes?.has(id);
   const notNode = (id: string) => m.nodes !== undefined && !m.nodes.has(id);
   if (e.status === 'InUse') {
     if (!m.instances.has(e.instanceId)) return { reason: `attached to ${e.instanceId}, which no longer exists`, markFirst: false };
@@ -64,7 +63,6 @@ export function planFor(cfg: Pick<CelloConfig, 'platform'>, e: CloudEni, m: Memb
     if (!owner) return { reason: 'detached and tagged for no instance', markFirst: false };
     if (!m.instances.has(owner)) return { reason: `detached; its instance ${owner} no longer exists`, markFirst: false };
     if (notNode(owner)) return { reason: `detached; its instance ${owner} is not a node of the cluster`, markFirst: false };
-    if (isNode(owner) || m.nodes === undefined) return undefined;
   }
   return undefined;
 }
@@ -115,7 +113,7 @@ async function sweepEnis(l: Ledger, ctx: EniContext, enis: CloudEni[], m: Member
   for (const e of enis) {
     if (e.type === 'primary' || TRANSITIONAL.has(e.status)) continue;
     const plan = planFor(ctx.config, e, m);
-    const markedAt = e.tags[ORPHAN_MARK_TAG] ? new Date(e.tags[ORPHAN_MARK_TAG]!) : undefined;
+    const markedAt = tagTime(e, ORPHAN_MARK_TAG);
     if (!plan) {
       if (markedAt && !l.dryRun) {
         work.push(async () => {
@@ -124,10 +122,11 @@ async function sweepEnis(l: Ledger, ctx: EniContext, enis: CloudEni[], m: Member
       }
       continue;
     }
-    const since = plan.markFirst ? (markedAt && !Number.isNaN(markedAt.getTime()) ? markedAt : l.now) : stamp(e);
+    const since = (plan.markFirst ? markedAt : lastChange(e)) ?? l.now;
     const { finding, due } = register(l, { kind: 'eni-orphaned', id: e.id, reason: plan.reason, action: e.status === 'InUse' ? 'detach+delete' : 'delete', since, sinceOnly: true });
-    if (!due && plan.markFirst && !markedAt && !l.dryRun) {
-      finding.note = `marked ${ORPHAN_MARK_TAG}=${l.now.toISOString()}; detached and deleted after the grace period`;
+    if (!due && plan.markFirst && !markedAt) {
+      finding.note = `${l.dryRun ? 'would mark' : 'marked'} ${ORPHAN_MARK_TAG}=${l.now.toISOString()}; detached and deleted a grace period later`;
+      if (l.dryRun) continue;
       work.push(async () => {
         await mark(ctx, e.id, l.now).catch((err: unknown) => {
           finding.outcome = 'failed';

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { EniRecord, IpamStore } from '@cello/cello-ipam';
 import { type CloudEni, type EniContext, importEni, ipamMode, metadataEni, ownedFilter } from '@cello/cello-eni';
 import { eniUp } from '@cello/cello-link';
+import { lastChange } from '../eni-time.ts';
 import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
 import { linkMacs } from './kernel.ts';
 
@@ -35,7 +36,6 @@ export interface NodeCloudOptions {
 
 const KEEPER_NOTE = 'a pool keeper is running on this node: it reconciles its own ENIs and IPs (gc deletes and unassigns only while no keeper runs)';
 const FIRST_ROUTE_TABLE = 101;
-const stamp = (e: CloudEni) => new Date(Math.max(Date.parse(e.createdAt) || 0, Date.parse(e.updatedAt) || 0));
 
 export async function sweepNodeCloud(l: Ledger, store: IpamStore, ctx: EniContext, opts: NodeCloudOptions): Promise<void> {
   const me = ctx.identity.instanceId;
@@ -50,7 +50,7 @@ export async function sweepNodeCloud(l: Ledger, store: IpamStore, ctx: EniContex
         skipped(l, c, KEEPER_NOTE);
         continue;
       }
-      const { finding, due } = register(l, { ...c, since: stamp(e), sinceOnly: true });
+      const { finding, due } = register(l, { ...c, since: lastChange(e) ?? l.now, sinceOnly: true });
       await settle(l, finding, due, () => deleteDetached(ctx, store, e.id));
     } else if (e.status === 'InUse' && e.instanceId === me && !known.has(e.id)) {
       const { finding, due } = register(l, { kind: 'eni-unknown', id: e.id, reason: `attached to ${me} and tagged ours, but cello-ipam does not know it`, action: 'adopt' });

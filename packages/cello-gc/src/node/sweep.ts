@@ -103,7 +103,7 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
         await sweepNodeCloud(l, store, ctx, { unknownIps: opts.unknownIps ?? 'adopt', exclusive });
         report.sources.cloud = 'ok';
       });
-      report.sources.cloud ??= 'unreachable';
+      report.sources.cloud ??= 'failed (see errors)';
     }
   } finally {
     keeperLock?.release();
