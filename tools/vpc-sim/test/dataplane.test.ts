@@ -99,8 +99,14 @@ t.test('dataplane: devices and routes follow the cloud', async (t) => {
       if (!back) await new Promise((r) => setTimeout(r, 50));
     }
     t.equal(back?.ifname, 'eth2', 'back in node2, as a NIC returns to its VM');
-    const routes = String((await must('ip', ['-n', sim.info.routerNetns, 'route', 'show'])).stdout);
-    t.match(routes, new RegExp(`^${e2.PrimaryIpAddress.replace(/\./g, '\\.')} dev e`, 'm'), 'with its route');
+    // The device shows before its routes are back: wait for them too.
+    const routed = new RegExp(`^${e2.PrimaryIpAddress.replace(/\./g, '\\.')} dev e`, 'm');
+    let routes = '';
+    for (let i = 0; i < 100 && !routed.test(routes); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 50));
+      routes = String((await must('ip', ['-n', sim.info.routerNetns, 'route', 'show'])).stdout);
+    }
+    t.match(routes, routed, 'with its route');
   });
 
   t.test('detach removes the device; attach elsewhere names it there', async (t) => {

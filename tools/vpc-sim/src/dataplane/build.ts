@@ -3,7 +3,9 @@
  * - the router namespace `NAME-vpc` is the VPC's SDN: it holds the service
  *   addresses and every subnet gateway on `lo`, forwards, answers ARP for
  *   every routed address (proxy ARP), and routes each assigned private IP to
- *   the port of the ENI that holds it (a /32 route and a permanent neighbour);
+ *   the port of the ENI that holds it (a /32 route and a permanent neighbour),
+ *   and drops what a port sends from an address its ENI does not hold
+ *   (source-check.ts);
  * - each node `NAME-nodeK` gets its primary ENI as `eth0` (a veth whose peer
  *   is a router port), its primary address and a default route via the
  *   subnet gateway.
@@ -14,20 +16,23 @@ import type { Eni, World } from '../cloud/types.ts';
 import { SIM_ADDRESSES, type SimPaths } from '../naming.ts';
 import { parseCidr } from '../util/net.ts';
 import { ipBatch, sysctlIn } from './ip.ts';
+import { applySourceCheck } from './source-check.ts';
 
-/** The router's sysctls; new ports inherit the `default` values. */
-function routerSysctls(config: SimConfig): Record<string, number> {
-  return {
-    'net.ipv4.ip_forward': 1,
-    'net.ipv4.conf.all.rp_filter': 0,
-    'net.ipv4.conf.default.rp_filter': config.sourceCheck ? 1 : 0,
-    'net.ipv4.conf.default.proxy_arp': 1,
-    'net.ipv6.conf.all.forwarding': 1,
-    'net.ipv6.conf.all.proxy_ndp': 1,
-    'net.ipv6.conf.default.accept_dad': 0,
-    'net.ipv6.conf.default.accept_ra': 0,
-  };
-}
+/**
+ * The router's sysctls; new ports inherit the `default` values. `rp_filter`
+ * stays off: it would drop ARP too; the source check is iptables rules
+ * (source-check.ts).
+ */
+const ROUTER_SYSCTLS = {
+  'net.ipv4.ip_forward': 1,
+  'net.ipv4.conf.all.rp_filter': 0,
+  'net.ipv4.conf.default.rp_filter': 0,
+  'net.ipv4.conf.default.proxy_arp': 1,
+  'net.ipv6.conf.all.forwarding': 1,
+  'net.ipv6.conf.all.proxy_ndp': 1,
+  'net.ipv6.conf.default.accept_dad': 0,
+  'net.ipv6.conf.default.accept_ra': 0,
+};
 
 /** A node starts like a fresh Debian VM (systemd's defaults), not like this machine. */
 const NODE_SYSCTLS = {
@@ -36,6 +41,15 @@ const NODE_SYSCTLS = {
   'net.ipv4.conf.default.rp_filter': 2,
   'net.ipv6.conf.all.forwarding': 0,
 };
+
+/**
+ * `ip` lines that bring a new router port up. Proxy ARP and proxy NDP answers
+ * wait up to `proxy_delay` (0.8 s) unless it is set per device: a namespace
+ * other than the machine's own has no `neigh/default` to inherit it from.
+ */
+export function portUpLines(port: string): string[] {
+  return [`link set ${port} up`, `ntable change name arp_cache dev ${port} proxy_delay 0`, `ntable change name ndisc_cache dev ${port} proxy_delay 0`];
+}
 
 /** `ip` lines that give a router port its routes: every address of the ENI, with the ENI's MAC. */
 export function portRouteLines(eni: Eni, port: string, ips: string[]): string[] {
@@ -49,7 +63,7 @@ export async function buildNetwork(world: World, config: SimConfig, paths: SimPa
   const router = paths.routerNetns;
   const nodes = world.instances;
   await ipBatch([`netns add ${router}`, ...nodes.map((i) => `netns add ${i.netns}`)]);
-  await Promise.all([sysctlIn(router, routerSysctls(config)), ...nodes.map((i) => sysctlIn(i.netns, NODE_SYSCTLS))]);
+  await Promise.all([sysctlIn(router, ROUTER_SYSCTLS), ...nodes.map((i) => sysctlIn(i.netns, NODE_SYSCTLS))]);
 
   const primaries = nodes.map((i) => ({ instance: i, eni: world.enis.find((e) => e.id === i.primaryEniId)! }));
   await ipBatch(
@@ -64,10 +78,11 @@ export async function buildNetwork(world: World, config: SimConfig, paths: SimPa
   ];
   for (const { eni } of primaries) {
     const subnet = world.subnets.find((s) => s.id === eni.subnetId)!;
-    routerLines.push(`link set ${eni.port} up`, ...portRouteLines(eni, eni.port!, [eni.primaryIp]));
+    routerLines.push(...portUpLines(eni.port!), ...portRouteLines(eni, eni.port!, [eni.primaryIp]));
     if (subnet.gatewayV6) routerLines.push(`neigh add proxy ${subnet.gatewayV6} dev ${eni.port}`);
   }
   await ipBatch(routerLines, router);
+  if (config.sourceCheck) await applySourceCheck(router, primaries.map((p) => p.eni));
 
   await Promise.all(
     primaries.map(({ instance, eni }) => {

@@ -5,6 +5,8 @@
  * its peer is a router port `eSEQ`. An assigned address is routed to the
  * port; unassigning withdraws the route and the neighbour. IPv6 on-link
  * neighbours are answered by proxy NDP entries on the subnet's other ports.
+ * With `sourceCheck`, every change of ports or IPv4 addresses rewrites the
+ * router's source check (source-check.ts).
  *
  * A real NIC moved into a namespace that is then deleted returns to its
  * VM; a veth would just be destroyed. So the dataplane watches the router's
@@ -17,8 +19,9 @@ import type { Dataplane } from '../cloud/cloud.ts';
 import type { Eni, Instance, Subnet } from '../cloud/types.ts';
 import { killProcessesIn } from '../lifecycle/processes.ts';
 import { run } from '../util/run.ts';
-import { portRouteLines } from './build.ts';
+import { portRouteLines, portUpLines } from './build.ts';
 import { ipBatch, links } from './ip.ts';
+import { applySourceCheck } from './source-check.ts';
 
 export interface DataplaneView {
   subnet(id: string): Subnet | undefined;
@@ -34,6 +37,7 @@ export class LiveDataplane implements Dataplane {
   constructor(
     private readonly router: string,
     private readonly view: DataplaneView,
+    private readonly sourceCheck: boolean,
   ) {}
 
   /** Call `onLost(port)` when a router port disappears that the sim did not remove. */
@@ -57,6 +61,12 @@ export class LiveDataplane implements Dataplane {
     await ipBatch([...ports.map((p) => `link del ${p}`), ...extra], this.router, { force: true });
   }
 
+  /** Rewrite the source check from the plugged ENIs, leaving out one whose port is going away. */
+  private async checkSources(without?: Eni): Promise<void> {
+    if (!this.sourceCheck) return;
+    await applySourceCheck(this.router, this.view.pluggedEnis().filter((e) => e !== without));
+  }
+
   private peers(eni: Eni): Eni[] {
     return this.view.pluggedEnis().filter((e) => e.id !== eni.id && e.subnetId === eni.subnetId && e.port);
   }
@@ -64,7 +74,9 @@ export class LiveDataplane implements Dataplane {
   async plug(eni: Eni, instance: Instance): Promise<string> {
     const port = eni.port!;
     await this.removePorts([port]);
-    await ipBatch([`link add name eth%d netns ${instance.netns} address ${eni.mac} mtu 1500 type veth peer name ${port}`, `link set ${port} up`], this.router);
+    // The check first: the port's first packet already meets it.
+    await this.checkSources();
+    await ipBatch([`link add name eth%d netns ${instance.netns} address ${eni.mac} mtu 1500 type veth peer name ${port}`, ...portUpLines(port)], this.router);
     const subnet = this.view.subnet(eni.subnetId);
     const proxies = [subnet?.gatewayV6, ...this.peers(eni).flatMap((p) => p.ipv6s)].filter((a): a is string => !!a);
     await ipBatch(proxies.map((a) => `neigh replace proxy ${a} dev ${port}`), this.router, { force: true });
@@ -75,6 +87,7 @@ export class LiveDataplane implements Dataplane {
   async unplug(eni: Eni): Promise<void> {
     const proxies = this.peers(eni).flatMap((peer) => eni.ipv6s.map((a) => `neigh del proxy ${a} dev ${peer.port}`));
     await this.removePorts([eni.port!], proxies);
+    await this.checkSources(eni);
   }
 
   async route(eni: Eni, ips: string[]): Promise<void> {
@@ -82,12 +95,14 @@ export class LiveDataplane implements Dataplane {
     const v6 = ips.filter((a) => a.includes(':'));
     const lines = this.peers(eni).flatMap((p) => v6.map((a) => `neigh replace proxy ${a} dev ${p.port}`));
     await ipBatch(lines, this.router, { force: true });
+    if (v6.length < ips.length) await this.checkSources();
   }
 
   async unroute(eni: Eni, ips: string[]): Promise<void> {
     const lines = ips.flatMap((ip) => [`route del ${ip}/${ip.includes(':') ? 128 : 32} dev ${eni.port}`, `neigh del ${ip} dev ${eni.port}`]);
     for (const peer of this.peers(eni)) lines.push(...ips.filter((a) => a.includes(':')).map((a) => `neigh del proxy ${a} dev ${peer.port}`));
     await ipBatch(lines, this.router, { force: true });
+    if (ips.some((a) => !a.includes(':'))) await this.checkSources();
   }
 
   async removeNode(instance: Instance): Promise<void> {

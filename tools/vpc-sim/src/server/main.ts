@@ -56,10 +56,14 @@ export async function runServer(name: string): Promise<void> {
   if (!world) throw new Error(`${paths.world} is missing or unreadable; run vpc-sim up again`);
 
   let cloud: Cloud;
-  const dataplane = new LiveDataplane(paths.routerNetns, {
-    subnet: (id) => cloud.subnets.get(id),
-    pluggedEnis: () => [...cloud.enis.values()].filter((e) => e.port),
-  });
+  const dataplane = new LiveDataplane(
+    paths.routerNetns,
+    {
+      subnet: (id) => cloud.subnets.get(id),
+      pluggedEnis: () => [...cloud.enis.values()].filter((e) => e.port),
+    },
+    config.sourceCheck,
+  );
   cloud = new Cloud(world, config, dataplane, (what, err) => log.error(`${what} failed`, { err: err as Error }));
   dataplane.watch((port) => {
     log.info('a device vanished from its node; plugging it in again', { port });
