@@ -5,10 +5,9 @@
 import { type Column, CommandError, emit, redact, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
 import { commandLine } from '@cello/cli-kit/yargs';
 import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
-import { z } from 'zod';
 import { DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from './config/load.ts';
-import { ConfigError, DEFAULT_METADATA_ADDRESS, metadataBase, parseWith } from './config/resolve.ts';
-import type { EniContext } from './context.ts';
+import { DEFAULT_METADATA_ADDRESS, metadataBase } from './config/resolve.ts';
+import { ensureOurs, surplusDoc } from './cli/input.ts';
 import * as tables from './cli/tables.ts';
 import { type GlobalArgs, loadFromArgs, log, pathsOf, readDocument, session, stopSignal } from './cli/session.ts';
 import { attachEni, detachEni, createEni, freeEni } from './lifecycle/eni.ts';
@@ -17,10 +16,8 @@ import { nodeLimits } from './lifecycle/limits.ts';
 import { importDocFor } from './lifecycle/record.ts';
 import { releaseSurplus } from './lifecycle/release.ts';
 import { SubnetPicker } from './lifecycle/subnets.ts';
-import { isOwned } from './lifecycle/tags.ts';
 import { MetadataClient } from './metadata/client.ts';
-import { metadataTree, type MetadataTree } from './metadata/instance.ts';
-import type { CloudEni } from './openapi/api.ts';
+import { metadataTree } from './metadata/instance.ts';
 import { runKeeper } from './pool/keeper.ts';
 import { ttyProgress } from './util/progress.ts';
 import { listAll, listNode, showEni } from './view/list.ts';
@@ -39,46 +36,6 @@ let exitCode = 0;
 
 function print<T>(data: unknown, a: GlobalArgs, table?: { rows: readonly T[]; columns: readonly Column<T>[] }) {
   emit(data, resolveFormat(a.output), table);
-}
-
-/** Refuse to change an ENI that is not Cello's on this node, unless --force. */
-function ensureOurs(ctx: EniContext, eni: CloudEni | undefined, id: string, force: boolean): CloudEni {
-  if (!eni) throw new CommandError(`no ENI ${id} in this account and region`);
-  if (!force && !isOwned(ctx.config, eni, ctx.identity.instanceId)) {
-    throw new CommandError(`${id} was not created by Cello for this instance (${ctx.identity.instanceId}); pass --force to act on it anyway`);
-  }
-  return eni;
-}
-
-const surplusSchema = z.object({
-  enis: z.array(
-    z.object({
-      id: z.string({ error: 'expected an ENI id' }).min(1, { error: 'expected an ENI id' }),
-      ips: z.array(z.ipv4({ error: 'expected an IPv4 address' })).default([]),
-      ipv6s: z.array(z.ipv6({ error: 'expected an IPv6 address' })).default([]),
-      whole: z.boolean({ error: 'expected true or false' }).default(false),
-    }),
-    { error: 'expected a list of ENIs' },
-  ),
-});
-
-function surplusDoc(input: unknown) {
-  try {
-    return parseWith(surplusSchema, input);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`surplus document: ${err.message}`);
-    throw err;
-  }
-}
-
-function treeText(tree: MetadataTree, indent = ''): string {
-  return Object.entries(tree)
-    .map(([k, v]) => {
-      if (v && typeof v === 'object') return `${indent}${k}/\n${treeText(v, `${indent}  `)}`;
-      const lines = (v ?? '(not served)').split('\n');
-      return `${indent}${k}: ${lines.length > 1 ? `\n${lines.map((l) => `${indent}  ${l}`).join('\n')}` : lines[0]}`;
-    })
-    .join('\n');
 }
 
 const dry = { 'dry-run': { type: 'boolean', default: false, description: 'print what would be done; change nothing' } } as const;
@@ -121,7 +78,7 @@ export async function main(argv: string[]): Promise<void> {
           log.debug('no usable config; using the default metadata address', { error: err });
         }
         const tree = await metadataTree(new MetadataClient(base, timeoutMs));
-        if (resolveFormat(a.output) === 'table') process.stdout.write(`${treeText(tree)}\n`);
+        if (resolveFormat(a.output) === 'table') process.stdout.write(`${tables.treeText(tree)}\n`);
         else print(tree, a);
       })
       .command('limits', "this instance type's ENI and IP limits, the ENIs others attached, and the pod capacity", (y) => y, async (a) => {

@@ -2,6 +2,7 @@
 import type { Column } from '@cello/cli-kit';
 import type { SurplusEni } from '@cello/cello-ipam';
 import type { SubnetStatus } from '../lifecycle/subnets.ts';
+import type { MetadataTree } from '../metadata/instance.ts';
 import type { EniView } from '../view/list.ts';
 
 export const eniColumns: Column<EniView>[] = [
@@ -50,3 +51,15 @@ export const keyValueColumns: Column<[string, unknown]>[] = [
   { header: 'KEY', value: ([k]) => k },
   { header: 'VALUE', value: ([, v]) => v },
 ];
+
+/** The metadata tree as indented text for a terminal. */
+export function treeText(tree: MetadataTree, indent = ''): string {
+  return Object.entries(tree)
+    .map(([k, v]) => {
+      if (v && typeof v === 'object') return `${indent}${k}/\n${treeText(v, `${indent}  `)}`;
+      const lines = (v ?? '(not served)').split('\n');
+      return `${indent}${k}: ${lines.length > 1 ? `\n${lines.map((l) => `${indent}  ${l}`).join('\n')}` : lines[0]}`;
+    })
+    .join('\n');
+}
+

@@ -39,7 +39,8 @@ function parseJson(text: string, path: string): unknown {
   }
 }
 
-function fingerprintOf(paths: ConfigPaths): string {
+/** A hash of both files' bytes (a missing file counts as its own content). */
+export function configFingerprint(paths: ConfigPaths): string {
   const h = createHash('sha256');
   for (const p of [paths.config ?? DEFAULT_CONFIG_PATH, paths.nodeConfig ?? DEFAULT_NODE_CONFIG_PATH]) h.update(`${p}\0${readText(p) ?? '\0missing'}\0`);
   return h.digest('hex');
@@ -49,7 +50,7 @@ function fingerprintOf(paths: ConfigPaths): string {
 export function loadConfig(paths: ConfigPaths = {}): LoadedConfig {
   const configPath = paths.config ?? DEFAULT_CONFIG_PATH;
   const nodePath = paths.nodeConfig ?? DEFAULT_NODE_CONFIG_PATH;
-  const fingerprint = fingerprintOf(paths);
+  const fingerprint = configFingerprint(paths);
   const text = readText(configPath);
   if (text === undefined) {
     throw new ConfigError('(file)', "no such file: mount the cello-config ConfigMap's conf key there, or pass --config FILE", configPath);
@@ -64,5 +65,5 @@ export function loadConfig(paths: ConfigPaths = {}): LoadedConfig {
 
 /** True when either file's bytes differ from the fingerprint (cheap enough to ask every second). */
 export function configChanged(paths: ConfigPaths, fingerprint: string): boolean {
-  return fingerprintOf(paths) !== fingerprint;
+  return configFingerprint(paths) !== fingerprint;
 }

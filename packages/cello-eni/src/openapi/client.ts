@@ -51,8 +51,6 @@ export interface CallOptions {
   class?: CallClass;
   /** Send a ClientToken (a fresh one for `true`), the same on every try. */
   clientToken?: boolean | string;
-  /** Extra codes that mean success for this call. */
-  okCodes?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -170,14 +168,15 @@ export class OpenApiClient {
         return { result: outcome.result as T, requestId: outcome.requestId };
       }
       const e = outcome.error;
-      let t = opts.okCodes?.includes(e.code) ? 'success' : treatment(action, e.code, { roleCredentials: this.opts.credentials.kind === 'role' });
+      let t = treatment(action, e.code, { roleCredentials: this.opts.credentials.kind === 'role' });
       if (t === 'refresh-credentials') {
-        if (!refreshed) {
+        if (refreshed) t = 'fail';
+        else {
           refreshed = true;
           this.opts.credentials.invalidate();
-        } else t = 'fail';
+        }
       }
-      const willRetry = (t === 'retry' && attempt < policy.steps) || (t === 'refresh-credentials' && refreshed);
+      const willRetry = t === 'refresh-credentials' || (t === 'retry' && attempt < policy.steps);
       this.metrics.record({ ...event, code: e.code, willRetry }, isThrottle(e.code));
       if (t === 'success') {
         this.log.info('openapi call: already done', { ...event, code: e.code });

@@ -6,7 +6,6 @@
  * the next is still attaching. A subnet that answers InsufficientIpInSubnet
  * is held off and the create moves to the next subnet.
  */
-import type { ImportEni } from '@cello/cello-ipam';
 import { attachEni, createAndAttach, freeEni } from '../lifecycle/eni.ts';
 import { assignIps } from '../lifecycle/ips.ts';
 import { NoSubnetError } from '../lifecycle/subnets.ts';
@@ -32,8 +31,7 @@ async function assignOne(k: KeeperContext, a: Assignment, result: FillResult) {
   if (!rec) throw new Error(`${a.eniId} is no longer in cello-ipam`);
   try {
     const added = await assignIps(k, rec, a.v4, a.v6);
-    const { routeTable: _table, ...record } = rec;
-    k.store.import({ enis: [{ ...record, ips: added.ips, ipv6s: added.ipv6s } satisfies ImportEni] });
+    k.store.import({ enis: [{ ...rec, ips: added.ips, ipv6s: added.ipv6s }] });
     result.assigned.push({ eni: a.eniId, ...added });
     result.added += a.units;
   } catch (err) {

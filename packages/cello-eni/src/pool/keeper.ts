@@ -16,9 +16,8 @@
  */
 import { type IpamStore, openStore } from '@cello/cello-ipam';
 import { type Logger, type NodeLock, tryLock } from '@cello/cli-kit';
-import { type ConfigPaths, configChanged, loadConfig } from '../config/load.ts';
-import { type CelloConfig, ipamMode } from '../config/resolve.ts';
-import { LIVE_KEYS } from '../config/schema.ts';
+import { type ConfigPaths, loadConfig } from '../config/load.ts';
+import { ipamMode } from '../config/resolve.ts';
 import { connect } from '../context.ts';
 import { SubnetPicker } from '../lifecycle/subnets.ts';
 import type { ActionTotals } from '../openapi/metrics.ts';
@@ -27,6 +26,7 @@ import type { Progress } from '../util/progress.ts';
 import { sleep, StoppedError } from '../util/sleep.ts';
 import type { KeeperContext } from './context.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
+import { reloadConfig } from './reload.ts';
 import { type RoundReport, type RoundState, runRound } from './round.ts';
 
 export const KEEPER_LOCK = 'keeper';
@@ -63,37 +63,6 @@ export interface KeeperSummary {
   calls: Record<string, ActionTotals>;
 }
 
-function changedKeys(a: CelloConfig, b: CelloConfig): string[] {
-  return (Object.keys(b) as Array<keyof CelloConfig>).filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
-}
-
-/** Re-read the files if they changed; apply the live keys, warn about the rest. */
-function reload(k: KeeperContext, paths: ConfigPaths, state: { fingerprint: string }): boolean {
-  if (!configChanged(paths, state.fingerprint)) return false;
-  try {
-    const next = loadConfig(paths);
-    state.fingerprint = next.fingerprint;
-    const changed = changedKeys(k.config, next.config);
-    const live = changed.filter((key) => (LIVE_KEYS as readonly string[]).includes(key));
-    const later = changed.filter((key) => !live.includes(key));
-    k.config = { ...k.config, ...Object.fromEntries(live.map((key) => [key, next.config[key as keyof CelloConfig]])) };
-    if (live.length) k.log.info('config reloaded', Object.fromEntries(live.map((key) => [key, k.config[key as keyof CelloConfig]])));
-    if (later.length) k.log.warn('config changed in keys that apply only after a restart of the keeper', { keys: later });
-    for (const w of next.warnings) k.log.warn(w);
-    return live.length > 0;
-  } catch (err) {
-    k.log.error('the changed config is invalid; keeping the previous one', { error: err });
-    state.fingerprint = (() => {
-      try {
-        return loadConfig(paths).fingerprint;
-      } catch {
-        return `invalid:${Date.now()}`;
-      }
-    })();
-    return false;
-  }
-}
-
 export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary> {
   const log = opts.log ?? SILENT;
   const paths = opts.configPaths ?? {};
@@ -116,9 +85,7 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
     store.setSettings({ networkMode: ipamMode(cfg), ipFamily: cfg.ipFamily, ipCooldownSec: cfg.ipCooldownSec, datapath: cfg.datapath });
     log.info('pool keeper started', { instanceId: k.identity.instanceId, instanceType: k.identity.instanceType, zone: k.identity.zone, networkMode: cfg.networkMode, ipFamily: cfg.ipFamily, poolTarget: cfg.poolTarget, poolTargetMin: cfg.poolTargetMin, once: Boolean(opts.once) });
 
-    const rec = await reconcile(k);
-    summary.reconcile = { ...rec, spares: rec.spares.map((e) => e.id) };
-    const state: RoundState = { spares: rec.spares };
+    const state: RoundState = { spares: [] };
     const record = (r: RoundReport) => {
       summary.rounds.push(r);
       if (summary.rounds.length > 20) summary.rounds.shift();
@@ -126,6 +93,9 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
     };
 
     if (opts.once) {
+      const rec = await reconcile(k);
+      summary.reconcile = { ...rec, spares: rec.spares.map((e) => e.id) };
+      state.spares = rec.spares;
       for (let i = 1; i <= ONCE_ROUNDS; i++) {
         const r = await runRound(k, state, { release: true });
         record(r);
@@ -151,17 +121,16 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
 async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fingerprint: string, record: (r: RoundReport) => void, signal?: AbortSignal) {
   const cfgState = { fingerprint };
   let nextTick = 0;
-  let nextReconcile = Date.now() + k.config.reconcileIntervalSec * 1000;
+  let nextReconcile = 0; // first thing; a failure is retried like a failed round
   let failures = 0;
-  let retryAt = 0;
+  let retryAt: number;
   let seenDemands = '';
   let first = true;
   for (;;) {
     const now = Date.now();
     try {
       if (now >= nextReconcile) {
-        const rec = await reconcile(k);
-        state.spares = rec.spares;
+        state.spares = (await reconcile(k)).spares;
         state.limits = undefined;
         nextReconcile = now + k.config.reconcileIntervalSec * 1000;
       }
@@ -173,7 +142,7 @@ async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fi
     } catch (err) {
       if (signal?.aborted || err instanceof StoppedError) throw err;
       failures++;
-      k.log.error('pool round failed', { error: err });
+      k.log.error('pool round failed; trying again after a pause', { error: err, failures });
     }
     retryAt = failures ? Date.now() + Math.min(60_000, 5000 * 2 ** (failures - 1)) : Number.POSITIVE_INFINITY;
     if (first) {
@@ -186,7 +155,7 @@ async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fi
     for (;;) {
       await sleep(DEMAND_POLL_MS, signal);
       const t = Date.now();
-      if (reload(k, paths, cfgState)) break;
+      if (reloadConfig(k, paths, cfgState)) break;
       if (t >= nextTick || t >= nextReconcile || t >= retryAt) break;
       const demands = k.store.demands();
       const key = demands.map((d) => `${d.containerId}/${d.ifname}`).join(',');

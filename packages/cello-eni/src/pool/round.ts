@@ -40,12 +40,13 @@ async function limitsOf(k: KeeperContext, state: RoundState): Promise<NodeLimits
   return state.limits.value;
 }
 
-async function giveBack(k: KeeperContext, doc: SurplusDoc, report: RoundReport) {
+/** Give back what a Surplus document lists, forget what the cloud no longer has; errors are collected. */
+async function giveBack(k: KeeperContext, doc: SurplusDoc, released: SurplusDoc, errors: string[]) {
   if (!doc.enis.length) return;
   const r = await releaseSurplus(k, doc);
   const forgotten = k.store.forget(r.removed);
-  report.released.enis.push(...forgotten.enis);
-  for (const f of r.failed) report.errors.push(`${f.id}: ${f.error.message}`);
+  released.enis.push(...forgotten.enis);
+  for (const f of r.failed) errors.push(`${f.id}: ${f.error.message}`);
   if (forgotten.enis.length) k.log.info('gave back to the cloud', { released: forgotten.enis });
 }
 
@@ -55,54 +56,71 @@ function blockedBy(errors: Error[]): string | undefined {
   return e instanceof OpenApiError ? `${e.code}: ${e.message}` : e.message;
 }
 
-export async function runRound(k: KeeperContext, state: RoundState, opts: { release: boolean }): Promise<RoundReport> {
-  const report = { released: { enis: [] }, deletedSpares: [], errors: [] } as unknown as RoundReport;
-  // Releases an earlier round or a crash left unfinished (keep everything else).
-  await giveBack(k, k.store.surplus({ keep: Number.MAX_SAFE_INTEGER }), report);
+/** Plan and carry out adding `t.toAdd` units. */
+async function add(k: KeeperContext, state: RoundState, limits: NodeLimits, t: PoolTargets, errors: string[]) {
+  const stats = k.store.stats();
+  const records = k.store.enis();
+  const plan = planFill({
+    toAdd: t.toAdd,
+    enis: stats.enis,
+    eniSubnet: new Map(records.map((e) => [e.id, { subnetId: e.subnetId, ipv6: Boolean(e.subnetCidrV6) }])),
+    spares: state.spares,
+    ipsPerEni: limits.ipsPerEni,
+    freeSlots: limits.eniSlots - records.length,
+    heldOff: (id) => (id ? k.picker.isHeldOff(id) : false),
+    cfg: k.config,
+  });
+  k.log.info('filling the pool', { toAdd: t.toAdd, free: t.free, total: t.total, demand: t.demand, assign: plan.assign.length, adopt: plan.adopt.length, create: plan.create.length });
+  const { errors: failed, ...filled } = await fill(k, plan);
+  state.spares = state.spares.filter((s) => !plan.adopt.some((a) => a.eni.id === s.id));
+  errors.push(...failed.map((e) => e.message));
+  if (failed.some((e) => e instanceof OpenApiError && e.code === 'LimitExceeded.EnisPerInstance')) state.limits = undefined;
+  return { filled, blocked: blockedBy(failed) };
+}
 
-  const limits = await limitsOf(k, state);
-  report.before = poolTargets(k.store.stats(), limits, k.config);
-  const t = report.before;
-  if (t.toAdd > 0) {
-    const stats = k.store.stats();
-    const records = k.store.enis();
-    const plan = planFill({
-      toAdd: t.toAdd,
-      enis: stats.enis,
-      eniSubnet: new Map(records.map((e) => [e.id, { subnetId: e.subnetId, ipv6: Boolean(e.subnetCidrV6) }])),
-      spares: state.spares,
-      ipsPerEni: limits.ipsPerEni,
-      freeSlots: limits.eniSlots - records.length,
-      heldOff: (id) => (id ? k.picker.isHeldOff(id) : false),
-      cfg: k.config,
-    });
-    k.log.info('filling the pool', { toAdd: t.toAdd, free: t.free, total: t.total, demand: t.demand, assign: plan.assign.length, adopt: plan.adopt.length, create: plan.create.length });
-    const { errors, ...filled } = await fill(k, plan);
-    report.filled = filled;
-    state.spares = state.spares.filter((s) => !plan.adopt.some((a) => a.eni.id === s.id));
-    report.errors.push(...errors.map((e) => e.message));
-    report.blocked = blockedBy(errors);
-    if (errors.some((e) => e instanceof OpenApiError && e.code === 'LimitExceeded.EnisPerInstance')) state.limits = undefined;
-  } else if (opts.release && t.toRelease > 0) {
-    k.log.info('releasing surplus', { toRelease: t.toRelease, free: t.free, target: t.target, total: t.total, targetMin: t.targetMin });
-    await giveBack(k, k.store.surplus({ keep: t.free - t.toRelease }), report);
-  }
-
-  report.after = poolTargets(k.store.stats(), limits, k.config);
-  if (report.after.toAdd === 0 && state.spares.length) {
-    for (const s of [...state.spares]) {
-      try {
-        await freeEni(k, s.id);
-        report.deletedSpares.push(s.id);
-        state.spares = state.spares.filter((x) => x.id !== s.id);
-        k.log.info('deleted a spare ENI the pool does not need', { eni: s.id });
-      } catch (err) {
-        if (k.signal?.aborted) throw err;
-        report.errors.push(`${s.id}: ${(err as Error).message}`);
-      }
+/** Delete the spare ENIs a round did not need. */
+async function dropSpares(k: KeeperContext, state: RoundState, errors: string[]): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const s of [...state.spares]) {
+    try {
+      await freeEni(k, s.id);
+      deleted.push(s.id);
+      state.spares = state.spares.filter((x) => x.id !== s.id);
+      k.log.info('deleted a spare ENI the pool does not need', { eni: s.id });
+    } catch (err) {
+      if (k.signal?.aborted) throw err;
+      errors.push(`${s.id}: ${(err as Error).message}`);
     }
   }
-  report.met = targetsMet(report.after) && !report.errors.length;
-  if (!report.blocked && report.after.shortfall) report.blocked = report.after.shortfall;
-  return report;
+  return deleted;
+}
+
+export async function runRound(k: KeeperContext, state: RoundState, opts: { release: boolean }): Promise<RoundReport> {
+  const released: SurplusDoc = { enis: [] };
+  const errors: string[] = [];
+  // Releases an earlier round or a crash left unfinished (keep everything else).
+  await giveBack(k, k.store.surplus({ keep: Number.MAX_SAFE_INTEGER }), released, errors);
+
+  const limits = await limitsOf(k, state);
+  const before = poolTargets(k.store.stats(), limits, k.config);
+  let added: Awaited<ReturnType<typeof add>> | undefined;
+  if (before.toAdd > 0) {
+    added = await add(k, state, limits, before, errors);
+  } else if (opts.release && before.toRelease > 0) {
+    k.log.info('releasing surplus', { toRelease: before.toRelease, free: before.free, target: before.target, total: before.total, targetMin: before.targetMin });
+    await giveBack(k, k.store.surplus({ keep: before.free - before.toRelease }), released, errors);
+  }
+  const after = poolTargets(k.store.stats(), limits, k.config);
+  const deletedSpares = after.toAdd === 0 ? await dropSpares(k, state, errors) : [];
+  const blocked = added?.blocked ?? after.shortfall;
+  return {
+    before,
+    after,
+    ...(added ? { filled: added.filled } : {}),
+    released,
+    deletedSpares,
+    errors,
+    ...(blocked ? { blocked } : {}),
+    met: targetsMet(after) && !errors.length,
+  };
 }
