@@ -90,17 +90,32 @@ t.test('client behaviour seen from the sim', async (t) => {
     t.same((await actions(since, 'DetachNetworkInterface')).map((c) => c.code), ['OK'], 'after detaching');
   });
 
+  t.test('a failed attach rolls back: the new ENI is deleted, and --once says why', async (t) => {
+    const n = 'node2';
+    writeConf(sim, n, baseConf(sim, { poolTarget: 1 }));
+    const before = (await cloudEnis(sim, n)).map((e) => e.id);
+    await sim.control.addFault({ kind: 'nth', action: 'AttachNetworkInterface', n: 1, code: 'LimitExceeded.EnisPerInstance' });
+    const r = await eni(sim, n, ['pool', '--once']);
+    t.equal(r.code, 1, 'pool --once fails');
+    t.match(r.stderr, /^cello-eni: pool targets not met: LimitExceeded\.EnisPerInstance: /m, 'naming the limit');
+    t.match(r.stderr, /rolling back: deleting the ENI|deleted ENI/, 'and rolling back');
+    await new Promise((res) => setTimeout(res, 500)); // the sim's delete takes its delay
+    t.same((await cloudEnis(sim, n)).map((e) => e.id), before, 'the ENI it created is gone again');
+    writeConf(sim, n, baseConf(sim, { poolTarget: 0 }));
+  });
+
   t.test('InsufficientIpInSubnet: the subnet is held off and the ENI goes to the next', async (t) => {
     const n2 = 'node2';
     writeConf(sim, n2, baseConf(sim, { poolTarget: 2 }));
     const subnets = (await eni(sim, n2, ['subnets'])).json as Array<{ id: string; subnet: { availableIps: number } }>;
     const fullest = subnets.reduce((a, b) => (b.subnet.availableIps > a.subnet.availableIps ? b : a));
     await sim.control.addFault({ kind: 'nth', action: 'CreateNetworkInterface', n: 1, code: 'InsufficientIpInSubnet' });
+    const since = await lastSeq(sim);
     const r = await eni(sim, n2, ['pool', '--once']);
     t.equal(r.code, 0, 'the pool is filled anyway');
     t.match(r.stderr, new RegExp(`subnet has no free IP; holding it off","subnetId":"${fullest.id}"`), 'the subnet with the most free IPs was held off');
     const [e] = await cloudEnis(sim, n2);
     t.ok(e && e.subnetId !== fullest.id, `the ENI went to the other subnet (${e?.subnetId})`);
-    t.equal(countBy(await callsOf(sim, n2), (c) => c.action).CreateNetworkInterface, 2, 'one failed create, one that worked');
+    t.equal(countBy(await callsOf(sim, n2, since), (c) => c.action).CreateNetworkInterface, 2, 'one failed create, one that worked');
   });
 });
