@@ -6,7 +6,8 @@ import { type Column, CommandError, emit, redact, resolveFormat, runMain, UsageE
 import { commandLine } from '@cello/cli-kit/yargs';
 import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
 import { DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from './config/load.ts';
-import { DEFAULT_METADATA_ADDRESS, metadataBase } from './config/resolve.ts';
+import { DEFAULT_METADATA_ADDRESS } from './config/resolve.ts';
+import { metadataClient } from './context.ts';
 import { ensureOurs, surplusDoc } from './cli/input.ts';
 import * as tables from './cli/tables.ts';
 import { type GlobalArgs, loadFromArgs, log, pathsOf, readDocument, session, stopSignal } from './cli/session.ts';
@@ -68,16 +69,14 @@ export async function main(argv: string[]): Promise<void> {
         },
       )
       .command('metadata', "what the instance metadata service says about this node (role credentials left out)", (y) => y, async (a) => {
-        let base = DEFAULT_METADATA_ADDRESS;
-        let timeoutMs = 5000;
+        // Needs no credentials: a missing or broken config means the default address.
+        let md = new MetadataClient(DEFAULT_METADATA_ADDRESS);
         try {
-          const { config } = loadConfig(pathsOf(a));
-          base = metadataBase(config);
-          timeoutMs = config.metadataTimeoutSec * 1000;
+          md = metadataClient(loadConfig(pathsOf(a)).config);
         } catch (err) {
           log.debug('no usable config; using the default metadata address', { error: err });
         }
-        const tree = await metadataTree(new MetadataClient(base, timeoutMs));
+        const tree = await metadataTree(md);
         if (resolveFormat(a.output) === 'table') process.stdout.write(`${tables.treeText(tree)}\n`);
         else print(tree, a);
       })
