@@ -4,9 +4,8 @@
 // the ENI subnet's gateway carries another ENI's address as its sender.
 // A real VPC answers that ARP and filters only IP packets by source; so must
 // the sim. A packet from an address the ENI does not hold is still dropped.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { must, run, uniqueName } from '@cello/testkit';
-import type { Test } from 'tap';
 import type { Sim } from '../src/index.ts';
 import { api, connect, fixture, ipIn, tcpServer, withSim, ZERO_DELAYS } from './simkit.ts';
 
@@ -25,7 +24,7 @@ async function connectFromPod(pod: string, host: string, src: string): Promise<{
 }
 
 /** A pod namespace behind a veth on `node`, as Cello's veth datapath makes it (one address per `ips`). */
-async function podOn(t: Test, sim: Sim, node: string, ips: string[]): Promise<{ pod: string; hostVeth: string }> {
+async function podOn(t: Test, sim: Sim, node: string, ips: string[]): Promise<string> {
   const pod = uniqueName('scpod');
   const hostVeth = uniqueName('schv');
   await must('ip', ['netns', 'add', pod]);
@@ -46,7 +45,7 @@ async function podOn(t: Test, sim: Sim, node: string, ips: string[]): Promise<{ 
     `neigh add 169.254.1.1 lladdr ${HOST_MAC} dev eth0 nud permanent`,
   ];
   await must('ip', ['-n', pod, '-batch', '-'], { input: `${podLines.join('\n')}\n` });
-  return { pod, hostVeth };
+  return pod;
 }
 
 /** The router's `proxy_delay` for a port (centiseconds as the kernel prints it). */
@@ -69,7 +68,7 @@ t.test('source check: ARP from an unaddressed ENI is answered, spoofed IP is dro
   // node1 as Cello's veth datapath leaves it: eth1 up without an address, pod traffic policy-routed out of it.
   const r = await sim.exec(n1!.name, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
   t.equal(r.code, 0, `forwarding on ${r.stderr}`);
-  const { pod } = await podOn(t, sim, n1!.name, [podIp, otherEnisIp!]);
+  const pod = await podOn(t, sim, n1!.name, [podIp, otherEnisIp!]);
   const eniLines = [
     'link set eth1 up',
     `route add default via ${eniSubnet.gateway} dev eth1 onlink table ${ENI_TABLE}`,

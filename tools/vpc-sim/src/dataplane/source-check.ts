@@ -24,7 +24,7 @@ import { must } from '../util/run.ts';
 const chainOf = (port: string) => `src-${port}`;
 
 /** `iptables-restore` input for the router's raw table: a source check for each ENI that has a port. */
-export function sourceCheckTable(enis: Eni[]): string {
+function sourceCheckTable(enis: Eni[]): string {
   const plugged = enis.filter((e) => e.port).sort((a, b) => a.seq - b.seq);
   const lines = ['*raw', ':PREROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ...plugged.map((e) => `:${chainOf(e.port!)} - [0:0]`)];
   for (const eni of plugged) {
@@ -40,6 +40,6 @@ export function sourceCheckTable(enis: Eni[]): string {
 /** Make the router's source check exactly that of `enis` (those with a port). */
 export async function applySourceCheck(routerNetns: string, enis: Eni[]): Promise<void> {
   await must('nsenter', [`--net=/var/run/netns/${routerNetns}`, 'iptables-restore', '--wait'], sourceCheckTable(enis)).catch((err: Error) => {
-    throw new Error(`the source check needs iptables (make setup installs it), or run the sim with "sourceCheck": false: ${err.message}`);
+    throw new Error(`could not write the source check (it needs iptables, which make setup installs; or run the sim with "sourceCheck": false): ${err.message}`);
   });
 }
