@@ -16,7 +16,8 @@ export { eventForBlocked, eventForCode, eventForError, type NodeEvent } from './
 export { keeperMetrics, metadataLabel } from './keeper/metrics.ts';
 export { runAgentKeeper } from './keeper/run.ts';
 export { poolReady, readKeeperState, type KeeperState } from './keeper/state.ts';
-export { kubeClient, nodeName, type Kube } from './kube/client.ts';
+export { kubeClient, type Kube } from './kube/client.ts';
+export { nodeName } from './node-name.ts';
 export { EVENT_NAMESPACE, NodeEventRecorder } from './kube/events.ts';
 export { CniLogTail, interpret, type CniCall } from './metrics/cni-log.ts';
 export { notReadyReason, startMetricsServer } from './metrics/server.ts';

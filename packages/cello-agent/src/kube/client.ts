@@ -4,7 +4,6 @@
  * (a vpc-sim node sets KUBECONFIG to the sim's API).
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { hostname } from 'node:os';
 
 export interface Kube {
   config: KubeConfig;
@@ -18,11 +17,6 @@ export function kubeClient(): Kube {
     throw new Error('no Kubernetes API to talk to: run in a pod with a service account, or set KUBECONFIG');
   }
   return { config, core: config.makeApiClient(CoreV1Api) };
-}
-
-/** This node's name: $NODE_NAME (the DaemonSet sets it from spec.nodeName), else the hostname. */
-export function nodeName(flag?: string): string {
-  return flag || process.env.NODE_NAME || hostname();
 }
 
 /** The HTTP status of a client-node error (ApiException carries `code`), if any. */

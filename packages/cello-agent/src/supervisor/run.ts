@@ -2,7 +2,8 @@
  * `cello-agent run`: the DaemonSet's main process.
  *
  *  1. install cello-cni on the host (runtime + wrapper, atomically);
- *  2. write the config files from Kubernetes once (retried until it works);
+ *  2. write the config files from Kubernetes once, in this process (retried
+ *     until it works);
  *  3. start the children: config-sync, keeper, capacity, metrics, and gc
  *     when bin/cello-gc is there — each restarted if it dies;
  *  4. once the keeper reports a pool that can serve a pod, install the
@@ -16,7 +17,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@cello/cli-kit';
-import { $ } from 'zx';
+import { ConfigSync } from '../config/sync.ts';
+import { kubeClient } from '../kube/client.ts';
 import { checkConflist, installCniBinary, installConflist } from '../install/cni.ts';
 import { writeFileAtomic } from '../install/atomic.ts';
 import { poolReady, readKeeperState } from '../keeper/state.ts';
@@ -81,15 +83,18 @@ export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'no
   return specs;
 }
 
-/** Write the config files once, retrying (with the children's backoff) until it works or we are stopped. */
+/** Write the config files once (as config-sync does), retrying with the children's backoff until it works or we are stopped. */
 async function firstConfig(o: RunOptions): Promise<boolean> {
-  const agent = join(o.binDir, 'cello-agent');
   const b = o.backoff ?? DEFAULT_BACKOFF;
   for (let delay = b.initialMs; !o.signal.aborted; delay = Math.min(b.maxMs, delay * 2)) {
-    const r = await $({ nothrow: true, quiet: true, verbose: false, stdio: ['ignore', 'ignore', 'pipe'] })`${o.node} ${agent} config-sync --once ${pathArgs(o.paths, o.nodeName)}`;
-    if (r.exitCode === 0) return true;
-    const why = r.stderr.trim().split('\n').pop();
-    o.log.error('cannot write the config from Kubernetes yet; retrying', { error: why, retryInMs: delay });
+    try {
+      const sync = new ConfigSync({ kube: kubeClient(), node: o.nodeName, configFile: o.paths.configFile, nodeConfigFile: o.paths.nodeConfigFile, log: o.log });
+      const r = await sync.syncOnce();
+      o.log.info('config written', { files: r.changed, cluster: r.fetched.cluster.ref, node: r.fetched.node?.ref ?? null });
+      return true;
+    } catch (err) {
+      o.log.error('cannot write the config from Kubernetes yet; retrying', { error: err, retryInMs: delay });
+    }
     await sleep(delay, undefined, { signal: o.signal }).catch(() => undefined);
   }
   return false;

@@ -1,0 +1,109 @@
+// cello-agent's host install and its start on a node:
+//   - cello-cni VERSION through the installed wrapper (Node via the runtime's own loader and
+//     libraries) beside the repo's bin/cello-cni with the machine's node, and host-local VERSION
+//     (a Go reference plugin): what the host runtime costs every CNI call;
+//   - `cello-agent install` from scratch (copies Node, ~100 MB) and again (nothing to do);
+//   - time from `cello-agent run` to "node ready" in a vpc-sim node (install, config, keeper's
+//     first ENI with its IPs, conflist), beside `cello-eni pool --once` filling the same pool alone.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bin, must, run, tempDir } from '@cello/testkit';
+import { hyperfine, median } from '../hyperfine.ts';
+import { type BenchReport, ms, ratio } from '../report.ts';
+
+const versionCmd = (exe: string) => `sh -c 'echo {\\"cniVersion\\":\\"1.0.0\\"} | env -i CNI_COMMAND=VERSION ${exe} >/dev/null'`;
+
+/** Spawn `cello-agent run` in a sim node; resolve with the ms until it logs "node ready". */
+function timeToReady(sim: string, runtime: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(bin('vpc-sim'), ['exec', '--name', sim, 'node1', '--', process.execPath, bin('cello-agent'), 'run', '--runtime-dir', runtime, '--gc-interval', '0', '--listen', '127.0.0.1:11414'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    let buf = '';
+    let elapsed: number | undefined;
+    child.stderr.on('data', (d) => {
+      buf += d;
+      if (elapsed === undefined && buf.includes('"node ready')) {
+        elapsed = performance.now() - started;
+        child.kill('SIGTERM');
+        child.once('exit', () => resolve(elapsed!));
+      }
+    });
+    child.on('exit', (code) => (buf.includes('"node ready') ? undefined : reject(new Error(`agent exited ${code} before ready: ${buf.slice(-500)}`))));
+  });
+}
+
+async function simReady(): Promise<{ agent: number[]; keeperOnly: number[] }> {
+  const vpcSim = bin('vpc-sim');
+  const agent: number[] = [];
+  const keeperOnly: number[] = [];
+  const dir = tempDir('cello-bench-agent-');
+  try {
+    for (let i = 0; i < 3; i++) {
+      const name = `bag${process.pid % 10000}${i}`;
+      const info = JSON.parse(String((await must(vpcSim, ['up', '--name', name, '--nodes', '1', '--json'])).stdout));
+      try {
+        const conf = { subnets: [info.subnets[0].id], securityGroups: [info.securityGroups[0].id], ramRole: info.metadata.ramRole, openApiAddress: info.openapi.endpoint, poolTarget: 5, poolTargetMin: 5 };
+        await must(vpcSim, ['k8s', '--name', name, 'POST', '/api/v1/namespaces/kube-system/configmaps', '--data', JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } })]);
+        agent.push(await timeToReady(name, join(dir.path, `rt${i}`)));
+      } finally {
+        await run(vpcSim, ['down', '--name', name]);
+      }
+      // The same first fill by the keeper alone, on a fresh sim.
+      const info2 = JSON.parse(String((await must(vpcSim, ['up', '--name', `${name}k`, '--nodes', '1', '--json'])).stdout));
+      try {
+        const confFile = join(dir.path, `conf${i}`);
+        writeFileSync(confFile, JSON.stringify({ subnets: [info2.subnets[0].id], securityGroups: [info2.securityGroups[0].id], ramRole: info2.metadata.ramRole, openApiAddress: info2.openapi.endpoint, poolTarget: 5, poolTargetMin: 5 }));
+        const t0 = performance.now();
+        await must(vpcSim, ['exec', '--name', `${name}k`, 'node1', '--', bin('cello-eni'), 'pool', '--once', '--config', confFile, '--node-config', join(dir.path, 'none'), '--output', 'json'], { env: { NODE_OPTIONS: '' } });
+        keeperOnly.push(performance.now() - t0);
+      } finally {
+        await run(vpcSim, ['down', '--name', `${name}k`]);
+      }
+    }
+  } finally {
+    dir.remove();
+  }
+  return { agent, keeperOnly };
+}
+
+export default {
+  name: 'agent-install',
+  async run(): Promise<BenchReport> {
+    const dir = tempDir('cello-bench-install-');
+    try {
+      const target = (p: string) => join(dir.path, p);
+      const install = `${process.execPath} ${bin('cello-agent')} install --cni-bin-dir ${target('bin')} --runtime-dir ${target('opt')}`;
+      await must('sh', ['-c', `${install} >/dev/null`]);
+      const wrapper = target('bin/cello-cni');
+      readFileSync(wrapper); // installed
+      const [hostLocal, repoCni, installedCni] = await hyperfine(
+        {
+          'host-local VERSION (Go)': versionCmd('/usr/lib/cni/host-local'),
+          'bin/cello-cni VERSION (host node)': versionCmd(`${process.execPath} ${bin('cello-cni')}`),
+          'installed cello-cni VERSION (wrapper, own loader)': versionCmd(wrapper),
+        },
+        { runs: 40, warmup: 5 },
+      );
+      const [fresh] = await hyperfine({ 'cello-agent install (fresh)': `sh -c '${install} >/dev/null'` }, { runs: 8, warmup: 1, prepare: `rm -rf ${target('bin')} ${target('opt')}` });
+      const [again] = await hyperfine({ 'cello-agent install (again)': `sh -c '${install} >/dev/null'` }, { runs: 15, warmup: 2 });
+      const ready = await simReady();
+      const agentReady = median(ready.agent);
+      const keeperOnly = median(ready.keeperOnly);
+      return {
+        suite: 'agent-install',
+        lines: [
+          `cello-cni VERSION via the installed wrapper: median ${ms(installedCni!.medianMs)} (bin/cello-cni with the host's node ${ms(repoCni!.medianMs)}, ${ratio(installedCni!.medianMs, repoCni!.medianMs)}; host-local ${ms(hostLocal!.medianMs)})`,
+          `cello-agent install: fresh median ${ms(fresh!.medianMs)} (copies Node and its libraries), again ${ms(again!.medianMs)} (process start + hashing)`,
+          `cello-agent run → node ready (pool of 5 in a vpc-sim node): median ${ms(agentReady)} of ${ready.agent.length}; cello-eni pool --once alone ${ms(keeperOnly)} (${ratio(agentReady, keeperOnly)})`,
+        ],
+        data: { hostLocal, repoCni, installedCni, fresh, again, ready },
+      };
+    } finally {
+      dir.remove();
+    }
+  },
+};
