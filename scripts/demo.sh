@@ -63,8 +63,12 @@ done
 say "installed /etc/cello/conf and /etc/cni/net.d/10-cello.conflist on node1 and node2"
 
 step "3. The pool keeper fills each node's warm pool"
-run on node1 bin/cello-eni pool --once
-on node2 bin/cello-eni pool --once >/dev/null
+# The keeper logs JSON lines; show them as one short line each.
+brief() { jq -Rr 'fromjson? | "  \(.ts[11:19]) \(.msg)" + (if .action then " \(.action) → \(.code) (\(.latencyMs) ms)" else "" end) + (if .eni then " \(.eni)" else "" end) + (if .device then " as \(.device)" else "" end)'; }
+printf '%s$ on node1 bin/cello-eni pool --once%s\n' "$D" "$R"
+{ on node1 bin/cello-eni pool --once --output table 2>&1 1>&3 | brief; } 3>"$WORK/once.txt"
+cat "$WORK/once.txt"
+on node2 bin/cello-eni pool --once --output table >/dev/null 2>&1
 for node in node1 node2; do
   on "$node" bin/cello-eni pool --watch >"$WORK/keeper-$node.log" 2>&1 &
   KEEPERS+=($!)
@@ -125,12 +129,13 @@ for spec in node1:demo-a node1:demo-b node2:demo-c node2:demo-d; do
 done
 PODS=()
 for node in node1 node2; do
-  used=$(on "$node" bin/cello-ipam stats --output json | jq '.totals.ipv4.used')
-  allocs=$(on "$node" bin/cello-ipam stats --output json | jq '.totals.allocations')
-  say "  $node: $allocs allocations, $used IPs in use"
+  stats=$(on "$node" bin/cello-ipam stats --output json)
+  used=$(jq '.totals.ipv4.used' <<<"$stats")
+  allocs=$(jq '.totals.allocations' <<<"$stats")
+  say "  $node: $allocs allocations, $used IPs in use, $(jq '.totals.ipv4.free' <<<"$stats") free, $(jq '.totals.ipv4.cooling' <<<"$stats") cooling down"
   [ "$used" = 0 ] && [ "$allocs" = 0 ] || ok=0
 done
-run on node1 bin/cello-eni list --output table
+run on node1 bin/cello-ipam stats --output table
 
 step "8. Bring everything down"
 for pid in "${KEEPERS[@]}"; do kill "$pid" 2>/dev/null; done
