@@ -6,15 +6,13 @@
  * lowest free one, which import honours when asked) and eni-up runs again in
  * the rare case import picked another.
  */
-import type { EniRecord, ImportEni } from '@cello/cello-ipam';
+import { type EniRecord, FIRST_ROUTE_TABLE, type ImportEni } from '@cello/cello-ipam';
 import { eniUp } from '@cello/cello-link';
 import type { CloudEni } from '../openapi/api.ts';
 import type { MetadataEni } from '../metadata/instance.ts';
 import { importDocFor as recordFor } from '../lifecycle/record.ts';
 import type { KeeperContext } from './context.ts';
 
-/** cello-ipam hands out route tables from 101 up (its FIRST_ROUTE_TABLE). */
-const FIRST_ROUTE_TABLE = 101;
 
 function nextRouteTable(k: KeeperContext): number {
   const taken = new Set(k.store.enis().map((e) => e.routeTable));
