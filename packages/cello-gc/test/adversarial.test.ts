@@ -1,7 +1,9 @@
 // gc in a tight loop (--watch, every ~0.3 s, grace 0) beside the real pool
 // keeper (--watch) while two workers add and delete pods through the real
-// CNI, in the orders a kubelet may use, and now and then "crash" a pod (its
-// netns and Pod object vanish without a DEL). Throughout, a checker asserts
+// CNI, in the orders a kubelet may use — including a Pod object that shows up
+// only after the ADD, or is deleted well before the DEL (so only the live
+// netns protects the allocation) — and now and then "crash" a pod (its netns
+// and Pod object vanish without a DEL). Throughout, a checker asserts
 // that every live pod keeps its allocation, that the cloud still routes its
 // IP to an attached ENI of the node, and that the pod reaches the VPC. At the
 // end: no violation, nothing gc removed belonged to a live pod, and every
@@ -15,6 +17,8 @@ import type { SweepReport } from '../src/index.ts';
 import { type GcSim, gcSim, type Pod, until } from './helpers.ts';
 
 const WORKLOAD_MS = 25_000;
+/** A lag of up to 0.6 s (two gc sweeps) between the kubelet's steps. */
+const pause = () => new Promise((r) => setTimeout(r, Math.random() * 600));
 const MAX_LIVE = 6;
 
 t.test('gc in a loop never touches what live pods use', async (t) => {
@@ -37,10 +41,9 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
 
   const addOne = async (n: number) => {
     const pod = await g.newPod('node1', `w${n}-${adds}`);
-    const objectFirst = Math.random() < 0.7; // the Pod object usually exists first; an informer may lag
+    const objectFirst = Math.random() < 0.6; // the Pod object usually exists first; gc's view of it may lag
     if (objectFirst) await g.createPodObject('node1', pod);
     const r = await g.cni('node1', 'ADD', pod);
-    if (!objectFirst) await g.createPodObject('node1', pod);
     adds++;
     if (r.code !== 0) {
       failedAdds++;
@@ -50,6 +53,10 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
       return;
     }
     live.set(pod.containerId, pod);
+    if (!objectFirst) {
+      await pause();
+      await g.createPodObject('node1', pod);
+    }
   };
   const deleteOne = async () => {
     const pod = [...live.values()][Math.floor(Math.random() * live.size)]!;
@@ -67,7 +74,11 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
       await g.removeNetns(pod);
       await g.deletePodObject(pod);
     } else {
+      // The Pod object is gone while the sandbox still lives (until the kubelet's DEL): still in use.
+      live.set(pod.containerId, pod);
       await g.deletePodObject(pod);
+      await pause();
+      live.delete(pod.containerId);
       await g.cni('node1', 'DEL', pod);
       await g.removeNetns(pod);
     }
@@ -120,7 +131,10 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
       store.close();
     }
   };
-  await until('gc to release the crashed pods', () => [...crashed].every((id) => !held().has(id)), 15_000, 200);
+  const allReleased = await until('gc to release the crashed pods', () => [...crashed].every((id) => !held().has(id)), 15_000, 200).then(
+    () => true,
+    () => false,
+  );
 
   const fixed = reports.flatMap((r) => r.findings.filter((f) => f.outcome === 'fixed'));
   const fixedAllocs = fixed.filter((f) => f.kind === 'allocation').map((f) => f.id.split(' ')[0]!.split('/')[1]!);
@@ -128,7 +142,7 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
   t.same(violations, [], 'no live pod lost its allocation, its cloud IP or its connectivity');
   t.same(fixedAllocs.filter((id) => !crashed.has(id)), [], 'gc released only allocations of crashed pods');
   t.same(fixed.filter((f) => f.kind !== 'allocation'), [], 'and removed nothing else (no host object, ENI or IP of a live pod)');
-  t.ok(crashed.size > 0 && fixedAllocs.length === crashed.size, `gc did release every crashed pod (${crashed.size})`);
+  t.ok(crashed.size > 0 && allReleased && fixedAllocs.length === crashed.size, `gc released every crashed pod (${crashed.size})`);
   t.same(reports.flatMap((r) => r.errors), [], 'no sweep step failed');
   t.ok(checks > 20, 'the checker ran throughout');
 

@@ -14,12 +14,17 @@
  * made by eni-up before the keeper imports the ENI, so they are only swept
  * while gc holds the keeper's lock (`eniLevel`), i.e. while no keeper runs.
  *
+ * Just before each delete gc reads the allocations again: an object whose
+ * name or IP an allocation holds by then (a DEL and a new ADD reusing the IP
+ * since the snapshot) is left alone, and one already gone (its DEL removed
+ * it) is reported as skipped, not fixed.
+ *
  * Neighbours and qdiscs live on these devices and go with them; a route on
  * an orphaned link is not reported on its own.
  */
 import type { IpamStore } from '@cello/cello-ipam';
 import { hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD, show, type ShowRoute, type ShowRule } from '@cello/cello-link';
-import { type Ledger, register, settle, skipped } from '../ledger.ts';
+import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
 import { ipDelete } from './kernel.ts';
 
 const PROTO = '207';
@@ -35,13 +40,27 @@ function ruleIp(r: ShowRule): string | undefined {
   return undefined;
 }
 
+/** The link names and IPs the allocations account for, read now. */
+function accountedFor(store: IpamStore): { links: Set<string>; ips: Set<string> } {
+  const allocations = store.allocations();
+  return {
+    links: new Set(allocations.flatMap((a) => [hostVethName(a.containerId, a.ifname), ifbName(a.containerId, a.ifname)])),
+    ips: new Set(allocations.flatMap((a) => [a.ipv4, a.ipv6]).filter((ip): ip is string => Boolean(ip))),
+  };
+}
+
+/** Delete one object after a last look: still unaccounted for, and really there. */
+async function deleteOrphan(store: IpamStore, owner: { link?: string; ip?: string }, args: string[]): Promise<void> {
+  const now = accountedFor(store);
+  if ((owner.link && now.links.has(owner.link)) || (owner.ip && now.ips.has(owner.ip))) throw new Skip('an allocation accounts for it now');
+  if (!(await ipDelete(args))) throw new Skip('already gone (removed meanwhile)');
+}
+
 export async function sweepHostObjects(l: Ledger, store: IpamStore, opts: { eniLevel: boolean }): Promise<void> {
   const kernel = await show();
   // Read after the snapshot: see the module comment.
-  const allocations = store.allocations();
+  const { links: expectedLinks, ips: held } = accountedFor(store);
   const enis = store.enis();
-  const expectedLinks = new Set(allocations.flatMap((a) => [hostVethName(a.containerId, a.ifname), ifbName(a.containerId, a.ifname)]));
-  const held = new Set(allocations.flatMap((a) => [a.ipv4, a.ipv6]).filter((ip): ip is string => Boolean(ip)));
   const eniMacs = new Set(enis.map((e) => e.mac.toLowerCase()));
   const eniTables = new Set(enis.map((e) => String(e.routeTable)));
   const eniLevelNote = 'a pool keeper is running: ENI-level objects are left to it (eni-up runs before import)';
@@ -63,7 +82,7 @@ export async function sweepHostObjects(l: Ledger, store: IpamStore, opts: { eniL
     }
     orphanLinks.add(link.name);
     const { finding, due } = register(l, c);
-    await settle(l, finding, due, () => ipDelete(['link', 'del', link.name]));
+    await settle(l, finding, due, () => deleteOrphan(store, { link: eniLevel ? undefined : link.name }, ['link', 'del', link.name]));
   }
 
   for (const r of kernel.routes) {
@@ -83,7 +102,7 @@ export async function sweepHostObjects(l: Ledger, store: IpamStore, opts: { eniL
     }
     const { finding, due } = register(l, c);
     const family = isV6Route(r) ? ['-6'] : [];
-    await settle(l, finding, due, () => ipDelete([...family, 'route', 'del', r.dst, 'table', r.table, 'dev', r.dev, 'proto', PROTO]));
+    await settle(l, finding, due, () => deleteOrphan(store, { ip: eniLevel ? undefined : bare(r.dst) }, [...family, 'route', 'del', r.dst, 'table', r.table, 'dev', r.dev, 'proto', PROTO]));
   }
 
   for (const r of kernel.rules) {
@@ -92,7 +111,7 @@ export async function sweepHostObjects(l: Ledger, store: IpamStore, opts: { eniL
     const selector = r.priority === PRIO_TO_POD ? ['to', ip] : ['from', ip];
     const { finding, due } = register(l, { kind: 'host-rule', id: `rule ${r.priority} ${selector.join(' ')} lookup ${r.table}`, reason: `no allocation holds ${ip}`, action: 'delete' });
     const family = ip.includes(':') ? ['-6'] : [];
-    await settle(l, finding, due, () => ipDelete([...family, 'rule', 'del', 'pref', String(r.priority), ...selector, 'protocol', PROTO]));
+    await settle(l, finding, due, () => deleteOrphan(store, { ip }, [...family, 'rule', 'del', 'pref', String(r.priority), ...selector, 'protocol', PROTO]));
   }
 
   l.seen.finish('host-');

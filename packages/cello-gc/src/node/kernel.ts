@@ -20,10 +20,12 @@ function ip(args: readonly string[]): Promise<{ code: number; stdout: string; st
   });
 }
 
-/** Run `ip ARGS…` that deletes something; "not found" counts as done. Throws with ip's message otherwise. */
-export async function ipDelete(args: readonly string[]): Promise<void> {
+/** Run `ip ARGS…` that deletes something: true when it deleted it, false when it was already gone. Throws with ip's message otherwise. */
+export async function ipDelete(args: readonly string[]): Promise<boolean> {
   const r = await ip(args);
-  if (r.code !== 0 && !ALREADY_GONE.test(r.stderr)) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  if (r.code === 0) return true;
+  if (ALREADY_GONE.test(r.stderr)) return false;
+  throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
 /** Link name → MAC (lower case) for every link in this namespace. */
