@@ -5,7 +5,9 @@
 //
 //   node1: a CNI ADD SIGKILLed after its allocation (sandbox then removed),
 //          a pod whose netns vanished and that got a new sandbox, an IP
-//          assigned out of band, host objects left without an allocation;
+//          assigned out of band, an ENI attached but never imported (the
+//          keeper killed between attach and import), host objects left
+//          without an allocation;
 //   node2: the keeper SIGKILLed between creating an ENI and attaching it;
 //   node3: its instance deleted (the cluster sweep's case).
 import t, { type Test } from 'tap';
@@ -50,6 +52,20 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
   t.equal((await g.sim.api('AssignPrivateIpAddresses', { NetworkInterfaceId: eni1.id, SecondaryPrivateIpAddressCount: 1 })).ResponseMetadata?.Error, undefined);
   const outOfBand = ipsOf(await g.state(), eni1.id).find((ip) => !before.has(ip))!;
 
+  // Leak: an ENI of node1's attached to it but never imported (a keeper killed between attach and import).
+  const me1 = g.instanceId('node1');
+  const created = await g.sim.api('CreateNetworkInterface', {
+    SubnetId: eni1.subnetId!,
+    'SecurityGroupIds.1': g.sim.info.securityGroups[0]!.id,
+    SecondaryPrivateIpAddressCount: 2,
+    'Tags.1.Key': 'k8s:cello:created-by',
+    'Tags.1.Value': 'cello',
+    'Tags.2.Key': 'k8s:cello:ecs-id',
+    'Tags.2.Value': me1,
+  });
+  const unknownEni = String(created.Result.NetworkInterfaceId);
+  await g.sim.api('AttachNetworkInterface', { NetworkInterfaceId: unknownEni, InstanceId: me1 });
+
   // Leak: host objects with no allocation (what a failed undo or a hand-run release leaves).
   const strayIp = freeIp(g, 'node1', eni1.id);
   const stray = await g.newPod('node1', 'stray');
@@ -78,6 +94,7 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
       deadAlloc(killed),
       deadAlloc(old),
       `ip-unknown ${outOfBand} on ${eni1.id}`,
+      `eni-unknown ${unknownEni}`,
       `host-link link ${hostVethName(stray.containerId, 'eth0')}`,
       `host-rule rule 512 to ${strayIp} lookup main`,
       `host-rule rule 1536 from ${strayIp} lookup ${eni1.routeTable}`,
@@ -117,9 +134,12 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
     t.notOk(state.enis.some((e) => e.id === leakedEni || node3Enis.includes(e.id)), 'the leaked ENIs are deleted');
     t.same(state.enis.filter((e) => e.status === 'Available'), [], 'no detached ENI is left in the VPC');
     t.same(g.allocations('node1').map((a) => a.containerId).sort(), live.map((p) => p.containerId).sort(), 'only the live pods hold allocations');
-    const kernel = JSON.parse((await g.sim.exec('node1', [bin('cello-link'), 'show', '-o', 'json'])).stdout) as { links: Array<{ name: string }>; rules: Array<{ to?: string; from?: string }> };
+    const adopted = enisIn(g, 'node1').find((e) => e.id === unknownEni);
+    t.ok(adopted, 'the unknown attached ENI is now in cello-ipam');
+    const kernel = JSON.parse((await g.sim.exec('node1', [bin('cello-link'), 'show', '-o', 'json'])).stdout) as { links: Array<{ name: string }>; routes: Array<{ dst: string; table: string }>; rules: Array<{ to?: string; from?: string }> };
     t.same(kernel.links.map((l) => l.name).sort(), live.map((p) => hostVethName(p.containerId, 'eth0')).sort(), 'host veths: the live pods only');
     t.notOk(kernel.rules.some((r) => r.to === strayIp || r.from === strayIp), 'the stray rules are gone');
+    t.ok(kernel.routes.some((r) => r.table === String(adopted?.routeTable) && r.dst === 'default'), 'and brought up: its route table has its default route');
     for (const p of live) t.equal(await g.reach(p), g.instanceId('node1'), `${p.name} still reaches the VPC from ${p.ip}`);
   });
 
@@ -186,6 +206,15 @@ async function killKeeperBetweenCreateAndAttach(t: Test, g: GcSim): Promise<stri
 function ipsOf(state: Awaited<ReturnType<GcSim['state']>>, eniId: string): string[] {
   const e = state.enis.find((x) => x.id === eniId);
   return e ? [e.primaryIp, ...e.secondaryIps] : [];
+}
+
+function enisIn(g: GcSim, node: string) {
+  const store = openStore({ stateDir: g.stateDir(node) });
+  try {
+    return store.enis();
+  } finally {
+    store.close();
+  }
 }
 
 function freeIp(g: GcSim, node: string, eniId: string): string {

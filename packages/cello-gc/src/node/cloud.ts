@@ -76,10 +76,13 @@ async function adoptEni(ctx: EniContext, store: IpamStore, id: string): Promise<
   if (store.enis().some((e) => e.id === id)) throw new Skip('cello-ipam knows it now');
   const eni = await ctx.api.describeEni(id);
   if (!eni || eni.status !== 'InUse' || eni.instanceId !== ctx.identity.instanceId) throw new Skip(`it is ${eni ? `${eni.status} on ${eni.instanceId || 'no instance'}` : 'gone'} now`);
+  // Within waitTimeoutSec of its attach, a missing device or metadata entry is the attach still settling.
+  const settling = Date.now() - (lastChange(eni)?.getTime() ?? 0) < ctx.config.waitTimeoutSec * 1000;
+  const notYet = (what: string) => (settling ? new Skip(`${what} yet (attached moments ago)`) : new Error(what));
   const device = [...(await linkMacs())].find(([, mac]) => mac === eni.mac)?.[0];
-  if (!device) throw new Error(`no device with MAC ${eni.mac} on this host`);
+  if (!device) throw notYet(`no device with MAC ${eni.mac} on this host`);
   const metadata = await metadataEni(ctx.metadata, eni.mac, ctx.signal);
-  if (!metadata) throw new Error(`the metadata service does not show ${eni.mac} yet`);
+  if (!metadata) throw notYet(`the metadata service does not show ${eni.mac}`);
   const subnet = (await ctx.api.describeSubnets([eni.subnetId], ctx.identity.vpcId)).find((s) => s.id === eni.subnetId);
   const doc = importEni(eni, { mode: ipamMode(ctx.config), ipv6: ctx.config.ipFamily !== 'ipv4', subnet, metadata, device });
   const routeTable = lowestFreeTable(store);
