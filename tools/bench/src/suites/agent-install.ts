@@ -12,6 +12,17 @@ import { bin, must, run, tempDir } from '@cello/testkit';
 import { hyperfine, median } from '../hyperfine.ts';
 import { type BenchReport, ms, ratio } from '../report.ts';
 
+/** Median CPU time (user + system) of a command over `runs` runs, from GNU time: immune to a busy machine's waits. */
+async function cpuMs(cmd: string, runs = 20): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await run('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', cmd]);
+    const [user, sys] = String(r.stderr).trim().split('\n').pop()!.split(' ').map(Number);
+    times.push((user! + sys!) * 1000);
+  }
+  return median(times);
+}
+
 const versionCmd = (exe: string) => `sh -c 'echo {\\"cniVersion\\":\\"1.0.0\\"} | env -i CNI_COMMAND=VERSION ${exe} >/dev/null'`;
 
 /** Spawn `cello-agent run` in a sim node; resolve with the ms until it logs "node ready". */
@@ -88,6 +99,11 @@ export default {
         },
         { runs: 40, warmup: 5 },
       );
+      const versionPipe = (exe: string) => `echo '{"cniVersion":"1.0.0"}' | env -i CNI_COMMAND=VERSION ${exe} >/dev/null`;
+      const cpu = {
+        repoCni: await cpuMs(versionPipe(`${process.execPath} ${bin('cello-cni')}`)),
+        installedCni: await cpuMs(versionPipe(wrapper)),
+      };
       const [fresh] = await hyperfine({ 'cello-agent install (fresh)': `sh -c '${install} >/dev/null'` }, { runs: 8, warmup: 1, prepare: `rm -rf ${target('bin')} ${target('opt')}` });
       const [again] = await hyperfine({ 'cello-agent install (again)': `sh -c '${install} >/dev/null'` }, { runs: 15, warmup: 2 });
       const ready = await simReady();
@@ -97,10 +113,11 @@ export default {
         suite: 'agent-install',
         lines: [
           `cello-cni VERSION via the installed wrapper: median ${ms(installedCni!.medianMs)} (bin/cello-cni with the host's node ${ms(repoCni!.medianMs)}, ${ratio(installedCni!.medianMs, repoCni!.medianMs)}; host-local ${ms(hostLocal!.medianMs)})`,
+          `  CPU (user + system): installed ${ms(cpu.installedCni)}, bin/cello-cni ${ms(cpu.repoCni)} (${ratio(cpu.installedCni, cpu.repoCni)})`,
           `cello-agent install: fresh median ${ms(fresh!.medianMs)} (copies Node and its libraries), again ${ms(again!.medianMs)} (process start + hashing)`,
           `cello-agent run → node ready (pool of 5 in a vpc-sim node): median ${ms(agentReady)} of ${ready.agent.length}; cello-eni pool --once alone ${ms(keeperOnly)} (${ratio(agentReady, keeperOnly)})`,
         ],
-        data: { hostLocal, repoCni, installedCni, fresh, again, ready },
+        data: { hostLocal, repoCni, installedCni, cpu, fresh, again, ready },
       };
     } finally {
       dir.remove();
