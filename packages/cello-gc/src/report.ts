@@ -88,6 +88,30 @@ export function summarize(findings: readonly Finding[]): Summary {
   };
 }
 
+/** An empty report for a sweep starting now. */
+export function newReport(sweep: SweepReport['sweep'], scope: string, opts: { dryRun: boolean; graceSec: number; started: number }): SweepReport {
+  return {
+    sweep,
+    scope,
+    dryRun: opts.dryRun,
+    graceSec: opts.graceSec,
+    startedAt: new Date(opts.started).toISOString(),
+    durationMs: 0,
+    sources: {},
+    findings: [],
+    errors: [],
+    summary: summarize([]),
+  };
+}
+
+/** Close a report: the summary, the time taken, and the OpenAPI calls per action of the client used (if any). */
+export function finishReport(r: SweepReport, started: number, metrics?: { snapshot(): Record<string, { calls: number }> }): SweepReport {
+  if (metrics) r.calls = Object.fromEntries(Object.entries(metrics.snapshot()).map(([a, t]) => [a, t.calls]));
+  r.summary = summarize(r.findings);
+  r.durationMs = Date.now() - started;
+  return r;
+}
+
 /** 1 when something found could not be fixed or a step could not run. */
 export const exitCodeOf = (r: SweepReport): number => (r.summary.failed > 0 || r.errors.length > 0 ? 1 : 0);
 

@@ -24,7 +24,7 @@ import { lastChange, tagTime } from '../eni-time.ts';
 import { FirstSeen } from '../first-seen.ts';
 import { clusterNodes, describeView, type KubeOptions } from '../kube.ts';
 import { type Ledger, register, settle, Skip } from '../ledger.ts';
-import { type SweepReport, summarize } from '../report.ts';
+import { finishReport, newReport, type SweepReport } from '../report.ts';
 import { type Membership, membership } from './membership.ts';
 
 export const ORPHAN_MARK_TAG = 'k8s:cello:gc-orphaned-at';
@@ -75,18 +75,7 @@ export async function sweepCluster(opts: ClusterSweepOptions): Promise<SweepRepo
     throw new CommandError('the config has no clusterName: the cluster sweep needs it to tell this cluster\'s ENIs from those of other clusters in the VPC (set clusterName in cello-config; new ENIs are tagged with it)');
   }
   const dryRun = opts.dryRun ?? false;
-  const report: SweepReport = {
-    sweep: 'cluster',
-    scope: config.clusterName,
-    dryRun,
-    graceSec: opts.graceSec,
-    startedAt: new Date(started).toISOString(),
-    durationMs: 0,
-    sources: {},
-    findings: [],
-    errors: [],
-    summary: summarize([]),
-  };
+  const report = newReport('cluster', config.clusterName, { dryRun, graceSec: opts.graceSec, started });
   const l: Ledger = { dryRun, graceMs: opts.graceSec * 1000, now: new Date(started), seen: FirstSeen.load(undefined), findings: report.findings, log };
   let ctx: EniContext | undefined;
   try {
@@ -102,10 +91,7 @@ export async function sweepCluster(opts: ClusterSweepOptions): Promise<SweepRepo
     report.errors.push(`cloud: ${(err as Error).message}`);
     log.error('cluster sweep failed', { error: err });
   }
-  if (ctx) report.calls = Object.fromEntries(Object.entries(ctx.client.metrics.snapshot()).map(([a, t]) => [a, t.calls]));
-  report.summary = summarize(report.findings);
-  report.durationMs = Date.now() - started;
-  return report;
+  return finishReport(report, started, ctx?.client.metrics);
 }
 
 async function sweepEnis(l: Ledger, ctx: EniContext, enis: CloudEni[], m: Membership, concurrency: number): Promise<void> {

@@ -15,7 +15,7 @@ import { type CelloConfig, connect, type EniContext, KEEPER_LOCK } from '@cello/
 import { FirstSeen } from '../first-seen.ts';
 import { describeView, type KubeOptions, podsOnNode } from '../kube.ts';
 import type { Ledger } from '../ledger.ts';
-import { type SweepReport, summarize } from '../report.ts';
+import { finishReport, newReport, type SweepReport } from '../report.ts';
 import { sweepNodeCloud, type UnknownIpPolicy } from './cloud.ts';
 import { sweepHostObjects } from './host-objects.ts';
 import { attachmentKey, sweepSandboxes } from './sandboxes.ts';
@@ -51,18 +51,7 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
   const gcLock = dryRun ? undefined : await tryLock(GC_NODE_LOCK);
   if (!dryRun && !gcLock) throw new CommandError('another cello-gc node sweep is running on this node; try again when it is done');
 
-  const report: SweepReport = {
-    sweep: 'node',
-    scope: nodeName,
-    dryRun,
-    graceSec: opts.graceSec,
-    startedAt: new Date(started).toISOString(),
-    durationMs: 0,
-    sources: {},
-    findings: [],
-    errors: [],
-    summary: summarize([]),
-  };
+  const report = newReport('node', nodeName, { dryRun, graceSec: opts.graceSec, started });
   const seen = FirstSeen.load(stateDir);
   const l: Ledger = { dryRun, graceMs: opts.graceSec * 1000, now: new Date(started), seen, findings: report.findings, log };
   const store = openStore({ stateDir });
@@ -111,8 +100,5 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
     if (!dryRun) seen.save();
     gcLock?.release();
   }
-  if (ctx) report.calls = Object.fromEntries(Object.entries(ctx.client.metrics.snapshot()).map(([a, t]) => [a, t.calls]));
-  report.summary = summarize(report.findings);
-  report.durationMs = Date.now() - started;
-  return report;
+  return finishReport(report, started, ctx?.client.metrics);
 }
