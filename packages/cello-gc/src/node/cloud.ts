@@ -19,7 +19,7 @@
  * lock, i.e. while no keeper runs; a running keeper reconciles these itself.
  */
 import { randomUUID } from 'node:crypto';
-import type { EniRecord, IpamStore } from '@cello/cello-ipam';
+import { type EniRecord, FIRST_ROUTE_TABLE, type IpamStore } from '@cello/cello-ipam';
 import { type CloudEni, type EniContext, importEni, ipamMode, metadataEni, ownedFilter } from '@cello/cello-eni';
 import { eniUp } from '@cello/cello-link';
 import { lastChange } from '../eni-time.ts';
@@ -35,7 +35,6 @@ export interface NodeCloudOptions {
 }
 
 const KEEPER_NOTE = 'a pool keeper is running on this node: it reconciles its own ENIs and IPs (gc deletes and unassigns only while no keeper runs)';
-const FIRST_ROUTE_TABLE = 101;
 
 export async function sweepNodeCloud(l: Ledger, store: IpamStore, ctx: EniContext, opts: NodeCloudOptions): Promise<void> {
   const me = ctx.identity.instanceId;
