@@ -5,7 +5,7 @@
 // holds IPs, config changes applied live, the node label's override, the
 // device plugin's count and re-registration, a killed child restarted, and
 // SIGTERM.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { bin } from '@cello/testkit';
 import { readAgentState } from '../src/supervisor/state.ts';
@@ -34,11 +34,19 @@ t.test('the agent on a node', async (t) => {
   await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 2, poolTargetMin: 2 }));
   const other = await sim.api('CreateNetworkInterface', { SubnetId: sim.info.subnets[1]!.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id });
   const otherEni = other.Result.NetworkInterfaceId as string;
+  // What an earlier container of the same pod left in /run/cello (an emptyDir) must not count.
+  mkdirSync(at('/run/cello'), { recursive: true });
+  writeFileSync(at('/run/cello/keeper.json'), JSON.stringify({ at: new Date().toISOString(), instanceId: 'i-old', mode: 'shared', rounds: 9, met: true, errors: [], pool: { free: 5, total: 5, target: 5, targetMin: 5, capacity: 30 } }));
+  writeFileSync(at('/run/cello/ready'), '{}');
   const agent = startAgent(t, sim, NODE, ['--capacity-recount', '1']);
 
   await t.test('not ready while the pool cannot fill: the binary is there, the conflist is not, an event says why', async (t) => {
-    const k = await eventually('a keeper round', () => keeper());
+    await agent.waitForLog('the install', (l) => /^cello-cni (already )?installed$/.test(l.msg));
+    t.notOk(existsSync(at('/run/cello/ready')), 'the previous run’s ready file is gone');
+    t.not(keeper()?.instanceId, 'i-old', 'and so is its keeper state');
+    const k = await eventually('a keeper round of this run', () => keeper());
     t.equal(k.pool.free, 0, 'the pool holds no free IP');
+    t.equal(agentState()!.ready, false, 'not ready');
     t.ok(existsSync(at('/opt/cni/bin/cello-cni')), 'cello-cni is installed before the node is ready');
     t.notOk(existsSync(at('/etc/cni/net.d/10-cello.conflist')), 'the conflist is not installed yet');
     const health = await agentHttp(sim, NODE, '/healthz');

@@ -104,7 +104,7 @@ export class ConfigSync {
       };
       new Watch(kube.config)
         .watch(path, { fieldSelector: `metadata.name=${name}` }, () => kick(key), again)
-        .then((inner) => ac.signal.addEventListener('abort', () => inner.abort(), { once: true }), again);
+        .then((inner) => (ac.signal.aborted ? inner.abort() : ac.signal.addEventListener('abort', () => inner.abort(), { once: true })), again);
     };
     const stopWatch = (key: string) => {
       watches.get(key)?.abort();

@@ -4,11 +4,13 @@
  *  1. install cello-cni on the host (runtime + wrapper, atomically);
  *  2. write the config files from Kubernetes once, in this process (retried
  *     until it works);
- *  3. start the children: config-sync, keeper, capacity, metrics, and gc
- *     when bin/cello-gc is there — each restarted if it dies;
+ *  3. start the children: config-sync, keeper, capacity, metrics — each
+ *     restarted if it dies;
  *  4. once the keeper reports a pool that can serve a pod, install the
  *     conflist and write the ready file: only now does the kubelet see the
  *     node's network as ready (pre-scaling before the node takes pods);
+ *     then start gc (when bin/cello-gc is there): a node sweep holds the
+ *     keeper's lock while no keeper runs, so it must not start first;
  *  5. on SIGTERM/SIGINT: stop the children (SIGTERM, SIGKILL after the
  *     grace period) and exit 0. The CNI binary and conflist stay: pods keep
  *     starting from the free IPs while the agent restarts or upgrades.
@@ -61,11 +63,12 @@ export function pathArgs(p: AgentPaths, nodeName: string): string[] {
   ];
 }
 
-export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'nodeName' | 'listen' | 'gcIntervalSec' | 'capacityRecountSec'>): ChildSpec[] {
+/** The children, in start order; `afterReady` ones start once the node is ready. */
+export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'nodeName' | 'listen' | 'gcIntervalSec' | 'capacityRecountSec'>): Array<ChildSpec & { afterReady?: boolean }> {
   const agent = join(o.binDir, 'cello-agent');
   const common = pathArgs(o.paths, o.nodeName);
   const env = { [SUPERVISOR_PID_ENV]: String(process.pid), NODE_NAME: o.nodeName };
-  const specs: ChildSpec[] = [
+  const specs: Array<ChildSpec & { afterReady?: boolean }> = [
     { name: 'config-sync', command: o.node, args: [agent, 'config-sync', '--watch', ...common], env },
     { name: 'keeper', command: o.node, args: [agent, 'keeper', ...common], env },
     { name: 'capacity', command: o.node, args: [agent, 'capacity', '--recount', String(o.capacityRecountSec), ...common], env },
@@ -78,6 +81,7 @@ export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'no
       command: o.node,
       args: [gc, 'node', '--watch', '--interval', String(o.gcIntervalSec), '--config', o.paths.configFile, '--node-config', o.paths.nodeConfigFile, '--state-dir', o.paths.stateDir, '--node-name', o.nodeName],
       env,
+      afterReady: true,
     });
   }
   return specs;
@@ -105,7 +109,9 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
   checkConflist(o.conflist);
   const files = runFiles(paths.runDir);
   mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
+  // What a previous run left says nothing about this one.
   rmSync(files.ready, { force: true });
+  rmSync(files.keeperState, { force: true });
   const state: AgentState = { pid: process.pid, startedAt: new Date().toISOString(), ready: false, installed: {}, children: {} };
   const save = () => {
     try {
@@ -123,12 +129,17 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
 
   if (!(await firstConfig(o))) return 0;
 
-  const children = childSpecs(o).map((spec) => new SupervisedChild(spec, log, save, o.backoff));
-  for (const c of children) {
-    state.children[c.spec.name] = c.state;
-    c.start();
-  }
-  save();
+  const specs = childSpecs(o);
+  const children = specs.map((spec) => new SupervisedChild(spec, log, save, o.backoff));
+  const start = (afterReady: boolean) => {
+    children.forEach((c, i) => {
+      if (Boolean(specs[i]!.afterReady) !== afterReady) return;
+      state.children[c.spec.name] = c.state;
+      c.start();
+    });
+    save();
+  };
+  start(false);
 
   while (!o.signal.aborted && !state.ready) {
     const k = readKeeperState(files.keeperState);
@@ -146,7 +157,7 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
       state.readyAt = new Date().toISOString();
       writeFileAtomic(files.ready, `${JSON.stringify({ at: state.readyAt, pool: k!.pool, conflist: conf.path })}\n`);
       log.info('node ready: the pool holds IPs and the conflist is installed', { conflist: conf.path, changed: conf.changed, removed: conf.removed, free: k!.pool.free, total: k!.pool.total });
-      save();
+      start(true);
       break;
     }
     await sleep(500, undefined, { signal: o.signal }).catch(() => undefined);
