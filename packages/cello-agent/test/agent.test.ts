@@ -108,6 +108,20 @@ t.test('the agent on a node', async (t) => {
     t.notOk(existsSync(at('/etc/cello/node-conf')), 'the node-conf file is removed with the label');
   });
 
+  await t.test('throttling, refused credentials and a full subnet become events on the node', async (t) => {
+    // The keeper's next AssignPrivateIpAddresses calls: throttled, then refused keys, then a full subnet.
+    await sim.control.addFault({ kind: 'nth', action: 'AssignPrivateIpAddresses', n: 1, code: 'FlowLimitExceeded' });
+    await sim.control.addFault({ kind: 'nth', action: 'AssignPrivateIpAddresses', n: 2, code: 'InvalidAccessKey' });
+    await sim.control.addFault({ kind: 'nth', action: 'AssignPrivateIpAddresses', n: 3, code: 'InsufficientIpInSubnet' });
+    const free = keeper()!.pool.free;
+    await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: free + 1, poolTargetMin: 2 }));
+    for (const reason of ['OpenApiFlowLimit', 'CredentialServiceAbnormal', 'InsufficientIpInSubnet']) {
+      const ev = await eventually(`a ${reason} event`, async () => (await nodeEvents()).find((e) => e.reason === reason));
+      t.match(ev, { type: 'Warning', message: /AssignPrivateIpAddresses/ }, reason);
+    }
+    await sim.control.clearFaults();
+  });
+
   await t.test('capacity reaches the kubelet: (ENIs − 1) × IPs per ENI, less pods that hold an IP without asking', async (t) => {
     const type = sim.info.instanceTypes.find((i) => i.id === sim.info.nodes[0]!.instanceType)!;
     const expected = (type.maximumNetworkInterfaces - 1) * type.maximumPrivateIpv4AddressesPerNetworkInterface;

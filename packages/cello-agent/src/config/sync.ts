@@ -59,7 +59,7 @@ export class ConfigSync {
   }
 
   /** syncOnce, logging the outcome instead of throwing (the watch loop's step). */
-  async syncLogged(why: string): Promise<void> {
+  private async syncLogged(why: string): Promise<void> {
     const { log } = this.opts;
     try {
       const r = await this.syncOnce();
