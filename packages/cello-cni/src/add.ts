@@ -5,14 +5,14 @@
  * failure after the allocation undoes what was made.
  */
 import { existsSync } from 'node:fs';
-import { isLocked } from '@cello/cli-kit';
+import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
 import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } from '@cello/cello-ipam';
 import { setup, teardown } from '@cello/cello-link';
 import { callLogger } from './call-log.ts';
 import { cniResult } from './cni-result.ts';
 import { celloNetConf } from './netconf.ts';
-import { KEEPER_LOCK, allocationKey, asCni, forLink, openNodeStore, lockCall } from './node-state.ts';
+import { allocationKey, asCni, forLink, openNodeStore, lockCall } from './node-state.ts';
 
 export async function cmdAdd(call: Call): Promise<Result> {
   const cfg = celloNetConf(call.conf);

@@ -3,12 +3,12 @@
  * does not list in cni.dev/valid-attachments; keep going past errors and
  * report them all. An allocation whose ADD is still in flight is left alone.
  */
-import { isLocked } from '@cello/cli-kit';
+import { isLocked, podLockName } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { teardown } from '@cello/cello-link';
 import { callLogger } from './call-log.ts';
 import { celloNetConf } from './netconf.ts';
-import { asCni, openNodeStore, podLockName, storeExists } from './node-state.ts';
+import { asCni, openNodeStore, storeExists } from './node-state.ts';
 
 export async function cmdGc(call: Call): Promise<void> {
   const cfg = celloNetConf(call.conf);

@@ -4,23 +4,15 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type NodeLock, waitLock } from '@cello/cli-kit';
+import { type NodeLock, podLockName, waitLock } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { type Allocation as IpamAllocation, type AllocationKey, DB_FILE, type IpamStore, InvalidInputError, openStore } from '@cello/cello-ipam';
 import type { Allocation as LinkAllocation } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
 
-/** The pool keeper holds this node lock while it runs (see cello-eni pool). */
-export const KEEPER_LOCK = 'keeper';
-
 /** The CNI triple of this call. */
 export function allocationKey(call: Call): AllocationKey {
   return { network: call.conf.conf.name, containerId: call.env.containerId, ifname: call.env.ifname };
-}
-
-/** The node lock that serialises ADD/DEL/CHECK of one pod (or one container, outside Kubernetes). */
-export function podLockName(p: { podNamespace?: string; podName?: string; containerId: string }): string {
-  return p.podName ? `pod/${p.podNamespace ?? ''}/${p.podName}` : `container/${p.containerId}`;
 }
 
 /** How long a call waits for another ADD/DEL/CHECK of the same pod to finish. */

@@ -2,10 +2,10 @@
  * STATUS (CNI 1.1): 0 when an ADD could succeed now — a free IP, or a running
  * pool keeper that will add some; otherwise code 50 with the reason.
  */
-import { isLocked } from '@cello/cli-kit';
+import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { celloNetConf } from './netconf.ts';
-import { KEEPER_LOCK, openNodeStore, storeExists } from './node-state.ts';
+import { openNodeStore, storeExists } from './node-state.ts';
 
 export async function cmdStatus(call: Call): Promise<void> {
   const cfg = celloNetConf(call.conf);

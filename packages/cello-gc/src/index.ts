@@ -11,7 +11,6 @@ export { instanceOfNode, membership, type Membership } from './cluster/membershi
 export { FIRST_SEEN_FILE, FirstSeen } from './first-seen.ts';
 export { clusterNodes, podsOnNode, type KubeOptions, type NodeFacts, type PodFacts, type View } from './kube.ts';
 export type { UnknownIpPolicy } from './node/cloud.ts';
-export { podLockName } from './node/pod-lock.ts';
 export { sandboxVerdict, type SandboxEvidence, type Verdict } from './node/sandboxes.ts';
 export { GC_NODE_LOCK, sweepNode, type NodeSweepOptions } from './node/sweep.ts';
 export { nextDelayMs, repeat, type RepeatOptions } from './repeat.ts';

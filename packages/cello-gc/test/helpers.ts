@@ -14,14 +14,7 @@ import type { SweepReport } from '../src/index.ts';
 
 export const CLUSTER = 'gc-test';
 const NO_DELAYS = { create: 0, attach: 0, detach: 0, delete: 0 };
-/**
- * The sim's source check is strict rp_filter on the router's ports, which
- * also drops the node's ARP for the ENI subnet's gateway (its sender address
- * is the node's primary IP, routed via another port) — a real VPC answers
- * that ARP. Off, pods on ENIs reach the VPC; the sim still routes only
- * addresses the cloud assigned, which is what these tests rely on.
- */
-const SIM_DEFAULTS = { delaysMs: NO_DELAYS, sourceCheck: false };
+const SIM_DEFAULTS = { delaysMs: NO_DELAYS };
 
 export interface Pod {
   namespace: string;

@@ -5,8 +5,7 @@
 import t from 'tap';
 import type { Allocation } from '@cello/cello-ipam';
 import type { CloudEni, CloudInstance } from '@cello/cello-eni';
-import { podLockName as cniPodLockName } from '../../cello-cni/src/node-state.ts';
-import { membership, nextDelayMs, parseValidAttachments, planFor, podLockName, sandboxVerdict, type PodFacts, type SandboxEvidence, type View } from '../src/index.ts';
+import { membership, nextDelayMs, parseValidAttachments, planFor, sandboxVerdict, type PodFacts, type SandboxEvidence, type View } from '../src/index.ts';
 
 const alloc = (over: Partial<Allocation> = {}): Allocation => ({
   network: 'cello',
@@ -96,10 +95,4 @@ t.test('watch jitter stays within ±20 %', async (t) => {
   t.equal(nextDelayMs(10, 0.2, () => 0), 8000);
   t.equal(nextDelayMs(10, 0.2, () => 1), 12000);
   t.equal(nextDelayMs(10, 0.2, () => 0.5), 10000);
-});
-
-t.test("gc takes the same pod lock as cello-cni's calls", async (t) => {
-  for (const p of [{ podNamespace: 'default', podName: 'web-0', containerId: 'c' }, { podNamespace: '', podName: '', containerId: 'c9' }]) {
-    t.equal(podLockName(p), cniPodLockName(p));
-  }
 });

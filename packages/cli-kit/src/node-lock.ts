@@ -15,6 +15,14 @@ export interface NodeLock {
   release(): void;
 }
 
+/** The lock the pool keeper (cello-eni pool) holds while it runs; cello-gc takes it to act on the cloud alone. */
+export const KEEPER_LOCK = 'keeper';
+
+/** The lock every CNI call (ADD/DEL/CHECK) of a pod holds, and cello-gc takes before releasing the pod's IP. */
+export function podLockName(p: { podNamespace?: string; podName?: string; containerId: string }): string {
+  return p.podName ? `pod/${p.podNamespace ?? ''}/${p.podName}` : `container/${p.containerId}`;
+}
+
 const socketPath = (name: string) =>
   `\0cello/${name.length <= 80 ? name : createHash('sha1').update(name).digest('hex')}`;
 

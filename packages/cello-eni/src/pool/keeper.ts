@@ -15,7 +15,7 @@
  * picked up by the next start's reconcile.
  */
 import { type IpamStore, openStore } from '@cello/cello-ipam';
-import { type Logger, type NodeLock, tryLock } from '@cello/cli-kit';
+import { type Logger, type NodeLock, KEEPER_LOCK, tryLock } from '@cello/cli-kit';
 import { type ConfigPaths, loadConfig } from '../config/load.ts';
 import { ipamMode } from '../config/resolve.ts';
 import { connect } from '../context.ts';
@@ -29,7 +29,6 @@ import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { reloadConfig } from './reload.ts';
 import { type RoundReport, type RoundState, runRound } from './round.ts';
 
-export const KEEPER_LOCK = 'keeper';
 const DEMAND_POLL_MS = 300;
 const STALE_DEMAND_MS = 5 * 60_000;
 const ONCE_ROUNDS = 3;
@@ -69,7 +68,7 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
   const loaded = loadConfig(paths);
   for (const w of loaded.warnings) log.warn(w);
   const lock: NodeLock | undefined = await tryLock(KEEPER_LOCK);
-  if (!lock) throw new KeeperBusyError("another pool keeper is running on this node (it holds the node lock 'keeper'); stop it first (see cello-eni list for the pool it keeps)");
+  if (!lock) throw new KeeperBusyError("another pool keeper is running on this node, or cello-gc is sweeping the cloud (either holds the node lock 'keeper'); stop the other keeper, or try again in a moment");
   let store: IpamStore | undefined;
   const summary: KeeperSummary = { instanceId: '', met: false, stopped: false, rounds: [], calls: {} };
   let k: KeeperContext | undefined;

@@ -19,12 +19,11 @@
  * leaves the allocation, which the next run finds again.
  */
 import { existsSync } from 'node:fs';
-import { tryLock } from '@cello/cli-kit';
+import { podLockName, tryLock } from '@cello/cli-kit';
 import type { Allocation, IpamStore } from '@cello/cello-ipam';
 import { teardown } from '@cello/cello-link';
 import type { PodFacts, View } from '../kube.ts';
 import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
-import { podLockName } from './pod-lock.ts';
 
 export interface SandboxEvidence {
   pods: View<PodFacts>;
