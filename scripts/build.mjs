@@ -38,7 +38,12 @@ for (const group of ['packages', 'tools']) {
 
 mkdirSync(outDir, { recursive: true });
 // The repo's package.json says "type": "module"; bin/ holds CommonJS bundles.
-writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+const binPkg = join(outDir, 'package.json');
+const binPkgText = '{ "type": "commonjs" }\n';
+if (!existsSync(binPkg) || readFileSync(binPkg, 'utf8') !== binPkgText) {
+  writeFileSync(`${binPkg}.tmp-${process.pid}`, binPkgText);
+  renameSync(`${binPkg}.tmp-${process.pid}`, binPkg);
+}
 await Promise.all(
   commands.map(async ({ bin, entry, external }) => {
     // Write beside the target, then rename: a test running during a rebuild

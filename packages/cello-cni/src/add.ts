@@ -9,20 +9,17 @@ import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
 import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } from '@cello/cello-ipam';
 import { setup, teardown } from '@cello/cello-link';
-import { callLogger } from './call-log.ts';
+import { type CallScope } from './call-log.ts';
 import { cniResult } from './cni-result.ts';
-import { celloNetConf } from './netconf.ts';
-import { allocationKey, asCni, forLink, openNodeStore, lockCall } from './node-state.ts';
+import { allocationKey, forLink, openNodeStore, lockCall } from './node-state.ts';
 
-export async function cmdAdd(call: Call): Promise<Result> {
-  const cfg = celloNetConf(call.conf);
+export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise<Result> {
   const { env } = call;
   if (!existsSync(env.netns)) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS: ${env.netns} does not exist`);
-  const log = callLogger(call, cfg);
-  const started = performance.now();
   const lock = await lockCall(call);
-  const store = openNodeStore(cfg);
+  let store: IpamStore | undefined;
   try {
+    store = openNodeStore(cfg);
     const request: AllocRequest = {
       ...allocationKey(call),
       podNamespace: env.args.podNamespace,
@@ -37,7 +34,7 @@ export async function cmdAdd(call: Call): Promise<Result> {
         bandwidth: call.conf.runtimeConfig.bandwidth,
         log,
       });
-      log.info('ADD done', { ipv4: allocation.ipv4, ipv6: allocation.ipv6, eni: allocation.eni?.id, datapath: link.datapath, ms: Math.round(performance.now() - started) });
+      note({ ipv4: allocation.ipv4, ipv6: allocation.ipv6, eni: allocation.eni?.id, datapath: link.datapath });
       return cniResult(link, call.conf.prevResult);
     } catch (err) {
       log.error('datapath setup failed; releasing the allocation', { error: err });
@@ -45,16 +42,14 @@ export async function cmdAdd(call: Call): Promise<Result> {
       store.release(allocationKey(call));
       throw err;
     }
-  } catch (err) {
-    throw asCni(err);
   } finally {
-    store.close();
+    store?.close();
     lock.release();
   }
 }
 
 /** Allocate; if the pool is empty, record a demand and wait for the keeper (bounded). */
-async function allocateOrWait(store: IpamStore, req: AllocRequest, waitSec: number, log: ReturnType<typeof callLogger>): Promise<Allocation> {
+async function allocateOrWait(store: IpamStore, req: AllocRequest, waitSec: number, log: CallScope['log']): Promise<Allocation> {
   let last: NoFreeIpError;
   try {
     return store.allocate(req, { recordDemand: true });

@@ -4,22 +4,20 @@
  */
 import { existsSync } from 'node:fs';
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
-import type { Allocation } from '@cello/cello-ipam';
+import type { Allocation, IpamStore } from '@cello/cello-ipam';
 import { check } from '@cello/cello-link';
-import { callLogger } from './call-log.ts';
-import { celloNetConf } from './netconf.ts';
-import { allocationKey, asCni, forLink, openNodeStore, lockCall, storeExists } from './node-state.ts';
+import type { CallScope } from './call-log.ts';
+import { allocationKey, forLink, openNodeStore, lockCall, storeExists } from './node-state.ts';
 
-export async function cmdCheck(call: Call): Promise<void> {
-  const cfg = celloNetConf(call.conf);
+export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promise<void> {
   const { env } = call;
-  const log = callLogger(call, cfg);
   const key = allocationKey(call);
   if (!existsSync(env.netns)) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS: ${env.netns} does not exist`);
   if (!storeExists(cfg)) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.containerId}/${key.ifname}: this node has no IPAM store`);
   const lock = await lockCall(call);
-  const store = openNodeStore(cfg);
+  let store: IpamStore | undefined;
   try {
+    store = openNodeStore(cfg);
     const allocation = store.allocation(key);
     if (!allocation) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.network}/${key.containerId}/${key.ifname}`);
     const problems = prevResultProblems(allocation, call.conf.prevResult, env.netns);
@@ -30,14 +28,11 @@ export async function cmdCheck(call: Call): Promise<void> {
     });
     problems.push(...findings.map((f) => `${f.side}: ${f.object}: ${f.problem}`));
     if (problems.length) {
-      log.warn('CHECK found problems', { problems });
+      note({ problems });
       throw new CniError(ErrorCode.Internal, `datapath of ${allocation.podNamespace}/${allocation.podName} is not as set up: ${problems.join('; ')}`);
     }
-    log.info('CHECK ok');
-  } catch (err) {
-    throw asCni(err);
   } finally {
-    store.close();
+    store?.close();
     lock.release();
   }
 }

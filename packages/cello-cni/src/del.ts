@@ -6,13 +6,10 @@
  */
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { teardown } from '@cello/cello-link';
-import { callLogger } from './call-log.ts';
-import { celloNetConf } from './netconf.ts';
-import { allocationKey, asCni, openNodeStore, lockCall, storeExists } from './node-state.ts';
+import type { CallScope } from './call-log.ts';
+import { allocationKey, openNodeStore, lockCall, storeExists } from './node-state.ts';
 
-export async function cmdDel(call: Call): Promise<void> {
-  const cfg = celloNetConf(call.conf);
-  const log = callLogger(call, cfg);
+export async function cmdDel(call: Call, { cfg, log, note }: CallScope): Promise<void> {
   const key = allocationKey(call);
   const lock = await lockCall(call);
   try {
@@ -32,12 +29,10 @@ export async function cmdDel(call: Call): Promise<void> {
         { datapath, log },
       );
       const released = store.release(key);
-      log.info('DEL done', { released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
+      note({ released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
     } finally {
       store.close();
     }
-  } catch (err) {
-    throw asCni(err);
   } finally {
     lock.release();
   }

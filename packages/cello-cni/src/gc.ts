@@ -6,13 +6,10 @@
 import { isLocked, podLockName } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { teardown } from '@cello/cello-link';
-import { callLogger } from './call-log.ts';
-import { celloNetConf } from './netconf.ts';
-import { asCni, openNodeStore, storeExists } from './node-state.ts';
+import type { CallScope } from './call-log.ts';
+import { openNodeStore, storeExists } from './node-state.ts';
 
-export async function cmdGc(call: Call): Promise<void> {
-  const cfg = celloNetConf(call.conf);
-  const log = callLogger(call, cfg);
+export async function cmdGc(call: Call, { cfg, log, note }: CallScope): Promise<void> {
   const valid = call.conf.validAttachments;
   if (!valid) {
     throw new CniError(ErrorCode.InvalidNetworkConfig, 'GC needs cni.dev/valid-attachments; refusing to release every allocation');
@@ -38,9 +35,7 @@ export async function cmdGc(call: Call): Promise<void> {
         errors.push(`${a.containerId}/${a.ifname} (${a.ipv4 ?? a.ipv6}): ${(err as Error).message}`);
       }
     }
-    log.info('GC done', { released, failed: errors.length, kept: keep.size });
-  } catch (err) {
-    throw asCni(err);
+    note({ released, failed: errors.length, kept: keep.size });
   } finally {
     store.close();
   }

@@ -4,11 +4,10 @@
  */
 import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
-import { celloNetConf } from './netconf.ts';
+import type { CallScope } from './call-log.ts';
 import { openNodeStore, storeExists } from './node-state.ts';
 
-export async function cmdStatus(call: Call): Promise<void> {
-  const cfg = celloNetConf(call.conf);
+export async function cmdStatus(_call: Call, { cfg }: CallScope): Promise<void> {
   const keeper = await isLocked(KEEPER_LOCK);
   if (!storeExists(cfg)) {
     if (keeper) return;
