@@ -8,6 +8,7 @@
  *   ctx.client.metrics.on('call', (e) => …);                       // every OpenAPI call
  *   await ctx.api.listEnis({ vpcId: ctx.identity.vpcId, tags: clusterFilter(config) });
  *   await freeEni(ctx, 'eni-…');
+ *   await upAndImport({ ...ctx, store }, await importDocFor(ctx, eni, { device, metadata }));   // eni-up + import
  *   await runKeeper({ configPaths, stateDir, signal, log });       // the keeper, until signal
  *   (await nodeLimits(ctx)).capacity.shared;                      // the device plugin's count
  */
@@ -41,13 +42,14 @@ export { RateLimiter, TokenBucket, type Clock } from './openapi/token-bucket.ts'
 export { attachEni, createAndAttach, createEni, detachEni, freeEni, LifecycleError, waitEniStatus, type AttachedEni } from './lifecycle/eni.ts';
 export { assignIps, unassignIps } from './lifecycle/ips.ts';
 export { nodeLimits, type NodeLimits } from './lifecycle/limits.ts';
-export { importEni } from './lifecycle/record.ts';
+export { deviceByMac, type HostDevice } from './lifecycle/host.ts';
+export { importDocFor } from './lifecycle/record.ts';
 export { releaseSurplus, type ReleaseResult } from './lifecycle/release.ts';
 export { NoSubnetError, SubnetPicker, type SubnetStatus } from './lifecycle/subnets.ts';
 export { CLUSTER_TAG, clusterFilter, createdFor, isOwned, newEniTags, ownedFilter } from './lifecycle/tags.ts';
 export { WaitTimeout } from './lifecycle/wait.ts';
-export { KEEPER_LOCK } from '@cello/cli-kit';
 export { KeeperBusyError, runKeeper, type KeeperOptions, type KeeperSummary } from './pool/keeper.ts';
+export { type BringUpContext, upAndImport } from './pool/bring-up.ts';
 export { planFill, type FillPlan } from './pool/plan.ts';
 export { poolTargets, targetsMet, type PoolTargets } from './pool/targets.ts';
 export type { RoundReport } from './pool/round.ts';

@@ -5,40 +5,51 @@
  * table cello-ipam will give the ENI, so the table is chosen first (the
  * lowest free one, which import honours when asked) and eni-up runs again in
  * the rare case import picked another.
+ *
+ * The keeper runs it after every attach and in its reconcile; cello-gc runs
+ * it to adopt an attached ENI cello-ipam does not know.
  */
-import { type EniRecord, FIRST_ROUTE_TABLE, type ImportEni } from '@cello/cello-ipam';
+import type { Logger } from '@cello/cli-kit';
+import { type EniRecord, FIRST_ROUTE_TABLE, type ImportEni, type IpamStore } from '@cello/cello-ipam';
 import { eniUp } from '@cello/cello-link';
+import type { CelloConfig } from '../config/resolve.ts';
 import type { CloudEni } from '../openapi/api.ts';
 import type { MetadataEni } from '../metadata/instance.ts';
-import { importDocFor as recordFor } from '../lifecycle/record.ts';
+import { importDocFor } from '../lifecycle/record.ts';
 import type { KeeperContext } from './context.ts';
 
+/** What a bring-up needs: the node's store, the datapath, a logger. */
+export interface BringUpContext {
+  store: IpamStore;
+  config: Pick<CelloConfig, 'datapath'>;
+  log: Logger;
+}
 
-function nextRouteTable(k: KeeperContext): number {
-  const taken = new Set(k.store.enis().map((e) => e.routeTable));
+function nextRouteTable(store: IpamStore): number {
+  const taken = new Set(store.enis().map((e) => e.routeTable));
   let t = FIRST_ROUTE_TABLE;
   while (taken.has(t)) t++;
   return t;
 }
 
-/** The Import entry for a cloud ENI, its subnet from the picker's cache. */
-export function importDocFor(k: KeeperContext, eni: CloudEni, facts: { metadata?: MetadataEni; device?: string; mode?: EniRecord['mode'] } = {}): Promise<ImportEni> {
-  return recordFor(k, eni, facts, (id) => k.picker.subnet(id));
+/** The keeper's Import entry for a cloud ENI: its subnet from the picker's cache, not a DescribeSubnets each. */
+export function keeperImportDoc(k: KeeperContext, eni: CloudEni, facts: { metadata?: MetadataEni; device?: string; mode?: EniRecord['mode'] } = {}): Promise<ImportEni> {
+  return importDocFor(k, eni, facts, (id) => k.picker.subnet(id));
 }
 
-/** Bring-ups run one at a time: the route table is chosen from what cello-ipam holds, and two at once would pick the same. */
+/** Bring-ups in this process run one at a time: the route table is chosen from what cello-ipam holds, and two at once would pick the same. */
 let queue: Promise<unknown> = Promise.resolve();
 
 /** eni-up then import; returns the ENI as cello-ipam now stores it. */
-export function upAndImport(k: KeeperContext, doc: ImportEni): Promise<EniRecord> {
+export function upAndImport(k: BringUpContext, doc: ImportEni): Promise<EniRecord> {
   const turn = queue.then(() => bringUp(k, doc));
   queue = turn.catch(() => undefined);
   return turn;
 }
 
-async function bringUp(k: KeeperContext, doc: ImportEni): Promise<EniRecord> {
+async function bringUp(k: BringUpContext, doc: ImportEni): Promise<EniRecord> {
   const known = k.store.enis().find((e) => e.id === doc.id);
-  const routeTable = known?.routeTable ?? nextRouteTable(k);
+  const routeTable = known?.routeTable ?? nextRouteTable(k.store);
   const opts = { datapath: k.config.datapath };
   const up = await eniUp({ ...doc, routeTable }, opts);
   const stored = k.store.import({ enis: [{ ...doc, device: up.device, routeTable }] }).enis[0]!;

@@ -13,7 +13,7 @@ import type { CloudEni } from '../openapi/api.ts';
 import { isSubnetFull } from '../openapi/errors.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { StoppedError } from '../util/sleep.ts';
-import { importDocFor, upAndImport } from './bring-up.ts';
+import { keeperImportDoc, upAndImport } from './bring-up.ts';
 import type { KeeperContext } from './context.ts';
 import type { Assignment, FillPlan, NewEni } from './plan.ts';
 
@@ -44,7 +44,7 @@ async function assignOne(k: KeeperContext, a: Assignment, result: FillResult) {
 async function adoptOne(k: KeeperContext, eni: CloudEni, units: number, result: FillResult) {
   try {
     const attached = await attachEni(k, eni.id);
-    await upAndImport(k, await importDocFor(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
+    await upAndImport(k, await keeperImportDoc(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
     result.adopted.push(eni.id);
     result.added += units;
   } catch (err) {
@@ -65,7 +65,7 @@ async function createOne(k: KeeperContext, n: NewEni, result: FillResult) {
       continue;
     }
     try {
-      await upAndImport(k, await importDocFor(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
+      await upAndImport(k, await keeperImportDoc(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
     } catch (err) {
       if (!k.signal?.aborted && !(err instanceof StoppedError)) await freeEni(k, attached.eni.id).catch((e: unknown) => k.log.error('could not free the new ENI', { eni: attached.eni.id, error: e }));
       throw err;

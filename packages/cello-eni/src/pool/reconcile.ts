@@ -17,7 +17,7 @@ import type { CloudEni } from '../openapi/api.ts';
 import { freeEni, waitOnHost } from '../lifecycle/eni.ts';
 import { isOwned, ownedFilter } from '../lifecycle/tags.ts';
 import { waitFor } from '../lifecycle/wait.ts';
-import { importDocFor, upAndImport } from './bring-up.ts';
+import { keeperImportDoc, upAndImport } from './bring-up.ts';
 import type { KeeperContext } from './context.ts';
 
 const STABLE = new Set(['Available', 'InUse']);
@@ -90,11 +90,11 @@ export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
     const ipsBefore = new Set(k.store.ips().filter((r) => r.eniId === eni.id).map((r) => r.ip));
     let doc;
     if (inPod) {
-      doc = await importDocFor(k, eni, { mode: 'exclusive' });
+      doc = await keeperImportDoc(k, eni, { mode: 'exclusive' });
       k.store.import({ enis: [doc] });
     } else {
       const host = await waitOnHost(k, eni);
-      doc = await importDocFor(k, eni, { metadata: host.metadata, device: host.device.name, mode: before?.mode });
+      doc = await keeperImportDoc(k, eni, { metadata: host.metadata, device: host.device.name, mode: before?.mode });
       await upAndImport(k, doc);
     }
     const adopted = [...(doc.ips ?? []), ...(doc.ipv6s ?? [])].filter((ip) => !ipsBefore.has(ip));

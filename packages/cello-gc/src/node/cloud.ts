@@ -19,12 +19,10 @@
  * lock, i.e. while no keeper runs; a running keeper reconciles these itself.
  */
 import { randomUUID } from 'node:crypto';
-import { type EniRecord, FIRST_ROUTE_TABLE, type IpamStore } from '@cello/cello-ipam';
-import { type CloudEni, type EniContext, importEni, ipamMode, metadataEni, ownedFilter } from '@cello/cello-eni';
-import { eniUp } from '@cello/cello-link';
+import type { EniRecord, IpamStore } from '@cello/cello-ipam';
+import { type CloudEni, deviceByMac, type EniContext, importDocFor, metadataEni, ownedFilter, upAndImport } from '@cello/cello-eni';
 import { lastChange } from '../eni-time.ts';
 import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
-import { linkMacs } from './kernel.ts';
 
 export type UnknownIpPolicy = 'adopt' | 'unassign';
 
@@ -70,7 +68,7 @@ async function deleteDetached(ctx: EniContext, store: IpamStore, id: string): Pr
   await ctx.api.deleteEni(id);
 }
 
-/** What the keeper does after an attach: find the device, eni-up, import (see cello-eni pool/bring-up.ts). */
+/** Adopt an attached ENI cello-ipam does not know: what the keeper does after an attach (cello-eni's upAndImport: eni-up, import). */
 async function adoptEni(ctx: EniContext, store: IpamStore, id: string): Promise<void> {
   if (store.enis().some((e) => e.id === id)) throw new Skip('cello-ipam knows it now');
   const eni = await ctx.api.describeEni(id);
@@ -78,23 +76,11 @@ async function adoptEni(ctx: EniContext, store: IpamStore, id: string): Promise<
   // Within waitTimeoutSec of its attach, a missing device or metadata entry is the attach still settling.
   const settling = Date.now() - (lastChange(eni)?.getTime() ?? 0) < ctx.config.waitTimeoutSec * 1000;
   const notYet = (what: string) => (settling ? new Skip(`${what} yet (attached moments ago)`) : new Error(what));
-  const device = [...(await linkMacs())].find(([, mac]) => mac === eni.mac)?.[0];
+  const device = deviceByMac(eni.mac);
   if (!device) throw notYet(`no device with MAC ${eni.mac} on this host`);
   const metadata = await metadataEni(ctx.metadata, eni.mac, ctx.signal);
   if (!metadata) throw notYet(`the metadata service does not show ${eni.mac}`);
-  const subnet = (await ctx.api.describeSubnets([eni.subnetId], ctx.identity.vpcId)).find((s) => s.id === eni.subnetId);
-  const doc = importEni(eni, { mode: ipamMode(ctx.config), ipv6: ctx.config.ipFamily !== 'ipv4', subnet, metadata, device });
-  const routeTable = lowestFreeTable(store);
-  const up = await eniUp({ ...doc, routeTable } as EniRecord, { datapath: ctx.config.datapath });
-  const stored = store.import({ enis: [{ ...doc, device: up.device, routeTable }] }).enis[0]!;
-  if (stored.routeTable !== routeTable) await eniUp(stored, { datapath: ctx.config.datapath });
-}
-
-function lowestFreeTable(store: IpamStore): number {
-  const taken = new Set(store.enis().map((e) => e.routeTable));
-  let t = FIRST_ROUTE_TABLE;
-  while (taken.has(t)) t++;
-  return t;
+  await upAndImport({ ...ctx, store }, await importDocFor(ctx, eni, { metadata, device: device.name }));
 }
 
 async function sweepUnknownIps(l: Ledger, store: IpamStore, ctx: EniContext, e: CloudEni, record: EniRecord, opts: NodeCloudOptions): Promise<void> {

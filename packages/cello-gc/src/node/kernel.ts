@@ -1,7 +1,7 @@
 /**
- * The few kernel commands gc runs itself, with iproute2 in this process's
- * network namespace (the host's): delete one object, and list the links with
- * their MACs. Everything else about the kernel comes from cello-link.
+ * The one kernel command gc runs itself, with iproute2 in this process's
+ * network namespace (the host's): delete one object. Everything else about
+ * the kernel comes from cello-link (and devices by MAC from cello-eni).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,12 +26,4 @@ export async function ipDelete(args: readonly string[]): Promise<boolean> {
   if (r.code === 0) return true;
   if (ALREADY_GONE.test(r.stderr)) return false;
   throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
-}
-
-/** Link name → MAC (lower case) for every link in this namespace. */
-export async function linkMacs(): Promise<Map<string, string>> {
-  const r = await ip(['-j', 'link', 'show']);
-  if (r.code !== 0) throw new Error(`ip -j link show: ${r.stderr.trim()}`);
-  const rows = JSON.parse(r.stdout || '[]') as Array<{ ifname: string; address?: string }>;
-  return new Map(rows.map((l) => [l.ifname, (l.address ?? '').toLowerCase()]));
 }

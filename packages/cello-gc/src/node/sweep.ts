@@ -9,9 +9,9 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CommandError, createLogger, isLocked, type Logger, type NodeLock, tryLock } from '@cello/cli-kit';
+import { CommandError, createLogger, isLocked, KEEPER_LOCK, type Logger, type NodeLock, tryLock } from '@cello/cli-kit';
 import { DB_FILE, DEFAULT_STATE_DIR, openStore } from '@cello/cello-ipam';
-import { type CelloConfig, connect, type EniContext, KEEPER_LOCK } from '@cello/cello-eni';
+import { type CelloConfig, connect, type EniContext } from '@cello/cello-eni';
 import { FirstSeen } from '../first-seen.ts';
 import { describeView, type KubeOptions, podsOnNode } from '../kube.ts';
 import type { Ledger } from '../ledger.ts';
