@@ -36,8 +36,10 @@ t.test('cloud troubles that become events on the node, with upstream’s reasons
   t.match(eventForCode('DescribeSubnets', 'SignatureDoesNotMatch'), { reason: 'CredentialServiceAbnormal' });
   t.equal(eventForCode('DeleteNetworkInterface', 'InvalidEniId.NotFound'), undefined, 'other codes are not events');
   t.equal(eventForCode('AttachNetworkInterface', 'LimitExceeded.EnisPerInstance'), undefined, 'a full node is not an account problem');
-  t.match(eventForBlocked('no configured subnet can take a new ENI: subnet-a has 0 free IPs'), { reason: 'NoAvailableSubnet' });
-  t.equal(eventForBlocked('the node holds at most 30 IPs'), undefined);
+  const noSubnet = 'no configured subnet can take a new ENI: subnet-a has no free IP';
+  t.same(eventForBlocked({ blockedBy: 'no-subnet', blocked: noSubnet }), { reason: 'NoAvailableSubnet', message: noSubnet });
+  t.equal(eventForBlocked({ blockedBy: 'capacity', blocked: 'the node holds at most 30 IPs' }), undefined);
+  t.equal(eventForBlocked({}), undefined, 'a round nothing blocked');
   const cred = new Error('metadata iam/security_credentials/role: HTTP 500');
   cred.name = 'CredentialError';
   t.match(eventForError(cred), { reason: 'CredentialServiceAbnormal', message: /cannot get cloud credentials/ });

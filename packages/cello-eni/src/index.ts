@@ -52,6 +52,6 @@ export { KeeperBusyError, runKeeper, type KeeperOptions, type KeeperSummary } fr
 export { type BringUpContext, upAndImport } from './pool/bring-up.ts';
 export { planFill, type FillPlan } from './pool/plan.ts';
 export { poolTargets, targetsMet, type PoolTargets } from './pool/targets.ts';
-export type { RoundReport } from './pool/round.ts';
+export type { BlockedBy, RoundReport } from './pool/round.ts';
 export { listAll, listNode, showEni, type EniView } from './view/list.ts';
 export { eniLogger } from './log.ts';

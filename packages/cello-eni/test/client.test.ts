@@ -1,11 +1,12 @@
 // The OpenAPI client against vpc-sim, through the commands that use it: what
 // is retried and what is not, ClientToken reuse across a timed-out try,
 // "already done" codes taken as success, non-JSON answers survived, a full
-// subnet held off, and the manual lifecycle pipes (create | attach |
-// cello-ipam import, assign, surplus | unassign | forget, detach, delete).
+// subnet held off (and every subnet full: a blocked round), and the manual
+// lifecycle pipes (create | attach | cello-ipam import, assign, surplus |
+// unassign | forget, detach, delete).
 import t from 'tap';
 import type { Sim } from '@cello/vpc-sim';
-import { baseConf, callsOf, cloudEnis, countBy, eni, FAST_DELAYS, ipam, nodeInfo, withSim, writeConf } from './helpers.ts';
+import { baseConf, callsOf, cloudEnis, countBy, eni, FAST_DELAYS, ipam, nodeInfo, poolStats, withSim, writeConf } from './helpers.ts';
 
 const lastSeq = async (sim: Sim) => (await sim.control.calls()).at(-1)?.seq ?? 0;
 
@@ -117,5 +118,19 @@ t.test('client behaviour seen from the sim', async (t) => {
     const [e] = await cloudEnis(sim, n2);
     t.ok(e && e.subnetId !== fullest.id, `the ENI went to the other subnet (${e?.subnetId})`);
     t.equal(countBy(await callsOf(sim, n2, since), (c) => c.action).CreateNetworkInterface, 2, 'one failed create, one that worked');
+  });
+
+  t.test('every subnet full: --once is blocked by no-subnet, and says why', async (t) => {
+    const n2 = 'node2';
+    t.same(await poolStats(sim, n2), { available: 2, allocations: 0, enis: 1 }, 'node2 holds one ENI with 2 free IPs');
+    // 10 more: 8 assigned to the ENI it has, then one new ENI, whose create both subnets refuse.
+    writeConf(sim, n2, baseConf(sim, { poolTarget: 12 }));
+    for (const n of [1, 2]) await sim.control.addFault({ kind: 'nth', action: 'CreateNetworkInterface', n, code: 'InsufficientIpInSubnet' });
+    const r = await eni(sim, n2, ['pool', '--once']);
+    t.equal(r.code, 1, 'pool --once fails');
+    t.match(r.stderr, /^cello-eni: pool targets not met: no configured subnet can take a new ENI: /m, 'naming the reason');
+    t.match(r.json.rounds.at(-1), { blockedBy: 'no-subnet', blocked: /^no configured subnet can take a new ENI: / }, 'the round says what kind of obstacle it is');
+    t.equal((await poolStats(sim, n2)).available, 10, 'the assign to the ENI it has went through');
+    writeConf(sim, n2, baseConf(sim, { poolTarget: 0 }));
   });
 });

@@ -4,7 +4,7 @@
  * emitted any). Sources: every OpenAPI call's error code (the client's call
  * hook), the round's `blocked` reason, and an error that stops the keeper.
  */
-import { CredentialError, isThrottle, OpenApiError } from '@cello/cello-eni';
+import { CredentialError, isThrottle, OpenApiError, type RoundReport } from '@cello/cello-eni';
 
 export interface NodeEvent {
   reason: string;
@@ -30,10 +30,12 @@ export function eventForCode(action: string, code: string): NodeEvent | undefine
   return undefined;
 }
 
-/** The round's blocking reason as an event (cello-eni's NoSubnetError says "no configured subnet can take a new ENI: …"). */
-export function eventForBlocked(blocked: string | undefined): NodeEvent | undefined {
-  if (!blocked) return undefined;
-  if (blocked.startsWith('no configured subnet can take a new ENI')) return { reason: 'NoAvailableSubnet', message: blocked };
+/**
+ * What stopped a round, as an event: only "no subnet can take a new ENI" is
+ * one of its own (quotas and full subnets already come from the call hook).
+ */
+export function eventForBlocked(r: Pick<RoundReport, 'blocked' | 'blockedBy'>): NodeEvent | undefined {
+  if (r.blockedBy === 'no-subnet' && r.blocked) return { reason: 'NoAvailableSubnet', message: r.blocked };
   return undefined;
 }
 

@@ -41,7 +41,7 @@ export async function runAgentKeeper(opts: AgentKeeperOptions): Promise<KeeperSu
   const onRound = (r: RoundReport) => {
     rounds++;
     metrics.onRound(r.errors.length ? 'error' : r.met ? 'met' : 'unmet');
-    emit(eventForBlocked(r.blocked));
+    emit(eventForBlocked(r));
     const state: KeeperState = {
       at: new Date().toISOString(),
       instanceId,

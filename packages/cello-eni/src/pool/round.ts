@@ -15,6 +15,17 @@ import { fill, type FillResult } from './fill.ts';
 import { planFill } from './plan.ts';
 import { type PoolTargets, poolTargets, targetsMet } from './targets.ts';
 
+/** What kind of obstacle stopped a round from growing the pool. */
+export type BlockedBy =
+  /** No configured subnet can take a new ENI (every one full, held off, in another zone, …). */
+  | 'no-subnet'
+  /** A subnet answered InsufficientIpInSubnet to an assign on an ENI the node has. */
+  | 'subnet-full'
+  /** An account quota (QuotaExceeded.*) or a per-instance limit (LimitExceeded.*). */
+  | 'cloud-limit'
+  /** The node's capacity (or poolMaxCap) is smaller than the targets. */
+  | 'capacity';
+
 export interface RoundReport {
   before: PoolTargets;
   after: PoolTargets;
@@ -25,6 +36,8 @@ export interface RoundReport {
   errors: string[];
   /** A quota, limit or full subnet stopped the round: more tries will not help until something changes. */
   blocked?: string;
+  /** What kind of obstacle `blocked` describes (for callers that act on it, like the agent's events). */
+  blockedBy?: BlockedBy;
   met: boolean;
 }
 
@@ -50,10 +63,19 @@ async function giveBack(k: KeeperContext, doc: SurplusDoc, released: SurplusDoc,
   if (forgotten.enis.length) k.log.info('gave back to the cloud', { released: forgotten.enis });
 }
 
-function blockedBy(errors: Error[]): string | undefined {
-  const e = errors.find((x) => x instanceof NoSubnetError || isSubnetFull(x) || isLimit(x));
-  if (!e) return undefined;
-  return e instanceof OpenApiError ? `${e.code}: ${e.message}` : e.message;
+interface Blocked {
+  by: BlockedBy;
+  message: string;
+}
+
+/** The first failure that more tries will not fix, if any. */
+function blockingFailure(errors: Error[]): Blocked | undefined {
+  for (const e of errors) {
+    if (e instanceof NoSubnetError) return { by: 'no-subnet', message: e.message };
+    const by = isSubnetFull(e) ? 'subnet-full' : isLimit(e) ? 'cloud-limit' : undefined;
+    if (by) return { by, message: `${(e as OpenApiError).code}: ${e.message}` };
+  }
+  return undefined;
 }
 
 /** Plan and carry out adding `t.toAdd` units. */
@@ -75,7 +97,7 @@ async function add(k: KeeperContext, state: RoundState, limits: NodeLimits, t: P
   state.spares = state.spares.filter((s) => !plan.adopt.some((a) => a.eni.id === s.id));
   errors.push(...failed.map((e) => e.message));
   if (failed.some((e) => e instanceof OpenApiError && e.code === 'LimitExceeded.EnisPerInstance')) state.limits = undefined;
-  return { filled, blocked: blockedBy(failed) };
+  return { filled, blocked: blockingFailure(failed) };
 }
 
 /** Delete the spare ENIs a round did not need. */
@@ -112,7 +134,7 @@ export async function runRound(k: KeeperContext, state: RoundState, opts: { rele
   }
   const after = poolTargets(k.store.stats(), limits, k.config);
   const deletedSpares = after.toAdd === 0 ? await dropSpares(k, state, errors) : [];
-  const blocked = added?.blocked ?? after.shortfall;
+  const blocked: Blocked | undefined = added?.blocked ?? (after.shortfall ? { by: 'capacity', message: after.shortfall } : undefined);
   return {
     before,
     after,
@@ -120,7 +142,7 @@ export async function runRound(k: KeeperContext, state: RoundState, opts: { rele
     released,
     deletedSpares,
     errors,
-    ...(blocked ? { blocked } : {}),
+    ...(blocked ? { blocked: blocked.message, blockedBy: blocked.by } : {}),
     met: targetsMet(after) && !errors.length,
   };
 }
