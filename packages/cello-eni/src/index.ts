@@ -6,6 +6,7 @@
  *   const { config } = loadConfig({ config: '/etc/cello/conf' });
  *   const ctx = await connect(config, { log });
  *   ctx.client.metrics.on('call', (e) => …);                       // every OpenAPI call
+ *   ctx.metadata.metrics.on('call', (e) => …);                     // every metadata read
  *   await ctx.api.listEnis({ vpcId: ctx.identity.vpcId, tags: clusterFilter(config) });
  *   await freeEni(ctx, 'eni-…');
  *   await upAndImport({ ...ctx, store }, await importDocFor(ctx, eni, { device, metadata }));   // eni-up + import
@@ -30,7 +31,7 @@ export { LIVE_KEYS, NODE_KEYS, type CallClass } from './config/schema.ts';
 export { connect, metadataClient, type ConnectOptions, type EniContext } from './context.ts';
 export { CredentialError, credentialsFor, roleCredentials, staticCredentials, type CredentialProvider, type Credentials } from './credentials/provider.ts';
 export { registerSecret, scrubSecrets } from './credentials/secrets.ts';
-export { MetadataClient, MetadataError } from './metadata/client.ts';
+export { type MetadataCallEvent, MetadataClient, MetadataError } from './metadata/client.ts';
 export { metadataEni, metadataMacs, metadataTree, readIdentity, type MetadataEni, type NodeIdentity } from './metadata/instance.ts';
 export { CloudApi, type CloudEni, type CloudInstance, type CloudSubnet, type EniFilter, type EniStatus, type InstanceTypeLimits, type Tag } from './openapi/api.ts';
 export { backoffDelay } from './openapi/backoff.ts';

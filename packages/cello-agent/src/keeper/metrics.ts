@@ -1,11 +1,10 @@
 /**
- * The keeper process's own series: every OpenAPI call (from the client's
- * call hook) and every metadata read, with upstream Cello's names and labels
+ * The keeper process's own series: every OpenAPI call and every metadata
+ * read (from the two clients' call hooks), with upstream Cello's names and labels
  * (reference §10) — except upstream's `requestId` label, which makes a new
  * series per call and is left out — plus rounds and events.
  */
-import type { CallEvent, MetadataClient } from '@cello/cello-eni';
-import { MetadataError } from '@cello/cello-eni';
+import type { CallEvent, MetadataCallEvent } from '@cello/cello-eni';
 import { Counter, Registry, Summary } from 'prom-client';
 
 const QUANTILES = { percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBuckets: 5 };
@@ -13,10 +12,9 @@ const QUANTILES = { percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBucket
 export interface KeeperMetrics {
   registry: Registry;
   onCall(e: CallEvent): void;
+  onMetadata(e: MetadataCallEvent): void;
   onRound(result: 'met' | 'unmet' | 'error'): void;
   onEvent(reason: string): void;
-  /** Time every read of this metadata client. */
-  instrumentMetadata(client: MetadataClient): void;
 }
 
 /** A metadata path with the parts that vary per node (MACs, the role name) folded, to keep series few. */
@@ -50,25 +48,13 @@ export function keeperMetrics(): KeeperMetrics {
       if (e.attempt > 1) apiRetries.inc({ api: e.action });
       if (e.rateLimitedMs > 0) apiWaits.inc({ api: e.action }, e.rateLimitedMs);
     },
+    onMetadata(e) {
+      const metadata = metadataLabel(e.path);
+      mdLatency.observe({ metadata, error: String(e.error !== undefined), status: String(e.status) }, e.latencyMs);
+      // A 404 is an answer (tryGet turns it into "absent"), not a failure of the service.
+      if (e.error !== undefined && e.status !== 404) mdErrors.inc({ metadata, error: e.error });
+    },
     onRound: (result) => rounds.inc({ result }),
     onEvent: (reason) => events.inc({ reason }),
-    instrumentMetadata(client) {
-      const get = client.get.bind(client);
-      client.get = async (path: string, signal?: AbortSignal) => {
-        const started = performance.now();
-        const metadata = metadataLabel(path);
-        try {
-          const text = await get(path, signal);
-          mdLatency.observe({ metadata, error: 'false', status: '200' }, performance.now() - started);
-          return text;
-        } catch (err) {
-          const status = err instanceof MetadataError ? String(err.status) : '0';
-          mdLatency.observe({ metadata, error: 'true', status }, performance.now() - started);
-          // A 404 is an answer (tryGet turns it into "absent"), not a failure of the service.
-          if (status !== '404') mdErrors.inc({ metadata, error: err instanceof Error ? err.name : 'Error' });
-          throw err;
-        }
-      };
-    },
   };
 }

@@ -73,7 +73,7 @@ export async function runAgentKeeper(opts: AgentKeeperOptions): Promise<KeeperSu
           metrics.onCall(e);
           if (e.code !== 'OK') emit(eventForCode(e.action, e.code));
         });
-        metrics.instrumentMetadata(k.metadata);
+        k.metadata.metrics.on('call', metrics.onMetadata);
       },
       onRound,
     });

@@ -2,8 +2,10 @@
  * The instance metadata service (http://100.96.0.96 by default): plain-text
  * items under `/volcstack/latest/` (Cello's prefix; reference §5), each read
  * with a short timeout. Any status but 200 is an error, except that
- * `tryGet` turns a 404 into undefined.
+ * `tryGet` turns a 404 into undefined. Every read is reported to
+ * `metrics.on('call', …)` (the agent's hook, like the OpenAPI client's).
  */
+import { EventEmitter } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { scrubSecrets } from '../credentials/secrets.ts';
@@ -22,7 +24,19 @@ export class MetadataError extends Error {
   }
 }
 
+export interface MetadataCallEvent {
+  /** The item, relative to the prefix (e.g. `network/interfaces/macs/02:…/private_ipv4s`). */
+  path: string;
+  /** The HTTP status; 0 when nothing answered (a network failure, a timeout, a stop). */
+  status: number;
+  latencyMs: number;
+  /** The error's name when the read failed (a 404 too: `tryGet` turns it into "absent"). */
+  error?: string;
+}
+
 export class MetadataClient {
+  readonly metrics = new EventEmitter<{ call: [MetadataCallEvent] }>();
+
   constructor(
     /** e.g. `http://100.96.0.96` (no trailing slash). */
     readonly base: string,
@@ -30,7 +44,20 @@ export class MetadataClient {
   ) {}
 
   /** One item's text, or throw MetadataError (status 0 for a network failure or timeout). */
-  get(path: string, signal?: AbortSignal): Promise<string> {
+  async get(path: string, signal?: AbortSignal): Promise<string> {
+    const started = performance.now();
+    const report = (status: number, error?: string) => this.metrics.emit('call', { path, status, latencyMs: performance.now() - started, ...(error ? { error } : {}) });
+    try {
+      const text = await this.read(path, signal);
+      report(200);
+      return text;
+    } catch (err) {
+      report(err instanceof MetadataError ? err.status : 0, (err as Error).name);
+      throw err;
+    }
+  }
+
+  private read(path: string, signal?: AbortSignal): Promise<string> {
     const url = new URL(`${METADATA_PREFIX}${path.replace(/^\/+/, '')}`, this.base);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     // Credentials live under iam/: never repeat such a body in an error.
