@@ -2,7 +2,7 @@
  * bin/cello-eni: the cloud side of a node for operators and pipes. A thin
  * shell: parse, load the config, connect, call the library, print.
  */
-import { type Column, CommandError, emit, redact, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { type Column, CommandError, emit, readJsonInput, redact, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
 import { commandLine } from '@cello/cli-kit/yargs';
 import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
 import { DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from './config/load.ts';
@@ -10,7 +10,7 @@ import { DEFAULT_METADATA_ADDRESS } from './config/resolve.ts';
 import { metadataClient } from './context.ts';
 import { ensureOurs, surplusDoc } from './cli/input.ts';
 import * as tables from './cli/tables.ts';
-import { type GlobalArgs, loadFromArgs, log, pathsOf, readDocument, session, stopSignal } from './cli/session.ts';
+import { type GlobalArgs, loadFromArgs, log, pathsOf, session, stopSignal } from './cli/session.ts';
 import { attachEni, detachEni, createEni, freeEni } from './lifecycle/eni.ts';
 import { assignIps } from './lifecycle/ips.ts';
 import { nodeLimits } from './lifecycle/limits.ts';
@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<void> {
         "give back what a Surplus document lists (cello-ipam surplus); prints what the cloud no longer has, in the same shape (| cello-ipam forget)",
         (y) => y.positional('file', { type: 'string', description: 'Surplus JSON ("-" or absent: stdin)' }).options(dry).options(force),
         async (a) => {
-          const doc = surplusDoc(await readDocument(a.file, 'surplus document'));
+          const doc = surplusDoc(await readJsonInput(a.file, 'surplus document'));
           const ctx = await session(a, stopSignal());
           for (const e of doc.enis) {
             const eni = await ctx.api.describeEni(e.id);

@@ -4,9 +4,7 @@
  * a terminal, and SIGINT/SIGTERM turned into the stop signal (a second one
  * exits at once).
  */
-import { readFile } from 'node:fs/promises';
-import { isatty } from 'node:tty';
-import { type Logger, UsageError } from '@cello/cli-kit';
+import type { Logger } from '@cello/cli-kit';
 import { type ConfigPaths, loadConfig, type LoadedConfig } from '../config/load.ts';
 import { connect, type EniContext } from '../context.ts';
 import { eniLogger } from '../log.ts';
@@ -47,22 +45,4 @@ export function stopSignal(): AbortSignal {
 export async function session(a: GlobalArgs, signal?: AbortSignal): Promise<EniContext> {
   const { config } = loadFromArgs(a);
   return connect(config, { log, signal, progress: ttyProgress() });
-}
-
-/** A JSON document from a file argument or stdin (read asynchronously: pipes from slower writers). */
-export async function readDocument(file: string | undefined, what: string): Promise<unknown> {
-  let text: string;
-  if (file && file !== '-') {
-    text = await readFile(file, 'utf8');
-  } else {
-    if (isatty(0)) throw new UsageError(`expected ${what} as JSON on stdin or as a file argument`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    text = Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
-  }
 }
