@@ -9,19 +9,30 @@ export interface HostDevice {
 
 const SYS = '/sys/class/net';
 
-export function deviceByMac(mac: string): HostDevice | undefined {
-  const want = mac.toLowerCase();
+const read = (name: string, file: string) => readFileSync(`${SYS}/${name}/${file}`, 'utf8').trim();
+
+/** Every device's name and MAC (lower case), as sysfs shows them now. */
+function devices(): Array<{ name: string; mac: string }> {
   let names: string[];
   try {
     names = readdirSync(SYS);
   } catch {
-    return undefined;
+    return [];
   }
-  for (const name of names) {
+  return names.flatMap((name) => {
     try {
-      if (readFileSync(`${SYS}/${name}/address`, 'utf8').trim().toLowerCase() !== want) continue;
-      const num = (f: string) => Number(readFileSync(`${SYS}/${name}/${f}`, 'utf8').trim());
-      return { name, ifindex: num('ifindex'), mtu: num('mtu') };
+      return [{ name, mac: read(name, 'address').toLowerCase() }];
+    } catch {
+      return []; // the device went away while we looked
+    }
+  });
+}
+
+export function deviceByMac(mac: string): HostDevice | undefined {
+  const want = mac.toLowerCase();
+  for (const { name } of devices().filter((d) => d.mac === want)) {
+    try {
+      return { name, ifindex: Number(read(name, 'ifindex')), mtu: Number(read(name, 'mtu')) };
     } catch {
       // the device went away while we looked
     }
@@ -31,19 +42,5 @@ export function deviceByMac(mac: string): HostDevice | undefined {
 
 /** Every host device name by MAC (for the list view). */
 export function devicesByMac(): Map<string, string> {
-  const out = new Map<string, string>();
-  let names: string[] = [];
-  try {
-    names = readdirSync(SYS);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    try {
-      out.set(readFileSync(`${SYS}/${name}/address`, 'utf8').trim().toLowerCase(), name);
-    } catch {
-      // gone
-    }
-  }
-  return out;
+  return new Map(devices().map((d) => [d.mac, d.name]));
 }
