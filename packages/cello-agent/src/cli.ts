@@ -23,6 +23,7 @@ Children (run by \`run\`; each can be run alone to debug it):
   keeper        the pool keeper (cello-eni's), with metrics, events and its state for readiness
   capacity      the kubelet device plugin: vke.volcengine.com/eni-ip (shared) or vke.volcengine.com/eni (exclusive)
   metrics       :11414/metrics (Prometheus), /healthz (ready), /livez
+  gc            cello-gc node --watch, once the node is ready (--gc-interval; 0: none, as with the gc sidecar)
 
 Usage: cello-agent <command> [options]`;
 

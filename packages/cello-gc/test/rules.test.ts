@@ -1,7 +1,6 @@
 // The decisions, case by case: when a sandbox counts as gone, which nodes
 // count as the cluster's, what the cluster sweep does with each ENI, the
-// runtime's attachment list, the watch jitter, and the pod lock name shared
-// with cello-cni.
+// runtime's attachment list, and the watch jitter.
 import t from 'tap';
 import type { Allocation } from '@cello/cello-ipam';
 import type { CloudEni, CloudInstance } from '@cello/cello-eni';
