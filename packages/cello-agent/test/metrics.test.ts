@@ -59,6 +59,7 @@ t.test('metrics move as pods come and go', async (t) => {
   t.equal(metric(m2, 'cello_pool_used'), 1, 'one pod left');
   t.equal(metric(m2, 'resource_pool_available', POOL), 2, 'its IP is free again (no cooldown configured)');
   t.equal(metric(m2, 'cello_cni_latency_ms_count', { verb: 'ADD' }), 2, 'ADD series unchanged by a DEL');
+  t.equal(metric(m2, 'cello_cni_latency_ms_count', { verb: 'DEL' }), 1, 'the DEL is timed too');
 
   t.equal(await agent.stop(), 0);
 });

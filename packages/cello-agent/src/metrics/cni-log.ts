@@ -3,11 +3,12 @@
  * CNI call into a record: verb, outcome, duration. cello-cni runs as a fresh
  * process per call, so its log is the one place that sees them all.
  *
- * What a line means (packages/cello-cni/src/add.ts, del.ts): `ADD done` /
- * `DEL done` end a call that worked (`ms` is its duration when logged); an
- * `error` line, or `<VERB> failed`, marks the call with that trace id as
- * failed (counted once per trace id). `no free IP; waiting for the pool
- * keeper` says an ADD found the pool empty (with the reason).
+ * What a line means (packages/cello-cni/src/call-log.ts closes every call
+ * with one of the first two): `<VERB> done` ends a call that worked (`ms` is
+ * its duration); `<VERB> failed`, or any earlier `error` line, marks the call
+ * with that trace id as failed (counted once per trace id). `no free IP;
+ * waiting for the pool keeper` (add.ts) says an ADD found the pool empty
+ * (with the reason).
  *
  * The file is read from where it ended at the last poll; if it shrank or was
  * replaced (log rotation) reading starts again at its beginning. A partial
