@@ -10,10 +10,11 @@
  *
  * CELLO_DISABLE_METRICS=true turns /metrics off, as upstream.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '@cello/cli-kit';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { readKeeperState } from '../keeper/state.ts';
 import { type AgentPaths, runFiles } from '../paths.ts';
 import { readAgentState } from '../supervisor/state.ts';
 import { registerCniMetrics } from './cni-metrics.ts';
@@ -45,12 +46,9 @@ function registerAgentMetrics(registry: Registry, agentStateFile: string) {
 export function notReadyReason(runDir: string): string | undefined {
   const files = runFiles(runDir);
   if (existsSync(files.ready)) return undefined;
-  try {
-    const k = JSON.parse(readFileSync(files.keeperState, 'utf8')) as { blocked?: string; pool?: { free: number } };
-    return `the pool holds ${k.pool?.free ?? 0} free IPs${k.blocked ? `: ${k.blocked}` : ' so far'}`;
-  } catch {
-    return 'the pool keeper has not finished its first round';
-  }
+  const k = readKeeperState(files.keeperState);
+  if (!k) return 'the pool keeper has not finished its first round';
+  return `the pool holds ${k.pool.free} free ${k.mode === 'exclusive' ? 'ENIs' : 'IPs'}${k.blocked ? `: ${k.blocked}` : ' so far'}`;
 }
 
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<Server> {
