@@ -34,8 +34,9 @@ export async function waitEniStatus(ctx: EniContext, id: string, status: EniStat
     `${id} to be ${status}`,
     async () => {
       const eni = await ctx.api.describeEni(id, { class: 'wait' });
-      if (!eni) throw new LifecycleError(`${id} no longer exists`);
-      last = `it is ${eni.status}${eni.instanceId ? ` on ${eni.instanceId}` : ''}`;
+      // Not found: gone, or not visible yet right after a create (the cloud is eventually consistent); polled again either way.
+      last = eni ? `it is ${eni.status}${eni.instanceId ? ` on ${eni.instanceId}` : ''}` : 'the cloud does not know it';
+      if (!eni) return undefined;
       return eni.status === status && (!instanceId || eni.instanceId === instanceId) ? eni : undefined;
     },
     { lastSeen: () => last },
