@@ -32,7 +32,7 @@ export { connect, metadataClient, type ConnectOptions, type EniContext } from '.
 export { CredentialError, credentialsFor, roleCredentials, staticCredentials, type CredentialProvider, type Credentials } from './credentials/provider.ts';
 export { registerSecret, scrubSecrets } from './credentials/secrets.ts';
 export { type MetadataCallEvent, MetadataClient, MetadataError } from './metadata/client.ts';
-export { metadataEni, metadataMacs, metadataTree, readIdentity, type MetadataEni, type NodeIdentity } from './metadata/instance.ts';
+export { metadataEni, metadataTree, readIdentity, type MetadataEni, type NodeIdentity } from './metadata/instance.ts';
 export { CloudApi, type CloudEni, type CloudInstance, type CloudSubnet, type EniFilter, type EniStatus, type InstanceTypeLimits, type Tag } from './openapi/api.ts';
 export { backoffDelay } from './openapi/backoff.ts';
 export { API_VERSION, classOf, OpenApiClient, type CallOptions, type CallResult, type ClientOptions } from './openapi/client.ts';

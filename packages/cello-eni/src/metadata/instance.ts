@@ -38,11 +38,6 @@ export async function readIdentity(md: MetadataClient, signal?: AbortSignal): Pr
   return { instanceId: instanceId!, instanceType: instanceType!, region: region!, zone: zone!, vpcId: vpcId!, primaryMac, primaryEniId };
 }
 
-/** MACs of every interface the service shows for this instance. */
-export async function metadataMacs(md: MetadataClient, signal?: AbortSignal): Promise<string[]> {
-  return (await md.list('network/interfaces/macs', signal)).map((m) => normMac(m.replace(/\/$/, '')));
-}
-
 /** One interface, or undefined while the service does not show it. */
 export async function metadataEni(md: MetadataClient, mac: string, signal?: AbortSignal): Promise<MetadataEni | undefined> {
   const m = normMac(mac);

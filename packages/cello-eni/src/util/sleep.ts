@@ -22,8 +22,3 @@ export class StoppedError extends Error {
 function stopped(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new StoppedError('stopped');
 }
-
-/** Throw if the signal fired (between steps of a long operation). */
-export function checkStopped(signal?: AbortSignal): void {
-  if (signal?.aborted) throw stopped(signal);
-}
