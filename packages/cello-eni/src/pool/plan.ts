@@ -14,7 +14,7 @@ import type { CelloConfig } from '../config/resolve.ts';
 import type { CloudEni } from '../openapi/api.ts';
 import { families, unitsHeld } from './targets.ts';
 
-/** The create call takes at most 49 secondary IPv4s (the documented limit of an unattached ENI). */
+/** IPv4s one create call can give an ENI, its primary included: 1 + 49 secondaries (the documented limit of an unattached ENI). */
 export const MAX_IPS_PER_CREATE = 50;
 
 export interface Assignment {
