@@ -51,7 +51,7 @@ t.test('the agent on a node', async (t) => {
     t.notOk(existsSync(at('/etc/cni/net.d/10-cello.conflist')), 'the conflist is not installed yet');
     const health = await agentHttp(sim, NODE, '/healthz');
     t.equal(health.status, 503, '/healthz is 503 while not ready');
-    t.match(health.body, /not ready/);
+    t.match(health.body, /^not ready: the pool holds 0 free IPs: QuotaExceeded\.Eni: /, 'saying why');
     const ev = await eventually('a VpcResourceQuotaExceeded event on the node', async () => (await nodeEvents()).find((e) => e.reason === 'VpcResourceQuotaExceeded'));
     t.equal(ev.type, 'Warning');
     t.match(ev.message, /QuotaExceeded\.Eni/);
