@@ -1,14 +1,5 @@
 import type { Interface, IpConfig, Result, Route } from '@cello/cni-types';
-
-/** What cello-link reports after a setup (docs/architecture.md, LinkResult). */
-export interface LinkResultLike {
-  netns: string;
-  hostInterface?: { name: string; mac?: string } | null;
-  podInterface: { name: string; mac?: string; mtu?: number };
-  ifbInterface?: { name: string };
-  ips: Array<{ address: string; gateway?: string }>;
-  routes: Array<{ dst: string; gw?: string }>;
-}
+import type { LinkResult } from '@cello/cello-link';
 
 /**
  * The CNI result of an ADD: interfaces (the host side first, as ptp does, so
@@ -16,7 +7,7 @@ export interface LinkResultLike {
  * pod's IPs on the pod interface, routes. A prevResult from an earlier plugin is kept and ours
  * appended after it.
  */
-export function cniResult(link: LinkResultLike, prev?: Result): Result {
+export function cniResult(link: LinkResult, prev?: Result): Result {
   const interfaces: Interface[] = [...(prev?.interfaces ?? [])];
   if (link.hostInterface) interfaces.push({ name: link.hostInterface.name, mac: link.hostInterface.mac });
   const podIndex = interfaces.length;

@@ -1,2 +1,2 @@
 export { handlers } from './plugin.ts';
-export { celloNetConf, CAPABILITIES, DEFAULTS, type CelloNetConf, type Datapath } from './netconf.ts';
+export { celloNetConf, CAPABILITIES, DEFAULTS, type CelloNetConf } from './netconf.ts';

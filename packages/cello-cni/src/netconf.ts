@@ -1,9 +1,8 @@
 import { CniError, ErrorCode, type NetConf, type ParsedConf } from '@cello/cni-types';
+import type { DatapathChoice } from '@cello/cello-link';
 
 /** Capabilities cello-cni honours; any other in `capabilities` or `runtimeConfig` is refused (code 2). */
 export const CAPABILITIES = ['bandwidth', 'io.kubernetes.cri.pod-annotations'] as const;
-
-export type Datapath = 'auto' | 'ipvlan' | 'veth';
 
 /** cello-cni's own keys in the plugin object of a conflist, with their defaults. */
 export interface CelloNetConf {
@@ -13,7 +12,7 @@ export interface CelloNetConf {
   logFile: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Unset: the node's setting (cello-ipam settings, written by the pool keeper from cello-config). */
-  datapath?: Datapath;
+  datapath?: DatapathChoice;
   /** How long an ADD that found the pool empty waits for the keeper to add an IP. */
   poolWaitSec: number;
 }
@@ -82,7 +81,7 @@ export function celloNetConf(parsed: ParsedConf): CelloNetConf {
     stateDir: str(conf, 'stateDir', DEFAULTS.stateDir),
     logFile: str(conf, 'logFile', DEFAULTS.logFile),
     logLevel: oneOf(conf, 'logLevel', ['debug', 'info', 'warn', 'error'], DEFAULTS.logLevel),
-    datapath: conf.datapath === undefined ? undefined : oneOf<Datapath>(conf, 'datapath', ['auto', 'ipvlan', 'veth'], 'auto'),
+    datapath: conf.datapath === undefined ? undefined : oneOf<DatapathChoice>(conf, 'datapath', ['auto', 'ipvlan', 'veth'], 'auto'),
     poolWaitSec: nonNegative(conf, 'poolWaitSec', DEFAULTS.poolWaitSec),
   };
 }

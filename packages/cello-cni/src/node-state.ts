@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NodeLock, podLockName, waitLock } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
-import { type Allocation as IpamAllocation, type AllocationKey, DB_FILE, type IpamStore, InvalidInputError, openStore } from '@cello/cello-ipam';
-import type { Allocation as LinkAllocation } from '@cello/cello-link';
+import { type Allocation, type AllocationKey, DB_FILE, type IpamStore, InvalidInputError, openStore } from '@cello/cello-ipam';
+import type { LinkAllocation } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
 
 /** The CNI triple of this call. */
@@ -40,7 +40,7 @@ export function openNodeStore(cfg: CelloNetConf): IpamStore {
 }
 
 /** The allocation in the shape cello-link reads; an allocation whose ENI is gone cannot be programmed. */
-export function forLink(a: IpamAllocation): LinkAllocation {
+export function forLink(a: Allocation): LinkAllocation {
   if (!a.eni) {
     throw new CniError(ErrorCode.Internal, `the ENI of ${a.ipv4 ?? a.ipv6} is no longer known to this node (cello-ipam show ${a.containerId})`);
   }

@@ -14,7 +14,7 @@ import { hostIpsFor } from './host-facts.ts';
 import { planSetup } from './setup.ts';
 import { type Snapshot, type SnapshotWants, snapshot } from './snapshot.ts';
 import { parseAllocation } from './validate.ts';
-import type { Allocation, Finding, LinkResult, SetupOptions } from './types.ts';
+import type { Finding, LinkAllocation, LinkResult, SetupOptions } from './types.ts';
 
 type Row = Record<string, any>;
 
@@ -154,7 +154,7 @@ function resultFindings(plan: Plan, expected: LinkResult): Finding[] {
 }
 
 /** Everything wrong with an allocation's datapath; empty when all is in place. */
-export async function check(input: Allocation, expected?: LinkResult, opts: SetupOptions = {}): Promise<Finding[]> {
+export async function check(input: LinkAllocation, expected?: LinkResult, opts: SetupOptions = {}): Promise<Finding[]> {
   const a = parseAllocation(input);
   if (!existsSync(a.netns)) return [{ side: 'pod', object: `netns ${a.netns}`, problem: 'missing' }];
   // An exclusive ENI lives in the pod once set up: plan without looking for it on the host.

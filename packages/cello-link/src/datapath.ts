@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { KernelLacksError } from './errors.ts';
 import { runProcess } from './run.ts';
-import type { Allocation, Datapath, DatapathChoice } from './types.ts';
+import type { Datapath, DatapathChoice, LinkAllocation } from './types.ts';
 
 export const PROBE_CACHE = '/run/cello/ipvlan-probe.json';
 
@@ -64,6 +64,6 @@ export async function chooseDatapath(choice: DatapathChoice = 'auto'): Promise<'
 }
 
 /** The datapath an allocation gets: exclusive mode always moves the ENI. */
-export async function datapathFor(alloc: Pick<Allocation, 'mode'>, choice?: DatapathChoice): Promise<Datapath> {
+export async function datapathFor(alloc: Pick<LinkAllocation, 'mode'>, choice?: DatapathChoice): Promise<Datapath> {
   return alloc.mode === 'exclusive' ? 'exclusive' : chooseDatapath(choice);
 }

@@ -10,7 +10,7 @@ import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, vethMacs } from 
 import { isIPv6 } from './ip.ts';
 import { type Plan, podIps, prefixOf } from './plan.ts';
 import { shapingObjects } from './shaping.ts';
-import type { Allocation, SetupOptions } from './types.ts';
+import type { LinkAllocation, SetupOptions } from './types.ts';
 
 export interface ExclusiveFacts {
   /** The ENI's current name on the host. */
@@ -18,7 +18,7 @@ export interface ExclusiveFacts {
   hostIps: string[];
 }
 
-export function exclusivePlan(a: Allocation, opts: SetupOptions, f: ExclusiveFacts): Plan {
+export function exclusivePlan(a: LinkAllocation, opts: SetupOptions, f: ExclusiveFacts): Plan {
   const veth = hostVethName(a.containerId, a.ifname);
   const macs = vethMacs(a.containerId, a.ifname);
   const gw6 = eui64LinkLocal(macs.host);

@@ -11,7 +11,7 @@ import { ifbName, ipvlanHostName } from './names.ts';
 import { isIPv6 } from './ip.ts';
 import { type Plan, podIps, prefixOf } from './plan.ts';
 import { shapingObjects } from './shaping.ts';
-import type { Allocation, SetupOptions } from './types.ts';
+import type { LinkAllocation, SetupOptions } from './types.ts';
 
 export interface IpvlanFacts {
   eniDevice: string;
@@ -43,7 +43,7 @@ export function ipvlanHostPath(f: IpvlanFacts, redirectToHostCidrs: readonly str
   ];
 }
 
-export function ipvlanPlan(a: Allocation, opts: SetupOptions, f: IpvlanFacts): Plan {
+export function ipvlanPlan(a: LinkAllocation, opts: SetupOptions, f: IpvlanFacts): Plan {
   const slave = ipvlanHostName(f.eniIfindex);
   const mtu = f.eniMtu;
   const host: Expect[] = [

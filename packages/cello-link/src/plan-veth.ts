@@ -9,9 +9,9 @@ import type { Expect } from './objects.ts';
 import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, PRIO_FROM_POD, PRIO_TO_POD, vethMacs } from './names.ts';
 import { type Plan, podIps } from './plan.ts';
 import { shapingObjects } from './shaping.ts';
-import type { Allocation, SetupOptions } from './types.ts';
+import type { LinkAllocation, SetupOptions } from './types.ts';
 
-export function vethPlan(a: Allocation, opts: SetupOptions): Plan {
+export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
   const hostVeth = hostVethName(a.containerId, a.ifname);
   const macs = vethMacs(a.containerId, a.ifname);
   const gw6 = eui64LinkLocal(macs.host);

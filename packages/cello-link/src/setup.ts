@@ -16,10 +16,10 @@ import { ipvlanPlan } from './plan-ipvlan.ts';
 import { vethPlan } from './plan-veth.ts';
 import { teardown } from './teardown.ts';
 import { checkOptions, parseAllocation } from './validate.ts';
-import type { Allocation, LinkResult, SetupOptions } from './types.ts';
+import type { LinkAllocation, LinkResult, SetupOptions } from './types.ts';
 
 /** Everything setup would do for an allocation, without doing it. */
-export async function planSetup(input: Allocation, opts: SetupOptions = {}): Promise<Plan> {
+export async function planSetup(input: LinkAllocation, opts: SetupOptions = {}): Promise<Plan> {
   const a = parseAllocation(input); // library callers get the same field-naming checks as the CLI
   checkOptions(opts);
   const datapath = await datapathFor(a, opts.datapath);
@@ -40,7 +40,7 @@ export function dryRun(p: Plan): DryRun {
 }
 
 /** Program the datapath for an allocation and return what was made. */
-export async function setup(a: Allocation, opts: SetupOptions = {}): Promise<LinkResult> {
+export async function setup(a: LinkAllocation, opts: SetupOptions = {}): Promise<LinkResult> {
   if (!existsSync(a.netns)) throw new LinkError(`pod netns ${a.netns} does not exist`, 'pod');
   try {
     const plan = await planSetup(a, opts);

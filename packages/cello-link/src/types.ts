@@ -1,52 +1,23 @@
 /**
  * The records cello-link reads and prints. EniRecord, Allocation and
- * LinkResult are the contracts in docs/architecture.md.
+ * LinkResult are the contracts of docs/architecture.md (@cello/records);
+ * cello-link reads the part of an Allocation the datapath needs (LinkAllocation).
  */
+import type { Allocation, DatapathChoice, EniRecord } from '@cello/records';
 
-export type EniMode = 'shared' | 'exclusive';
+export type { Datapath, DatapathChoice, EniMode, EniRecord, LinkInterface, LinkResult } from '@cello/records';
 
-/** What a caller asks for. `auto` becomes ipvlan where the kernel has it, else veth. */
-export type DatapathChoice = 'auto' | 'ipvlan' | 'veth';
-
-/** What actually runs. `exclusive` follows from an allocation's mode, never from the choice. */
-export type Datapath = 'ipvlan' | 'veth' | 'exclusive';
-
-/** An ENI as cello-ipam knows it (architecture.md "EniRecord"). */
-export interface EniRecord {
-  id: string;
-  mac: string;
-  /** The name when last seen: informational, cello-link always finds the device by `mac`. */
-  device?: string;
-  mode: EniMode;
-  subnetId?: string;
-  subnetCidr: string;
-  gateway: string;
-  subnetCidrV6?: string;
-  gatewayV6?: string;
-  primaryIp: string;
-  mtu?: number;
-  /** The veth datapath's per-ENI routing table (≥ 100, stable for the ENI's life). */
-  routeTable: number;
-}
-
-/** One pod interface's addresses and ENI (architecture.md "Allocation"). */
-export interface Allocation {
-  network?: string;
-  containerId: string;
-  ifname: string;
-  podNamespace?: string;
-  podName?: string;
-  netns: string;
-  mode: EniMode;
-  ipv4?: string;
-  ipv6?: string;
-  eni: EniRecord;
-  allocatedAt?: string;
-}
+/**
+ * An Allocation as setup, check and teardown read it: the CNI key, the netns,
+ * the mode and addresses, and an ENI that is known (not null); the pod's
+ * names and the network are optional.
+ */
+export type LinkAllocation = Pick<Allocation, 'containerId' | 'ifname' | 'netns' | 'mode' | 'ipv4' | 'ipv6'> &
+  Partial<Pick<Allocation, 'network' | 'podNamespace' | 'podName' | 'allocatedAt'>> & { eni: EniRecord };
 
 /** What teardown needs: the CNI key and netns, plus whatever else of the allocation is known. */
-export type TeardownTarget = Pick<Allocation, 'containerId' | 'ifname'> &
-  Partial<Pick<Allocation, 'netns' | 'mode' | 'ipv4' | 'ipv6'>> & { eni?: Partial<EniRecord> | null };
+export type TeardownTarget = Pick<LinkAllocation, 'containerId' | 'ifname'> &
+  Partial<Pick<LinkAllocation, 'netns' | 'mode' | 'ipv4' | 'ipv6'>> & { eni?: Partial<EniRecord> | null };
 
 /** CNI's bandwidth capability: rates in bit/s, bursts in bits; 0 or absent = unshaped. */
 export interface Bandwidth {
@@ -54,26 +25,6 @@ export interface Bandwidth {
   ingressBurst?: number;
   egressRate?: number;
   egressBurst?: number;
-}
-
-export interface LinkInterface {
-  name: string;
-  mac: string;
-  mtu?: number;
-}
-
-/** What `setup` made (architecture.md "LinkResult"); cello-cni turns it into the CNI result. */
-export interface LinkResult {
-  datapath: Datapath;
-  netns: string;
-  /** The per-pod host-side device (veth and exclusive); absent for ipvlan, whose host side is shared. */
-  hostInterface?: LinkInterface;
-  /** CNI_IFNAME inside the pod. */
-  podInterface: LinkInterface;
-  /** The ifb of the shaping when bandwidth was asked (veth: on the host, for egress; ipvlan/exclusive: in the pod, for ingress). */
-  ifbInterface?: { name: string };
-  ips: Array<{ address: string; gateway: string }>;
-  routes: Array<{ dst: string; gw: string }>;
 }
 
 export interface CommonOptions {

@@ -4,7 +4,7 @@
  */
 import { InputError } from './errors.ts';
 import { isIPv4, isIPv6, parseCidr } from './ip.ts';
-import type { Allocation, Bandwidth, EniRecord, TeardownTarget } from './types.ts';
+import type { Bandwidth, EniRecord, LinkAllocation, TeardownTarget } from './types.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -106,11 +106,11 @@ function netnsOf(o: Obj, field: string, required: boolean): string | undefined {
 }
 
 /** The allocation `cello-ipam alloc` prints, checked for everything setup needs. */
-export function parseAllocation(raw: unknown, field = 'allocation'): Allocation {
+export function parseAllocation(raw: unknown, field = 'allocation'): LinkAllocation {
   const o = object(raw, field);
   if (o.eni === null) throw new InputError(`${field}.eni`, 'is null: the ENI was forgotten while this allocation held it; release the allocation');
   const eni = parseEni(o.eni, `${field}.eni`);
-  const alloc: Allocation = {
+  const alloc: LinkAllocation = {
     containerId: str(o, 'containerId', field) as string,
     ifname: ifnameOf(o, field),
     netns: netnsOf(o, field, true) as string,

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bin, createNetns, must, type Netns, run } from '@cello/testkit';
-import type { Allocation, EniRecord } from '../../src/index.ts';
+import type { EniRecord, LinkAllocation } from '../../src/index.ts';
 
 const XFER = join(dirname(fileURLToPath(import.meta.url)), 'xfer.mjs');
 const childEnv = () => {
@@ -128,7 +128,7 @@ export class Sim {
     return p;
   }
 
-  allocation(pod: Netns, eni: EniRecord, ipv4: string | undefined, ipv6?: string, containerId = `c-${pod.name}`): Allocation {
+  allocation(pod: Netns, eni: EniRecord, ipv4: string | undefined, ipv6?: string, containerId = `c-${pod.name}`): LinkAllocation {
     return { network: 'cello', containerId, ifname: 'eth0', netns: pod.path, mode: eni.mode, ipv4, ...(ipv6 ? { ipv6 } : {}), eni };
   }
 
