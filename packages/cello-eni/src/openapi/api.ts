@@ -235,6 +235,16 @@ export class CloudApi {
     return this.call('UnassignIpv6Addresses', { NetworkInterfaceId: id, Ipv6Address: ips }, { clientToken });
   }
 
+  /** Put tags on an ENI (cello-gc's orphan mark). */
+  async tagEni(id: string, tags: Tag[]): Promise<void> {
+    await this.call('TagResources', { ResourceType: 'eni', ResourceIds: [id], Tags: tags });
+  }
+
+  /** Take tags off an ENI by key. */
+  async untagEni(id: string, keys: string[]): Promise<void> {
+    await this.call('UntagResources', { ResourceType: 'eni', ResourceIds: [id], TagKeys: keys });
+  }
+
   async describeSubnets(ids: string[], vpcId?: string): Promise<CloudSubnet[]> {
     const out: CloudSubnet[] = [];
     for (const batch of chunks(ids, 100)) {

@@ -138,13 +138,9 @@ async function detachAndDelete(ctx: EniContext, id: string): Promise<void> {
   await ctx.api.deleteEni(id);
 }
 
-function mark(ctx: EniContext, id: string, at: Date) {
-  return ctx.client.call('TagResources', { ResourceType: 'eni', ResourceIds: [id], Tags: [{ Key: ORPHAN_MARK_TAG, Value: at.toISOString() }] });
-}
+const mark = (ctx: EniContext, id: string, at: Date) => ctx.api.tagEni(id, [{ Key: ORPHAN_MARK_TAG, Value: at.toISOString() }]);
 
-function unmark(ctx: EniContext, id: string) {
-  return ctx.client.call('UntagResources', { ResourceType: 'eni', ResourceIds: [id], TagKeys: [ORPHAN_MARK_TAG] });
-}
+const unmark = (ctx: EniContext, id: string) => ctx.api.untagEni(id, [ORPHAN_MARK_TAG]);
 
 async function runLimited(work: Array<() => Promise<void>>, limit: number): Promise<void> {
   let next = 0;
