@@ -51,4 +51,8 @@ export function routeDst(cidrOrIp: string): string {
   return `${c.ip}/${c.prefix}`;
 }
 
-export const hostPrefix = (ip: string) => (isIPv6(ip) ? 128 : 32);
+/** The host route/address of one IP: `ip/32`, or `ip/128` for IPv6. */
+export const hostCidr = (ip: string) => `${ip}/${isIPv6(ip) ? 128 : 32}`;
+
+/** The entries of a list of addresses or CIDRs that are of one family. */
+export const ofFamily = (list: readonly string[], v6: boolean) => list.filter((x) => isIPv6(x.split('/')[0]!) === v6);

@@ -30,9 +30,14 @@ export function hostVethName(containerId: string, ifname: string): string {
   return `cel${digest(containerId, ifname).slice(0, 11)}`;
 }
 
-/** The ifb that shapes a pod's egress: `cbw` + the same 11 hex digits. */
+/** The ifb of a pod's shaping (egress on veth, ingress on ipvlan and exclusive): `cbw` + the same 11 hex digits. */
 export function ifbName(containerId: string, ifname: string): string {
   return `cbw${digest(containerId, ifname).slice(0, 11)}`;
+}
+
+/** The name an exclusive ENI has while teardown moves it back to the host (`cex` + the same 11 hex digits; never taken there). */
+export function transitName(containerId: string, ifname: string): string {
+  return `cex${digest(containerId, ifname).slice(0, 11)}`;
 }
 
 /** Name of the ipvlan host fast-path slave on the ENI with this ifindex. */

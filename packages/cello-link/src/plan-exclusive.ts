@@ -7,9 +7,9 @@
  */
 import type { Expect } from './objects.ts';
 import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, vethMacs } from './names.ts';
-import { isIPv6 } from './ip.ts';
-import { type Plan, podIps, prefixOf } from './plan.ts';
-import { shapingObjects } from './shaping.ts';
+import { hostCidr, ofFamily } from './ip.ts';
+import { type Plan, podIps, subnetAddressing } from './plan.ts';
+import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';
 
 export interface ExclusiveFacts {
@@ -43,33 +43,24 @@ export function exclusivePlan(a: LinkAllocation, opts: SetupOptions, f: Exclusiv
   };
 
   for (const { ip, v6 } of podIps(a)) {
-    const gateway = v6 ? a.eni.gatewayV6! : a.eni.gateway;
-    const subnet = v6 ? a.eni.subnetCidrV6! : a.eni.subnetCidr;
-    const anyDst = v6 ? '::/0' : '0.0.0.0/0';
+    const addressing = subnetAddressing(a.eni, a.ifname, ip, v6);
     const nodeGw = v6 ? gw6 : POD_GATEWAY_V4;
     host.push(
-      { kind: 'route', dst: `${ip}/${v6 ? 128 : 32}`, dev: veth, ...(v6 ? {} : { scope: 'link' as const }) },
+      { kind: 'route', dst: hostCidr(ip), dev: veth, ...(v6 ? {} : { scope: 'link' as const }) },
       { kind: 'neigh', dev: veth, ip, mac: macs.pod },
     );
-    pod.push(
-      { kind: 'addr', dev: a.ifname, cidr: `${ip}/${prefixOf(subnet)}` },
-      { kind: 'route', dst: anyDst, via: gateway, dev: a.ifname },
-    );
+    pod.push(...addressing.pod);
     if (!v6) pod.push({ kind: 'route', dst: `${nodeGw}/32`, dev: veth, scope: 'link' });
     pod.push({ kind: 'neigh', dev: veth, ip: nodeGw, mac: macs.host });
-    const toNode = [
-      ...f.hostIps.filter((h) => isIPv6(h) === v6).map((h) => `${h}/${v6 ? 128 : 32}`),
-      ...(opts.redirectToHostCidrs ?? []).filter((c) => isIPv6(c.split('/')[0]!) === v6),
-    ];
+    const toNode = [...ofFamily(f.hostIps, v6).map(hostCidr), ...ofFamily(opts.redirectToHostCidrs ?? [], v6)];
     for (const dst of toNode) pod.push({ kind: 'route', dst, via: nodeGw, dev: veth, src: ip });
     if (v6) pod.push({ kind: 'sysctl', key: `net/ipv6/conf/${a.ifname}/disable_ipv6`, value: '0' });
-    result.ips.push({ address: `${ip}/${prefixOf(subnet)}`, gateway });
-    result.routes.push({ dst: anyDst, gw: gateway });
+    result.ips.push(addressing.ip);
+    result.routes.push(addressing.route);
   }
 
-  const ifb = ifbName(a.containerId, a.ifname);
-  const shaping = shapingObjects(opts.bandwidth, { dev: a.ifname, ifb, mtu: eniMtu ?? 1500, hostSide: false });
-  pod.push(...shaping);
-  if (shaping.some((o) => o.kind === 'ifb')) result.ifbInterface = { name: ifb };
+  const shaped = shaping(opts.bandwidth, { dev: a.ifname, ifb: ifbName(a.containerId, a.ifname), mtu: eniMtu ?? 1500, hostSide: false });
+  pod.push(...shaped.objects);
+  if (shaped.ifbInterface) result.ifbInterface = shaped.ifbInterface;
   return { datapath: 'exclusive', netns: a.netns, host, pod, result };
 }

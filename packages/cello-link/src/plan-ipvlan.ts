@@ -8,9 +8,9 @@
  */
 import type { EgressRule, Expect } from './objects.ts';
 import { ifbName, ipvlanHostName } from './names.ts';
-import { isIPv6 } from './ip.ts';
-import { type Plan, podIps, prefixOf } from './plan.ts';
-import { shapingObjects } from './shaping.ts';
+import { hostCidr, ofFamily } from './ip.ts';
+import { type Plan, podIps, subnetAddressing } from './plan.ts';
+import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';
 
 export interface IpvlanFacts {
@@ -32,13 +32,13 @@ export interface IpvlanFacts {
 export function ipvlanHostPath(f: IpvlanFacts, redirectToHostCidrs: readonly string[] = [], writeEgressRules = !f.hostSlaveExists): Expect[] {
   const slave = ipvlanHostName(f.eniIfindex);
   const rules: EgressRule[] = [
-    ...f.hostIps.map((ip) => ({ match: 'src' as const, cidr: `${ip}/${isIPv6(ip) ? 128 : 32}`, redirectTo: f.hostLink })),
+    ...f.hostIps.map((ip) => ({ match: 'src' as const, cidr: hostCidr(ip), redirectTo: f.hostLink })),
     ...redirectToHostCidrs.map((cidr) => ({ match: 'dst' as const, cidr, ingressTo: slave })),
   ];
   const egress: Expect = { kind: 'egress-rules', dev: f.eniDevice, rules };
   return [
     { kind: 'ipvlan', name: slave, parent: f.eniDevice, mtu: f.eniMtu, noarp: true, exists: f.hostSlaveExists },
-    ...f.hostIps.map((ip): Expect => ({ kind: 'addr', dev: slave, cidr: `${ip}/${isIPv6(ip) ? 128 : 32}` })),
+    ...f.hostIps.map((ip): Expect => ({ kind: 'addr', dev: slave, cidr: hostCidr(ip) })),
     writeEgressRules ? egress : { ...egress, checkOnly: true, hint: 'run `cello-link eni-up --datapath ipvlan`' },
   ];
 }
@@ -63,27 +63,24 @@ export function ipvlanPlan(a: LinkAllocation, opts: SetupOptions, f: IpvlanFacts
     routes: [],
   };
   for (const { ip, v6 } of podIps(a)) {
-    const gateway = v6 ? a.eni.gatewayV6! : a.eni.gateway;
-    const subnet = v6 ? a.eni.subnetCidrV6! : a.eni.subnetCidr;
-    const anyDst = v6 ? '::/0' : '0.0.0.0/0';
-    host.push({ kind: 'route', dst: `${ip}/${v6 ? 128 : 32}`, dev: slave, scope: 'link' });
-    pod.push({ kind: 'addr', dev: a.ifname, cidr: `${ip}/${prefixOf(subnet)}` }, { kind: 'route', dst: anyDst, via: gateway, dev: a.ifname });
-    for (const h of f.hostIps.filter((h) => isIPv6(h) === v6)) {
+    const addressing = subnetAddressing(a.eni, a.ifname, ip, v6);
+    host.push({ kind: 'route', dst: hostCidr(ip), dev: slave, scope: 'link' });
+    pod.push(...addressing.pod);
+    for (const h of ofFamily(f.hostIps, v6)) {
       pod.push(
-        { kind: 'route', dst: `${h}/${v6 ? 128 : 32}`, dev: a.ifname, scope: 'link', src: ip },
+        { kind: 'route', dst: hostCidr(h), dev: a.ifname, scope: 'link', src: ip },
         { kind: 'neigh', dev: a.ifname, ip: h, mac: a.eni.mac },
       );
     }
-    for (const cidr of (opts.redirectToHostCidrs ?? []).filter((c) => isIPv6(c.split('/')[0]!) === v6)) {
+    for (const cidr of ofFamily(opts.redirectToHostCidrs ?? [], v6)) {
       pod.push({ kind: 'route', dst: cidr, dev: a.ifname, scope: 'link', src: ip });
     }
     if (v6) pod.push({ kind: 'sysctl', key: `net/ipv6/conf/${a.ifname}/disable_ipv6`, value: '0' });
-    result.ips.push({ address: `${ip}/${prefixOf(subnet)}`, gateway });
-    result.routes.push({ dst: anyDst, gw: gateway });
+    result.ips.push(addressing.ip);
+    result.routes.push(addressing.route);
   }
-  const ifb = ifbName(a.containerId, a.ifname);
-  const shaping = shapingObjects(opts.bandwidth, { dev: a.ifname, ifb, mtu, hostSide: false });
-  pod.push(...shaping);
-  if (shaping.some((o) => o.kind === 'ifb')) result.ifbInterface = { name: ifb };
+  const shaped = shaping(opts.bandwidth, { dev: a.ifname, ifb: ifbName(a.containerId, a.ifname), mtu, hostSide: false });
+  pod.push(...shaped.objects);
+  if (shaped.ifbInterface) result.ifbInterface = shaped.ifbInterface;
   return { datapath: 'ipvlan', netns: a.netns, host, pod, result };
 }

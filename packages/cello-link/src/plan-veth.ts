@@ -7,8 +7,9 @@
  */
 import type { Expect } from './objects.ts';
 import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, PRIO_FROM_POD, PRIO_TO_POD, vethMacs } from './names.ts';
-import { type Plan, podIps } from './plan.ts';
-import { shapingObjects } from './shaping.ts';
+import { hostCidr } from './ip.ts';
+import { anyDst, type Plan, podIps } from './plan.ts';
+import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';
 
 export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
@@ -35,15 +36,14 @@ export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
   };
 
   for (const { ip, v6 } of podIps(a)) {
-    const cidr = `${ip}/${v6 ? 128 : 32}`;
+    const cidr = hostCidr(ip);
     const gw = v6 ? gw6 : POD_GATEWAY_V4;
-    const anyDst = v6 ? '::/0' : '0.0.0.0/0';
     host.push(
       { kind: 'route', dst: cidr, dev: hostVeth, ...(v6 ? {} : { scope: 'link' as const }) },
       { kind: 'neigh', dev: hostVeth, ip, mac: macs.pod },
       { kind: 'rule', prio: PRIO_TO_POD, to: ip, table: 'main' },
       { kind: 'rule', prio: PRIO_FROM_POD, from: ip, table },
-      { kind: 'route', dst: anyDst, via: v6 ? a.eni.gatewayV6 : a.eni.gateway, dev: '', table, checkOnly: true, hint: eniUpHint },
+      { kind: 'route', dst: anyDst(v6), via: v6 ? a.eni.gatewayV6 : a.eni.gateway, dev: '', table, checkOnly: true, hint: eniUpHint },
     );
     if (v6) {
       host.push(
@@ -53,14 +53,13 @@ export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
     }
     pod.push({ kind: 'addr', dev: a.ifname, cidr });
     if (!v6) pod.push({ kind: 'route', dst: `${gw}/32`, dev: a.ifname, scope: 'link' });
-    pod.push({ kind: 'route', dst: anyDst, via: gw, dev: a.ifname }, { kind: 'neigh', dev: a.ifname, ip: gw, mac: macs.host });
+    pod.push({ kind: 'route', dst: anyDst(v6), via: gw, dev: a.ifname }, { kind: 'neigh', dev: a.ifname, ip: gw, mac: macs.host });
     result.ips.push({ address: cidr, gateway: gw });
-    result.routes.push({ dst: anyDst, gw });
+    result.routes.push({ dst: anyDst(v6), gw });
   }
 
-  const ifb = ifbName(a.containerId, a.ifname);
-  const shaping = shapingObjects(opts.bandwidth, { dev: hostVeth, ifb, mtu, hostSide: true });
-  host.push(...shaping);
-  if (shaping.some((o) => o.kind === 'ifb')) result.ifbInterface = { name: ifb };
+  const shaped = shaping(opts.bandwidth, { dev: hostVeth, ifb: ifbName(a.containerId, a.ifname), mtu, hostSide: true });
+  host.push(...shaped.objects);
+  if (shaped.ifbInterface) result.ifbInterface = shaped.ifbInterface;
   return { datapath: 'veth', netns: a.netns, host, pod, result };
 }

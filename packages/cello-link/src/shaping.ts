@@ -16,20 +16,20 @@ export interface ShapedDevice {
   hostSide: boolean;
 }
 
-export function shapingObjects(bw: Bandwidth | undefined, d: ShapedDevice): Expect[] {
-  if (!bw) return [];
+/** The objects that shape one device, and the ifb the LinkResult names when the shaping uses one. */
+export function shaping(bw: Bandwidth | undefined, d: ShapedDevice): { objects: Expect[]; ifbInterface?: { name: string } } {
+  if (!bw) return { objects: [] };
   const intoPod = bw.ingressRate ? { rate: bw.ingressRate, burst: bw.ingressBurst! } : undefined;
   const outOfPod = bw.egressRate ? { rate: bw.egressRate, burst: bw.egressBurst! } : undefined;
   const leaving = d.hostSide ? intoPod : outOfPod;
   const arriving = d.hostSide ? outOfPod : intoPod;
   const objects: Expect[] = [];
   if (leaving) objects.push({ kind: 'tbf', dev: d.dev, ...leaving });
-  if (arriving) {
-    objects.push(
-      { kind: 'ifb', name: d.ifb, mtu: d.mtu },
-      { kind: 'redirect', dev: d.dev, to: d.ifb },
-      { kind: 'tbf', dev: d.ifb, ...arriving },
-    );
-  }
-  return objects;
+  if (!arriving) return { objects };
+  objects.push(
+    { kind: 'ifb', name: d.ifb, mtu: d.mtu },
+    { kind: 'redirect', dev: d.dev, to: d.ifb },
+    { kind: 'tbf', dev: d.ifb, ...arriving },
+  );
+  return { objects, ifbInterface: { name: d.ifb } };
 }

@@ -9,21 +9,15 @@
  * main-table pod routes of ipvlan, the policy rules; finally the returned ENI
  * gets its old name back. Every delete that finds nothing counts as done.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { probeIpvlan } from './datapath.ts';
 import { LinkError } from './errors.ts';
-import { isIPv6 } from './ip.ts';
+import { hostCidr, isIPv6 } from './ip.ts';
 import { findByMac, type LinkInfo, listLinks } from './links.ts';
-import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD } from './names.ts';
+import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD, transitName } from './names.ts';
 import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side, sideName } from './run.ts';
 import type { TeardownOptions, TeardownTarget } from './types.ts';
 import { parseTarget } from './validate.ts';
-
-/** Name an exclusive ENI has while it travels back to the host (never taken there). */
-export function transitName(containerId: string, ifname: string): string {
-  return `cex${createHash('sha1').update(containerId + ifname).digest('hex').slice(0, 11)}`;
-}
 
 export interface TeardownPlan {
   datapath: 'veth' | 'ipvlan' | 'exclusive';
@@ -84,9 +78,8 @@ export async function planTeardown(input: TeardownTarget, opts: TeardownOptions 
 
   plan.host.ip.push(`link del ${hostVeth}`, `link del ${ifb}`);
   for (const ip of await podIpsOf(t, hostVeth)) {
-    const v6 = isIPv6(ip);
-    plan.host.ip.push(`route del ${ip}/${v6 ? 128 : 32} table main proto ${CELLO_PROTO}`);
-    (v6 ? plan.host.ip6 : plan.host.ip).push(
+    plan.host.ip.push(`route del ${hostCidr(ip)} table main proto ${CELLO_PROTO}`);
+    (isIPv6(ip) ? plan.host.ip6 : plan.host.ip).push(
       `rule del pref ${PRIO_TO_POD} to ${ip} protocol ${CELLO_PROTO}`,
       `rule del pref ${PRIO_FROM_POD} from ${ip} protocol ${CELLO_PROTO}`,
     );

@@ -1,14 +1,15 @@
 // The names and numbers cello-link derives without asking the kernel.
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { eui64LinkLocal, hostVethName, ifbName, vethMacs } from '../src/names.ts';
+import { eui64LinkLocal, hostVethName, ifbName, transitName, vethMacs } from '../src/names.ts';
 import { tbfArgs } from '../src/objects.ts';
 
-t.test('host-side names: cel/cbw + 11 hex of sha1(containerId + ifname), ≤ 15 characters', async (t) => {
+t.test('host-side names: cel/cbw/cex + 11 hex of sha1(containerId + ifname), ≤ 15 characters', async (t) => {
   const id = '8f2a1c0de5b94e7a9d3c1b2a4f6e8d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e';
   const hex = createHash('sha1').update(`${id}eth0`).digest('hex');
   t.equal(hostVethName(id, 'eth0'), `cel${hex.slice(0, 11)}`);
   t.equal(ifbName(id, 'eth0'), `cbw${hex.slice(0, 11)}`);
+  t.equal(transitName(id, 'eth0'), `cex${hex.slice(0, 11)}`, 'the exclusive ENI on its way back to the host');
   t.equal(hostVethName(id, 'eth0').length, 14);
   t.not(hostVethName(id, 'eth0'), hostVethName(id, 'eth1'), 'the ifname is part of the name');
   t.equal(hostVethName(id, 'eth0'), hostVethName(id, 'eth0'), 'deterministic');
