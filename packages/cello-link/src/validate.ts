@@ -84,13 +84,6 @@ export function parseEni(raw: unknown, field = 'eni'): EniRecord {
   return eni;
 }
 
-/** An ENI that eni-up can program: IPv4 subnet and gateway, and a route table for shared ENIs. */
-export function requireRoutable(eni: EniRecord, field = 'eni'): EniRecord {
-  if (!eni.subnetCidr && !eni.subnetCidrV6) throw new InputError(`${field}.subnetCidr`, 'is required');
-  if (eni.subnetCidr && !eni.gateway) throw new InputError(`${field}.gateway`, 'is required with subnetCidr');
-  return eni;
-}
-
 function ifnameOf(o: Obj, field: string): string {
   const v = str(o, 'ifname', field, false) ?? 'eth0';
   if (!IFNAME.test(v)) throw new InputError(`${field}.ifname`, 'must be an interface name of 1 to 15 characters without /, : or spaces');
