@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Attachment, type NetConfList, type Result, compareVersions, fromVersioned, toVersion } from '@cello/cni-types';
+import { type Attachment, type NetConfList, type Result, fromVersioned, hasCheck, hasGcAndStatus, hasPrevResultOnDel, toVersion } from '@cello/cni-types';
 import { cachedAttachments, readCache, removeCache, writeCache } from './cache.ts';
 import type { LoadedConfList } from './conflist.ts';
 import { type PluginStep, findPlugin, invokePlugin } from './invoke.ts';
@@ -82,7 +82,6 @@ export async function runChain(req: ExecRequest): Promise<ExecReport> {
     }
     return step;
   };
-  const atLeast = (v: string) => compareVersions(list.cniVersion, v) >= 0;
   const plugins = list.plugins as Array<Record<string, unknown>>;
   const entry = readCache(req.cacheDir, list.name, req.containerId, req.ifname);
   const cached = () => (entry?.result ? toVersion(fromVersioned(entry.result), list.cniVersion) : undefined);
@@ -106,13 +105,13 @@ export async function runChain(req: ExecRequest): Promise<ExecReport> {
         break;
       }
       case 'del': {
-        const prev = atLeast('0.4.0') ? cached() : undefined;
+        const prev = hasPrevResultOnDel(list.cniVersion) ? cached() : undefined;
         for (const p of [...plugins].reverse()) await call(p, 'DEL', pluginConf(list, p, caps, prev));
         removeCache(req.cacheDir, list.name, req.containerId, req.ifname);
         break;
       }
       case 'check': {
-        if (!atLeast('0.4.0')) throw new Error(`configuration version "${list.cniVersion}" does not support the CHECK command`);
+        if (!hasCheck(list.cniVersion)) throw new Error(`configuration version "${list.cniVersion}" does not support the CHECK command`);
         if (String(list.disableCheck ?? 'false').toLowerCase() === 'true') break;
         const prev = cached();
         if (!prev) throw new Error(`no cached result for ${list.name}/${req.containerId}/${req.ifname}: was it added?`);
@@ -128,14 +127,14 @@ export async function runChain(req: ExecRequest): Promise<ExecReport> {
           report.steps.push(...sub.steps);
           if (sub.error) report.error ??= sub.error;
         }
-        if (atLeast('1.1.0')) {
+        if (hasGcAndStatus(list.cniVersion)) {
           const gcEnv = { 'cni.dev/valid-attachments': valid, 'cni.dev/attachments': valid };
           for (const p of plugins) await call(p, 'GC', { ...pluginConf(list, p, {}), ...gcEnv });
         }
         break;
       }
       case 'status':
-        if (!atLeast('1.1.0')) throw new Error(`configuration version "${list.cniVersion}" does not support the STATUS command`);
+        if (!hasGcAndStatus(list.cniVersion)) throw new Error(`configuration version "${list.cniVersion}" does not support the STATUS command`);
         for (const p of plugins) await call(p, 'STATUS', pluginConf(list, p, {}));
         break;
     }
