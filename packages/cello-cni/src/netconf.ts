@@ -1,5 +1,5 @@
 import { CniError, ErrorCode, type NetConf, type ParsedConf } from '@cello/cni-types';
-import type { DatapathChoice } from '@cello/cello-link';
+import { type DatapathChoice, parseBandwidth } from '@cello/cello-link';
 
 /** Capabilities cello-cni honours; any other in `capabilities` or `runtimeConfig` is refused (code 2). */
 export const CAPABILITIES = ['bandwidth', 'io.kubernetes.cri.pod-annotations'] as const;
@@ -47,20 +47,12 @@ function nonNegative(conf: NetConf, key: keyof CelloNetConf, fallback: number): 
   return v;
 }
 
+/** The bandwidth capability, checked by the same rules cello-link shapes by; a bad one is an invalid config (code 7). */
 function checkBandwidth(parsed: ParsedConf) {
-  const bw = parsed.runtimeConfig.bandwidth;
-  if (bw === undefined) return;
-  if (typeof bw !== 'object' || bw === null) throw invalid('runtimeConfig.bandwidth must be an object');
-  for (const dir of ['ingress', 'egress'] as const) {
-    const rate = bw[`${dir}Rate`] ?? 0;
-    const burst = bw[`${dir}Burst`] ?? 0;
-    for (const [k, v] of [[`${dir}Rate`, rate], [`${dir}Burst`, burst]] as const) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-        throw invalid(`runtimeConfig.bandwidth.${k} must be a whole number ≥ 0 (bits per second / bits)`);
-      }
-    }
-    if ((rate > 0) !== (burst > 0)) throw invalid(`runtimeConfig.bandwidth: ${dir}Rate and ${dir}Burst must be set together`);
-    if (burst / 8 >= 2 ** 32 - 1) throw invalid(`runtimeConfig.bandwidth.${dir}Burst is too large (must be < 4 GiB)`);
+  try {
+    parseBandwidth(parsed.runtimeConfig.bandwidth, 'runtimeConfig.bandwidth');
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
 }
 

@@ -34,6 +34,7 @@ t.test('bad inputs, every spec version', async (t) => {
       ['unknown runtimeConfig key', env, conf(v, { runtimeConfig: { ips: ['10.0.0.1'] } }), 2, /runtimeConfig.ips/],
       ['bad datapath', env, conf(v, { datapath: 'overlay' }), 7, /"datapath"/],
       ['bandwidth rate without burst', env, conf(v, { runtimeConfig: { bandwidth: { ingressRate: 1000 } } }), 7, /ingressRate and ingressBurst/],
+      ['bandwidth rate cello-link cannot shape', env, conf(v, { runtimeConfig: { bandwidth: { egressRate: 4, egressBurst: 1000 } } }), 7, /runtimeConfig.bandwidth.egressRate: must be at least 8 bit\/s/],
       ['prevResult in another version', env, conf(v, { prevResult: { cniVersion: v === '1.0.0' ? '0.4.0' : '1.0.0' } }), 1, /prevResult/],
     ];
     for (const [name, e, stdin, code, msg] of cases) {
