@@ -2,7 +2,6 @@
  * bin/cello-ipam: the store's operations for operators and pipes. A thin
  * shell: parse, open the store, call the library, print.
  */
-import { isatty } from 'node:tty';
 import { CommandError, createLogger, emit, readJsonInput, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
 import { commandLine } from '@cello/cli-kit/yargs';
 import { DEFAULT_STATE_DIR } from './db.ts';
@@ -39,24 +38,6 @@ function withStore(args: Common, fn: (store: IpamStore, format: 'json' | 'table'
   }
 }
 
-/**
- * A JSON document from a file argument or stdin. Stdin is read asynchronously:
- * cli-kit's readJsonInput probes process.stdin.isTTY, which makes fd 0
- * non-blocking, and its synchronous read then fails with EAGAIN when the
- * writer of a pipe (`cello-ipam surplus | cello-ipam forget`) is slower.
- */
-async function readDocument(file: string | undefined, what: string): Promise<unknown> {
-  if (file && file !== '-') return readJsonInput(file, what);
-  if (isatty(0)) throw new UsageError(`expected ${what} as JSON on stdin or as a file argument`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (err) {
-    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 const triple = {
   container: { type: 'string', demandOption: true, description: 'CNI_CONTAINERID of the sandbox' },
   network: { type: 'string', default: 'cello', description: 'network name (the conflist "name")' },
@@ -86,7 +67,7 @@ export async function main(argv: string[]): Promise<void> {
         'add the ENIs and IPs of an Import document (file or stdin); prints the ENIs with their route tables',
         (y) => y.positional('file', { type: 'string', description: 'Import JSON ("-" or absent: stdin)' }),
         async (a) => {
-          const doc = await readDocument(a.file, 'import document');
+          const doc = await readJsonInput(a.file, 'import document');
           withStore(a, (store, format) => {
             const result = store.import(doc);
             emit(result, format, { rows: result.enis, columns: tables.eniColumns });
@@ -112,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
         'drop IPs or whole ENIs the cloud no longer has (Surplus-shaped JSON from file or stdin)',
         (y) => y.positional('file', { type: 'string', description: 'Surplus-shaped JSON ("-" or absent: stdin)' }),
         async (a) => {
-          const doc = await readDocument(a.file, 'forget document');
+          const doc = await readJsonInput(a.file, 'forget document');
           withStore(a, (store, format) => {
             const result = store.forget(doc);
             for (const f of result.flagged) {
