@@ -7,7 +7,7 @@ import { holderOf } from './allocate.ts';
 import type { Db } from './db.ts';
 import { ConflictError } from './errors.ts';
 import type { Family } from './ip.ts';
-import { type EniRow, eniRecord } from './rows.ts';
+import { type EniRow, eniColumns, eniRecord } from './rows.ts';
 import type { ImportEni, ImportResult } from './types.ts';
 import { importDoc } from './validate.ts';
 
@@ -33,20 +33,7 @@ const IDENTITY = [
 
 function upsertEni(db: Db, e: ImportEni, field: string, now: number): boolean {
   const known = db.get<EniRow>('SELECT * FROM enis WHERE id = ?', [e.id]);
-  const params = {
-    id: e.id,
-    mac: e.mac,
-    device: e.device ?? null,
-    mode: e.mode,
-    subnet_id: e.subnetId ?? null,
-    subnet_cidr: e.subnetCidr,
-    gateway: e.gateway,
-    subnet_cidr_v6: e.subnetCidrV6 ?? null,
-    gateway_v6: e.gatewayV6 ?? null,
-    primary_ip: e.primaryIp,
-    mtu: e.mtu ?? null,
-    now,
-  };
+  const params = { ...eniColumns(e), now };
   if (known) {
     for (const [doc, col] of IDENTITY) {
       if (known[col] !== e[doc]) {

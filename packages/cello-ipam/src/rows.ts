@@ -1,5 +1,5 @@
-/** Table rows as SQLite returns them, and their conversion to the JSON records. */
-import type { Allocation, AllocationKey, EniMode, EniRecord, IpRecord, IpState } from './types.ts';
+/** Table rows as SQLite returns them, and their conversion to and from the JSON records. */
+import type { Allocation, AllocationKey, EniMode, EniRecord, ImportEni, IpRecord, IpState } from './types.ts';
 
 export interface EniRow {
   id: string;
@@ -55,6 +55,23 @@ const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISO
 /** Drop the optional fields that are not set (undefined), so records compare and print cleanly. */
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The enis columns an import writes (route_table, state and imported_at are the store's own): eniRecord read backwards. */
+export function eniColumns(e: ImportEni) {
+  return {
+    id: e.id,
+    mac: e.mac,
+    device: e.device ?? null,
+    mode: e.mode,
+    subnet_id: e.subnetId ?? null,
+    subnet_cidr: e.subnetCidr,
+    gateway: e.gateway,
+    subnet_cidr_v6: e.subnetCidrV6 ?? null,
+    gateway_v6: e.gatewayV6 ?? null,
+    primary_ip: e.primaryIp,
+    mtu: e.mtu ?? null,
+  } satisfies Partial<EniRow>;
 }
 
 export function eniRecord(r: EniRow): EniRecord {
