@@ -1,58 +1,55 @@
-/** Assign/Unassign PrivateIpAddresses and Ipv6Addresses. */
+/** Assign/Unassign PrivateIpAddresses and Ipv6Addresses: one shape, two families. */
 import { invalid, missing } from '../../cloud/errors.ts';
 import { assignIps, unassignIps } from '../../cloud/ips.ts';
 import type { ActionDef } from './types.ts';
 import type { Params } from '../params.ts';
 
+/** The parameter names of one family's actions. */
+interface Family {
+  family: 4 | 6;
+  /** `PrivateIpAddress.N` / `Ipv6Address.N`: explicit addresses. */
+  list: string;
+  /** How many to pick instead. */
+  count: string;
+  /** The result's list of what was added. */
+  resultSet: string;
+}
+
+const V4: Family = { family: 4, list: 'PrivateIpAddress', count: 'SecondaryPrivateIpAddressCount', resultSet: 'PrivateIpSet' };
+const V6: Family = { family: 6, list: 'Ipv6Address', count: 'Ipv6AddressCount', resultSet: 'Ipv6Set' };
+
 /** Exactly one of the explicit list or the count. */
-function request(p: Params, listName: string, countName: string, max: number) {
-  const ips = p.list(listName);
-  const count = p.int(countName, 1, max);
-  if (ips.length && count !== undefined) throw invalid(countName, `give either ${listName}.N or ${countName}, not both`);
-  if (!ips.length && count === undefined) throw missing(`${listName}.1 or ${countName}`);
+function request(p: Params, f: Family, max: number) {
+  const ips = p.list(f.list);
+  const count = p.int(f.count, 1, max);
+  if (ips.length && count !== undefined) throw invalid(f.count, `give either ${f.list}.N or ${f.count}, not both`);
+  if (!ips.length && count === undefined) throw missing(`${f.list}.1 or ${f.count}`);
   return { ips, count };
 }
 
-export const AssignPrivateIpAddresses: ActionDef = {
+const assign = (f: Family): ActionDef => ({
   service: 'vpc',
   clientToken: true,
   async run({ cloud, params: p }) {
     const id = p.required('NetworkInterfaceId');
-    const added = await assignIps(cloud, id, 4, request(p, 'PrivateIpAddress', 'SecondaryPrivateIpAddressCount', 1000));
-    return { NetworkInterfaceId: id, PrivateIpSet: added };
+    const added = await assignIps(cloud, id, f.family, request(p, f, 1000));
+    return { NetworkInterfaceId: id, [f.resultSet]: added };
   },
-};
+});
 
-export const UnassignPrivateIpAddresses: ActionDef = {
+const unassign = (f: Family): ActionDef => ({
   service: 'vpc',
   clientToken: true,
   async run({ cloud, params: p }) {
     const id = p.required('NetworkInterfaceId');
-    const ips = p.list('PrivateIpAddress');
-    if (!ips.length) throw missing('PrivateIpAddress.1');
-    await unassignIps(cloud, id, 4, ips);
+    const ips = p.list(f.list);
+    if (!ips.length) throw missing(`${f.list}.1`);
+    await unassignIps(cloud, id, f.family, ips);
     return {};
   },
-};
+});
 
-export const AssignIpv6Addresses: ActionDef = {
-  service: 'vpc',
-  clientToken: true,
-  async run({ cloud, params: p }) {
-    const id = p.required('NetworkInterfaceId');
-    const added = await assignIps(cloud, id, 6, request(p, 'Ipv6Address', 'Ipv6AddressCount', 1000));
-    return { NetworkInterfaceId: id, Ipv6Set: added };
-  },
-};
-
-export const UnassignIpv6Addresses: ActionDef = {
-  service: 'vpc',
-  clientToken: true,
-  async run({ cloud, params: p }) {
-    const id = p.required('NetworkInterfaceId');
-    const ips = p.list('Ipv6Address');
-    if (!ips.length) throw missing('Ipv6Address.1');
-    await unassignIps(cloud, id, 6, ips);
-    return {};
-  },
-};
+export const AssignPrivateIpAddresses = assign(V4);
+export const UnassignPrivateIpAddresses = unassign(V4);
+export const AssignIpv6Addresses = assign(V6);
+export const UnassignIpv6Addresses = unassign(V6);
