@@ -5,11 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
-  iproute2 util-linux procps kmod iptables jq hyperfine   # namespaces, nsenter, tc, benchmarks
+  iproute2 util-linux procps iptables jq                  # ip/tc, nsenter/unshare, ps/sysctl, the sim's source check, the demo
+  kmod                                                    # /sbin/modprobe, which the kernel calls to load ifb, ipvlan…
+  hyperfine time                                          # benchmarks (hyperfine; /usr/bin/time for CPU seconds)
   golang-go golang-github-appc-cni-dev                    # the libcni test driver (built offline)
   containernetworking-plugins                             # reference plugins: ptp, host-local, bandwidth…
   python3 make g++                                        # better-sqlite3 builds from source
 )
+
+# Node.js 20 is a prerequisite, not installed here: Debian 12's own nodejs is 18.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+  echo "setup: Node.js 20.19 or newer is needed (found: $(node --version 2>/dev/null || echo none)); Debian 12's own nodejs is 18, install Node 20 first" >&2
+  exit 1
+fi
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
