@@ -25,12 +25,8 @@ for (const mode of ['shared', 'exclusive'] as const) {
     t.equal((await sim.cello(['eni-up'], eni1)).code, 0, 'eni-up');
     const before = await dumpNs(sim.node.name);
 
-    const shapedPod = await sim.pod();
-    const plainPod = await sim.pod();
-    const shaped = sim.allocation(shapedPod, eni1, mode === 'exclusive' ? eni1.primaryIp : '192.168.1.31');
-    const plain = sim.allocation(plainPod, eni2, mode === 'exclusive' ? eni2.primaryIp : '192.168.1.32');
-    await sim.assign(eni1, shaped.ipv4!);
-    await sim.assign(eni2, plain.ipv4!);
+    const [shapedPod, shaped] = await sim.podWith(eni1, mode === 'exclusive' ? eni1.primaryIp : '192.168.1.31');
+    const [plainPod, plain] = await sim.podWith(eni2, mode === 'exclusive' ? eni2.primaryIp : '192.168.1.32');
     const s = await sim.cello(['setup', ...FLAGS], shaped);
     t.equal(s.code, 0, `shaped setup: ${s.stderr}`);
     t.equal(s.json.ifbInterface?.name, ifbName(shaped.containerId, 'eth0'), 'the result names the ifb');

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { eui64LinkLocal, vethMacs } from '../src/names.ts';
 import { dumpNs } from './helpers/dump.ts';
-import { NODE_IP6, PEER_IP6, Sim } from './helpers/sim.ts';
+import { NODE_IP6, NODE_PORT, PEER_IP6, PEER_PORT, POD_PORT, Sim } from './helpers/sim.ts';
 
 t.test('veth datapath, dual stack', async (t) => {
   const sim = await Sim.create({ ipv6: true });
@@ -14,11 +14,8 @@ t.test('veth datapath, dual stack', async (t) => {
   t.equal((await sim.cello(['eni-up'], eni)).code, 0, 'eni-up');
   const before = await dumpNs(sim.node.name);
 
-  const podA = await sim.pod();
-  const podB = await sim.pod();
-  const allocA = sim.allocation(podA, eni, '192.168.1.11', 'fd00:1::11');
-  const allocB = sim.allocation(podB, eni, '192.168.1.12', 'fd00:1::12');
-  for (const ip of ['192.168.1.11', '192.168.1.12', 'fd00:1::11', 'fd00:1::12']) await sim.assign(eni, ip);
+  const [podA, allocA] = await sim.podWith(eni, '192.168.1.11', 'fd00:1::11');
+  const [podB, allocB] = await sim.podWith(eni, '192.168.1.12', 'fd00:1::12');
 
   const a = await sim.cello(['setup'], allocA);
   t.equal(a.code, 0, `setup A: ${a.stderr}`);
@@ -35,15 +32,12 @@ t.test('veth datapath, dual stack', async (t) => {
   t.equal((await sim.cello(['check'], allocA)).code, 0, 'check A');
 
   t.test('real TCP over IPv6', async (t) => {
-    await sim.serve(podA.name, 'fd00:1::11', 7001);
-    await sim.serve(podB.name, 'fd00:1::12', 7001);
-    await sim.serve(sim.node.name, NODE_IP6, 7002);
-    await sim.serve(sim.peer.name, PEER_IP6, 7003);
-    t.equal(await sim.who(podA.name, 'fd00:1::12', 7001), 'fd00:1::11', 'A → B');
-    t.equal(await sim.who(podA.name, NODE_IP6, 7002), 'fd00:1::11', 'A → node');
-    t.equal(await sim.who(sim.node.name, 'fd00:1::11', 7001), NODE_IP6, 'node → A');
-    t.equal(await sim.who(podB.name, PEER_IP6, 7003), 'fd00:1::12', 'B → VPC peer');
-    t.equal(await sim.who(sim.peer.name, 'fd00:1::11', 7001), PEER_IP6, 'VPC peer → A');
+    await sim.serveAll([[podA, 'fd00:1::11'], [podB, 'fd00:1::12']], true);
+    t.equal(await sim.who(podA.name, 'fd00:1::12', POD_PORT), 'fd00:1::11', 'A → B');
+    t.equal(await sim.who(podA.name, NODE_IP6, NODE_PORT), 'fd00:1::11', 'A → node');
+    t.equal(await sim.who(sim.node.name, 'fd00:1::11', POD_PORT), NODE_IP6, 'node → A');
+    t.equal(await sim.who(podB.name, PEER_IP6, PEER_PORT), 'fd00:1::12', 'B → VPC peer');
+    t.equal(await sim.who(sim.peer.name, 'fd00:1::11', POD_PORT), PEER_IP6, 'VPC peer → A');
   });
 
   t.test('an IPv6 rule removed is named; teardown removes everything', async (t) => {
@@ -59,10 +53,8 @@ t.test('exclusive datapath, dual stack', async (t) => {
   const sim = await Sim.create({ ipv6: true });
   t.teardown(() => sim.close());
   const eni = await sim.attachEni('exclusive', '192.168.1.20');
-  await sim.assign(eni, 'fd00:1::20');
+  const [pod, alloc] = await sim.podWith(eni, '192.168.1.20', 'fd00:1::20');
   const before = await dumpNs(sim.node.name);
-  const pod = await sim.pod();
-  const alloc = sim.allocation(pod, eni, '192.168.1.20', 'fd00:1::20');
   const r = await sim.cello(['setup'], alloc);
   t.equal(r.code, 0, `setup: ${r.stderr}`);
   t.same(r.json.ips, [
@@ -71,13 +63,11 @@ t.test('exclusive datapath, dual stack', async (t) => {
   ]);
   t.equal((await sim.cello(['check'], alloc)).code, 0, 'check, including the pod sysctl');
 
-  await sim.serve(pod.name, 'fd00:1::20', 7001);
-  await sim.serve(sim.node.name, NODE_IP6, 7002);
-  await sim.serve(sim.peer.name, PEER_IP6, 7003);
-  t.equal(await sim.who(pod.name, NODE_IP6, 7002), 'fd00:1::20', 'pod → node over the veth');
-  t.equal(await sim.who(sim.node.name, 'fd00:1::20', 7001), NODE_IP6, 'node → pod');
-  t.equal(await sim.who(pod.name, PEER_IP6, 7003), 'fd00:1::20', 'pod → VPC peer through its ENI');
-  t.equal(await sim.who(sim.peer.name, 'fd00:1::20', 7001), PEER_IP6, 'VPC peer → pod');
+  await sim.serveAll([[pod, 'fd00:1::20']], true);
+  t.equal(await sim.who(pod.name, NODE_IP6, NODE_PORT), 'fd00:1::20', 'pod → node over the veth');
+  t.equal(await sim.who(sim.node.name, 'fd00:1::20', POD_PORT), NODE_IP6, 'node → pod');
+  t.equal(await sim.who(pod.name, PEER_IP6, PEER_PORT), 'fd00:1::20', 'pod → VPC peer through its ENI');
+  t.equal(await sim.who(sim.peer.name, 'fd00:1::20', POD_PORT), PEER_IP6, 'VPC peer → pod');
 
   await pod.exec('sh', ['-c', 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6']);
   const bad = await sim.cello(['check'], alloc);

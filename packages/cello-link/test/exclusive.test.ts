@@ -6,7 +6,7 @@
 import t from 'tap';
 import { hostVethName } from '../src/index.ts';
 import { dumpNs, withoutDevice } from './helpers/dump.ts';
-import { NODE_IP, PEER_IP, Sim } from './helpers/sim.ts';
+import { NODE_IP, NODE_PORT, PEER_IP, PEER_PORT, POD_PORT, Sim } from './helpers/sim.ts';
 
 t.test('exclusive datapath', async (t) => {
   const sim = await Sim.create();
@@ -20,10 +20,8 @@ t.test('exclusive datapath', async (t) => {
   }
   const before = await dumpNs(sim.node.name);
 
-  const podX = await sim.pod();
-  const podY = await sim.pod();
-  const allocX = sim.allocation(podX, eniX, eniX.primaryIp);
-  const allocY = sim.allocation(podY, eniY, eniY.primaryIp);
+  const [podX, allocX] = await sim.podWith(eniX, eniX.primaryIp);
+  const [podY, allocY] = await sim.podWith(eniY, eniY.primaryIp);
   const x = await sim.cello(['setup'], allocX);
   t.equal(x.code, 0, `setup X: ${x.stderr}`);
   t.same(x.json, {
@@ -40,16 +38,13 @@ t.test('exclusive datapath', async (t) => {
   t.notOk((await dumpNs(sim.node.name)).links.some((l) => l.mac === eniX.mac), 'and gone from the node');
 
   t.test('real TCP: pod↔pod through the VPC, pod↔node through the veth, pod→VPC peer', async (t) => {
-    await sim.serve(podX.name, '192.168.1.20', 7001);
-    await sim.serve(podY.name, '192.168.1.21', 7001);
-    await sim.serve(sim.node.name, NODE_IP, 7002);
-    await sim.serve(sim.peer.name, PEER_IP, 7003);
-    t.equal(await sim.who(podX.name, '192.168.1.21', 7001), '192.168.1.20', 'X → Y');
-    t.equal(await sim.who(podY.name, '192.168.1.20', 7001), '192.168.1.21', 'Y → X');
-    t.equal(await sim.who(podX.name, NODE_IP, 7002), '192.168.1.20', 'X → node');
-    t.equal(await sim.who(sim.node.name, '192.168.1.20', 7001), NODE_IP, 'node → X');
-    t.equal(await sim.who(podY.name, PEER_IP, 7003), '192.168.1.21', 'Y → VPC peer');
-    t.equal(await sim.who(sim.peer.name, '192.168.1.20', 7001), PEER_IP, 'VPC peer → X');
+    await sim.serveAll([[podX, '192.168.1.20'], [podY, '192.168.1.21']]);
+    t.equal(await sim.who(podX.name, '192.168.1.21', POD_PORT), '192.168.1.20', 'X → Y');
+    t.equal(await sim.who(podY.name, '192.168.1.20', POD_PORT), '192.168.1.21', 'Y → X');
+    t.equal(await sim.who(podX.name, NODE_IP, NODE_PORT), '192.168.1.20', 'X → node');
+    t.equal(await sim.who(sim.node.name, '192.168.1.20', POD_PORT), NODE_IP, 'node → X');
+    t.equal(await sim.who(podY.name, PEER_IP, PEER_PORT), '192.168.1.21', 'Y → VPC peer');
+    t.equal(await sim.who(sim.peer.name, '192.168.1.20', POD_PORT), PEER_IP, 'VPC peer → X');
   });
 
   t.test('check passes and names what breaks', async (t) => {
@@ -73,7 +68,7 @@ t.test('exclusive datapath', async (t) => {
 
     const again = await sim.cello(['setup'], allocX);
     t.equal(again.code, 0, `the returned ENI serves the next pod: ${again.stderr}`);
-    t.equal(await sim.who(podX.name, PEER_IP, 7003), '192.168.1.20', 'with traffic');
+    t.equal(await sim.who(podX.name, PEER_IP, PEER_PORT), '192.168.1.20', 'with traffic');
 
     // A deleted netns destroys a veth stand-in for an ENI (a real ENI would fall back to
     // the init netns); teardown still succeeds and removes the node's side.

@@ -9,7 +9,7 @@ import { chooseDatapath, ipvlanHostName } from '../src/index.ts';
 import { egressRuleLine, render } from '../src/objects.ts';
 import { ipvlanPlan } from '../src/plan-ipvlan.ts';
 import { dumpNs } from './helpers/dump.ts';
-import { NODE_IP, PEER_IP, Sim } from './helpers/sim.ts';
+import { NODE_IP, NODE_PORT, PEER_IP, PEER_PORT, POD_PORT, Sim } from './helpers/sim.ts';
 
 const noIpvlan = await kernelLacks('ipvlan');
 
@@ -72,26 +72,19 @@ t.test('ipvlan datapath', { skip: noIpvlan }, async (t) => {
   t.match(hostSlave, { kind: 'ipvlan', noarp: true, up: true }, 'host fast-path slave');
   t.ok(hostSlave?.addrs.includes(`${NODE_IP}/32`), 'holding the node address');
 
-  const podA = await sim.pod();
-  const podB = await sim.pod();
-  const allocA = sim.allocation(podA, eni, '192.168.1.11');
-  const allocB = sim.allocation(podB, eni, '192.168.1.12');
-  await sim.assign(eni, allocA.ipv4!);
-  await sim.assign(eni, allocB.ipv4!);
+  const [podA, allocA] = await sim.podWith(eni, '192.168.1.11');
+  const [podB, allocB] = await sim.podWith(eni, '192.168.1.12');
   const a = await sim.cello(['setup', '--datapath', 'ipvlan'], allocA);
   t.equal(a.code, 0, `setup A: ${a.stderr}`);
   t.match(a.json, { datapath: 'ipvlan', podInterface: { name: 'eth0', mac: eni.mac }, ips: [{ address: '192.168.1.11/24', gateway: '192.168.1.1' }] });
   t.equal((await sim.cello(['setup', '--datapath', 'ipvlan'], allocB)).code, 0, 'setup B');
   t.equal((await sim.cello(['check', '--datapath', 'ipvlan'], allocA)).code, 0, 'check A');
 
-  await sim.serve(podA.name, '192.168.1.11', 7001);
-  await sim.serve(podB.name, '192.168.1.12', 7001);
-  await sim.serve(sim.node.name, NODE_IP, 7002);
-  await sim.serve(sim.peer.name, PEER_IP, 7003);
-  t.equal(await sim.who(podA.name, '192.168.1.12', 7001), '192.168.1.11', 'A → B');
-  t.equal(await sim.who(podA.name, NODE_IP, 7002), '192.168.1.11', 'A → node (host fast path)');
-  t.equal(await sim.who(sim.node.name, '192.168.1.11', 7001), NODE_IP, 'node → A');
-  t.equal(await sim.who(podB.name, PEER_IP, 7003), '192.168.1.12', 'B → VPC peer');
+  await sim.serveAll([[podA, '192.168.1.11'], [podB, '192.168.1.12']]);
+  t.equal(await sim.who(podA.name, '192.168.1.12', POD_PORT), '192.168.1.11', 'A → B');
+  t.equal(await sim.who(podA.name, NODE_IP, NODE_PORT), '192.168.1.11', 'A → node (host fast path)');
+  t.equal(await sim.who(sim.node.name, '192.168.1.11', POD_PORT), NODE_IP, 'node → A');
+  t.equal(await sim.who(podB.name, PEER_IP, PEER_PORT), '192.168.1.12', 'B → VPC peer');
 
   for (const alloc of [allocA, allocB]) t.equal((await sim.cello(['teardown', '--datapath', 'ipvlan'], alloc)).code, 0, 'teardown');
   t.same(await dumpNs(sim.node.name), before, 'node as eni-up left it (the fast path stays, pod routes go)');

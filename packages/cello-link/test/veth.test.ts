@@ -5,7 +5,7 @@
 import t from 'tap';
 import { hostVethName, vethMacs } from '../src/index.ts';
 import { dumpNs } from './helpers/dump.ts';
-import { NODE_IP, PEER_IP, Sim } from './helpers/sim.ts';
+import { NODE_IP, NODE_PORT, PEER_IP, PEER_PORT, POD_PORT, Sim } from './helpers/sim.ts';
 
 t.test('veth datapath', async (t) => {
   const sim = await Sim.create();
@@ -19,12 +19,8 @@ t.test('veth datapath', async (t) => {
   t.equal((await sim.cello(['eni-up'], eni)).code, 0, 'eni-up again');
   t.same(await dumpNs(sim.node.name), afterEniUp, 'eni-up is idempotent: a second run changes nothing');
 
-  const podA = await sim.pod();
-  const podB = await sim.pod();
-  const allocA = sim.allocation(podA, eni, '192.168.1.11');
-  const allocB = sim.allocation(podB, eni, '192.168.1.12');
-  await sim.assign(eni, allocA.ipv4!);
-  await sim.assign(eni, allocB.ipv4!);
+  const [podA, allocA] = await sim.podWith(eni, '192.168.1.11');
+  const [podB, allocB] = await sim.podWith(eni, '192.168.1.12');
 
   const a = await sim.cello(['setup'], allocA);
   t.equal(a.code, 0, `setup A: ${a.stderr}`);
@@ -39,16 +35,13 @@ t.test('veth datapath', async (t) => {
   t.equal((await sim.cello(['setup'], allocB)).code, 0, 'setup B');
 
   t.test('real TCP: pod↔pod, pod↔node, pod↔VPC peer, with pod addresses unchanged', async (t) => {
-    await sim.serve(podA.name, '192.168.1.11', 7001);
-    await sim.serve(podB.name, '192.168.1.12', 7001);
-    await sim.serve(sim.node.name, NODE_IP, 7002);
-    await sim.serve(sim.peer.name, PEER_IP, 7003);
-    t.equal(await sim.who(podA.name, '192.168.1.12', 7001), '192.168.1.11', 'A → B');
-    t.equal(await sim.who(podB.name, '192.168.1.11', 7001), '192.168.1.12', 'B → A');
-    t.equal(await sim.who(podA.name, NODE_IP, 7002), '192.168.1.11', 'A → node');
-    t.equal(await sim.who(sim.node.name, '192.168.1.11', 7001), NODE_IP, 'node → A');
-    t.equal(await sim.who(podA.name, PEER_IP, 7003), '192.168.1.11', 'A → VPC peer (through the ENI table)');
-    t.equal(await sim.who(sim.peer.name, '192.168.1.12', 7001), PEER_IP, 'VPC peer → B (through the ENI)');
+    await sim.serveAll([[podA, '192.168.1.11'], [podB, '192.168.1.12']]);
+    t.equal(await sim.who(podA.name, '192.168.1.12', POD_PORT), '192.168.1.11', 'A → B');
+    t.equal(await sim.who(podB.name, '192.168.1.11', POD_PORT), '192.168.1.12', 'B → A');
+    t.equal(await sim.who(podA.name, NODE_IP, NODE_PORT), '192.168.1.11', 'A → node');
+    t.equal(await sim.who(sim.node.name, '192.168.1.11', POD_PORT), NODE_IP, 'node → A');
+    t.equal(await sim.who(podA.name, PEER_IP, PEER_PORT), '192.168.1.11', 'A → VPC peer (through the ENI table)');
+    t.equal(await sim.who(sim.peer.name, '192.168.1.12', POD_PORT), PEER_IP, 'VPC peer → B (through the ENI)');
   });
 
   t.test('check passes, then names the object that is wrong', async (t) => {
@@ -66,7 +59,7 @@ t.test('veth datapath', async (t) => {
     const again = await sim.cello(['setup'], allocA);
     t.equal(again.code, 0, `setup over a broken datapath repairs it: ${again.stderr}`);
     t.equal((await sim.cello(['check'], allocA)).code, 0, 'check passes after the repair');
-    t.equal(await sim.who(podA.name, PEER_IP, 7003), '192.168.1.11', 'and traffic flows again');
+    t.equal(await sim.who(podA.name, PEER_IP, PEER_PORT), '192.168.1.11', 'and traffic flows again');
   });
 
   t.test('teardown removes everything, twice, and with the netns gone', async (t) => {

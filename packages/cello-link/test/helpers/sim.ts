@@ -29,6 +29,10 @@ export const NODE_IP6 = 'fd00::11';
 export const PEER_IP6 = 'fd00:1::50';
 export const ENI_SUBNET6 = 'fd00:1::/64';
 export const ENI_GATEWAY6 = 'fd00:1::1';
+/** Where serveAll's servers listen: on each pod, on the node, on the VPC peer. */
+export const POD_PORT = 7001;
+export const NODE_PORT = 7002;
+export const PEER_PORT = 7003;
 
 export class Sim {
   private servers: ChildProcess[] = [];
@@ -132,6 +136,13 @@ export class Sim {
     return { network: 'cello', containerId, ifname: 'eth0', netns: pod.path, mode: eni.mode, ipv4, ...(ipv6 ? { ipv6 } : {}), eni };
   }
 
+  /** A new pod and its allocation on `eni`, its addresses already assigned in the VPC (as cello-eni would have). */
+  async podWith(eni: EniRecord, ipv4: string | undefined, ipv6?: string): Promise<[Netns, LinkAllocation]> {
+    const pod = await this.pod();
+    for (const ip of [ipv4, ipv6]) if (ip) await this.assign(eni, ip);
+    return [pod, this.allocation(pod, eni, ipv4, ipv6)];
+  }
+
   /** Run bin/cello-link inside the node namespace, as on a host; JSON input on stdin. */
   async cello(args: string[], input?: unknown, env: Record<string, string> = {}) {
     const r = await run('ip', ['netns', 'exec', this.node.name, bin('cello-link'), ...args], {
@@ -156,6 +167,13 @@ export class Sim {
       rl.once('line', () => resolve());
       child.once('exit', (code) => reject(new Error(`server in ${ns} on ${ip}:${port} exited ${code}`)));
     });
+  }
+
+  /** Servers for `who` on each [pod, address] (POD_PORT), on the node (NODE_PORT) and on the VPC peer (PEER_PORT), over IPv4 or IPv6. */
+  async serveAll(pods: Array<[Netns, string]>, ipv6 = false): Promise<void> {
+    for (const [pod, ip] of pods) await this.serve(pod.name, ip, POD_PORT);
+    await this.serve(this.node.name, ipv6 ? NODE_IP6 : NODE_IP, NODE_PORT);
+    await this.serve(this.peer.name, ipv6 ? PEER_IP6 : PEER_IP, PEER_PORT);
   }
 
   private async client(ns: string, args: string[]) {
