@@ -29,7 +29,8 @@ function levelFromEnv(): Level {
 
 /**
  * JSON-lines logger: one object per line with ts, level, component, msg and
- * fields; secrets redacted. Never writes to stdout (that is for data).
+ * fields; secrets redacted, errors as { name, message }. Never writes to
+ * stdout (that is for data).
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const min = RANK[opts.level ?? levelFromEnv()];
@@ -52,7 +53,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const log = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
     const entry = { ts: new Date().toISOString(), level, component: opts.component, ...opts.fields, msg, ...fields };
-    write(`${JSON.stringify(redact(entry), errorReplacer)}\n`);
+    write(`${JSON.stringify(redact(entry))}\n`);
   };
   return {
     debug: (m, f) => log('debug', m, f),
@@ -61,8 +62,4 @@ export function createLogger(opts: LoggerOptions): Logger {
     error: (m, f) => log('error', m, f),
     child: (fields) => createLogger({ ...opts, fields: { ...opts.fields, ...fields } }),
   };
-}
-
-function errorReplacer(_key: string, value: unknown) {
-  return value instanceof Error ? { name: value.name, message: value.message } : value;
 }

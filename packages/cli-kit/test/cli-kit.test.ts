@@ -1,0 +1,127 @@
+// What every command shares: secrets redacted in logs, JSON-or-table output,
+// one-line errors with their exit codes, and node locks that the kernel
+// releases when their holder dies.
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import t from 'tap';
+import { tempDir, uniqueName } from '@cello/testkit';
+import {
+  CommandError,
+  createLogger,
+  formatTable,
+  isLocked,
+  REDACTED,
+  redact,
+  resolveFormat,
+  runMain,
+  tryLock,
+  UsageError,
+  waitLock,
+} from '../src/index.ts';
+
+t.test('redact: secret-looking keys at any depth, nothing else', async (t) => {
+  const input = {
+    accessKeyId: 'AK',
+    credentialAccessKeySecret: 'SK',
+    nested: { sessionToken: 'ST', list: [{ Authorization: 'HMAC…' }, { region: 'cn-beijing' }] },
+    password: '',
+    region: 'cn-beijing',
+  };
+  t.same(redact(input), {
+    accessKeyId: REDACTED,
+    credentialAccessKeySecret: REDACTED,
+    nested: { sessionToken: REDACTED, list: [{ Authorization: REDACTED }, { region: 'cn-beijing' }] },
+    password: '',
+    region: 'cn-beijing',
+  }, 'an empty secret stays empty (it says "not set"), everything else is kept');
+  t.equal(input.accessKeyId, 'AK', 'the input is not changed');
+  t.same(redact({ error: new TypeError('bad MAC') }), { error: { name: 'TypeError', message: 'bad MAC' } }, 'an Error keeps its name and message');
+});
+
+t.test('logger: JSON lines with the component and fields, secrets redacted, 0600 file', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => dir.remove());
+  const file = join(dir.path, 'sub', 'x.log');
+  const log = createLogger({ component: 'test', file, level: 'info', fields: { traceId: 'abc' } });
+  log.debug('hidden below the level');
+  log.info('hello', { secretKey: 'SK', n: 1 });
+  log.child({ pod: 'default/web-0' }).error('failed', { error: new Error('boom') });
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines.length, 2, 'the debug line is not written at level info');
+  t.match(lines[0], { level: 'info', component: 'test', traceId: 'abc', msg: 'hello', secretKey: REDACTED, n: 1 });
+  t.match(lines[1], { level: 'error', traceId: 'abc', pod: 'default/web-0', error: { name: 'Error', message: 'boom' } });
+  t.notMatch(readFileSync(file, 'utf8'), /"SK"/, 'the secret value appears nowhere');
+  t.equal(statSync(file).mode & 0o777, 0o600);
+});
+
+t.test('output: a table on a TTY, JSON when piped, --output wins', async (t) => {
+  t.equal(resolveFormat(undefined, { isTTY: true }), 'table');
+  t.equal(resolveFormat(undefined, { isTTY: false }), 'json');
+  t.equal(resolveFormat('json', { isTTY: true }), 'json');
+  t.equal(resolveFormat('table', { isTTY: false }), 'table');
+  const rows = [{ id: 'eni-1', ips: ['10.0.0.1', '10.0.0.2'], mtu: undefined }, { id: 'eni-22', ips: [], mtu: 1500 }];
+  const cols = [
+    { header: 'ENI', value: (r: (typeof rows)[number]) => r.id },
+    { header: 'IPS', value: (r: (typeof rows)[number]) => r.ips },
+    { header: 'MTU', value: (r: (typeof rows)[number]) => r.mtu },
+  ];
+  t.equal(formatTable(rows, cols), 'ENI     IPS                MTU\neni-1   10.0.0.1,10.0.0.2  -\neni-22  -                  1500\n', 'aligned; empty cells are -');
+});
+
+t.test('runMain: one line naming the command, exit 2 for usage, 1 or its own code otherwise', async (t) => {
+  const writes: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => {
+    writes.push(s);
+    return true;
+  }) as typeof process.stderr.write;
+  const saved = process.exitCode;
+  try {
+    await runMain('cello-x', async () => {
+      throw new UsageError('--keep is required');
+    });
+    t.equal(process.exitCode, 2);
+    await runMain('cello-x', async () => {
+      throw new Error('disk full');
+    });
+    t.equal(process.exitCode, 1);
+    await runMain('cello-x', async () => {
+      throw new CommandError('try later', 3);
+    });
+    t.equal(process.exitCode, 3);
+    await runMain('cello-x', async () => 4);
+    t.equal(process.exitCode, 4, 'what main returns is the exit code');
+  } finally {
+    process.stderr.write = write;
+    process.exitCode = saved;
+  }
+  t.same(writes, ['cello-x: --keep is required\n', 'cello-x: disk full\n', 'cello-x: try later\n'], 'no stack traces');
+});
+
+t.test('node locks: exclusive, released by release() and by the death of the holder', async (t) => {
+  const name = `test/${uniqueName('lk')}`;
+  const lock = await tryLock(name);
+  t.ok(lock, 'taken');
+  t.equal(await tryLock(name), undefined, 'a second taker is refused');
+  t.equal(await isLocked(name), true, 'isLocked sees it');
+  t.equal(await waitLock(name, 50), undefined, 'waitLock gives up while it stays taken');
+  lock!.release();
+  t.equal(await isLocked(name), false, 'released');
+  const again = await waitLock(name, 1000);
+  t.ok(again, 'and free to take again');
+  again!.release();
+
+  // Another process holds it (bound the way cli-kit binds: the abstract socket \0cello/<name>) and is killed.
+  const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen({ path: '\\0cello/${name}' }, () => console.log('held'))`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  t.teardown(() => holder.kill('SIGKILL'));
+  await new Promise((resolve) => createInterface({ input: holder.stdout! }).once('line', resolve));
+  t.equal(await isLocked(name), true, 'held by the other process');
+  holder.kill('SIGKILL');
+  await new Promise((resolve) => holder.once('exit', resolve));
+  t.equal(await isLocked(name), false, 'the kernel released it when the holder died');
+});
