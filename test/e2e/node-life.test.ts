@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Netns, background, createNetns, repoRoot, testBin } from '@cello/testkit';
+import { type Netns, background, bin, createNetns, repoRoot, testBin } from '@cello/testkit';
 import { type Sim, startSim } from '@cello/vpc-sim';
 
 const sim: Sim = await startSim({ nodes: 2, config: { delaysMs: { create: 50, attach: 50, detach: 50, delete: 50 } } });
@@ -17,7 +17,6 @@ t.teardown(async () => {
   await Promise.all(pods.map((p) => p.pod.remove()));
 });
 
-const bin = (name: string) => join(repoRoot, 'bin', name);
 const conf = (poolTarget: number, poolTargetMin: number) => ({
   subnets: sim.info.subnets.map((s) => s.id),
   securityGroups: sim.info.securityGroups.map((g) => g.id),
