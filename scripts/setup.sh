@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
-  iproute2 util-linux procps iptables jq                  # ip/tc, nsenter/unshare, ps/sysctl, the sim's source check, the demo
+  iproute2 util-linux procps iptables jq curl             # ip/tc, nsenter/unshare, ps/sysctl, the sim's source check, the demo, HTTP from inside nodes and pods (agent, gc tests)
   kmod                                                    # /sbin/modprobe, which the kernel calls to load ifb, ipvlan…
-  hyperfine time                                          # benchmarks (hyperfine; /usr/bin/time for CPU seconds)
+  hyperfine time strace                                   # benchmarks (hyperfine; /usr/bin/time for CPU seconds; strace counts processes)
   golang-go golang-github-appc-cni-dev                    # the libcni test driver (built offline)
   containernetworking-plugins                             # reference plugins: ptp, host-local, bandwidth…
   python3 make g++                                        # better-sqlite3 builds from source
