@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NodeLock, podLockName, waitLock } from '@cello/cli-kit';
-import { type Call, CniError, ErrorCode } from '@cello/cni-types';
+import { asCniError, type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { type Allocation, type AllocationKey, DB_FILE, type IpamStore, InvalidInputError, openStore } from '@cello/cello-ipam';
 import type { LinkAllocation } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
@@ -47,9 +47,8 @@ export function forLink(a: Allocation): LinkAllocation {
   return { ...a, eni: a.eni };
 }
 
-/** Library errors as CNI errors: bad input 7, everything unexpected 999 with its message. */
+/** Library errors as CNI errors: cello-ipam's bad input 7, the rest as cni-types maps them (999 with the message). */
 export function asCni(err: unknown): CniError {
-  if (err instanceof CniError) return err;
   if (err instanceof InvalidInputError) return new CniError(ErrorCode.InvalidNetworkConfig, err.message);
-  return new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
+  return asCniError(err);
 }
