@@ -1,7 +1,8 @@
 /**
  * cello-cni: a runtime calls it with CNI_COMMAND set and no arguments (the CNI
  * protocol); an operator calls it with arguments (`cello-cni exec …`, `--help`).
- * The human CLI and yargs load only in the second case, keeping the hot path lean.
+ * The human CLI and yargs run only in the second case; their code is in the
+ * bundle but never executed on the hot path (docs/cello-cni.md, Start-up).
  */
 import { pluginMain } from '@cello/cni-types';
 import { handlers } from './plugin.ts';
