@@ -36,7 +36,7 @@ const conflist = readFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'),
 const libcni = (node: string, verb: string, pod: Netns) =>
   sim.exec(node, ['env', `CNI_PATH=${join(repoRoot, 'bin')}`, testBin('libcni-driver'), '-netconfpath', '/etc/cni/net.d', '-name', 'cello',
     '-netns', pod.path, '-id', pod.name, '-args', `IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=${pod.name}`, verb]);
-const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(8080)";
+const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(8080,()=>console.log('listening'))";
 const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{process.stdout.write('ERR '+e.message);process.exit(1)});setTimeout(()=>{process.stdout.write('ERR timeout');process.exit(1)},3000)";
 
 t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', async (t) => {
@@ -63,7 +63,7 @@ t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', asy
   }
   t.equal(new Set(ips).size, 3, 'three distinct pod IPs');
   const servers = placement.map(([, pod]) => background('ip', ['netns', 'exec', pod.name, 'node', '-e', ECHO]));
-  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all(servers.map((s) => s.firstLine()));
   const [, podB] = placement[1]!;
   const [, podC] = placement[2]!;
   const tcp = async (from: Netns, to: string) => String((await from.exec('node', ['-e', CLIENT, to])).stdout);
@@ -73,7 +73,7 @@ t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', asy
   const fromNode = await sim.exec('node1', ['node', '-e', CLIENT, ips[0]!]);
   t.equal(fromNode.stdout, `hello ${sim.info.nodes[0]!.primaryIp}`, 'node → its pod');
   const toNode = background('ip', ['netns', 'exec', `${sim.info.name}-node2`, 'node', '-e', ECHO]);
-  await new Promise((r) => setTimeout(r, 300));
+  await toNode.firstLine();
   t.equal(await tcp(podB, sim.info.nodes[1]!.primaryIp), `hello ${ips[1]}`, 'pod → another node');
   await Promise.all([...servers, toNode].map((s) => s.stop()));
 });

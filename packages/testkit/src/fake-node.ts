@@ -32,7 +32,7 @@ export interface FakeNode {
   remove(): Promise<void>;
 }
 
-const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(+process.argv[1])";
+const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(+process.argv[1],()=>console.log('listening'))";
 const CLIENT =
   "const s=require('net').connect(+process.argv[2],process.argv[1]);let d='';s.on('data',c=>d+=c);" +
   "s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{console.error(e.message);process.exit(1)});" +
@@ -87,8 +87,9 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
     await must(bin('cello-ipam'), ['settings', '--state-dir', stateDir, 'datapath=veth', 'ipCooldownSec=1']);
     const enisJson = String((await must(bin('cello-ipam'), ['list', 'enis', '--state-dir', stateDir, '-o', 'json'])).stdout);
     await must('ip', ['netns', 'exec', node, bin('cello-link'), 'eni-up', '--datapath', 'veth'], { input: JSON.stringify({ enis: JSON.parse(enisJson) }) });
-    servers.push(background('ip', ['netns', 'exec', vpc, 'node', '-e', ECHO, '7777']));
-    await new Promise((r) => setTimeout(r, 300));
+    const peer = background('ip', ['netns', 'exec', vpc, 'node', '-e', ECHO, '7777']);
+    servers.push(peer);
+    await peer.firstLine();
   } catch (err) {
     await Promise.all(servers.map((s) => s.stop()));
     await run('ip', ['netns', 'del', node]);

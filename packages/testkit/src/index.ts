@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
 
@@ -47,13 +48,26 @@ export function run(cmd: string, args: readonly string[], opts: Options = {}): P
 /** A long-running child (a server in a namespace); `stop()` kills it and waits. */
 export interface Background {
   pid: number | undefined;
+  /**
+   * The child's first line on stdout: a server that prints one once it
+   * listens is ready when this resolves (no sleeping and hoping). Rejects if
+   * the child exits first.
+   */
+  firstLine(): Promise<string>;
   stop(): Promise<void>;
 }
 
 export function background(cmd: string, args: readonly string[], opts: Options = {}): Background {
   const child = execa(CLEAN[0], [...CLEAN.slice(1), cmd, ...args], { reject: false, ...opts });
+  const first = new Promise<string>((resolve, reject) => {
+    if (!child.stdout) return reject(new Error(`${cmd}: stdout is not a pipe`));
+    createInterface({ input: child.stdout }).once('line', resolve);
+    void child.then((r) => reject(new Error(`${cmd} ${args.join(' ')} exited ${r.exitCode} before printing a line: ${String(r.stderr)}`)));
+  });
+  first.catch(() => {}); // only an error for callers that wait for it
   return {
     pid: child.pid,
+    firstLine: () => first,
     async stop() {
       child.kill('SIGKILL');
       await child;
