@@ -41,11 +41,13 @@ async function kubeServer() {
 }
 
 /** Collect watch events until `done(events)` says so. */
+/** Watch `path` until `done` says so. `started` resolves once the server answered the watch: from then on no event is missed. */
 function collect(kc: k8s.KubeConfig, path: string, query: Record<string, string>, done: (ev: Array<[string, string]>) => boolean) {
   const events: Array<[string, string]> = [];
   let controller: AbortController | undefined;
+  let started!: Promise<unknown>;
   const finished = new Promise<Array<[string, string]>>((resolve, reject) => {
-    new k8s.Watch(kc)
+    started = new k8s.Watch(kc)
       .watch(
         path,
         query,
@@ -57,7 +59,7 @@ function collect(kc: k8s.KubeConfig, path: string, query: Record<string, string>
       )
       .then((c) => (controller = c), reject);
   });
-  return { finished, stop: () => controller?.abort() };
+  return { started, finished, stop: () => controller?.abort() };
 }
 
 t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
@@ -99,7 +101,7 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
 
   t.test('pods: list and watch by spec.nodeName, create and delete', async (t) => {
     const watch = collect(s.kc, '/api/v1/pods', { fieldSelector: 'spec.nodeName=node1' }, (ev) => ev.some(([type]) => type === 'DELETED'));
-    await new Promise((r) => setTimeout(r, 50));
+    await watch.started;
     const pod = (name: string, node: string) => ({ metadata: { name, labels: { app: 'web' } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'pause' }] } });
     await core.createNamespacedPod({ namespace: 'default', body: pod('p1', 'node1') });
     await core.createNamespacedPod({ namespace: 'default', body: pod('p2', 'node2') });
