@@ -30,7 +30,7 @@ for (const group of ['packages', 'tools']) {
     const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
     for (const [bin, entry] of Object.entries(pkg.cello?.bin ?? {})) {
       if (only.length && !only.includes(bin)) continue;
-      if (!existsSync(join(dir, name, entry))) continue; // a package still being written
+      if (!existsSync(join(dir, name, entry))) throw new Error(`${group}/${name}/package.json: cello.bin.${bin} names ${entry}, which does not exist`);
       commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [] });
     }
   }
