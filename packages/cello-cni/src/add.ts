@@ -11,7 +11,7 @@ import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } fro
 import { setup, teardown } from '@cello/cello-link';
 import { type CallScope } from './call-log.ts';
 import { cniResult } from './cni-result.ts';
-import { allocationKey, forLink, openNodeStore, lockCall } from './node-state.ts';
+import { allocationKey, forLink, lockCall, openNodeStore, podLabel } from './node-state.ts';
 
 export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise<Result> {
   const { env } = call;
@@ -73,7 +73,6 @@ async function allocateOrWait(store: IpamStore, req: AllocRequest, waitSec: numb
 }
 
 function noIpMessage(req: AllocRequest, err: NoFreeIpError, keeper: boolean, waitSec: number): string {
-  const pod = req.podName ? `pod ${req.podNamespace}/${req.podName}` : `container ${req.containerId}`;
   const why =
     err.reason === 'no-eni'
       ? 'this node has no ENI yet'
@@ -83,5 +82,5 @@ function noIpMessage(req: AllocRequest, err: NoFreeIpError, keeper: boolean, wai
   const keeperNote = keeper
     ? `the pool keeper was asked for more and did not deliver within ${waitSec}s (see \`cello-eni list\` and the agent's events)`
     : 'no pool keeper is running on this node (start cello-agent, or `cello-eni pool --watch`)';
-  return `no IP for ${pod}: ${why}; ${keeperNote}`;
+  return `no IP for ${podLabel(req)}: ${why}; ${keeperNote}`;
 }

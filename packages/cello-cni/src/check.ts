@@ -7,7 +7,7 @@ import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
 import type { Allocation, IpamStore } from '@cello/cello-ipam';
 import { check } from '@cello/cello-link';
 import type { CallScope } from './call-log.ts';
-import { allocationKey, forLink, openNodeStore, lockCall, storeExists } from './node-state.ts';
+import { allocationKey, forLink, lockCall, openNodeStore, podLabel, storeExists } from './node-state.ts';
 
 export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promise<void> {
   const { env } = call;
@@ -29,7 +29,7 @@ export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promi
     problems.push(...findings.map((f) => `${f.side}: ${f.object}: ${f.problem}`));
     if (problems.length) {
       note({ problems });
-      throw new CniError(ErrorCode.Internal, `datapath of ${allocation.podNamespace}/${allocation.podName} is not as set up: ${problems.join('; ')}`);
+      throw new CniError(ErrorCode.Internal, `datapath of ${podLabel(allocation)} is not as set up: ${problems.join('; ')}`);
     }
   } finally {
     store?.close();

@@ -15,6 +15,11 @@ export function allocationKey(call: Call): AllocationKey {
   return { network: call.conf.conf.name, containerId: call.env.containerId, ifname: call.env.ifname };
 }
 
+/** How messages name the pod of a call: `pod ns/name`, or `container <id>` when the runtime sent no pod name. */
+export function podLabel(p: { podNamespace?: string; podName?: string; containerId: string }): string {
+  return p.podName ? `pod ${p.podNamespace ?? ''}/${p.podName}` : `container ${p.containerId}`;
+}
+
 /** How long a call waits for another ADD/DEL/CHECK of the same pod to finish. */
 export const POD_LOCK_WAIT_MS = 20_000;
 
