@@ -29,7 +29,8 @@ export interface SnapshotWants {
   sysctls?: string[];
 }
 
-async function readPodSysctls(side: Side, keys: readonly string[]): Promise<Map<string, string | undefined>> {
+/** The sysctls of a side: the host's read directly, a pod's by one shell inside it. */
+async function readSysctls(side: Side, keys: readonly string[]): Promise<Map<string, string | undefined>> {
   const values = new Map<string, string | undefined>();
   if (!keys.length) return values;
   if (side.kind === 'host') {
@@ -66,5 +67,5 @@ export async function snapshot(side: Side, wants: SnapshotWants = {}): Promise<S
     hooks.forEach((w, i) => filters.set(`${w.dev} ${w.hook}`, f[i]!));
   }
   const routes = [...routes4!.map((r) => ({ ...r, family: 4 })), ...routes6!.map((r) => ({ ...r, family: 6 }))];
-  return { links, routes, rules, neighbours: neighbours!, qdiscs, filters, sysctls: await readPodSysctls(side, wants.sysctls ?? []) };
+  return { links, routes, rules, neighbours: neighbours!, qdiscs, filters, sysctls: await readSysctls(side, wants.sysctls ?? []) };
 }
