@@ -25,7 +25,7 @@ demo: build ## a node's life on the simulated VPC: pool, pods, traffic, teardown
 bench: build ## benchmarks against reference plugins measured in the same run
 	@node_modules/.bin/tsx tools/bench/src/main.ts $(SUITES)
 
-coverage: build ## run the tests with coverage (reported, not enforced)
+coverage: build ## the packages' tests with coverage (reported, not enforced; TESTS=… for others)
 	@node_modules/.bin/tap --coverage-report=text --allow-incomplete-coverage $(or $(TESTS),packages/*/test/**/*.test.ts)
 
 clean: ## remove build output
