@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CommandError, createLogger, emit, formatTable, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { CommandError, createLogger, emit, formatTable, resolveFormat, runMain, stopOnSignals, UsageError } from '@cello/cli-kit';
 import { commandLine } from '@cello/cli-kit/yargs';
 import { nodeName } from './node-name.ts';
 import { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
@@ -63,15 +63,14 @@ const pathsOf = (a: PathFlags): AgentPaths => ({
 
 /** An AbortSignal that fires on SIGTERM or SIGINT, or when the supervisor is gone. */
 function stopSignal(): AbortSignal {
+  // A second signal (a process group's, then the supervisor's) must not kill us mid-shutdown.
+  const signal = stopOnSignals({ log, message: 'stopping', secondSignal: 'ignore' });
   const ac = new AbortController();
-  const stop = (why: string) => () => {
-    if (!ac.signal.aborted) log.info('stopping', { why });
+  signal.addEventListener('abort', () => ac.abort(), { once: true });
+  watchParent(() => {
+    if (!ac.signal.aborted) log.info('stopping', { why: 'the supervisor is gone' });
     ac.abort();
-  };
-  // `on`, not `once`: a second signal (a process group's, then the supervisor's) must not kill us mid-shutdown.
-  process.on('SIGTERM', stop('SIGTERM'));
-  process.on('SIGINT', stop('SIGINT'));
-  watchParent(stop('the supervisor is gone'));
+  });
   return ac.signal;
 }
 

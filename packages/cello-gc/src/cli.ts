@@ -4,7 +4,7 @@
  */
 import { type CelloConfig, DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from '@cello/cello-eni';
 import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
-import { createLogger, emit, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
+import { createLogger, emit, resolveFormat, runMain, stopOnSignals, UsageError } from '@cello/cli-kit';
 import { commandLine } from '@cello/cli-kit/yargs';
 import { sweepCluster } from './cluster/sweep.ts';
 import { sweepNode } from './node/sweep.ts';
@@ -46,17 +46,7 @@ function loadCloudConfig(a: Pick<Common, 'config' | 'nodeConfig'>): CelloConfig 
   return loaded.config;
 }
 
-function stopSignal(): AbortSignal {
-  const ac = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (ac.signal.aborted) process.exit(0);
-      log.info('stopping after the current sweep', { signal: sig });
-      ac.abort();
-    });
-  }
-  return ac.signal;
-}
+const stopSignal = () => stopOnSignals({ log, message: 'stopping after the current sweep (send the signal again to exit at once)' });
 
 /** Print a report: a table and summary on a terminal; one JSON document (one line each when watching) when piped. */
 function print(r: SweepReport, a: Common): void {

@@ -34,3 +34,28 @@ export async function runMain(name: string, main: () => Promise<number | void>):
     process.exitCode = err instanceof UsageError ? EXIT_USAGE : (e?.exitCode ?? EXIT_FAILURE);
   }
 }
+
+/**
+ * An AbortSignal that SIGINT or SIGTERM aborts, so a long-running command
+ * (a keeper, a watch loop) can stop cleanly. A second signal exits at once
+ * with 128+n, unless `secondSignal: 'ignore'` (a supervised child that must
+ * finish its shutdown whatever its process group receives).
+ */
+export function stopOnSignals(opts: {
+  log?: { info(msg: string, f?: Record<string, unknown>): void };
+  message?: string;
+  secondSignal?: 'exit' | 'ignore';
+} = {}): AbortSignal {
+  const ac = new AbortController();
+  for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+    process.on(sig, () => {
+      if (ac.signal.aborted) {
+        if (opts.secondSignal !== 'ignore') process.exit(128 + n);
+        return;
+      }
+      opts.log?.info(opts.message ?? 'stopping (send the signal again to exit at once)', { signal: sig });
+      ac.abort();
+    });
+  }
+  return ac.signal;
+}

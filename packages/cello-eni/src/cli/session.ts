@@ -4,7 +4,7 @@
  * a terminal, and SIGINT/SIGTERM turned into the stop signal (a second one
  * exits at once).
  */
-import type { Logger } from '@cello/cli-kit';
+import { type Logger, stopOnSignals } from '@cello/cli-kit';
 import { type ConfigPaths, loadConfig, type LoadedConfig } from '../config/load.ts';
 import { connect, type EniContext } from '../context.ts';
 import { eniLogger } from '../log.ts';
@@ -29,17 +29,7 @@ export function loadFromArgs(a: GlobalArgs): LoadedConfig {
 
 /** An AbortSignal that SIGINT/SIGTERM fire; a second signal exits with 128+n. */
 export function stopSignal(): AbortSignal {
-  const ac = new AbortController();
-  const on = (sig: NodeJS.Signals, n: number) => {
-    process.on(sig, () => {
-      if (ac.signal.aborted) process.exit(128 + n);
-      log.info('stopping (send the signal again to exit at once)', { signal: sig });
-      ac.abort();
-    });
-  };
-  on('SIGINT', 2);
-  on('SIGTERM', 15);
-  return ac.signal;
+  return stopOnSignals({ log });
 }
 
 export async function session(a: GlobalArgs, signal?: AbortSignal): Promise<EniContext> {
