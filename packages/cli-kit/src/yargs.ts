@@ -22,7 +22,8 @@ export function commandLine(name: string, argv: string[], usage: string): Argv<{
     .help()
     .alias('help', 'h')
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // The terminal's width (examples in usage texts keep their lines), 120 when piped.
+    .wrap(process.stdout.columns ? Math.max(process.stdout.columns, 80) : 120)
     // yargs reports its own validation (unknown flags, .check()) with a message;
     // errors thrown by a command's handler arrive with none and pass through.
     .fail((msg, err) => {
