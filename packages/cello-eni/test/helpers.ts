@@ -80,11 +80,15 @@ export async function ipam(sim: Sim, node: string, args: string[], input?: strin
   return parsed(await sim.exec(node, [bin('cello-ipam'), ...args], { input }));
 }
 
-/** The sim's ENIs created for a node's instance (by our tag), with their state. */
+/**
+ * The sim's ENIs created for a node's instance (by our tag), with their
+ * state. One in `Deleting` was given back (the keeper's DeleteNetworkInterface
+ * succeeded; the cloud finishes it on its own) and is not counted.
+ */
 export async function cloudEnis(sim: Sim, node: string) {
   const id = nodeInfo(sim, node).instanceId;
   const state = await sim.control.state();
-  return state.enis.filter((e) => e.tags.some((t) => t.Key.endsWith(':ecs-id') && t.Value === id));
+  return state.enis.filter((e) => e.status !== 'Deleting' && e.tags.some((t) => t.Key.endsWith(':ecs-id') && t.Value === id));
 }
 
 /** IPs per ENI as cello-ipam has them on the node. */
