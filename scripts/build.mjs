@@ -2,6 +2,11 @@
 // Bundle every command into one executable file under bin/.
 // A package declares its commands in package.json: "cello": { "bin": { "<name>": "<entry.ts>" } }.
 // Native modules (better-sqlite3) stay external and load from node_modules at run time.
+//
+// "cello": { "deferred": ["src/cli.ts"] } keeps a module out of the bundle's
+// parsed code: it is bundled on its own and embedded as a string, compiled
+// only when something imports it. cello-cni defers its operator CLI (yargs and
+// all, ~275 KB) so a CNI call does not pay to parse it (~8 ms of ~70).
 import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +36,8 @@ for (const group of ['packages', 'tools']) {
     for (const [bin, entry] of Object.entries(pkg.cello?.bin ?? {})) {
       if (only.length && !only.includes(bin)) continue;
       if (!existsSync(join(dir, name, entry))) throw new Error(`${group}/${name}/package.json: cello.bin.${bin} names ${entry}, which does not exist`);
-      commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [] });
+      const deferred = (pkg.cello?.deferred ?? []).map((m) => join(dir, name, m));
+      commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [], deferred });
     }
   }
 }
@@ -44,25 +50,56 @@ if (!existsSync(binPkg) || readFileSync(binPkg, 'utf8') !== binPkgText) {
   writeFileSync(`${binPkg}.tmp-${process.pid}`, binPkgText);
   renameSync(`${binPkg}.tmp-${process.pid}`, binPkg);
 }
+const options = (external) => ({
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define: { 'import.meta.url': '__celloImportMetaUrl' },
+  external: ['better-sqlite3', ...external],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+/**
+ * Bundle `path` alone and return an ES module that re-exports its exports,
+ * compiling the embedded code only when it is first imported.
+ */
+async function deferredStub(path, external) {
+  const inner = await build({ ...options(external), entryPoints: [path], write: false, metafile: true, banner: { js: banner.split('\n')[1] } });
+  // The export names, from an ESM build of the same entry (a CommonJS build's metafile does not list them).
+  const esm = await build({ ...options(external), format: 'esm', entryPoints: [path], write: false, metafile: true });
+  const names = Object.values(esm.metafile.outputs)[0].exports;
+  const source = `(function (exports, require, module, __filename, __dirname) {${inner.outputFiles[0].text}\n})`;
+  return [
+    "import { runInThisContext } from 'node:vm';",
+    'const m = { exports: {} };',
+    `runInThisContext(${JSON.stringify(source)}, { filename: __filename })(m.exports, require, m, __filename, __dirname);`,
+    ...names.map((n) => `export const ${n} = m.exports.${n};`),
+  ].join('\n');
+}
+
+const deferPlugin = (deferred, external) => ({
+  name: 'cello-defer',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) =>
+      deferred.includes(args.path) ? { contents: await deferredStub(args.path, external), loader: 'js' } : undefined,
+    );
+  },
+});
+
 await Promise.all(
-  commands.map(async ({ bin, entry, external }) => {
+  commands.map(async ({ bin, entry, external, deferred }) => {
     // Write beside the target, then rename: a test running during a rebuild
     // never executes a half-written file.
     const outfile = join(outDir, bin);
     const tmpfile = `${outfile}.tmp-${process.pid}`;
     await build({
+      ...options(external),
       entryPoints: [entry],
       outfile: tmpfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      define: { 'import.meta.url': '__celloImportMetaUrl' },
       banner: { js: banner },
-      external: ['better-sqlite3', ...external],
-      minifyWhitespace: false,
-      legalComments: 'none',
-      logLevel: 'warning',
+      plugins: deferred.length ? [deferPlugin(deferred, external)] : [],
     });
     chmodSync(tmpfile, 0o755);
     renameSync(tmpfile, outfile);

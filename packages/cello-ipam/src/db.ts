@@ -6,7 +6,17 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+/**
+ * better-sqlite3 (its JS and the native addon) is loaded on the first open,
+ * not at import: a CNI VERSION call, or a DEL on a node with no store, never
+ * pays its ~7 ms.
+ */
+let sqlite: typeof Database | undefined;
+const loadSqlite = () =>
+  (sqlite ??= (typeof require === 'function' ? require : createRequire(import.meta.url))('better-sqlite3') as typeof Database);
 import { StoreError } from './errors.ts';
 import { type Migration, MIGRATIONS, migrate } from './schema.ts';
 
@@ -94,7 +104,8 @@ export function openDb(opts: OpenOptions = {}): Db {
   let conn: Database.Database | undefined;
   try {
     path = preparePaths(stateDir);
-    conn = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    const Sqlite = loadSqlite();
+    conn = new Sqlite(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     // WAL: readers never block the writer; one fsync-free commit per change (synchronous=NORMAL,
     // see docs/cello-ipam.md: a power cut may lose the last commits, never consistency).
     if (conn.pragma('journal_mode', { simple: true }) !== 'wal') conn.pragma('journal_mode = WAL');
