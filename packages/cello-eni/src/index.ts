@@ -13,6 +13,7 @@
  *   await runKeeper({ configPaths, stateDir, signal, log });       // the keeper, until signal
  *   (await nodeLimits(ctx)).capacity.shared;                      // the device plugin's count
  */
+export { locateJsonError, parseConfigJson, type JsonSyntaxError } from './config/json.ts';
 export { configChanged, DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig, type ConfigPaths, type LoadedConfig } from './config/load.ts';
 export {
   ConfigError,

@@ -10,7 +10,7 @@
  * cello-eni's own resolver, so a broken ConfigMap is refused here, naming
  * the field, before it reaches the keeper.
  */
-import { resolveConfig } from '@cello/cello-eni';
+import { parseConfigJson, resolveConfig } from '@cello/cello-eni';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { statusOf } from '../kube/client.ts';
 
@@ -69,13 +69,8 @@ export async function nodeLabel(core: CoreV1Api, node: string): Promise<string |
   }
 }
 
-function parsed(text: string, ref: ConfigRef): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigSourceError(`${show(ref)} key ${CONFIG_KEY} is not valid JSON: ${(err as Error).message}`);
-  }
-}
+/** The key's JSON; a syntax error says line and column, never the text around it (it may be the secret). */
+const parsed = (text: string, ref: ConfigRef): unknown => parseConfigJson(text, `${show(ref)} key ${CONFIG_KEY}`);
 
 /** Read the cluster and node config and check them together. */
 export async function fetchConfig(core: CoreV1Api, node: string, cluster: ConfigRef = CLUSTER_CONFIG): Promise<FetchedConfig> {

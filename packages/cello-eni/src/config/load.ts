@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { parseConfigJson } from './json.ts';
 import { ConfigError, type Resolved, resolveConfig } from './resolve.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/cello/conf';
@@ -31,13 +32,6 @@ function readText(path: string): string | undefined {
   }
 }
 
-function parseJson(text: string, path: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError('(document)', `is not valid JSON: ${(err as Error).message}`, path);
-  }
-}
 
 /** A hash of both files' bytes (a missing file counts as its own content). */
 export function configFingerprint(paths: ConfigPaths): string {
@@ -56,7 +50,7 @@ export function loadConfig(paths: ConfigPaths = {}): LoadedConfig {
     throw new ConfigError('(file)', "no such file: mount the cello-config ConfigMap's conf key there, or pass --config FILE", configPath);
   }
   const nodeText = readText(nodePath);
-  const resolved = resolveConfig(parseJson(text, configPath), nodeText === undefined ? undefined : parseJson(nodeText, nodePath), {
+  const resolved = resolveConfig(parseConfigJson(text, configPath), nodeText === undefined ? undefined : parseConfigJson(nodeText, nodePath), {
     cluster: configPath,
     node: nodePath,
   });

@@ -5,6 +5,7 @@
  * field; quirks upstream tolerated (poolTargetLimit out of range, both
  * ramRole and keys) become warnings.
  */
+import { isSecretKey } from '@cello/cli-kit';
 import { z } from 'zod';
 import { CALL_CLASSES, type CallClass, type ClusterInput, clusterSchema, DATAPATHS, IP_FAMILIES, KNOWN_KEYS, NETWORK_MODES, NODE_KEYS } from './schema.ts';
 
@@ -117,8 +118,31 @@ export function parseWith<T>(schema: z.ZodType<T>, input: unknown, file?: string
     throw new ConfigError(fieldOf(issue.path), issue.issues[0]?.message ?? issue.message, file);
   }
   const got = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Raw)[k as string] : undefined), input);
-  const shown = issue.code === 'invalid_type' || issue.code === 'invalid_value' ? `, got ${JSON.stringify(got) ?? 'nothing'}` : '';
+  const shown = issue.code === 'invalid_type' || issue.code === 'invalid_value' ? `, got ${shownValue(issue.path, got, input)}` : '';
   throw new ConfigError(fieldOf(issue.path), `${issue.message}${shown}`, file);
+}
+
+/** Every scalar under a secret-named key (credentialAccessKeySecret, …) anywhere in the document, whatever its type, as text. */
+function secretValues(input: unknown, underSecret = false, out: string[] = []): string[] {
+  if (Array.isArray(input)) for (const v of input) secretValues(v, underSecret, out);
+  else if (input && typeof input === 'object') for (const [k, v] of Object.entries(input)) secretValues(v, underSecret || isSecretKey(k), out);
+  else if (underSecret && input !== undefined && input !== null) out.push(String(input));
+  return out;
+}
+
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'boolean' ? 'true or false' : `a ${typeof v}`);
+
+/**
+ * A refused value as an error may quote it: JSON, unless it is (or holds)
+ * the value of a secret-named key — then only its kind. Errors reach logs
+ * and Kubernetes Events, which many can read (issue 18).
+ */
+function shownValue(path: PropertyKey[], got: unknown, input: unknown): string {
+  if (got === undefined) return 'nothing';
+  if (path.some((p) => typeof p === 'string' && isSecretKey(p))) return `${kindOf(got)} (a secret's value is not shown)`;
+  const text = JSON.stringify(got) ?? String(got);
+  if (secretValues(input).some((s) => s.length >= 4 && text.includes(s))) return `${kindOf(got)} (it holds a secret's value, not shown)`;
+  return text;
 }
 
 /** Split the node file into the keys it may override and warnings for the rest. */
@@ -141,7 +165,9 @@ function checkAddress(field: string, value: string, defaultProtocol: 'http:' | '
     if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) throw new Error('path');
     return value;
   } catch {
-    throw new ConfigError(field, `expected a host (host[:port]) or an http(s) URL without a path, got ${JSON.stringify(value)}`, file);
+    // A user:password@ part is a credential: say so without echoing it.
+    const shown = value.includes('@') ? 'a value with user info (not shown)' : JSON.stringify(value);
+    throw new ConfigError(field, `expected a host (host[:port]) or an http(s) URL without a path or user info, got ${shown}`, file);
   }
 }
 
@@ -212,7 +238,7 @@ export function resolveConfig(clusterInput: unknown, nodeInput?: unknown, files:
     enableTrunk: false,
     networkMode: c.networkMode ?? 'eni_shared',
     ipFamily: c.ipFamily ?? 'ipv4',
-    platform: c.platform ?? 'vke',
+    platform: c.platform?.trim() || 'kubernetes',
     ...(c.clusterName ? { clusterName: c.clusterName } : {}),
     datapath: c.datapath ?? 'auto',
     ipCooldownSec: c.ipCooldownSec ?? 30,
