@@ -38,7 +38,7 @@ t.test("upstream's defaults", async (t) => {
     subnetStatAgingSec: 40,
     networkMode: 'eni_shared',
     ipFamily: 'ipv4',
-    platform: 'vke',
+    platform: 'kubernetes',
     openApiAddress: 'open.volcengineapi.com',
     metadataAddress: 'http://100.96.0.96',
     datapath: 'auto',

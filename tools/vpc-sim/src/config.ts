@@ -57,6 +57,8 @@ export interface SimConfig {
   metadataPrivateIpv4sIncludesPrimary: boolean;
   /** Drop packets whose source address is not assigned to the ENI they leave by (IPv4). */
   sourceCheck: boolean;
+  /** Accept tag keys beginning `volc:`/`sys:` (the real API refuses them from users: InvalidTagKey.Malformed). */
+  allowReservedTagKeys: boolean;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -86,6 +88,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   clockSkewSec: 900,
   metadataPrivateIpv4sIncludesPrimary: true,
   sourceCheck: true,
+  allowReservedTagKeys: false,
 };
 
 export class ConfigError extends Error {
@@ -98,7 +101,7 @@ const TOP: Record<keyof SimConfig, Shape> = {
   subnets: 'array', nodeSubnet: 'string', securityGroups: 'array', instanceTypes: 'array', instanceType: 'string',
   eniQuota: 'number', maxSecondaryIpsUnattached: 'number', delaysMs: 'object', metadataLagMs: 'number',
   flowLimits: 'object', stsLifetimeSec: 'number', ramRole: 'string', clockSkewSec: 'number',
-  metadataPrivateIpv4sIncludesPrimary: 'boolean', sourceCheck: 'boolean',
+  metadataPrivateIpv4sIncludesPrimary: 'boolean', sourceCheck: 'boolean', allowReservedTagKeys: 'boolean',
 };
 
 function shapeOf(v: unknown): Shape | 'null' {

@@ -71,6 +71,11 @@ t.test('ENI life cycle actions', async (t) => {
       ['primary in use', { ...base, PrimaryIpAddress: sim.world.enis[0]!.primaryIp }, 'InvalidPrivateIp.InUse'],
       ['malformed IPv6', { ...base, 'Ipv6Address.1': 'fd00::zz' }, 'InvalidIpv6.Malformed'],
       ['tag without key', { ...base, 'Tags.1.Value': 'v' }, 'MissingParameter'],
+      ['a volc: tag key (reserved)', { ...base, 'Tags.1.Key': 'volc:vke:created-by', 'Tags.1.Value': 'cello' }, 'InvalidTagKey.Malformed'],
+      ['a SYS: tag key (reserved, any case)', { ...base, 'Tags.1.Key': 'SYS:x', 'Tags.1.Value': 'v' }, 'InvalidTagKey.Malformed'],
+      ['a tag key of 129 characters', { ...base, 'Tags.1.Key': 'k'.repeat(129) }, 'InvalidTagKey.Malformed'],
+      ['a tag key with a comma', { ...base, 'Tags.1.Key': 'a,b' }, 'InvalidTagKey.Malformed'],
+      ['21 tags', { ...base, ...Object.fromEntries(Array.from({ length: 21 }, (_, n) => [`Tags.${n + 1}.Key`, `k${n}`])) }, 'InvalidParameter'],
     ];
     for (const [name, params, code] of cases) t.equal(await sim.code('CreateNetworkInterface', params), code, name);
   });
@@ -273,8 +278,20 @@ t.test('Describe actions and their filters', async (t) => {
     t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'Tags.1.Key': 'k' }), 'MissingParameter');
     t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a }), 'MissingParameter');
     t.equal(await sim.code('TagResources', { 'ResourceIds.1': a, 'Tags.1.Key': 'k' }), 'MissingParameter');
-    const many = Object.fromEntries(Array.from({ length: 51 }, (_, n) => [[`Tags.${n + 1}.Key`, `k${n}`]]).flat());
-    t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, ...many }), 'QuotaExceeded.Tags');
+    const tags = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`Tags.${i + 1}.Key`, `k${from + i}`]));
+    t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, ...tags(0, 21) }), 'InvalidParameter', 'at most 20 tags per call');
+    t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, ...tags(0, 20) }), 'OK');
+    t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, ...tags(20, 20) }), 'OK');
+    t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, ...tags(40, 10) }), 'QuotaExceeded.Tags', 'at most 50 tags on a resource (it has owner + 40; 10 more make 51)');
+    t.equal(await sim.code('UntagResources', { ResourceType: 'eni', 'ResourceIds.1': a, ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`TagKeys.${i + 1}`, `k${i}`])) }), 'OK', 'untag 20 keys');
+    const fiftyOne = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`ResourceIds.${i + 1}`, a]));
+    t.equal(await sim.code('TagResources', { ResourceType: 'eni', ...fiftyOne, 'Tags.1.Key': 'k' }), 'InvalidParameter', 'at most 50 resource ids per call');
+    for (const key of ['volc:vke:created-by', 'Volc:x', 'sys:y', ' lead', 'trail ', 'a;b', '']) {
+      const code = await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, 'Tags.1.Key': key, 'Tags.1.Value': 'v' });
+      t.equal(code, key === '' ? 'MissingParameter' : 'InvalidTagKey.Malformed', `TagResources refuses the key ${JSON.stringify(key)}`);
+    }
+    t.equal(await sim.code('UntagResources', { ResourceType: 'eni', 'ResourceIds.1': a, 'TagKeys.1': 'volc:vke:ecs-id' }), 'InvalidTagKey.Malformed', 'and UntagResources a reserved key');
+    t.equal(await sim.code('TagResources', { ResourceType: 'eni', 'ResourceIds.1': a, 'Tags.1.Key': 'k8s:cello:created-by', 'Tags.1.Value': 'cello' }), 'OK', 'k8s:cello:* keys are fine');
     t.equal(await sim.code('UntagResources', { ResourceType: 'eni', 'ResourceIds.1': a }), 'MissingParameter');
   });
 
@@ -335,4 +352,12 @@ t.test('a retried create with the same ClientToken is idempotent', async (t) => 
   t.equal(await sim.code('CreateNetworkInterface', failing), 'InvalidSubnet.NotFound');
   t.equal(await sim.code('CreateNetworkInterface', { ...failing, SubnetId: sim.subnetId }), 'OK', 'a failed call does not hold its token');
   t.equal(await sim.code('CreateNetworkInterface', { ...params, ClientToken: 'x'.repeat(65) }), 'InvalidParameter', 'token over 64 characters');
+});
+
+t.test('allowReservedTagKeys: a VKE-managed account may carry volc: keys', async (t) => {
+  const sim = await inProcessCloud({ allowReservedTagKeys: true });
+  t.teardown(sim.close);
+  const r = await sim.call('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, 'Tags.1.Key': 'volc:vke:created-by', 'Tags.1.Value': 'cello' });
+  t.notOk(r.ResponseMetadata.Error, 'the create is accepted');
+  t.equal(await sim.code('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, 'Tags.1.Key': 'a,b' }), 'InvalidTagKey.Malformed', 'other key rules still hold');
 });

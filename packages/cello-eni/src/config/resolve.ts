@@ -238,7 +238,7 @@ export function resolveConfig(clusterInput: unknown, nodeInput?: unknown, files:
     enableTrunk: false,
     networkMode: c.networkMode ?? 'eni_shared',
     ipFamily: c.ipFamily ?? 'ipv4',
-    platform: c.platform ?? 'vke',
+    platform: c.platform?.trim() || 'kubernetes',
     ...(c.clusterName ? { clusterName: c.clusterName } : {}),
     datapath: c.datapath ?? 'auto',
     ipCooldownSec: c.ipCooldownSec ?? 30,

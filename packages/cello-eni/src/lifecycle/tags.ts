@@ -1,8 +1,13 @@
 /**
- * How Cello marks the ENIs it creates (upstream's scheme, reference/cello.md
- * §2) and finds them again: the creator and the ECS instance, plus our
- * cluster tag when clusterName is set. This instance's ENIs are matched by
- * the creator and instance tags only, so renaming the cluster orphans nothing.
+ * How Cello marks the ENIs it creates and finds them again: the creator and
+ * the ECS instance, plus our cluster tag when clusterName is set. This
+ * instance's ENIs are matched by the creator and instance tags only, so
+ * renaming the cluster orphans nothing.
+ *
+ * Two schemes (docs/config.md `platform`): `k8s:cello:*`, the default, which
+ * any account may write; and upstream's `volc:vke:*`, only when the operator
+ * says the cluster is VKE — Volcengine refuses user tag keys beginning
+ * `volc:` or `sys:` (InvalidTagKey.Malformed; docs/volcengine-api.md, Tags).
  */
 import type { CelloConfig } from '../config/resolve.ts';
 import type { CloudEni, Tag } from '../openapi/api.ts';
@@ -10,7 +15,8 @@ import type { CloudEni, Tag } from '../openapi/api.ts';
 export const CLUSTER_TAG = 'k8s:cello:cluster';
 export const ENI_DESCRIPTION = 'interface create by cello';
 
-const isVke = (platform: string) => platform === '' || platform.toLowerCase() === 'vke';
+/** Only an explicit `vke` selects the VKE keys (upstream also took "" for vke). */
+export const isVke = (platform: string) => platform.trim().toLowerCase() === 'vke';
 
 /** The creator tags, without the instance. */
 function creatorTags(cfg: Pick<CelloConfig, 'platform'>): Tag[] {

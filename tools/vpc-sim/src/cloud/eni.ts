@@ -10,6 +10,7 @@ import type { Cloud } from './cloud.ts';
 import { CloudError, eniStatus, invalid } from './errors.ts';
 import { checkAttachLimits, checkEniQuota, MAX_SECURITY_GROUPS } from './limits.ts';
 import { takeAddresses } from './ips.ts';
+import { checkTags } from './tag-rules.ts';
 import type { Eni, EniType, Tag } from './types.ts';
 
 export interface CreateEniInput {
@@ -48,6 +49,7 @@ export async function createEni(cloud: Cloud, input: CreateEniInput): Promise<En
   }
   const type = input.type ?? 'secondary';
   if (type !== 'secondary' && type !== 'trunk') throw invalid('Type', 'must be secondary or trunk');
+  checkTags(cloud, input.tags ?? []);
   checkEniQuota(cloud);
 
   const now = Date.now();

@@ -2,9 +2,8 @@
 import type { Cloud } from './cloud.ts';
 import { CloudError } from './errors.ts';
 import { dedupeTags } from './eni.ts';
+import { MAX_TAGS_PER_RESOURCE } from './tag-rules.ts';
 import type { Tag } from './types.ts';
-
-const MAX_TAGS_PER_RESOURCE = 50;
 
 export function tagEnis(cloud: Cloud, ids: string[], tags: Tag[]): void {
   const enis = ids.map((id) => cloud.eni(id));

@@ -1,5 +1,6 @@
 /** TagResources, UntagResources and ListTagsForResources (ResourceType=eni). */
 import { CloudError, missing } from '../../cloud/errors.ts';
+import { checkResourceCount, checkTagKeys, checkTags } from '../../cloud/tag-rules.ts';
 import { tagEnis, untagEnis } from '../../cloud/tags.ts';
 import { matchesTagFilters } from '../filters.ts';
 import { paginate } from '../paging.ts';
@@ -17,6 +18,7 @@ function resourceType(p: Params): void {
 function resourceIds(p: Params): string[] {
   const ids = p.list('ResourceIds');
   if (!ids.length) throw missing('ResourceIds.1');
+  checkResourceCount(ids);
   return ids;
 }
 
@@ -27,6 +29,7 @@ export const TagResources: ActionDef = {
     const ids = resourceIds(p);
     const tags = p.tags();
     if (!tags.length) throw missing('Tags.1.Key');
+    checkTags(cloud, tags);
     tagEnis(cloud, ids, tags);
     return {};
   },
@@ -39,6 +42,7 @@ export const UntagResources: ActionDef = {
     const ids = resourceIds(p);
     const keys = p.list('TagKeys');
     if (!keys.length) throw missing('TagKeys.1');
+    checkTagKeys(cloud, keys);
     untagEnis(cloud, ids, keys);
     return {};
   },
