@@ -1,6 +1,7 @@
 // Where the client and the simulator must agree with the real Volcengine
 // (docs/volcengine-api.md), each against vpc-sim through bin/cello-eni on a
-// node: reserved tag keys, which error codes are retried.
+// node: reserved tag keys, which error codes are retried (one test per class,
+// the sim answering each code).
 import t from 'tap';
 import type { Sim } from '@cello/vpc-sim';
 import { baseConf, callsOf, cloudEnis, eni, FAST_DELAYS, withSim, writeConf } from './helpers.ts';
@@ -29,5 +30,60 @@ t.test('real-cloud fidelity', async (t) => {
     t.match(vke.stderr, /CreateNetworkInterface: InvalidTagKey\.Malformed: /, 'with the API code');
     t.same((await calls(since, 'CreateNetworkInterface')).map((c) => c.code), ['InvalidTagKey.Malformed'], 'and is not retried (terminal)');
     writeConf(sim, node, baseConf(sim));
+  });
+
+  t.test('error classes: busy codes and unknown codes on idempotent calls are retried; terminal and unknown-on-attach are not', async (t) => {
+    writeConf(sim, node, baseConf(sim));
+    const made = await eni(sim, node, ['create', '--ips', '4']);
+    t.equal(made.code, 0, 'an ENI with 3 secondary IPs');
+    const id = made.json.id as string;
+    const held = (await cloudEnis(sim, node)).find((x) => x.id === id)!.secondaryIps;
+
+    // busy: "being operated by another request, try later"
+    let since = await lastSeq(sim);
+    await sim.control.addFault({ kind: 'nth', action: 'UnassignPrivateIpAddresses', n: 1, code: 'InvalidEip.InUse', status: 400 });
+    const doc = (ips: string[]) => JSON.stringify({ enis: [{ id, ips, ipv6s: [], whole: false }] });
+    const un = await eni(sim, node, ['unassign'], doc([held[0]!]));
+    t.equal(un.code, 0, `unassign succeeds ${un.code ? un.stderr.slice(-300) : ''}`);
+    t.same((await calls(since, 'UnassignPrivateIpAddresses')).map((c) => c.code), ['InvalidEip.InUse', 'OK'], 'InvalidEip.InUse was retried');
+    since = await lastSeq(sim);
+    await sim.control.addFault({ kind: 'nth', action: 'UnassignPrivateIpAddresses', n: 1, code: 'InvalidAnycastEip.InUse', status: 400 });
+    t.equal((await eni(sim, node, ['unassign'], doc([held[1]!]))).code, 0, 'unassign succeeds');
+    t.same((await calls(since, 'UnassignPrivateIpAddresses')).map((c) => c.code), ['InvalidAnycastEip.InUse', 'OK'], 'InvalidAnycastEip.InUse was retried');
+
+    // unknown code, idempotent call: retried, and bounded by the class's steps (FAST_BACKOFF: 10)
+    since = await lastSeq(sim);
+    await sim.control.addFault({ kind: 'nth', action: 'DescribeSubnets', n: 1, code: 'SomethingNew.Unknown', status: 400 });
+    t.equal((await eni(sim, node, ['subnets'])).code, 0, 'a read that met an unknown code once succeeds');
+    t.same((await calls(since, 'DescribeSubnets')).map((c) => c.code), ['SomethingNew.Unknown', 'OK'], 'after one retry');
+    since = await lastSeq(sim);
+    await sim.control.addFault({ kind: 'error', action: 'DescribeSubnets', code: 'SomethingNew.Unknown', status: 500, times: 50 });
+    const stuck = await eni(sim, node, ['subnets']);
+    await sim.control.clearFaults();
+    t.equal(stuck.code, 1, 'an unknown code that persists fails in the end');
+    t.match(stuck.stderr, /DescribeSubnets: SomethingNew\.Unknown: /, 'naming it');
+    t.equal((await calls(since, 'DescribeSubnets')).length, 10, 'after exactly the describe class\'s 10 tries');
+
+    // unknown code, a create with its ClientToken: retried (the token makes the repeat harmless)
+    since = await lastSeq(sim);
+    await sim.control.addFault({ kind: 'nth', action: 'CreateNetworkInterface', n: 1, code: 'SomethingNew.Unknown', status: 400 });
+    const second = await eni(sim, node, ['create', '--ips', '1']);
+    t.equal(second.code, 0, 'a create that met an unknown code succeeds');
+    t.same((await calls(since, 'CreateNetworkInterface')).map((c) => c.code), ['SomethingNew.Unknown', 'OK'], 'after one retry');
+
+    // unknown code, not idempotent (attach): fails at once
+    since = await lastSeq(sim);
+    await sim.control.addFault({ kind: 'nth', action: 'AttachNetworkInterface', n: 1, code: 'SomethingNew.Unknown', status: 400 });
+    const att = await eni(sim, node, ['attach', second.json.id]);
+    t.equal(att.code, 1, 'an attach that met an unknown code fails');
+    t.same((await calls(since, 'AttachNetworkInterface')).map((c) => c.code), ['SomethingNew.Unknown'], 'without a second attach');
+
+    // terminal, answered by the sim's own rules (not injected): fails at once
+    since = await lastSeq(sim);
+    const bad = await eni(sim, node, ['assign', '--eni', id, '--count', '60']);
+    t.equal(bad.code, 1, 'an assign past the limit fails');
+    t.same((await calls(since, 'AssignPrivateIpAddresses')).map((c) => c.code), ['LimitExceeded.PrivateIpsPerEni'], 'once');
+
+    for (const e of [id, second.json.id]) t.equal((await eni(sim, node, ['delete', e])).code, 0, `${e} cleaned up`);
   });
 });

@@ -42,8 +42,27 @@ t.test('treatment of error codes', async (t) => {
     ['UnassignIpv6Addresses', 'InvalidIpv6.Malformed', 'success'],
     ['AttachNetworkInterface', 'InvalidEniId.NotFound', 'fail'],
     ['AssignPrivateIpAddresses', 'InvalidPrivateIp.Malformed', 'fail'],
+    ['UnassignPrivateIpAddresses', 'InvalidEip.InUse', 'retry'],
+    ['UnassignIpv6Addresses', 'InvalidAnycastEip.InUse', 'retry'],
+    ['CreateNetworkInterface', 'InvalidTagKey.Malformed', 'fail'],
+    ['TagResources', 'InvalidTagKey.Malformed', 'fail'],
+    ['AttachNetworkInterface', 'InvalidEni.ZoneMismatch', 'fail'],
+    ['AttachNetworkInterface', 'InvalidEni.AccountMismatch', 'fail'],
+    ['CreateNetworkInterface', 'InvalidSecurityGroup.NotFound', 'fail'],
+    ['AssignPrivateIpAddresses', 'InvalidPrivateIp.InUse', 'fail'],
+    ['CreateNetworkInterface', 'AccessDenied', 'fail'],
+    // Codes no table lists: retried when a repeat is harmless, not otherwise.
+    ['DescribeNetworkInterfaces', 'SomethingNew.Unknown', 'retry'],
+    ['ListTagsForResources', 'SomethingNew.Unknown', 'retry'],
+    ['DeleteNetworkInterface', 'SomethingNew.Unknown', 'retry'],
+    ['DetachNetworkInterface', 'SomethingNew.Unknown', 'retry'],
+    ['AttachNetworkInterface', 'SomethingNew.Unknown', 'fail'],
+    ['CreateNetworkInterface', 'SomethingNew.Unknown', 'fail'],
   ];
   for (const [action, code, want] of table) t.equal(treatment(action, code), want, `${action} ${code} → ${want}`);
+  t.equal(treatment('CreateNetworkInterface', 'SomethingNew.Unknown', { idempotent: true }), 'retry', 'an unknown code on a create with a ClientToken is retried');
+  t.equal(treatment('AssignPrivateIpAddresses', 'SomethingNew.Unknown', { idempotent: true }), 'retry', 'and on an assign with one');
+  t.equal(treatment('AttachNetworkInterface', 'SomethingNew.Unknown', { idempotent: false }), 'fail', 'not on an attach');
   t.equal(treatment('DescribeSubnets', 'InvalidAccessKey'), 'fail', 'a refused static key is final');
   t.equal(treatment('DescribeSubnets', 'InvalidAccessKey', { roleCredentials: true }), 'refresh-credentials', 'refused role credentials are fetched again');
   t.equal(classOf('CreateNetworkInterface'), 'write');

@@ -6,8 +6,9 @@
  *   OpenApiError (the SDK resolves with error bodies and throws synchronously
  *   on empty keys);
  * - retries with jittered backoff per operation class; throttling, 5xx and
- *   `InvalidEni.InvalidStatus` retried, terminal codes not, "already done"
- *   codes returned as success with `okCode`;
+ *   busy codes retried, terminal codes not, unknown codes only on idempotent
+ *   calls (errors.ts `treatment`), "already done" codes returned as success
+ *   with `okCode`;
  * - a token bucket per action; one ClientToken for every try of a call;
  * - refused role credentials refreshed once;
  * - every call logged (action, code, latency, requestId) and counted.
@@ -20,7 +21,7 @@ import type { CredentialProvider, Credentials } from '../credentials/provider.ts
 import { SILENT } from '../log.ts';
 import { sleep } from '../util/sleep.ts';
 import { backoffDelay } from './backoff.ts';
-import { BAD_RESPONSE, isThrottle, NETWORK_ERROR, OpenApiError, treatment } from './errors.ts';
+import { BAD_RESPONSE, isIdempotent, isThrottle, NETWORK_ERROR, OpenApiError, treatment } from './errors.ts';
 import { CallMetrics } from './metrics.ts';
 import { flatten, type ParamValue } from './params.ts';
 import { type Clock, RateLimiter, REAL_CLOCK } from './token-bucket.ts';
@@ -168,7 +169,7 @@ export class OpenApiClient {
         return { result: outcome.result as T, requestId: outcome.requestId };
       }
       const e = outcome.error;
-      let t = treatment(action, e.code, { roleCredentials: this.opts.credentials.kind === 'role' });
+      let t = treatment(action, e.code, { roleCredentials: this.opts.credentials.kind === 'role', idempotent: isIdempotent(action, !!token) });
       if (t === 'refresh-credentials') {
         if (refreshed) t = 'fail';
         else {
