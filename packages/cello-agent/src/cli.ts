@@ -104,12 +104,12 @@ export async function main(argv: string[]): Promise<void> {
         (y) =>
           y
             .option('conflist', { type: 'string', description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)' })
-            .option('listen', { type: 'string', default: ':11414', description: 'address of the metrics and health server' })
+            .option('listen', { type: 'string', description: 'address of the metrics and health server (default: the config\'s metricsListen, else :11414)' })
             .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc child)' })
             .option('capacity-recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the device plugin subtracts' })
             .option('grace', { type: 'number', default: 10, description: 'seconds a child gets between SIGTERM and SIGKILL' })
             .check((a) => {
-              parseListen(String(a.listen));
+              if (a.listen !== undefined) parseListen(String(a.listen));
               if (!(Number(a.gcInterval) >= 0)) throw new UsageError('--gc-interval must be ≥ 0 seconds');
               if (!(Number(a.grace) > 0)) throw new UsageError('--grace must be > 0 seconds');
               if (!(Number(a.capacityRecount) > 0)) throw new UsageError('--capacity-recount must be > 0 seconds');
@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<void> {
             binDir,
             node: process.execPath,
             nodeName: nodeName(a.nodeName),
-            listen: a.listen,
+            ...(a.listen !== undefined ? { listen: a.listen } : {}),
             gcIntervalSec: a.gcInterval,
             capacityRecountSec: a.capacityRecount,
             graceMs: a.grace * 1000,
@@ -189,10 +189,11 @@ export async function main(argv: string[]): Promise<void> {
       .command(
         'metrics',
         'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, children), /healthz and /livez',
-        (y) => y.option('listen', { type: 'string', default: ':11414', description: '[host]:port' }).check((x) => (parseListen(x.listen), true)),
+        (y) => y.option('listen', { type: 'string', description: "[host]:port (default: the config's metricsListen, else :11414)" }).check((x) => (x.listen === undefined || parseListen(x.listen), true)),
         async (a) => {
-          const { startMetricsServer } = await import('./metrics/server.ts');
-          const server = await startMetricsServer({ paths: pathsOf(a), ...parseListen(a.listen), log });
+          const [{ startMetricsServer }, { metricsListen }] = await Promise.all([import('./metrics/server.ts'), import('./metrics/listen.ts')]);
+          const listen = a.listen !== undefined ? parseListen(a.listen) : metricsListen(a.config, a.nodeConfig, log);
+          const server = await startMetricsServer({ paths: pathsOf(a), ...listen, log });
           await untilAborted(stopSignal());
           server.close();
         },

@@ -14,6 +14,7 @@
  *   (await nodeLimits(ctx)).capacity.shared;                      // the device plugin's count
  */
 export { locateJsonError, parseConfigJson, type JsonSyntaxError } from './config/json.ts';
+export { DEFAULT_METRICS_LISTEN, parseListenAddress } from './config/listen.ts';
 export { configChanged, DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig, type ConfigPaths, type LoadedConfig } from './config/load.ts';
 export {
   ConfigError,

@@ -38,7 +38,8 @@ export interface RunOptions {
   /** The Node binary for the children and the host runtime. */
   node: string;
   nodeName: string;
-  listen: string;
+  /** The metrics server's address; without it the metrics child reads metricsListen from the config. */
+  listen?: string;
   /** Seconds between cello-gc sweeps; 0 runs no gc child. */
   gcIntervalSec: number;
   /** Seconds between the device plugin's recounts of stock pods. */
@@ -72,7 +73,7 @@ export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'no
     { name: 'config-sync', command: o.node, args: [agent, 'config-sync', '--watch', ...common], env },
     { name: 'keeper', command: o.node, args: [agent, 'keeper', ...common], env },
     { name: 'capacity', command: o.node, args: [agent, 'capacity', '--recount', String(o.capacityRecountSec), ...common], env },
-    { name: 'metrics', command: o.node, args: [agent, 'metrics', '--listen', o.listen, ...common], env },
+    { name: 'metrics', command: o.node, args: [agent, 'metrics', ...(o.listen !== undefined ? ['--listen', o.listen] : []), ...common], env },
   ];
   const gc = join(o.binDir, 'cello-gc');
   if (o.gcIntervalSec > 0 && existsSync(gc)) {

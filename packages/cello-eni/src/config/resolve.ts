@@ -7,6 +7,7 @@
  */
 import { isSecretKey } from '@cello/cli-kit';
 import { z } from 'zod';
+import { DEFAULT_METRICS_LISTEN } from './listen.ts';
 import { CALL_CLASSES, type CallClass, type ClusterInput, clusterSchema, DATAPATHS, IP_FAMILIES, KNOWN_KEYS, NETWORK_MODES, NODE_KEYS } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -67,6 +68,8 @@ export interface CelloConfig {
   metadataTimeoutSec: number;
   waitTimeoutSec: number;
   maxConcurrentEniCreates: number;
+  /** cello-agent's metrics and health server, `[host]:port`. */
+  metricsListen: string;
 }
 
 export interface Resolved {
@@ -249,6 +252,7 @@ export function resolveConfig(clusterInput: unknown, nodeInput?: unknown, files:
     metadataTimeoutSec: c.metadataTimeoutSec ?? 5,
     waitTimeoutSec: c.waitTimeoutSec ?? 120,
     maxConcurrentEniCreates: c.maxConcurrentEniCreates ?? 2,
+    metricsListen: c.metricsListen ?? DEFAULT_METRICS_LISTEN,
   };
   return { config, warnings };
 }

@@ -7,6 +7,7 @@
  * the input (a property test feeds it random documents).
  */
 import { z } from 'zod';
+import { parseListenAddress } from './listen.ts';
 
 export const NETWORK_MODES = ['eni_shared', 'eni_exclusive'] as const;
 export const IP_FAMILIES = ['ipv4', 'ipv6', 'dual'] as const;
@@ -96,6 +97,11 @@ export const clusterSchema = z.object({
   waitTimeoutSec: wholeNumber(1, 3600).optional(),
   /** ENIs brought up at once by the keeper (upstream: 2). */
   maxConcurrentEniCreates: wholeNumber(1, 16).optional(),
+  /** cello-agent's metrics and health server (`cello-agent run --listen` wins). */
+  metricsListen: z
+    .string({ error: 'expected [host]:port (a string), e.g. ":11414" or "192.168.0.5:11414"' })
+    .refine((v) => parseListenAddress(v) !== undefined, { error: 'expected [host]:port with no host or an IP address ([…] for IPv6) and a port 1-65535, e.g. ":11414"' })
+    .optional(),
 });
 
 export type ClusterInput = z.infer<typeof clusterSchema>;
