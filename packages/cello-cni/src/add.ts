@@ -4,18 +4,17 @@
  * waits for the keeper up to poolWaitSec before failing with code 11. Any
  * failure after the allocation undoes what was made.
  */
-import { existsSync } from 'node:fs';
 import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
 import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } from '@cello/cello-ipam';
 import { setup, teardown } from '@cello/cello-link';
 import { type CallScope } from './call-log.ts';
 import { cniResult } from './cni-result.ts';
-import { allocationKey, forLink, lockCall, openNodeStore, podLabel } from './node-state.ts';
+import { allocationKey, forLink, lockCall, openNodeStore, podLabel, requirePodNetns } from './node-state.ts';
 
 export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise<Result> {
   const { env } = call;
-  if (!existsSync(env.netns)) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS: ${env.netns} does not exist`);
+  requirePodNetns(env.netns);
   const lock = await lockCall(call);
   let store: IpamStore | undefined;
   try {
@@ -27,6 +26,13 @@ export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise
       netns: env.netns,
     };
     const allocation = await allocateOrWait(store, request, cfg.poolWaitSec, log);
+    if (allocation.netns !== env.netns) {
+      // A repeated ADD is idempotent only for the same place; the allocation stays with the ADD that made it.
+      throw new CniError(
+        ErrorCode.InvalidEnvironment,
+        `${podLabel(request)}: ${allocation.containerId}/${allocation.ifname} was added in netns ${allocation.netns}, and this ADD names ${env.netns}; DEL it first`,
+      );
+    }
     const datapath = cfg.datapath ?? store.settings().datapath;
     try {
       const link = await setup(forLink(allocation), {

@@ -2,17 +2,16 @@
  * CHECK: the allocation exists, prevResult agrees with it, and every kernel
  * object the datapath needs is in place. The error names each thing wrong.
  */
-import { existsSync } from 'node:fs';
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
 import type { Allocation, IpamStore } from '@cello/cello-ipam';
 import { check } from '@cello/cello-link';
 import type { CallScope } from './call-log.ts';
-import { allocationKey, forLink, lockCall, openNodeStore, podLabel, storeExists } from './node-state.ts';
+import { allocationKey, forLink, lockCall, openNodeStore, podLabel, requirePodNetns, storeExists } from './node-state.ts';
 
 export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promise<void> {
   const { env } = call;
   const key = allocationKey(call);
-  if (!existsSync(env.netns)) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS: ${env.netns} does not exist`);
+  requirePodNetns(env.netns);
   if (!storeExists(cfg)) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.containerId}/${key.ifname}: this node has no IPAM store`);
   const lock = await lockCall(call);
   let store: IpamStore | undefined;

@@ -47,6 +47,13 @@ function nonNegative(conf: NetConf, key: keyof CelloNetConf, fallback: number): 
   return v;
 }
 
+/** A directory cello keeps state in: an absolute path (an empty or relative one would land wherever the runtime runs us). */
+function dir(conf: NetConf, key: keyof CelloNetConf, fallback: string): string {
+  const v = str(conf, key, fallback);
+  if (!v.startsWith('/')) throw invalid(`field "${key}" must be an absolute directory path, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** The bandwidth capability, checked by the same rules cello-link shapes by; a bad one is an invalid config (code 7). */
 function checkBandwidth(parsed: ParsedConf) {
   try {
@@ -70,7 +77,7 @@ export function celloNetConf(parsed: ParsedConf): CelloNetConf {
   }
   checkBandwidth(parsed);
   return {
-    stateDir: str(conf, 'stateDir', DEFAULTS.stateDir),
+    stateDir: dir(conf, 'stateDir', DEFAULTS.stateDir),
     logFile: str(conf, 'logFile', DEFAULTS.logFile),
     logLevel: oneOf(conf, 'logLevel', ['debug', 'info', 'warn', 'error'], DEFAULTS.logLevel),
     datapath: conf.datapath === undefined ? undefined : oneOf<DatapathChoice>(conf, 'datapath', ['auto', 'ipvlan', 'veth'], 'auto'),

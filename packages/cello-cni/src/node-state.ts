@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type NodeLock, podLockName, waitLock } from '@cello/cli-kit';
 import { asCniError, type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { type Allocation, type AllocationKey, DB_FILE, type IpamStore, InvalidInputError, openStore } from '@cello/cello-ipam';
-import type { LinkAllocation } from '@cello/cello-link';
+import { inspectNetns, type LinkAllocation, netnsProblem } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
 
 /** The CNI triple of this call. */
@@ -29,6 +29,16 @@ export async function lockCall(call: Call): Promise<NodeLock> {
   const lock = await waitLock(name, POD_LOCK_WAIT_MS);
   if (!lock) throw new CniError(ErrorCode.TryAgainLater, `another CNI call for ${name} is still running; try again later`);
   return lock;
+}
+
+/**
+ * ADD and CHECK act inside CNI_NETNS: it must be a pod's network namespace —
+ * not missing, not a plain file or another kind of namespace, not the node's
+ * own (which `/proc/self/ns/net` or a `..` path would reach). Code 4 otherwise.
+ */
+export function requirePodNetns(netns: string): void {
+  const problem = netnsProblem(netns, inspectNetns(netns));
+  if (problem) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_NETNS: ${problem}`);
 }
 
 export function storeExists(cfg: CelloNetConf): boolean {

@@ -1,11 +1,12 @@
 /**
  * Running a plan: at most one `ip -batch` per side (plus `ip -6 -batch` for
- * IPv6 rules), host sysctls through /proc/sys, and `tc -batch` per side where
- * shaping or ENI-egress rules are asked.
+ * IPv6 rules), host sysctls through /proc/sys, pod sysctls with one
+ * `sysctl -w` inside the pod, and `tc -batch` per side where shaping or
+ * ENI-egress rules are asked.
  */
 import { type Expect, type Rendered, render } from './objects.ts';
 import type { Plan } from './plan.ts';
-import { batch, HOST, pod } from './run.ts';
+import { batch, HOST, pod, writePodSysctls } from './run.ts';
 import { writeSysctl } from './sysctl.ts';
 
 /** The exact commands a plan runs, per side (what `--dry-run` prints). */
@@ -31,6 +32,8 @@ export async function applyHost(objects: readonly Expect[]): Promise<void> {
 export async function applyPlan(p: Plan): Promise<void> {
   await applyHost(p.host);
   const r = render(p.pod);
-  await batch(pod(p.netns, r.sysctls), 'ip', r.ip);
+  // The pod's sysctls name devices the host batch just moved or made there, and come before its addresses.
+  await writePodSysctls(p.netns, r.sysctls);
+  await batch(pod(p.netns), 'ip', r.ip);
   await batch(pod(p.netns), 'tc', r.tc);
 }

@@ -18,8 +18,10 @@ export {
   hostVethName,
   ifbName,
   ipvlanHostName,
+  legacyLinkNames,
   vethMacs,
 } from './names.ts';
+export { inspectNetns, isPodNetns, netnsProblem, type NetnsVerdict } from './netns.ts';
 export { processesSpawned } from './run.ts';
 export { dryRun, planSetup, setup, type DryRun } from './setup.ts';
 export { show, type LinkRole, type ShowLink, type ShowQdisc, type ShowResult, type ShowRoute, type ShowRule } from './show.ts';

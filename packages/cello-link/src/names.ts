@@ -21,11 +21,27 @@ export const HOST_VETH_PATTERN = /^cel[0-9a-f]{11}$/;
 export const IFB_PATTERN = /^cbw[0-9a-f]{11}$/;
 export const IPVLAN_HOST_PATTERN = /^ipvl_\d+$/;
 
+/**
+ * The hash every per-pod name comes from. A NUL separates the two inputs:
+ * neither can hold one, so no two (containerId, ifname) pairs hash alike, as
+ * `abc` + `1eth0` and `abc1` + `eth0` did when they were simply joined.
+ */
 function digest(containerId: string, ifname: string): string {
-  return createHash('sha1').update(containerId + ifname).digest('hex');
+  return createHash('sha1').update(`${containerId}\0${ifname}`).digest('hex');
 }
 
-/** Host side of a pod's veth: `cel` + the first 11 hex digits of sha1(containerId + ifname). */
+/**
+ * The host veth and ifb names releases before the separator gave a pod
+ * (sha1 of the two inputs joined). gc still counts them as the pod's, so an
+ * upgrade never makes a running pod's links look like strays; nothing else
+ * uses them (see docs/upgrade.md).
+ */
+export function legacyLinkNames(containerId: string, ifname: string): string[] {
+  const hex = createHash('sha1').update(containerId + ifname).digest('hex').slice(0, 11);
+  return [`cel${hex}`, `cbw${hex}`];
+}
+
+/** Host side of a pod's veth: `cel` + the first 11 hex digits of sha1(containerId NUL ifname). */
 export function hostVethName(containerId: string, ifname: string): string {
   return `cel${digest(containerId, ifname).slice(0, 11)}`;
 }

@@ -1,21 +1,31 @@
 /**
  * Spawning iproute2. Everything cello-link does to the kernel goes through
  * here: one `ip -batch` per side and family, one `tc -batch` where shaping is
- * asked. The pod side runs `nsenter --net=PATH ip …` (nsenter execs, it does
- * not fork, so that is one process). A counter records every spawn so tests
- * and the benchmark can report processes per setup.
+ * asked, one `sysctl` where a pod needs sysctls. The pod side runs
+ * `nsenter --net=PATH ip …` (nsenter execs, it does not fork, so that is one
+ * process). A counter records every spawn so tests and the benchmark can
+ * report processes per setup.
+ *
+ * Two rules hold for every child (docs/datapaths.md, "What cello-link runs"):
+ * - No input is ever syntax. Nothing runs through a shell with caller data in
+ *   its script, and a batch line that `ip -batch` would read as more than
+ *   words (`#` starts a comment; quotes group; `\` continues) is refused
+ *   before anything runs.
+ * - A child dies with its caller: each starts under `setpriv --pdeathsig
+ *   KILL`, so a CNI call killed by its runtime leaves no batch behind to
+ *   change the node after the pod's lock is free again.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { LinkError } from './errors.ts';
 
-/** Where a command runs: this process's netns, or a pod's, with sysctls written first. */
-export type Side = { kind: 'host' } | { kind: 'pod'; netns: string; sysctls?: Array<[key: string, value: string]> };
+/** Where a command runs: this process's netns, or a pod's. */
+export type Side = { kind: 'host' } | { kind: 'pod'; netns: string };
 
 export const HOST: Side = { kind: 'host' };
 /** How messages name a side: `host`, or `pod /var/run/netns/…`. */
 export const sideName = (side: Side) => (side.kind === 'host' ? 'host' : `pod ${side.netns}`);
-export const pod = (netns: string, sysctls?: Array<[string, string]>): Side => ({ kind: 'pod', netns, sysctls });
+export const pod = (netns: string): Side => ({ kind: 'pod', netns });
 
 let spawned = 0;
 /** How many processes this library has started so far (for tests and benchmarks). */
@@ -38,16 +48,20 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Run one process with optional stdin; resolves with its exit code and output (never rejects on exit code). */
+/**
+ * Run one process with optional stdin; resolves with its exit code and output
+ * (never rejects on exit code). The child gets SIGKILL when this process dies
+ * (setpriv execs, it does not fork: still one process).
+ */
 export function runProcess(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
   spawned++;
   return new Promise((resolve, reject) => {
-    const child = spawn(tool(cmd), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(tool('setpriv'), ['--pdeathsig', 'KILL', '--', tool(cmd), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message} (is iproute2/util-linux installed?)`)));
+    child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message} (are iproute2, util-linux and procps installed?)`)));
     child.on('close', (code) =>
       resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
     );
@@ -58,14 +72,44 @@ export function runProcess(cmd: string, args: readonly string[], input?: string)
 
 
 /** The argv that runs `bin args…` on a side. */
-export function argvFor(side: Side, bin: 'ip' | 'tc', args: readonly string[]): [string, string[]] {
+export function argvFor(side: Side, bin: 'ip' | 'tc' | 'sysctl', args: readonly string[]): [string, string[]] {
   if (side.kind === 'host') return [bin, [...args]];
-  const enter = [`--net=${side.netns}`];
-  if (!side.sysctls?.length) return ['nsenter', [...enter, tool(bin), ...args]];
-  // Pod sysctls need a process inside the pod: a shell writes them and then
-  // becomes the tool (exec), so this is still one process.
-  const writes = side.sysctls.map(([k, v]) => `echo ${v} > /proc/sys/${k}`).join(' && ');
-  return ['nsenter', [...enter, '/bin/sh', '-c', `${writes} && exec "$0" "$@"`, tool(bin), ...args]];
+  return ['nsenter', [`--net=${side.netns}`, tool(bin), ...args]];
+}
+
+/** What a batch line may hold: words of plain characters, nothing `ip -batch` reads as syntax. */
+const BATCH_SYNTAX = /[#"'\\\n\r\0]/;
+
+function refuseSyntax(side: Side, bin: string, lines: readonly string[]): void {
+  const bad = lines.find((l) => BATCH_SYNTAX.test(l));
+  if (bad !== undefined) {
+    throw new LinkError(`${sideName(side)}: refusing to run \`${bin} -batch\` with ${JSON.stringify(bad)}: a name in it holds batch syntax (# ' " \\)`, side.kind);
+  }
+}
+
+/** A sysctl key under /proc/sys (`net/ipv6/conf/eth0/disable_ipv6`) and a value, as `sysctl -w` takes them. */
+const SYSCTL_KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)+$/;
+const SYSCTL_VALUE = /^[0-9]+$/;
+
+/**
+ * Write sysctls inside a pod's netns: one `nsenter … sysctl -w key=value…`
+ * (/proc/sys/net shows the writer's netns, so the writer must be inside).
+ * Keys are in the slash form, where dots in a device name stay dots.
+ */
+export async function writePodSysctls(netns: string, sysctls: ReadonlyArray<[string, string]>): Promise<void> {
+  if (!sysctls.length) return;
+  const side = pod(netns);
+  for (const [k, v] of sysctls) {
+    if (!SYSCTL_KEY.test(k) || k.split('/').includes('..') || !SYSCTL_VALUE.test(v)) {
+      throw new LinkError(`${sideName(side)}: refusing to write sysctl ${JSON.stringify(k)}=${JSON.stringify(v)}`, 'pod');
+    }
+  }
+  const [cmd, args] = argvFor(side, 'sysctl', ['-q', '-w', ...sysctls.map(([k, v]) => `${k}=${v}`)]);
+  const r = await runProcess(cmd, args);
+  if (r.code !== 0) {
+    const what = sysctls.map(([k, v]) => `${k.replaceAll('/', '.')}=${v}`).join(', ');
+    throw new LinkError(`${sideName(side)}: cannot set ${what}: ${r.stderr.trim() || `exit ${r.code}`}`, 'pod');
+  }
 }
 
 export interface BatchFailure {
@@ -111,7 +155,8 @@ export interface BatchOptions {
  * failing line throws a LinkError naming that command.
  */
 export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string[], opts: BatchOptions = {}): Promise<BatchFailure[]> {
-  if (!lines.length && !(side.kind === 'pod' && side.sysctls?.length)) return [];
+  if (!lines.length) return [];
+  refuseSyntax(side, bin, lines);
   const flags = [...(opts.family6 ? ['-6'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
   const r = await runProcess(cmd, args, lines.join('\n') + '\n');
@@ -129,6 +174,7 @@ export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string
 
 /** Run read-only `ip -j` (or `tc -j`) commands in one process; one parsed array per command. */
 export async function query(side: Side, bin: 'ip' | 'tc', commands: readonly string[], opts: { family6?: boolean; details?: boolean } = {}) {
+  refuseSyntax(side, bin, commands);
   const flags = ['-j', ...(opts.details ? ['-d'] : []), ...(opts.family6 ? ['-6'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
   const r = await runProcess(cmd, args, commands.join('\n') + '\n');

@@ -5,10 +5,10 @@
  * is torn down and the plan is applied once more; a second failure is
  * cleaned up too and reported.
  */
-import { existsSync } from 'node:fs';
 import { applyPlan, renderPlan, type RenderedPlan } from './apply.ts';
 import { datapathFor } from './datapath.ts';
 import { LinkError } from './errors.ts';
+import { inspectNetns, netnsProblem } from './netns.ts';
 import { hostEniDevice, hostIpsFor, ipvlanFacts } from './host-facts.ts';
 import type { Plan } from './plan.ts';
 import { exclusivePlan } from './plan-exclusive.ts';
@@ -41,7 +41,8 @@ export function dryRun(p: Plan): DryRun {
 
 /** Program the datapath for an allocation and return what was made. */
 export async function setup(a: LinkAllocation, opts: SetupOptions = {}): Promise<LinkResult> {
-  if (!existsSync(a.netns)) throw new LinkError(`pod netns ${a.netns} does not exist`, 'pod');
+  const problem = netnsProblem(a.netns, inspectNetns(a.netns));
+  if (problem) throw new LinkError(`pod netns ${problem}`, 'pod');
   try {
     const plan = await planSetup(a, opts);
     await applyPlan(plan);

@@ -1,8 +1,8 @@
 /**
  * Host sysctls through /proc/sys. /proc/sys/net follows the netns of the
  * process, so these land in the namespace cello-link runs in (the host, or a
- * test's node namespace). Pod sysctls are written by a shell inside the pod
- * (see run.ts); /proc/sys can not reach another namespace.
+ * test's node namespace). Pod sysctls are written by `sysctl -w` run inside
+ * the pod (run.ts, writePodSysctls); /proc/sys can not reach another namespace.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LinkError } from './errors.ts';

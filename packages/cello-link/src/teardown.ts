@@ -1,6 +1,7 @@
 /**
  * teardown: remove everything setup made for one pod interface, and succeed
- * when it is already gone (missing netns, missing links, a second run).
+ * when it is already gone (missing netns, missing links, a second run). A
+ * netns path that is not a pod's network namespace (netns.ts) counts as gone.
  *
  * Order: the pod side first (delete the ipvlan slave and pod ifb; for an
  * exclusive ENI, drop its qdiscs and addresses, rename it to `cex<hash>` and
@@ -9,11 +10,11 @@
  * main-table pod routes of ipvlan, the policy rules; finally the returned ENI
  * gets its old name back. Every delete that finds nothing counts as done.
  */
-import { existsSync } from 'node:fs';
 import { probeIpvlan } from './datapath.ts';
 import { LinkError } from './errors.ts';
 import { hostCidr, isIPv6 } from './ip.ts';
 import { findByMac, type LinkInfo, listLinks } from './links.ts';
+import { inspectNetns, netnsProblem } from './netns.ts';
 import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD, transitName } from './names.ts';
 import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side, sideName } from './run.ts';
 import type { TeardownOptions, TeardownTarget } from './types.ts';
@@ -58,8 +59,10 @@ export async function planTeardown(input: TeardownTarget, opts: TeardownOptions 
   const datapath =
     t.mode === 'exclusive' ? 'exclusive' : opts.datapath === 'veth' || !(await probeIpvlan()).ipvlan ? 'veth' : 'ipvlan';
   const plan: TeardownPlan = { datapath, host: { ip: [], ip6: [] }, notes: [] };
-  const podNs = t.netns && existsSync(t.netns) ? t.netns : undefined;
-  if (t.netns && !podNs) plan.notes.push(`pod netns ${t.netns} is gone: nothing to undo inside it`);
+  // A path that is not a pod's netns (gone, a leftover plain file, the node's own) is a gone netns: only the host side is undone.
+  const verdict = t.netns ? inspectNetns(t.netns) : undefined;
+  const podNs = verdict?.kind === 'netns' ? t.netns : undefined;
+  if (t.netns && verdict && !podNs) plan.notes.push(`pod netns ${t.netns} is gone (${netnsProblem(t.netns, verdict)}): nothing to undo inside it`);
 
   if (datapath === 'ipvlan' && podNs) plan.pod = { netns: podNs, tc: [], ip: [`link del ${t.ifname}`, `link del ${ifb}`] };
   if (datapath === 'exclusive' && !t.eni?.mac) plan.notes.push('exclusive allocation without its ENI MAC: the ENI can not be looked for');

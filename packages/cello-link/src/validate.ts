@@ -2,6 +2,7 @@
  * Turn untrusted JSON into the records the library works on. Every refusal is
  * an InputError naming the field, e.g. `allocation.eni.mac: must be a MAC like 02:00:00:00:00:01`.
  */
+import { INTERFACE_NAME_RULE, interfaceNameProblem, netnsPathProblem } from '@cello/records';
 import { InputError } from './errors.ts';
 import { isIPv4, isIPv6, parseCidr } from './ip.ts';
 import type { Bandwidth, EniRecord, LinkAllocation, TeardownTarget } from './types.ts';
@@ -9,7 +10,6 @@ import type { Bandwidth, EniRecord, LinkAllocation, TeardownTarget } from './typ
 type Obj = Record<string, unknown>;
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-const IFNAME = /^[^\s/:]{1,15}$/;
 
 function object(v: unknown, field: string): Obj {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError(field, 'must be a JSON object');
@@ -72,8 +72,7 @@ export function parseEni(raw: unknown, field = 'eni'): EniRecord {
     routeTable: int(o, 'routeTable', field, 1, 0xfffffff0, false) ?? 0,
   };
   const device = str(o, 'device', field, false);
-  if (device !== undefined && !IFNAME.test(device)) throw new InputError(`${field}.device`, 'must be a device name of 1 to 15 characters');
-  if (device) eni.device = device;
+  if (device !== undefined) eni.device = deviceName(device, `${field}.device`);
   const mtu = int(o, 'mtu', field, 68, 65535, false);
   if (mtu !== undefined) eni.mtu = mtu;
   const subnetCidrV6 = cidr(o, 'subnetCidrV6', field, 6, false);
@@ -84,17 +83,18 @@ export function parseEni(raw: unknown, field = 'eni'): EniRecord {
   return eni;
 }
 
-function ifnameOf(o: Obj, field: string): string {
-  const v = str(o, 'ifname', field, false) ?? 'eth0';
-  if (!IFNAME.test(v)) throw new InputError(`${field}.ifname`, 'must be an interface name of 1 to 15 characters without /, : or spaces');
+/** Names and paths go into `ip -batch` lines: @cello/records' input rules keep them plain words. */
+function deviceName(v: string, field: string): string {
+  if (interfaceNameProblem(v)) throw new InputError(field, `must be an interface name: ${INTERFACE_NAME_RULE}, got ${JSON.stringify(v)}`);
   return v;
 }
 
+const ifnameOf = (o: Obj, field: string): string => deviceName(str(o, 'ifname', field, false) ?? 'eth0', `${field}.ifname`);
+
 function netnsOf(o: Obj, field: string, required: boolean): string | undefined {
   const v = str(o, 'netns', field, required);
-  if (v !== undefined && !v.startsWith('/')) throw new InputError(`${field}.netns`, `must be an absolute path, got "${v}"`);
-  // it goes into ip batch lines, which split on whitespace and honour quotes
-  if (v !== undefined && /[\s"'\\]/.test(v)) throw new InputError(`${field}.netns`, 'must not contain spaces, quotes or backslashes');
+  const problem = v === undefined ? undefined : netnsPathProblem(v);
+  if (problem) throw new InputError(`${field}.netns`, `must be a netns path: ${problem}`);
   return v;
 }
 
@@ -146,8 +146,7 @@ export function parseTarget(raw: unknown, field = 'allocation'): TeardownTarget 
     const mac = str(e, 'mac', `${field}.eni`, false)?.toLowerCase();
     if (mac !== undefined && !MAC.test(mac)) throw new InputError(`${field}.eni.mac`, 'must be a MAC like 02:00:00:00:00:01');
     const device = str(e, 'device', `${field}.eni`, false);
-    if (device !== undefined && !IFNAME.test(device)) throw new InputError(`${field}.eni.device`, 'must be a device name of 1 to 15 characters');
-    target.eni = { mac, device };
+    target.eni = { mac, device: device === undefined ? undefined : deviceName(device, `${field}.eni.device`) };
   }
   return target;
 }

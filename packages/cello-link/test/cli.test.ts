@@ -25,7 +25,7 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
     ['no eni.mac', ['setup'], { ...good, eni: { ...good.eni, mac: undefined } }, /allocation\.eni\.mac: is required/],
     ['bad MAC', ['setup'], { ...good, eni: { ...good.eni, mac: '02:00' } }, /allocation\.eni\.mac: must be a MAC/],
     ['bad ipv4', ['setup'], { ...good, ipv4: '192.168.1.300' }, /allocation\.ipv4: must be an IPv4 address/],
-    ['relative netns', ['setup'], { ...good, netns: 'p1' }, /allocation\.netns: must be an absolute path/],
+    ['relative netns', ['setup'], { ...good, netns: 'p1' }, /allocation\.netns: must be a netns path: "p1" is not an absolute path/],
     ['long ifname', ['setup'], { ...good, ifname: 'a-very-long-ifname' }, /allocation\.ifname: must be an interface name/],
     ['no routeTable', ['setup'], { ...good, eni: { ...good.eni, routeTable: undefined } }, /allocation\.eni\.routeTable: is required for a shared-mode allocation/],
     ['forgotten ENI', ['setup'], { ...good, eni: null }, /allocation\.eni: is null/],
@@ -33,8 +33,10 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
     ['bad quantity', ['setup', '--egress-rate', 'fast', '--egress-burst', '1k'], good, /--egress-rate: "fast" is not a quantity/],
     ['bad datapath', ['setup', '--datapath', 'overlay'], good, /Invalid values:[\s\S]*datapath/],
     ['teardown without containerId', ['teardown'], { ifname: 'eth0' }, /allocation\.containerId: is required/],
-    ['bad ENI device name', ['teardown'], { containerId: 'c', eni: { mac: '02:00:00:00:01:0a', device: 'eth1 name x' } }, /allocation\.eni\.device: must be a device name/],
-    ['netns with a space', ['teardown'], { containerId: 'c', netns: '/var/run/netns/a b' }, /allocation\.netns: must not contain spaces/],
+    ['bad ENI device name', ['teardown'], { containerId: 'c', eni: { mac: '02:00:00:00:01:0a', device: 'eth1 name x' } }, /allocation\.eni\.device: must be an interface name: 1 to 15 letters/],
+    ['netns with a space', ['teardown'], { containerId: 'c', netns: '/var/run/netns/a b' }, /allocation\.netns: must be a netns path: .* contains characters other than/],
+    ['ifname with ip -batch syntax', ['setup'], { ...good, ifname: 'e#th0' }, /allocation\.ifname: must be an interface name/],
+    ['netns with ip -batch syntax', ['setup'], { ...good, netns: '/var/run/netns/x#y' }, /allocation\.netns: must be a netns path/],
   ];
   for (const [name, args, input, msg] of cases) {
     const r = await run('ip', ['netns', 'exec', ns.name, bin('cello-link'), ...args], { input: typeof input === 'string' ? input : JSON.stringify(input) });

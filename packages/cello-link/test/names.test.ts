@@ -1,18 +1,26 @@
 // The names and numbers cello-link derives without asking the kernel.
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { eui64LinkLocal, hostVethName, ifbName, transitName, vethMacs } from '../src/names.ts';
+import { eui64LinkLocal, hostVethName, ifbName, legacyLinkNames, transitName, vethMacs } from '../src/names.ts';
 import { tbfArgs } from '../src/objects.ts';
 
-t.test('host-side names: cel/cbw/cex + 11 hex of sha1(containerId + ifname), ≤ 15 characters', async (t) => {
+t.test('host-side names: cel/cbw/cex + 11 hex of sha1(containerId NUL ifname), ≤ 15 characters', async (t) => {
   const id = '8f2a1c0de5b94e7a9d3c1b2a4f6e8d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e';
-  const hex = createHash('sha1').update(`${id}eth0`).digest('hex');
+  const hex = createHash('sha1').update(`${id}\0eth0`).digest('hex');
   t.equal(hostVethName(id, 'eth0'), `cel${hex.slice(0, 11)}`);
   t.equal(ifbName(id, 'eth0'), `cbw${hex.slice(0, 11)}`);
   t.equal(transitName(id, 'eth0'), `cex${hex.slice(0, 11)}`, 'the exclusive ENI on its way back to the host');
   t.equal(hostVethName(id, 'eth0').length, 14);
   t.not(hostVethName(id, 'eth0'), hostVethName(id, 'eth1'), 'the ifname is part of the name');
   t.equal(hostVethName(id, 'eth0'), hostVethName(id, 'eth0'), 'deterministic');
+});
+
+t.test('two pods whose container id and ifname join to the same text get different names', async (t) => {
+  // Before the separator, ("abc", "1eth0") and ("abc1", "eth0") shared every host name and tore down each other's links.
+  for (const f of [hostVethName, ifbName, transitName]) t.not(f('abc', '1eth0'), f('abc1', 'eth0'), f.name);
+  t.not(vethMacs('abc', '1eth0').host, vethMacs('abc1', 'eth0').host, 'vethMacs');
+  const legacy = createHash('sha1').update('abc1eth0').digest('hex').slice(0, 11);
+  t.same(legacyLinkNames('abc', '1eth0'), [`cel${legacy}`, `cbw${legacy}`], 'the names earlier releases gave, for gc to keep');
 });
 
 t.test('veth MACs: locally administered unicast, one pair per attachment', async (t) => {

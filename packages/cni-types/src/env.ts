@@ -1,3 +1,4 @@
+import { interfaceNameProblem, netnsPathProblem } from '@cello/records';
 import { CniError, ErrorCode } from './errors.ts';
 import type { Verb } from './types.ts';
 
@@ -37,14 +38,12 @@ export interface CniEnv {
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-/** Go's `utils.ValidateInterfaceName`: 1–15 chars, not . or .., no / : or whitespace. */
-export function interfaceNameProblem(name: string): string | undefined {
-  if (name === '') return 'interface name is empty';
-  if (Buffer.byteLength(name) > 15) return `interface name is too long (${Buffer.byteLength(name)} > 15 bytes)`;
-  if (name === '.' || name === '..') return 'interface name is . or ..';
-  if (/[/:\s]/.test(name)) return 'interface name contains / or : or whitespace';
-  return undefined;
-}
+/**
+ * Interface names and netns paths follow @cello/records' input rules, which
+ * are stricter than Go's `utils.ValidateInterfaceName`: they reach `ip -batch`
+ * and /proc/sys, where `#`, quotes and whitespace would be syntax.
+ */
+export { interfaceNameProblem, netnsPathProblem };
 
 export function containerIdProblem(id: string): string | undefined {
   if (id === '') return 'empty containerID';
@@ -102,7 +101,8 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): CniEnv {
     if (idProblem) throw invalidEnv(`CNI_CONTAINERID: ${idProblem}`);
     const ifProblem = interfaceNameProblem(ifname);
     if (ifProblem) throw invalidEnv(`CNI_IFNAME: ${ifProblem}`);
-    if (netns !== '' && !netns.startsWith('/')) throw invalidEnv(`CNI_NETNS: "${netns}" is not an absolute path`);
+    const netnsProblem = netns === '' ? undefined : netnsPathProblem(netns);
+    if (netnsProblem) throw invalidEnv(`CNI_NETNS: ${netnsProblem}`);
   }
   return {
     command: verb,

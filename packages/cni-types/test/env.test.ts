@@ -58,12 +58,25 @@ t.test('container id and ifname rules', async (t) => {
     ['ifname with space', { CNI_IFNAME: 'eth 0' }, /CNI_IFNAME/],
     ['ifname with slash', { CNI_IFNAME: 'eth/0' }, /CNI_IFNAME/],
     ['relative netns', { CNI_NETNS: 'netns/x' }, /CNI_NETNS/],
+    // ip -batch and shell syntax is refused, not passed on (docs/cello-cni.md, Inputs).
+    ['ifname with a command substitution', { CNI_IFNAME: '$(id>rtpwn)' }, /CNI_IFNAME.*not 1 to 15 letters/],
+    ['ifname with #', { CNI_IFNAME: 'eth#0' }, /CNI_IFNAME/],
+    ['ifname with a quote', { CNI_IFNAME: '"eth0' }, /CNI_IFNAME/],
+    ['ifname starting with -', { CNI_IFNAME: '-eth0' }, /CNI_IFNAME/],
+    ['ifname with a backtick', { CNI_IFNAME: 'e`id`' }, /CNI_IFNAME/],
+    ['netns with a space', { CNI_NETNS: '/var/run/netns/a b' }, /CNI_NETNS.*characters/],
+    ['netns with #', { CNI_NETNS: '/var/run/netns/a#b' }, /CNI_NETNS/],
+    ['netns with a newline', { CNI_NETNS: '/var/run/netns/a\nlink del eth0' }, /CNI_NETNS/],
   ];
   for (const [name, over, msg] of bad) {
     t.throws(() => parseEnv({ ...full, ...over }), { code: 4, message: msg }, name);
   }
   t.equal(parseEnv({ ...full, CNI_IFNAME: 'a12345678901234' }).ifname, 'a12345678901234', '15 chars is fine');
   t.equal(parseEnv({ ...full, CNI_CONTAINERID: 'A_b.c-1' }).containerId, 'A_b.c-1');
+  for (const ok of ['eth0', 'net1', 'eth0.100', 'veth_a-b', '_x']) t.equal(parseEnv({ ...full, CNI_IFNAME: ok }).ifname, ok, `ifname ${ok}`);
+  for (const ok of ['/var/run/netns/cni-1f2e', '/proc/4242/ns/net', '/run/netns/netns-a:b@c+d=e,f']) {
+    t.equal(parseEnv({ ...full, CNI_NETNS: ok }).netns, ok, `netns ${ok}`);
+  }
 });
 
 t.test('CNI_ARGS', async (t) => {

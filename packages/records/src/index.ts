@@ -1,9 +1,10 @@
 /**
  * The JSON records the tools pass each other — the contracts of
- * docs/architecture.md ("The JSON records between the tools") — as types.
+ * docs/architecture.md ("The JSON records between the tools") — as types,
+ * and (inputs.ts) the rules every tool applies to names that reach the kernel.
  * cello-eni produces ENIs, cello-ipam stores and allocates them, cello-link
  * programs them and reports a LinkResult, which cello-cni turns into the CNI
- * result. Types only: importing this package costs nothing at run time.
+ * result. Types and a few regular expressions: importing it costs nothing at run time.
  *
  * Field names are camelCase; IPs are plain strings without a prefix length
  * unless the field says CIDR; MACs are lower-case and colon separated.
@@ -110,3 +111,5 @@ export interface LinkResult {
   ips: Array<{ address: string; gateway: string }>;
   routes: Array<{ dst: string; gw: string }>;
 }
+
+export { INTERFACE_NAME, INTERFACE_NAME_RULE, interfaceNameProblem, NETNS_PATH, netnsPathProblem } from './inputs.ts';

@@ -23,7 +23,7 @@
  * an orphaned link is not reported on its own.
  */
 import type { IpamStore } from '@cello/cello-ipam';
-import { hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD, show, type ShowRoute, type ShowRule } from '@cello/cello-link';
+import { hostVethName, ifbName, legacyLinkNames, PRIO_FROM_POD, PRIO_TO_POD, show, type ShowRoute, type ShowRule } from '@cello/cello-link';
 import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
 import { ipDelete } from './kernel.ts';
 
@@ -44,7 +44,9 @@ function ruleIp(r: ShowRule): string | undefined {
 function accountedFor(store: IpamStore): { links: Set<string>; ips: Set<string> } {
   const allocations = store.allocations();
   return {
-    links: new Set(allocations.flatMap((a) => [hostVethName(a.containerId, a.ifname), ifbName(a.containerId, a.ifname)])),
+    links: new Set(
+      allocations.flatMap((a) => [hostVethName(a.containerId, a.ifname), ifbName(a.containerId, a.ifname), ...legacyLinkNames(a.containerId, a.ifname)]),
+    ),
     ips: new Set(allocations.flatMap((a) => [a.ipv4, a.ipv6]).filter((ip): ip is string => Boolean(ip))),
   };
 }

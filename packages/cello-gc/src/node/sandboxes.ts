@@ -1,7 +1,9 @@
 /**
  * Step 1 of the node sweep: allocations whose sandbox is gone.
  *
- * An allocation's sandbox is gone when its netns path no longer exists AND
+ * An allocation's sandbox is gone when its netns path no longer names a
+ * network namespace (missing, or a plain file a crashed runtime left; see
+ * cello-link's netns.ts) AND
  * nothing says it still lives:
  * - the runtime's valid attachments (when given) do not list it — the
  *   runtime is the authority on its own sandboxes; else
@@ -18,10 +20,9 @@
  * routes, rules; idempotent) then cello-ipam release: a crash in between
  * leaves the allocation, which the next run finds again.
  */
-import { existsSync } from 'node:fs';
 import { podLockName, tryLock } from '@cello/cli-kit';
 import type { Allocation, IpamStore } from '@cello/cello-ipam';
-import { teardown } from '@cello/cello-link';
+import { isPodNetns, teardown } from '@cello/cello-link';
 import type { PodFacts, View } from '../kube.ts';
 import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
 
@@ -80,7 +81,7 @@ async function release(store: IpamStore, a: Allocation, datapath: 'auto' | 'ipvl
     // A last look under the lock: still the same allocation, its netns still gone.
     const now = store.allocation(a);
     if (!now || now.allocatedAt !== a.allocatedAt) throw new Skip('the allocation changed while gc looked at it');
-    if (existsSync(a.netns)) throw new Skip(`netns ${a.netns} exists again`);
+    if (isPodNetns(a.netns)) throw new Skip(`netns ${a.netns} exists again`);
     await teardown(a, { datapath, log: l.log });
     store.release(a);
   } finally {

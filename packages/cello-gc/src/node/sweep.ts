@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { CommandError, createLogger, isLocked, KEEPER_LOCK, type Logger, type NodeLock, tryLock } from '@cello/cli-kit';
 import { DB_FILE, DEFAULT_STATE_DIR, openStore } from '@cello/cello-ipam';
 import { type CelloConfig, connect, type EniContext } from '@cello/cello-eni';
+import { isPodNetns } from '@cello/cello-link';
 import { FirstSeen } from '../first-seen.ts';
 import { describeView, type KubeOptions, podsOnNode } from '../kube.ts';
 import type { Ledger } from '../ledger.ts';
@@ -72,7 +73,7 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
       report.sources.kubernetes = describeView(pods, `pods on ${nodeName}`);
       report.sources.runtime = opts.validAttachments ? `${opts.validAttachments.length} valid attachments` : 'not asked';
       const runtime = opts.validAttachments ? new Set(opts.validAttachments.map(attachmentKey)) : undefined;
-      await sweepSandboxes(l, store, { pods, runtime, netnsExists: existsSync }, datapath);
+      await sweepSandboxes(l, store, { pods, runtime, netnsExists: isPodNetns }, datapath);
     });
 
     // While no keeper runs, gc holds its lock so none starts mid-step; see cloud.ts and host-objects.ts.
