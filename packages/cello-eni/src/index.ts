@@ -7,7 +7,7 @@
  *   const ctx = await connect(config, { log });
  *   ctx.client.metrics.on('call', (e) => …);                       // every OpenAPI call
  *   ctx.metadata.metrics.on('call', (e) => …);                     // every metadata read
- *   await ctx.api.listEnis({ vpcId: ctx.identity.vpcId, tags: clusterFilter(config) });
+ *   await ctx.api.listEnisByTags(clusterFilter(config), { vpcId: ctx.identity.vpcId });
  *   await freeEni(ctx, 'eni-…');
  *   await upAndImport({ ...ctx, store }, await importDocFor(ctx, eni, { device, metadata }));   // eni-up + import
  *   await runKeeper({ configPaths, stateDir, signal, log });       // the keeper, until signal

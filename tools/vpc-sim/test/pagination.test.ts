@@ -96,3 +96,46 @@ t.test('pagination', async (t) => {
     t.equal((await sim.ok('DescribeInstanceTypes', {})).InstanceTypes.length, 3, 'default MaxResults 10');
   });
 });
+
+t.test('a tag-filtered describe stops at 1,000 ENIs; ListTagsForResources finds them all', async (t) => {
+  const sim = await inProcessCloud({ eniQuota: 1100, subnets: [{ name: 'big', cidr: '192.168.0.0/20' }] });
+  t.teardown(sim.close);
+  const tag = { 'Tags.1.Key': 'k8s:cello:cluster', 'Tags.1.Value': 'c1', 'Tags.2.Key': 'k8s:cello:created-by', 'Tags.2.Value': 'cello' };
+  const made: string[] = [];
+  for (let n = 0; n < 1005; n++) made.push((await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, ...tag })).NetworkInterfaceId);
+  const filter = { 'TagFilters.1.Key': 'k8s:cello:cluster', 'TagFilters.1.Values.1': 'c1' };
+
+  const described: string[] = [];
+  let token = '';
+  do {
+    const r = await sim.ok('DescribeNetworkInterfaces', { ...filter, MaxResults: 100, ...(token ? { NextToken: token } : {}) });
+    t.equal(r.TotalCount, 1000, 'TotalCount says 1000, not 1005');
+    described.push(...r.NetworkInterfaceSets.map((e: { NetworkInterfaceId: string }) => e.NetworkInterfaceId));
+    token = r.NextToken;
+  } while (token);
+  t.same(described, made.slice(0, 1000), 'the describe returns the first 1000, silently');
+  const paged = await sim.ok('DescribeNetworkInterfaces', { ...filter, PageNumber: 11, PageSize: 100 });
+  t.same(paged.NetworkInterfaceSets, [], 'page 11 of 100 is empty: no page reaches the rest');
+  const unfiltered = await sim.ok('DescribeNetworkInterfaces', { MaxResults: 100 });
+  t.equal(unfiltered.TotalCount, 1007, 'without a tag filter there is no cap (1005 + 2 primaries)');
+
+  const listed = new Set<string>();
+  let rows = 0;
+  token = '';
+  let churned = false;
+  do {
+    const r = await sim.ok('ListTagsForResources', { ResourceType: 'eni', ...filter, MaxResults: 100, ...(token ? { NextToken: token } : {}) });
+    for (const row of r.ResourceTags) listed.add(row.ResourceId);
+    rows += r.ResourceTags.length;
+    token = r.NextToken;
+    if (!churned && listed.size > 200) {
+      // ENIs come and go between pages: two already listed are deleted, one is made.
+      churned = true;
+      for (const id of made.slice(0, 2)) await sim.ok('DeleteNetworkInterface', { NetworkInterfaceId: id });
+      made.push((await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, ...tag })).NetworkInterfaceId);
+    }
+  } while (token);
+  t.ok(churned, 'the listing ran while ENIs came and went');
+  t.same([...listed].sort(), [...made].sort(), 'ListTagsForResources (a row per tag) names every ENI once the tokens are followed: none skipped, the new one too');
+  t.equal(rows, 2 * 1006, 'two rows per ENI listed');
+});

@@ -1,9 +1,11 @@
 /**
- * The actions Cello uses, typed: requests built with the reference's
- * parameter names, results normalised to plain records (ENIs with their
- * secondary IPs split from the primary, subnets, instance-type limits).
- * Paging is followed to the end. Nothing here retries or waits beyond what
- * the client does; the lifecycle composes these.
+ * The actions Cello uses, typed: requests built with the parameter names of
+ * docs/volcengine-api.md, results normalised to plain records (ENIs with
+ * their secondary IPs split from the primary, subnets, instance-type limits).
+ * Paging is followed to the end with the cursor (MaxResults/NextToken): page
+ * numbers skip or repeat items when ENIs come and go between pages. Nothing
+ * here retries or waits beyond what the client does; the lifecycle composes
+ * these.
  */
 import type { CallOptions, CallResult, OpenApiClient } from './client.ts';
 import { OpenApiError } from './errors.ts';
@@ -156,12 +158,17 @@ export class CloudApi {
     }
   }
 
-  /** Every ENI matching the filter (all pages). */
+  /**
+   * Every ENI matching the filter (all pages). With `tags`, the cloud resolves
+   * at most 1,000 ENIs and drops the rest silently: fine for one instance's
+   * ENIs, wrong for a cluster's — use listEnisByTags there.
+   */
   async listEnis(f: EniFilter, opts: CallOptions = {}): Promise<CloudEni[]> {
     const out: CloudEni[] = [];
     const idBatches = f.ids?.length ? chunks(f.ids, 100) : [undefined];
     for (const ids of idBatches) {
-      for (let page = 1; ; page++) {
+      let token = '';
+      do {
         const { result } = await this.call(
           'DescribeNetworkInterfaces',
           {
@@ -170,18 +177,46 @@ export class CloudApi {
             VpcId: f.vpcId,
             Status: f.status,
             TagFilters: f.tags?.map((t) => ({ Key: t.Key, Values: [t.Value] })),
-            PageNumber: page,
-            PageSize: 100,
+            MaxResults: 100,
+            NextToken: token || undefined,
           },
           opts,
         );
-        const items: Any[] = result.NetworkInterfaceSets ?? [];
-        out.push(...items.map(toEni));
-        const total = Number(result.TotalCount ?? 0);
-        if (!items.length || page * 100 >= total) break;
-      }
+        out.push(...((result.NetworkInterfaceSets ?? []) as Any[]).map(toEni));
+        token = String(result.NextToken ?? '');
+      } while (token);
     }
     return out;
+  }
+
+  /**
+   * Every ENI carrying all these tags, however many: the ids from
+   * ListTagsForResources (ResourceType eni, paged by cursor), then
+   * DescribeNetworkInterfaces by id, 100 a call. An ENI deleted in between is
+   * simply not returned.
+   */
+  async listEnisByTags(tags: Tag[], f: Omit<EniFilter, 'tags' | 'ids'> = {}, opts: CallOptions = {}): Promise<CloudEni[]> {
+    const ids = await this.taggedIds('eni', tags, opts);
+    if (!ids.length) return [];
+    const found = await this.listEnis({ ...f, ids }, opts);
+    // The tags are checked again: they may have changed between the two calls.
+    return found.filter((e) => tags.every((t) => e.tags[t.Key] === t.Value));
+  }
+
+  /** Ids of the resources of a type carrying all these tags (ListTagsForResources, every page). */
+  async taggedIds(resourceType: string, tags: Tag[], opts: CallOptions = {}): Promise<string[]> {
+    const ids = new Set<string>();
+    let token = '';
+    do {
+      const { result } = await this.call(
+        'ListTagsForResources',
+        { ResourceType: resourceType, TagFilters: tags.map((t) => ({ Key: t.Key, Values: [t.Value] })), MaxResults: 100, NextToken: token || undefined },
+        opts,
+      );
+      for (const r of (result.ResourceTags ?? []) as Any[]) if (r.ResourceId) ids.add(String(r.ResourceId));
+      token = String(result.NextToken ?? '');
+    } while (token);
+    return [...ids];
   }
 
   async createEni(r: CreateEniRequest): Promise<string> {
@@ -248,12 +283,12 @@ export class CloudApi {
   async describeSubnets(ids: string[], vpcId?: string): Promise<CloudSubnet[]> {
     const out: CloudSubnet[] = [];
     for (const batch of chunks(ids, 100)) {
-      for (let page = 1; ; page++) {
-        const { result } = await this.call('DescribeSubnets', { SubnetIds: batch, VpcId: vpcId, PageNumber: page, PageSize: 100 });
-        const items: Any[] = result.Subnets ?? [];
-        out.push(...items.map(toSubnet));
-        if (!items.length || page * 100 >= Number(result.TotalCount ?? 0)) break;
-      }
+      let token = '';
+      do {
+        const { result } = await this.call('DescribeSubnets', { SubnetIds: batch, VpcId: vpcId, MaxResults: 100, NextToken: token || undefined });
+        out.push(...((result.Subnets ?? []) as Any[]).map(toSubnet));
+        token = String(result.NextToken ?? '');
+      } while (token);
     }
     return out;
   }

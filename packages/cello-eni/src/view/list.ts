@@ -86,7 +86,7 @@ export async function listNode(ctx: EniContext, stateDir?: string): Promise<EniV
 
 /** Every Cello ENI in the VPC (of this cluster when clusterName is set), with the instance each was made for. */
 export async function listAll(ctx: EniContext): Promise<EniView[]> {
-  const enis = await ctx.api.listEnis({ vpcId: ctx.identity.vpcId, tags: clusterFilter(ctx.config) });
+  const enis = await ctx.api.listEnisByTags(clusterFilter(ctx.config), { vpcId: ctx.identity.vpcId });
   const devices = devicesByMac();
   return enis.map((e) => ({ ...view(ctx, e, devices), createdFor: createdFor(ctx.config, e) })).sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -15,7 +15,9 @@
  *   later one, a grace period on, detaches and deletes them; an ENI whose
  *   instance is a node again loses the mark.
  *
- * Every list is paginated and every call goes through cello-eni's client
+ * The cluster's ENIs come from ListTagsForResources and then
+ * DescribeNetworkInterfaces by id (a tag-filtered describe stops at 1,000
+ * ENIs). Every list is paginated and every call goes through cello-eni's client
  * (per-action token buckets, retries), a few fixes at a time.
  */
 import { type CelloConfig, type CloudEni, clusterFilter, connect, createdFor, type EniContext, type NodeIdentity, waitEniStatus } from '@cello/cello-eni';
@@ -82,7 +84,7 @@ export async function sweepCluster(opts: ClusterSweepOptions): Promise<SweepRepo
     const identity = opts.identity ? { instanceId: '', instanceType: '', zone: '', primaryMac: '', primaryEniId: '', ...opts.identity } : undefined;
     ctx = await connect(config, { log, signal: opts.signal, identity });
     const vpcId = ctx.identity.vpcId;
-    const [enis, instances, nodes] = await Promise.all([ctx.api.listEnis({ vpcId, tags: clusterFilter(config) }), ctx.api.listInstances(vpcId), clusterNodes(opts.kube ?? {})]);
+    const [enis, instances, nodes] = await Promise.all([ctx.api.listEnisByTags(clusterFilter(config), { vpcId }), ctx.api.listInstances(vpcId), clusterNodes(opts.kube ?? {})]);
     const m = membership(instances, nodes);
     report.sources.cloud = `ok (${enis.length} ENIs of the cluster, ${instances.length} instances in ${vpcId})`;
     report.sources.kubernetes = `${describeView(nodes, 'nodes')}; ${m.note}`;

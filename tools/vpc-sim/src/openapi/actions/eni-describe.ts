@@ -5,6 +5,13 @@ import { paginate } from '../paging.ts';
 import { renderEni } from '../render.ts';
 import type { ActionDef } from './types.ts';
 
+/**
+ * A TagFilters query resolves to at most this many ENIs, silently: the rest
+ * are not returned and TotalCount does not count them (the documentation
+ * sends callers to ListTagsForResources for more; docs/volcengine-api.md).
+ */
+export const TAG_FILTER_CAP = 1000;
+
 const STATUSES = ['Creating', 'Available', 'Attaching', 'InUse', 'Detaching', 'Deleting'];
 const TYPES = ['primary', 'secondary', 'trunk'];
 
@@ -29,7 +36,7 @@ export const DescribeNetworkInterfaces: ActionDef = {
     const ipv6s = p.list('Ipv6Addresses');
     const tagFilters = p.tagFilters();
 
-    const matching = cloud.listEnis().filter((e) => {
+    let matching = cloud.listEnis().filter((e) => {
       const subnet = cloud.subnets.get(e.subnetId);
       return (
         inList(ids, e.id) &&
@@ -48,6 +55,7 @@ export const DescribeNetworkInterfaces: ActionDef = {
         matchesTagFilters(e.tags, tagFilters)
       );
     });
+    if (tagFilters.length) matching = matching.slice(0, TAG_FILTER_CAP);
     const page = paginate(matching, p, { pageNumbers: true, defaultSize: 20, maxSize: 100, seqOf: (e) => e.seq });
     return { NetworkInterfaceSets: page.items.map((e) => renderEni(cloud, e)), ...page.fields };
   },

@@ -54,12 +54,13 @@ export const ListTagsForResources: ActionDef = {
     resourceType(p);
     const ids = p.list('ResourceIds');
     const filters = p.tagFilters();
+    // A row's place is its ENI's creation order and the tag's index on it
+    // (at most 50), so a NextToken stays right while ENIs come and go.
     const rows: Array<{ seq: number; ResourceId: string; ResourceType: string; TagKey: string; TagValue: string }> = [];
-    let n = 0;
     for (const e of cloud.listEnis()) {
       if (ids.length && !ids.includes(e.id)) continue;
       if (!matchesTagFilters(e.tags, filters)) continue;
-      for (const t of e.tags) rows.push({ seq: n++, ResourceId: e.id, ResourceType: 'eni', TagKey: t.Key, TagValue: t.Value });
+      e.tags.forEach((t, i) => rows.push({ seq: e.seq * 64 + i, ResourceId: e.id, ResourceType: 'eni', TagKey: t.Key, TagValue: t.Value }));
     }
     const page = paginate(rows, p, { pageNumbers: false, defaultSize: 20, maxSize: 100, seqOf: (r) => r.seq });
     return { ResourceTags: page.items.map(({ seq: _seq, ...r }) => r), NextToken: page.fields.NextToken };
