@@ -36,11 +36,14 @@ trap 'exit 130' INT TERM
 
 step "1. The simulated VPC: two nodes"
 sim down >/dev/null 2>&1 || true
-run bin/vpc-sim --name "$SIM" up --nodes 2 >"$WORK/info.json"
+# Instances that require metadata tokens (HttpTokens=required): every metadata read needs one.
+echo '{"metadataTokensRequired": true}' >"$WORK/sim.json"
+run bin/vpc-sim --name "$SIM" up --nodes 2 --config "$WORK/sim.json" >"$WORK/info.json"
 jq -r '"VPC \(.vpc.id) \(.vpc.cidr) in \(.zone)",
        (.subnets[] | "  subnet \(.id) \(.cidr)"),
        (.nodes[] | "  \(.name): instance \(.instanceId) (\(.instanceType)) primary IP \(.primaryIp)"),
        "OpenAPI \(.openapi.endpoint)   metadata \(.metadata.url)   RAM role \(.metadata.ramRole)"' "$WORK/info.json"
+say "metadata tokens required: a read without one answers $(on node1 curl -s -o /dev/null -w 'HTTP %{http_code}' http://100.96.0.96/volcstack/latest/instance_id)"
 
 step "2. Cello on each node: the cello-config and the conflist"
 jq '{

@@ -59,6 +59,8 @@ export interface SimConfig {
   sourceCheck: boolean;
   /** Accept tag keys beginning `volc:`/`sys:` (the real API refuses them from users: InvalidTagKey.Malformed). */
   allowReservedTagKeys: boolean;
+  /** The instances require metadata tokens (MetadataOptions.HttpTokens = required): a read without one gets 401. */
+  metadataTokensRequired: boolean;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -89,6 +91,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   metadataPrivateIpv4sIncludesPrimary: true,
   sourceCheck: true,
   allowReservedTagKeys: false,
+  metadataTokensRequired: false,
 };
 
 export class ConfigError extends Error {
@@ -102,6 +105,7 @@ const TOP: Record<keyof SimConfig, Shape> = {
   eniQuota: 'number', maxSecondaryIpsUnattached: 'number', delaysMs: 'object', metadataLagMs: 'number',
   flowLimits: 'object', stsLifetimeSec: 'number', ramRole: 'string', clockSkewSec: 'number',
   metadataPrivateIpv4sIncludesPrimary: 'boolean', sourceCheck: 'boolean', allowReservedTagKeys: 'boolean',
+  metadataTokensRequired: 'boolean',
 };
 
 function shapeOf(v: unknown): Shape | 'null' {

@@ -4,7 +4,9 @@
  * request, matches item names case-insensitively, accepts MACs with `:` or
  * `-`, and hands out rotating role credentials under
  * `iam/security_credentials/<role>`. The IMDSv2 token (PUT `api/token`) is
- * optional, as on the real service, but a token that is sent must be valid.
+ * optional, as on the real service by default, but a token that is sent must
+ * be valid; with `metadataTokensRequired` (an instance whose HttpTokens is
+ * `required`) every read without one is refused with 401.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -67,6 +69,9 @@ export function createMetadata(cloud: Cloud, log: Logger) {
     const token = req.headers[TOKEN_HEADER];
     if (typeof token === 'string' && !((tokens.get(token) ?? 0) > Date.now())) {
       return { status: 401, body: 'the metadata token is invalid or expired' };
+    }
+    if (typeof token !== 'string' && cloud.config.metadataTokensRequired) {
+      return { status: 401, body: 'this instance requires a metadata token: PUT /latest/api/token with X-volc-ecs-metadata-token-ttl-seconds, then send X-volc-ecs-metadata-token' };
     }
     if (req.method !== 'GET' && !(req.method === 'POST' && lower.startsWith('iam/'))) return { status: 405, body: 'use GET' };
 
