@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
             .options(dry)
             .check((x) => {
               if (!Number.isInteger(x.ips) || x.ips < 1 || x.ips > 50) throw new UsageError('--ips must be a whole number from 1 to 50');
-              if (!Number.isInteger(x.ipv6s) || x.ipv6s < 0 || x.ipv6s > 50) throw new UsageError('--ipv6s must be a whole number from 0 to 50');
+              if (!Number.isInteger(x.ipv6s) || x.ipv6s < 0 || x.ipv6s > 49) throw new UsageError('--ipv6s must be a whole number from 0 to 49 (what one create call may carry)');
               return true;
             }),
         async (a) => {

@@ -4,7 +4,7 @@
 // the sim answering each code).
 import t from 'tap';
 import type { Sim } from '@cello/vpc-sim';
-import { baseConf, callsOf, cloudEnis, eni, FAST_DELAYS, withSim, writeConf } from './helpers.ts';
+import { assertConsistent, baseConf, callsOf, cloudEnis, eni, FAST_DELAYS, poolStats, withSim, writeConf } from './helpers.ts';
 
 const lastSeq = async (sim: Sim) => (await sim.control.calls()).at(-1)?.seq ?? 0;
 
@@ -86,4 +86,31 @@ t.test('real-cloud fidelity', async (t) => {
 
     for (const e of [id, second.json.id]) t.equal((await eni(sim, node, ['delete', e])).code, 0, `${e} cleaned up`);
   });
+});
+
+t.test('dual-stack on an instance type with 50 IPs per ENI: 49 of each family at create, the 50th IPv6 assigned once attached', async (t) => {
+  const sim = await withSim(t, {
+    nodes: 1,
+    config: {
+      delaysMs: FAST_DELAYS,
+      instanceTypes: [{ id: 'ecs.g3i.50', maximumNetworkInterfaces: 3, maximumPrivateIpv4AddressesPerNetworkInterface: 50 }],
+      instanceType: 'ecs.g3i.50',
+    },
+  });
+  const node = 'node1';
+  writeConf(sim, node, baseConf(sim, { ipFamily: 'dual', poolTarget: 50 }));
+  const r = await eni(sim, node, ['pool', '--once']);
+  t.equal(r.code, 0, `the pool is met ${r.code ? r.stderr.slice(-400) : ''}`);
+  const enis = await cloudEnis(sim, node);
+  t.equal(enis.length, 1, 'one ENI');
+  t.equal(1 + enis[0]!.secondaryIps.length, 50, 'with 50 IPv4s (the primary and 49)');
+  t.equal(enis[0]!.ipv6s.length, 50, 'and 50 IPv6s');
+  const calls = await callsOf(sim, node);
+  const create = calls.filter((c) => c.action === 'CreateNetworkInterface');
+  t.same(create.map((c) => [c.code, c.params.SecondaryPrivateIpAddressCount, c.params.Ipv6AddressCount]), [['OK', '49', '49']], 'the create carries 49 of each (the sim, as the API, takes at most 49)');
+  const v6 = calls.filter((c) => c.action === 'AssignIpv6Addresses');
+  t.same(v6.map((c) => [c.code, c.params.Ipv6AddressCount]), [['OK', '1']], 'one AssignIpv6Addresses for the 50th');
+  t.equal(calls.filter((c) => c.action === 'AssignPrivateIpAddresses').length, 0, 'no IPv4 assign');
+  t.equal((await poolStats(sim, node)).available, 50, '50 pairs free in cello-ipam');
+  await assertConsistent(t, sim, node, 'dual-stack, 50 per ENI');
 });

@@ -16,6 +16,7 @@ import { OpenApiError } from '../openapi/errors.ts';
 import { metadataEni, type MetadataEni } from '../metadata/instance.ts';
 import { StoppedError } from '../util/sleep.ts';
 import { deviceByMac, type HostDevice } from './host.ts';
+import { assignIps } from './ips.ts';
 import { ENI_DESCRIPTION, newEniTags } from './tags.ts';
 import { waitFor } from './wait.ts';
 
@@ -43,6 +44,15 @@ export async function waitEniStatus(ctx: EniContext, id: string, status: EniStat
   );
 }
 
+/**
+ * Secondary addresses one CreateNetworkInterface may carry per family: the
+ * documented 1–49 of SecondaryPrivateIpAddressCount (an unattached ENI holds
+ * at most 49). No source gives Ipv6AddressCount's bound; Cello assumes the
+ * same 49 and assigns any IPv6s beyond it after the attach, when the instance
+ * type's limit applies (docs/volcengine-api.md, CreateNetworkInterface).
+ */
+export const MAX_SECONDARIES_PER_CREATE = 49;
+
 export interface CreateRequest {
   subnetId: string;
   /** IPv4s on the new ENI, its primary included (≥ 1). */
@@ -58,8 +68,8 @@ export async function createEni(ctx: EniContext, r: CreateRequest): Promise<Clou
   const id = await ctx.api.createEni({
     subnetId: r.subnetId,
     securityGroupIds: config.securityGroups,
-    secondaryCount: Math.max(0, r.ipv4Count - 1),
-    ipv6Count: r.ipv6Count,
+    secondaryCount: Math.min(MAX_SECONDARIES_PER_CREATE, Math.max(0, r.ipv4Count - 1)),
+    ipv6Count: Math.min(MAX_SECONDARIES_PER_CREATE, r.ipv6Count),
     tags: newEniTags(config, identity.instanceId),
     description: ENI_DESCRIPTION,
     clientToken: r.clientToken ?? randomUUID(),
@@ -117,11 +127,18 @@ export async function attachEni(ctx: EniContext, id: string): Promise<AttachedEn
   }
 }
 
-/** Create and attach; anything failing after the create frees the ENI again. */
+/**
+ * Create and attach; IPv6s past what a create may carry are assigned once
+ * attached. Anything failing after the create frees the ENI again.
+ */
 export async function createAndAttach(ctx: EniContext, r: CreateRequest): Promise<AttachedEni> {
   const eni = await createEni(ctx, r);
   try {
-    return await attachEni(ctx, eni.id);
+    const attached = await attachEni(ctx, eni.id);
+    const rest = r.ipv6Count - Math.min(MAX_SECONDARIES_PER_CREATE, r.ipv6Count);
+    if (rest <= 0) return attached;
+    const added = await assignIps(ctx, attached.eni, 0, rest);
+    return { ...attached, eni: { ...attached.eni, ipv6s: [...attached.eni.ipv6s, ...added.ipv6s] } };
   } catch (err) {
     if (!stopped(ctx, err)) await freeEni(ctx, eni.id).catch((e: unknown) => ctx.log.error('could not free the ENI after a failed attach', { eni: eni.id, error: e }));
     throw err;

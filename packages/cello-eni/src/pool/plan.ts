@@ -4,7 +4,8 @@
  *    ENI and family carrying the whole count;
  * 2. attach spare ENIs of ours left Available by a crash (they already hold IPs);
  * 3. create new ENIs, each with its IPs in the create call
- *    (SecondaryPrivateIpAddressCount, Ipv6AddressCount).
+ *    (SecondaryPrivateIpAddressCount, Ipv6AddressCount; IPv6s past 49 are
+ *    assigned after the attach, lifecycle/eni.ts createAndAttach).
  *
  * Calls for a fresh shared node whose target T fits in k = ⌈T / P⌉ ENIs of P
  * IPs: k CreateNetworkInterface + k AttachNetworkInterface, no assign.
