@@ -87,6 +87,10 @@ export const TERMINAL_CODES = new Set([
   'MissingAuthenticationToken',
   'InvalidAccessKey',
   'SignatureDoesNotMatch',
+  // With static keys nothing fetches new ones: as final as a refused key.
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
   'AccessDenied',
   'LackPolicy',
 ]);
@@ -113,8 +117,15 @@ const IDEMPOTENT_WRITES = new Set(['DetachNetworkInterface', 'DeleteNetworkInter
  */
 export const isIdempotent = (action: string, hasClientToken = false) => hasClientToken || READ_RE.test(action) || IDEMPOTENT_WRITES.has(action);
 
-/** Signature or key refused: with role credentials, fetch fresh ones and try once more. */
-export const AUTH_CODES = new Set(['InvalidAccessKey', 'MissingAuthenticationToken', 'SignatureDoesNotMatch']);
+/**
+ * Signature, key or token refused or expired: with role credentials, fetch
+ * fresh ones and try once more (signed anew). The Go SDK refreshes on
+ * ExpiredToken, ExpiredTokenException, RequestExpired and InvalidAccessKey
+ * (volcengine/request/retryer.go `credsExpiredCodes`); the gateway also
+ * answers MissingAuthenticationToken to a role key sent without its token and
+ * SignatureDoesNotMatch to a secret that does not match the key.
+ */
+export const AUTH_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidAccessKey', 'MissingAuthenticationToken', 'SignatureDoesNotMatch']);
 
 /** Per action, the codes that mean "already done" (upstream's treatment). */
 export const IDEMPOTENT_SUCCESS: Record<string, readonly string[]> = {
