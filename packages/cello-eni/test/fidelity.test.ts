@@ -88,6 +88,23 @@ t.test('real-cloud fidelity', async (t) => {
   });
 });
 
+t.test('deleteEniOnTermination: the ENIs go with a deleted instance; by default they stay, Available', async (t) => {
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: FAST_DELAYS } });
+  const ids: Record<string, string[]> = {};
+  for (const [node, dot] of [['node1', undefined], ['node2', true]] as const) {
+    writeConf(sim, node, baseConf(sim, { poolTarget: 2, ...(dot ? { deleteEniOnTermination: true } : {}) }));
+    const r = await eni(sim, node, ['pool', '--once']);
+    t.equal(r.code, 0, `${node}: the pool is met ${r.code ? r.stderr.slice(-300) : ''}`);
+    ids[node] = (await cloudEnis(sim, node)).map((e) => e.id);
+    const attach = (await callsOf(sim, node)).filter((c) => c.action === 'AttachNetworkInterface');
+    t.same(attach.map((c) => c.params.DeleteOnTermination), attach.map(() => (dot ? 'true' : undefined)), `${node}: DeleteOnTermination ${dot ? 'sent as true' : 'not sent'}`);
+  }
+  for (const node of ['node1', 'node2']) await sim.control.deleteInstance(node);
+  const left = (await sim.control.state()).enis;
+  t.same(ids.node1!.map((id) => left.find((e) => e.id === id)?.status), ids.node1!.map(() => 'Available'), 'node1 (default): its ENIs are left Available, for the cluster sweep');
+  t.same(ids.node2!.filter((id) => left.some((e) => e.id === id)), [], 'node2 (deleteEniOnTermination): its ENIs went with the instance');
+});
+
 t.test('dual-stack on an instance type with 50 IPs per ENI: 49 of each family at create, the 50th IPv6 assigned once attached', async (t) => {
   const sim = await withSim(t, {
     nodes: 1,

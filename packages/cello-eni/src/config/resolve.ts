@@ -68,6 +68,8 @@ export interface CelloConfig {
   metadataTimeoutSec: number;
   waitTimeoutSec: number;
   maxConcurrentEniCreates: number;
+  /** Attach new ENIs with DeleteOnTermination: they go with a deleted instance. */
+  deleteEniOnTermination: boolean;
   /** cello-agent's metrics and health server, `[host]:port`. */
   metricsListen: string;
 }
@@ -252,6 +254,7 @@ export function resolveConfig(clusterInput: unknown, nodeInput?: unknown, files:
     metadataTimeoutSec: c.metadataTimeoutSec ?? 5,
     waitTimeoutSec: c.waitTimeoutSec ?? 120,
     maxConcurrentEniCreates: c.maxConcurrentEniCreates ?? 2,
+    deleteEniOnTermination: c.deleteEniOnTermination ?? false,
     metricsListen: c.metricsListen ?? DEFAULT_METRICS_LISTEN,
   };
   return { config, warnings };

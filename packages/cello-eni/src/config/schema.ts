@@ -97,6 +97,8 @@ export const clusterSchema = z.object({
   waitTimeoutSec: wholeNumber(1, 3600).optional(),
   /** ENIs brought up at once by the keeper (upstream: 2). */
   maxConcurrentEniCreates: wholeNumber(1, 16).optional(),
+  /** Attach new ENIs with DeleteOnTermination, so they go with a deleted instance (opt-in). */
+  deleteEniOnTermination: z.boolean({ error: 'expected true or false' }).optional(),
   /** cello-agent's metrics and health server (`cello-agent run --listen` wins). */
   metricsListen: z
     .string({ error: 'expected [host]:port (a string), e.g. ":11414" or "192.168.0.5:11414"' })

@@ -107,7 +107,7 @@ export async function waitOnHost(ctx: EniContext, eni: CloudEni): Promise<{ devi
 export async function attachEni(ctx: EniContext, id: string): Promise<AttachedEni> {
   const { instanceId } = ctx.identity;
   try {
-    await ctx.api.attachEni(id, instanceId);
+    await ctx.api.attachEni(id, instanceId, ctx.config.deleteEniOnTermination);
   } catch (err) {
     // A retried attach whose first try went through finds the ENI already ours.
     const now = err instanceof OpenApiError && err.code === 'InvalidEni.InvalidStatus' ? await ctx.api.describeEni(id) : undefined;

@@ -236,8 +236,9 @@ export class CloudApi {
     return String(result.NetworkInterfaceId);
   }
 
-  async attachEni(id: string, instanceId: string): Promise<void> {
-    await this.call('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: instanceId });
+  /** Attach; with `deleteOnTermination` the cloud deletes the ENI with the instance (sent only when true). */
+  async attachEni(id: string, instanceId: string, deleteOnTermination = false): Promise<void> {
+    await this.call('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: instanceId, DeleteOnTermination: deleteOnTermination || undefined });
   }
 
   /** Detach; an ENI that is gone or not attached to this instance counts as done. */
