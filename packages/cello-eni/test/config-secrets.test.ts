@@ -2,7 +2,8 @@
 // whatever its type (a number, a list, an object), and when a JSON syntax
 // error sits next to it (V8's JSON.parse quotes the text around the error;
 // ours says line and column). Checked through bin/cello-eni (its one-line
-// error) and the library (the keeper's reload log carries the same message).
+// error), the library, and a running keeper that reloads a broken file (its
+// log line).
 // A property test holds the syntax locator to JSON.parse: it finds an error
 // exactly when JSON.parse refuses the text.
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import t from 'tap';
 import { bin, run, tempDir } from '@cello/testkit';
+import { baseConf, nodePath, withSim, writeConf } from './helpers.ts';
 import { locateJsonError, parseConfigJson } from '../src/config/json.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { ConfigError, resolveConfig } from '../src/config/resolve.ts';
@@ -104,4 +106,37 @@ t.test('the syntax locator agrees with JSON.parse', async (t) => {
     { numRuns: 3000 },
   );
   t.pass('3000 documents: an error exactly when JSON.parse refuses, always inside the text');
+});
+
+t.test('a running keeper that reloads a broken config logs no secret', async (t) => {
+  const sim = await withSim(t, { nodes: 1, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
+  writeConf(sim, 'node1', baseConf(sim, { poolTarget: 1 }));
+  const keeper = sim.spawn('node1', [bin('cello-eni'), 'pool', '--watch'], { env: { CELLO_LOG_LEVEL: 'debug' } });
+  t.teardown(() => void keeper.kill('SIGKILL'));
+  let stderr = '';
+  keeper.stdout!.resume();
+  const closed = new Promise((r) => keeper.on('close', r));
+  /** Resolves once the log satisfies `pred`. */
+  const seen = (what: string, pred: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => (pred() ? resolve() : undefined);
+      keeper.stderr!.on('data', check);
+      keeper.on('close', () => reject(new Error(`the keeper exited before ${what}: ${stderr.slice(-500)}`)));
+      check();
+    });
+  keeper.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  await seen('watching', () => stderr.includes('"msg":"watching'));
+  const { ramRole: _, ...noRole } = baseConf(sim, { poolTarget: 1 });
+  for (const [i, text] of [
+    `{${JSON.stringify(noRole).slice(1, -1)}, "credentialAccessKeyId": "AKLTcellotest", "credentialAccessKeySecret": ["${SECRET}"]}`,
+    `{${JSON.stringify(noRole).slice(1, -1)},\n"credentialAccessKeyId": "AKLTcellotest", "credentialAccessKeySecret": ${NUMERIC}0 "x"}`,
+  ].entries()) {
+    writeFileSync(nodePath(sim, 'node1', '/etc/cello/conf'), text);
+    await seen(`refusal ${i + 1}`, () => stderr.split('the changed config is invalid').length > i + 1);
+  }
+  keeper.kill('SIGTERM');
+  await closed;
+  t.match(stderr, /credentialAccessKeySecret: expected an access key secret \(a string\), got a list/, 'the keeper names the field');
+  t.match(stderr, /is not valid JSON: expected ',' or '}' after a property value at line 2, column \d+/, 'and the place of a syntax error');
+  t.notOk(leaks(stderr), 'its log holds neither secret');
 });
