@@ -15,7 +15,7 @@ import { allocationKey, forLink, lockCall, openNodeStore, podLabel, requirePodNe
 export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise<Result> {
   const { env } = call;
   requirePodNetns(env.netns);
-  const lock = await lockCall(call);
+  const lock = await lockCall(call, cfg.stateDir);
   let store: IpamStore | undefined;
   try {
     store = openNodeStore(cfg);
@@ -25,7 +25,7 @@ export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise
       podName: env.args.podName,
       netns: env.netns,
     };
-    const allocation = await allocateOrWait(store, request, cfg.poolWaitSec, log);
+    const allocation = await allocateOrWait(store, request, cfg, log);
     if (allocation.netns !== env.netns) {
       // A repeated ADD is idempotent only for the same place; the allocation stays with the ADD that made it.
       throw new CniError(
@@ -55,7 +55,7 @@ export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise
 }
 
 /** Allocate; if the pool is empty, record a demand and wait for the keeper (bounded). */
-async function allocateOrWait(store: IpamStore, req: AllocRequest, waitSec: number, log: CallScope['log']): Promise<Allocation> {
+async function allocateOrWait(store: IpamStore, req: AllocRequest, { poolWaitSec: waitSec, stateDir }: CallScope['cfg'], log: CallScope['log']): Promise<Allocation> {
   let last: NoFreeIpError;
   try {
     return store.allocate(req, { recordDemand: true });
@@ -63,7 +63,7 @@ async function allocateOrWait(store: IpamStore, req: AllocRequest, waitSec: numb
     if (!(err instanceof NoFreeIpError)) throw err;
     last = err;
   }
-  const keeper = await isLocked(KEEPER_LOCK);
+  const keeper = await isLocked(stateDir, KEEPER_LOCK);
   log.warn('no free IP; waiting for the pool keeper', { reason: last.reason, keeperRunning: keeper, waitSec });
   const deadline = Date.now() + waitSec * 1000;
   while (Date.now() < deadline && (keeper || last.reason === 'cooling')) {

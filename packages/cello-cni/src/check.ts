@@ -13,7 +13,7 @@ export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promi
   const key = allocationKey(call);
   requirePodNetns(env.netns);
   if (!storeExists(cfg)) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.containerId}/${key.ifname}: this node has no IPAM store`);
-  const lock = await lockCall(call);
+  const lock = await lockCall(call, cfg.stateDir);
   let store: IpamStore | undefined;
   try {
     store = openNodeStore(cfg);

@@ -11,7 +11,7 @@ import { allocationKey, openNodeStore, lockCall, storeExists } from './node-stat
 
 export async function cmdDel(call: Call, { cfg, log, note }: CallScope): Promise<void> {
   const key = allocationKey(call);
-  const lock = await lockCall(call);
+  const lock = await lockCall(call, cfg.stateDir);
   try {
     if (!storeExists(cfg)) {
       // Nothing was ever allocated on this node; still remove any host objects by name.

@@ -3,7 +3,7 @@
  * does not list in cni.dev/valid-attachments; keep going past errors and
  * report them all. An allocation whose ADD is still in flight is left alone.
  */
-import { isLocked, podLockName } from '@cello/cli-kit';
+import { podLockName, tryLock } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { teardown } from '@cello/cello-link';
 import type { CallScope } from './call-log.ts';
@@ -23,7 +23,9 @@ export async function cmdGc(call: Call, { cfg, log, note }: CallScope): Promise<
     const datapath = cfg.datapath ?? store.settings().datapath;
     const stale = store.allocations().filter((a) => a.network === call.conf.conf.name && !keep.has(`${a.containerId}/${a.ifname}`));
     for (const a of stale) {
-      if (await isLocked(podLockName(a))) {
+      // Held while releasing, so no ADD/DEL of the pod can start meanwhile.
+      const lock = await tryLock(cfg.stateDir, podLockName(a));
+      if (!lock) {
         log.info('GC skips an attachment with a CNI call in flight', { containerId: a.containerId });
         continue;
       }
@@ -33,6 +35,8 @@ export async function cmdGc(call: Call, { cfg, log, note }: CallScope): Promise<
         released++;
       } catch (err) {
         errors.push(`${a.containerId}/${a.ifname} (${a.ipv4 ?? a.ipv6}): ${(err as Error).message}`);
+      } finally {
+        lock.release();
       }
     }
     note({ released, failed: errors.length, kept: keep.size });

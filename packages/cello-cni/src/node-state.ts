@@ -23,10 +23,10 @@ export function podLabel(p: { podNamespace?: string; podName?: string; container
 /** How long a call waits for another ADD/DEL/CHECK of the same pod to finish. */
 export const POD_LOCK_WAIT_MS = 20_000;
 
-/** Take this call's pod lock, or fail with code 11 (try again later). */
-export async function lockCall(call: Call): Promise<NodeLock> {
+/** Take this call's pod lock (in the node's state directory), or fail with code 11 (try again later). */
+export async function lockCall(call: Call, stateDir: string): Promise<NodeLock> {
   const name = podLockName({ podNamespace: call.env.args.podNamespace, podName: call.env.args.podName, containerId: call.env.containerId });
-  const lock = await waitLock(name, POD_LOCK_WAIT_MS);
+  const lock = await waitLock(stateDir, name, POD_LOCK_WAIT_MS);
   if (!lock) throw new CniError(ErrorCode.TryAgainLater, `another CNI call for ${name} is still running; try again later`);
   return lock;
 }

@@ -8,7 +8,7 @@ import type { CallScope } from './call-log.ts';
 import { openNodeStore, storeExists } from './node-state.ts';
 
 export async function cmdStatus(_call: Call, { cfg }: CallScope): Promise<void> {
-  const keeper = await isLocked(KEEPER_LOCK);
+  const keeper = await isLocked(cfg.stateDir, KEEPER_LOCK);
   if (!storeExists(cfg)) {
     if (keeper) return;
     throw new CniError(ErrorCode.PluginNotAvailable, `no IPAM store in ${cfg.stateDir} and no pool keeper running (start cello-agent)`);

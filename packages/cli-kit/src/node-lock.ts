@@ -1,15 +1,24 @@
 import { createHash } from 'node:crypto';
-import { type Server, connect, createServer } from 'node:net';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSqlite, type SqliteDb } from '@cello/runtime/sqlite';
 
 /**
- * Node-wide locks held by a process: a Linux abstract unix socket
- * (`\0cello/<name>`). Binding it is exclusive, it names no file, and the
- * kernel releases it when the holder dies — no stale lock survives a crash and
- * no timeout guesses at staleness. Abstract sockets belong to a network
- * namespace; every cello process of a node runs in the host's.
+ * Node-wide locks held by a process: an exclusive SQLite transaction held
+ * open on a small file in `<stateDir>/locks/` (docs/architecture.md, Locks).
  *
- * Used for: one CNI call at a time per pod, and one pool keeper per node (whose
- * lock also tells cello-cni STATUS that a keeper is running).
+ * - Only root can take one: the directory is 0700 and each file 0600, both
+ *   root's, so no other user can even open the file. (The abstract unix
+ *   sockets used before have no permissions: any process on the host network
+ *   could bind a pod's name first and stall its DEL, the keeper or gc.)
+ * - A dead holder holds nothing: SQLite's locks are fcntl locks, which the
+ *   kernel drops when the process dies, whatever it was doing. No timeout
+ *   guesses at staleness; a leftover file is harmless.
+ * - The same under Node and Bun: both drive the same SQLite library, so a Bun
+ *   cello-cni and a Node cello-gc see each other's locks.
+ *
+ * Used for: one CNI call at a time per pod, one pool keeper per node (whose
+ * lock also tells cello-cni STATUS that a keeper is running), one gc sweep.
  */
 export interface NodeLock {
   release(): void;
@@ -23,39 +32,79 @@ export function podLockName(p: { podNamespace?: string; podName?: string; contai
   return p.podName ? `pod/${p.podNamespace ?? ''}/${p.podName}` : `container/${p.containerId}`;
 }
 
-const socketPath = (name: string) =>
-  `\0cello/${name.length <= 80 ? name : createHash('sha1').update(name).digest('hex')}`;
+/** How long a taker waits out a moment's hold by `isLocked` (which takes the lock for an instant to look). */
+const GLANCE_MS = 50;
 
-/** Take the lock now, or return undefined if another process holds it. */
-export function tryLock(name: string): Promise<NodeLock | undefined> {
-  return new Promise((resolve, reject) => {
-    const server: Server = createServer((conn) => conn.destroy());
-    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(undefined) : reject(err)));
-    server.listen({ path: socketPath(name), exclusive: true }, () => {
-      server.unref();
-      resolve({ release: () => server.close() });
-    });
-  });
+/** `<stateDir>/locks`, made 0700 (and put back to 0700 if someone widened it). */
+function lockDir(stateDir: string): string {
+  const dir = join(stateDir, 'locks');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = statSync(dir);
+  if (st.uid !== process.getuid?.()) throw new Error(`${dir} belongs to uid ${st.uid}, not this process: refusing to keep locks there`);
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  return dir;
 }
 
-/** Wait up to `waitMs` for the lock; undefined if it stayed taken. */
-export async function waitLock(name: string, waitMs: number): Promise<NodeLock | undefined> {
-  const deadline = Date.now() + waitMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    const lock = await tryLock(name);
-    if (lock || Date.now() >= deadline) return lock;
-    await new Promise((r) => setTimeout(r, delay));
+/** A lock's file: a readable prefix of its name, then a hash (names hold `/`, and two names must never share a file). */
+function lockFile(dir: string, name: string): string {
+  const readable = name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60);
+  return join(dir, `${readable}-${createHash('sha1').update(name).digest('hex').slice(0, 16)}.lock`);
+}
+
+function create0600(path: string): void {
+  closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600));
+}
+
+const isBusy = (err: unknown) => /SQLITE_BUSY|database is locked/i.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
+
+/** BEGIN EXCLUSIVE on the file: the open db when taken, undefined when another process holds it. */
+function take(path: string, waitMs: number): SqliteDb | undefined {
+  const db = openSqlite(path, { busyTimeoutMs: waitMs });
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    return db;
+  } catch (err) {
+    db.close();
+    if (isBusy(err)) return undefined;
+    throw err;
   }
 }
 
-/** Is some process holding the lock right now? (Connects; never takes it.) */
-export function isLocked(name: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect({ path: socketPath(name) });
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
+function held(db: SqliteDb): NodeLock {
+  let open = true;
+  return {
+    release() {
+      if (!open) return;
+      open = false;
+      db.close(); // closing ends the transaction and drops the lock
+    },
+  };
+}
+
+/** Take the lock now, or return undefined if another process holds it. */
+export async function tryLock(stateDir: string, name: string): Promise<NodeLock | undefined> {
+  const path = lockFile(lockDir(stateDir), name);
+  create0600(path);
+  const db = take(path, GLANCE_MS);
+  return db && held(db);
+}
+
+/** Wait up to `waitMs` for the lock; undefined if it stayed taken. */
+export async function waitLock(stateDir: string, name: string, waitMs: number): Promise<NodeLock | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const lock = await tryLock(stateDir, name);
+    if (lock || Date.now() >= deadline) return lock;
+    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** Is some process holding the lock right now? (Takes it for an instant when free; never creates anything.) */
+export async function isLocked(stateDir: string, name: string): Promise<boolean> {
+  const path = lockFile(join(stateDir, 'locks'), name);
+  if (!existsSync(path)) return false;
+  const db = take(path, 0);
+  if (!db) return true;
+  db.close();
+  return false;
 }

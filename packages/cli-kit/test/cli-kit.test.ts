@@ -1,11 +1,11 @@
 // What every command shares: secrets redacted in logs, JSON-or-table output,
 // one-line errors with their exit codes, and node locks that the kernel
 // releases when their holder dies.
-import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { tempDir, uniqueName } from '@cello/testkit';
 import {
   CommandError,
@@ -100,28 +100,60 @@ t.test('runMain: one line naming the command, exit 2 for usage, 1 or its own cod
   t.same(writes, ['cello-x: --keep is required\n', 'cello-x: disk full\n', 'cello-x: try later\n'], 'no stack traces');
 });
 
+/** Start a process that takes a lock through cli-kit (as `uid`, when given) and resolves with what it said. */
+async function lockHolder(t: Test, stateDir: string, name: string, uid?: number) {
+  const script = join(import.meta.dirname, 'fixtures', 'lock-holder.ts');
+  const node = [process.execPath, '--import', 'tsx', script, stateDir, name];
+  const argv = uid === undefined ? node : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...node];
+  const holder = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' }, cwd: process.cwd() });
+  t.teardown(() => holder.kill('SIGKILL'));
+  const said = await new Promise<string>((resolve) => createInterface({ input: holder.stdout! }).once('line', resolve));
+  return { said, holder };
+}
+
 t.test('node locks: exclusive, released by release() and by the death of the holder', async (t) => {
-  const name = `test/${uniqueName('lk')}`;
-  const lock = await tryLock(name);
+  const dir = tempDir('cello-lock-');
+  t.teardown(() => dir.remove());
+  const name = `pod/default/${uniqueName('lk')}`;
+  const lock = await tryLock(dir.path, name);
   t.ok(lock, 'taken');
-  t.equal(await tryLock(name), undefined, 'a second taker is refused');
-  t.equal(await isLocked(name), true, 'isLocked sees it');
-  t.equal(await waitLock(name, 50), undefined, 'waitLock gives up while it stays taken');
+  t.equal(await tryLock(dir.path, name), undefined, 'a second taker is refused');
+  t.equal(await isLocked(dir.path, name), true, 'isLocked sees it');
+  t.equal(await waitLock(dir.path, name, 50), undefined, 'waitLock gives up while it stays taken');
+  t.equal(await isLocked(dir.path, 'pod/default/other'), false, 'another name is another lock');
   lock!.release();
-  t.equal(await isLocked(name), false, 'released');
-  const again = await waitLock(name, 1000);
+  t.equal(await isLocked(dir.path, name), false, 'released');
+  const again = await waitLock(dir.path, name, 1000);
   t.ok(again, 'and free to take again');
   again!.release();
 
-  // Another process holds it (bound the way cli-kit binds: the abstract socket \0cello/<name>) and is killed.
-  const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen({ path: '\\0cello/${name}' }, () => console.log('held'))`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  t.teardown(() => holder.kill('SIGKILL'));
-  await new Promise((resolve) => createInterface({ input: holder.stdout! }).once('line', resolve));
-  t.equal(await isLocked(name), true, 'held by the other process');
+  const { said, holder } = await lockHolder(t, dir.path, name);
+  t.equal(said, 'held', 'another process takes it');
+  t.equal(await isLocked(dir.path, name), true, 'held by the other process');
+  t.equal(await tryLock(dir.path, name), undefined, 'and not to be had here');
   holder.kill('SIGKILL');
   await new Promise((resolve) => holder.once('exit', resolve));
-  t.equal(await isLocked(name), false, 'the kernel released it when the holder died');
+  t.equal(await isLocked(dir.path, name), false, 'the kernel released it when the holder died');
+});
+
+t.test('node locks: only root can take one (the files are 0600 in a 0700 directory)', async (t) => {
+  const dir = tempDir('cello-lock-');
+  t.teardown(() => dir.remove());
+  chmodSync(dir.path, 0o755); // a state dir others may look into: the locks directory still is not theirs
+  const name = 'keeper';
+  (await tryLock(dir.path, name))!.release();
+  t.equal(statSync(join(dir.path, 'locks')).mode & 0o777, 0o700, 'locks/ is 0700');
+  const [file] = readdirSync(join(dir.path, 'locks'));
+  t.equal(statSync(join(dir.path, 'locks', file!)).mode & 0o777, 0o600, 'a lock file is 0600');
+
+  const { said } = await lockHolder(t, dir.path, name, 65534);
+  t.match(said, /^refused: /, `uid 65534 cannot take it through cli-kit (${said})`);
+  const open = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').openSync(${JSON.stringify(join(dir.path, 'locks', file!))}, 'r+')`], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  t.match(open.stderr, /EACCES/, 'nor open the lock file to lock it some other way');
+  const lock = await tryLock(dir.path, name);
+  t.ok(lock, 'root takes it while the unprivileged process runs');
+  lock?.release();
 });

@@ -14,7 +14,7 @@
  * The stop signal ends it between steps; what an interrupted step left is
  * picked up by the next start's reconcile.
  */
-import { type IpamStore, openStore } from '@cello/cello-ipam';
+import { DEFAULT_STATE_DIR, type IpamStore, openStore } from '@cello/cello-ipam';
 import { type Logger, type NodeLock, KEEPER_LOCK, tryLock } from '@cello/cli-kit';
 import { type ConfigPaths, loadConfig } from '../config/load.ts';
 import { ipamMode } from '../config/resolve.ts';
@@ -67,7 +67,7 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
   const paths = opts.configPaths ?? {};
   const loaded = loadConfig(paths);
   for (const w of loaded.warnings) log.warn(w);
-  const lock: NodeLock | undefined = await tryLock(KEEPER_LOCK);
+  const lock: NodeLock | undefined = await tryLock(opts.stateDir ?? DEFAULT_STATE_DIR, KEEPER_LOCK);
   if (!lock) throw new KeeperBusyError("another pool keeper is running on this node, or cello-gc is sweeping the cloud (either holds the node lock 'keeper'); stop the other keeper, or try again in a moment");
   let store: IpamStore | undefined;
   const summary: KeeperSummary = { instanceId: '', met: false, stopped: false, rounds: [], calls: {} };

@@ -20,6 +20,7 @@
  * routes, rules; idempotent) then cello-ipam release: a crash in between
  * leaves the allocation, which the next run finds again.
  */
+import { dirname } from 'node:path';
 import { podLockName, tryLock } from '@cello/cli-kit';
 import type { Allocation, IpamStore } from '@cello/cello-ipam';
 import { isPodNetns, teardown } from '@cello/cello-link';
@@ -75,7 +76,7 @@ export async function sweepSandboxes(l: Ledger, store: IpamStore, e: SandboxEvid
 }
 
 async function release(store: IpamStore, a: Allocation, datapath: 'auto' | 'ipvlan' | 'veth', l: Ledger): Promise<void> {
-  const lock = await tryLock(podLockName(a));
+  const lock = await tryLock(dirname(store.path), podLockName(a));
   if (!lock) throw new Skip(`a CNI call for ${podLockName(a)} is in flight`);
   try {
     // A last look under the lock: still the same allocation, its netns still gone.

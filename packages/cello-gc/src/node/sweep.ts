@@ -49,7 +49,7 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
   if (!existsSync(join(stateDir, DB_FILE))) {
     throw new CommandError(`no cello-ipam database in ${stateDir}: nothing to compare the node with (is --state-dir right? has the pool keeper run?)`);
   }
-  const gcLock = dryRun ? undefined : await tryLock(GC_NODE_LOCK);
+  const gcLock = dryRun ? undefined : await tryLock(stateDir, GC_NODE_LOCK);
   if (!dryRun && !gcLock) throw new CommandError('another cello-gc node sweep is running on this node; try again when it is done');
 
   const report = newReport('node', nodeName, { dryRun, graceSec: opts.graceSec, started });
@@ -77,8 +77,8 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
     });
 
     // While no keeper runs, gc holds its lock so none starts mid-step; see cloud.ts and host-objects.ts.
-    keeperLock = dryRun ? undefined : await tryLock(KEEPER_LOCK);
-    const exclusive = dryRun ? !(await isLocked(KEEPER_LOCK)) : Boolean(keeperLock);
+    keeperLock = dryRun ? undefined : await tryLock(stateDir, KEEPER_LOCK);
+    const exclusive = dryRun ? !(await isLocked(stateDir, KEEPER_LOCK)) : Boolean(keeperLock);
     report.sources.keeper = exclusive ? 'not running' : 'running';
 
     await step('host objects', () => sweepHostObjects(l, store, { eniLevel: exclusive }));

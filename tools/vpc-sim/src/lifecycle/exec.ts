@@ -1,10 +1,13 @@
 /**
  * `vpc-sim exec NODE -- CMD…`: run CMD as if on the node. It joins the
- * node's network namespace, then a private mount and UTS namespace in which
+ * node's network namespace, then a mount and UTS namespace of its own in which
  * /sys shows the node's devices, the node's own directories are bound over
  * the host paths (node-fs.ts), /etc/hosts sends open.volcengineapi.com to the
  * sim, and the hostname is the node name. Nothing is mounted outside that
- * private namespace. stdio passes through; the exit code is CMD's.
+ * namespace. Its mounts are slaves of the host's (as the DaemonSet mounts
+ * /var/run/netns with `mountPropagation: HostToContainer`): a pod netns the
+ * host mounts later shows in a long-running command, which otherwise would
+ * see only the empty file under it. stdio passes through; the exit code is CMD's.
  */
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -32,7 +35,7 @@ export function execArgv(paths: SimPaths, node: string, cmd: readonly string[]):
     `hostname ${shellQuote(node)}`,
     'exec "$@"',
   ].join('\n');
-  return ['nsenter', `--net=${netns}`, '--', 'unshare', '--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'vpc-sim-exec', ...cmd];
+  return ['nsenter', `--net=${netns}`, '--', 'unshare', '--mount', '--uts', '--propagation', 'slave', '--', '/bin/sh', '-c', script, 'vpc-sim-exec', ...cmd];
 }
 
 /** Make sure the host has the directories the binds mount onto (they stay empty on the host). */
