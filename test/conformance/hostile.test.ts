@@ -100,6 +100,25 @@ t.test('a second ADD of a container id with another netns is an error naming bot
   t.equal((await node.plugin(envFor('DEL', a.path, 'r1'), conf())).exitCode, 0, 'DEL');
 });
 
+t.test("an unprivileged process cannot hold a pod's lock: the pod's ADD and DEL go through", async (t) => {
+  const pod = await createNetns('hl');
+  t.teardown(() => pod.remove());
+  const holder = join(process.cwd(), 'packages', 'cli-kit', 'test', 'fixtures', 'lock-holder.ts');
+  // As uid 65534 in the node: take the pod's lock through cli-kit, and squat the abstract socket name the locks once used.
+  const squat = `require('net').createServer().listen({ path: '\\0cello/pod/default/l1' }, () => console.log('bound'))`;
+  const asNobody = (args: string[]) =>
+    background('ip', ['netns', 'exec', node.node, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...args], { env: { NODE_OPTIONS: '' } });
+  const taker = asNobody([process.execPath, '--import', 'tsx', holder, node.stateDir, 'pod/default/l1']);
+  const squatter = asNobody([process.execPath, '-e', squat]);
+  t.teardown(() => Promise.all([taker.stop(), squatter.stop()]));
+  t.match(await taker.firstLine(), /^refused: /, 'cli-kit refuses the unprivileged taker');
+  t.equal(await squatter.firstLine(), 'bound', 'the old abstract name is squatted');
+  t.equal((await node.plugin(envFor('ADD', pod.path, 'l1'), conf())).exitCode, 0, 'ADD');
+  const del = await node.plugin(envFor('DEL', pod.path, 'l1'), conf());
+  t.equal(del.exitCode, 0, `DEL is not blocked: ${String(del.stdout)}`);
+  t.same(await allocations(), [], 'the IP is released');
+});
+
 t.test('bad stateDir is an invalid config (code 7)', async (t) => {
   const pod = await createNetns('hs');
   t.teardown(() => pod.remove());
