@@ -6,17 +6,7 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import type Database from 'better-sqlite3';
-
-/**
- * better-sqlite3 (its JS and the native addon) is loaded on the first open,
- * not at import: a CNI VERSION call, or a DEL on a node with no store, never
- * pays its ~7 ms.
- */
-let sqlite: typeof Database | undefined;
-const loadSqlite = () =>
-  (sqlite ??= (typeof require === 'function' ? require : createRequire(import.meta.url))('better-sqlite3') as typeof Database);
+import { type RunResult, type SqliteDb, type SqliteStatement, openSqlite } from '@cello/runtime/sqlite';
 import { StoreError } from './errors.ts';
 import { type Migration, MIGRATIONS, migrate } from './schema.ts';
 
@@ -37,17 +27,23 @@ export interface OpenOptions {
 
 type Params = Record<string, unknown> | unknown[];
 
+/**
+ * SQLite itself comes from @cello/runtime: better-sqlite3 under Node,
+ * bun:sqlite in the compiled cello-cni, loaded on the first open (a CNI
+ * VERSION call, or a DEL on a node with no store, never pays for it).
+ */
+
 /** A connection with cached prepared statements and the two kinds of transaction we use. */
 export class Db {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
 
   constructor(
-    readonly conn: Database.Database,
+    readonly conn: SqliteDb,
     readonly path: string,
     readonly now: () => number,
   ) {}
 
-  private stmt(sql: string): Database.Statement {
+  private stmt(sql: string): SqliteStatement {
     let s = this.statements.get(sql);
     if (!s) {
       s = this.conn.prepare(sql);
@@ -64,7 +60,7 @@ export class Db {
     return this.stmt(sql).all(params) as T[];
   }
 
-  run(sql: string, params: Params = []): Database.RunResult {
+  run(sql: string, params: Params = []): RunResult {
     return this.stmt(sql).run(params);
   }
 
@@ -101,14 +97,13 @@ function preparePaths(stateDir: string): string {
 export function openDb(opts: OpenOptions = {}): Db {
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
   let path = join(stateDir, DB_FILE);
-  let conn: Database.Database | undefined;
+  let conn: SqliteDb | undefined;
   try {
     path = preparePaths(stateDir);
-    const Sqlite = loadSqlite();
-    conn = new Sqlite(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    conn = openSqlite(path, { busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     // WAL: readers never block the writer; one fsync-free commit per change (synchronous=NORMAL,
     // see docs/cello-ipam.md: a power cut may lose the last commits, never consistency).
-    if (conn.pragma('journal_mode', { simple: true }) !== 'wal') conn.pragma('journal_mode = WAL');
+    if (conn.pragma('journal_mode') !== 'wal') conn.pragma('journal_mode = WAL');
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
     migrate(conn, opts.migrations ?? MIGRATIONS);

@@ -6,7 +6,7 @@
  *
  * To change the schema, append a migration; never edit a released one.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDb } from '@cello/runtime/sqlite';
 import { StoreError } from './errors.ts';
 
 export interface Migration {
@@ -97,7 +97,7 @@ export const MIGRATIONS: readonly Migration[] = [
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** The database's schema version; 0 for a new, empty file. */
-export function schemaVersion(db: Database.Database): number {
+export function schemaVersion(db: SqliteDb): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
   if (!table) return 0;
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
@@ -108,12 +108,12 @@ export function schemaVersion(db: Database.Database): number {
  * Bring the database up to the last of `migrations`. Concurrent openers
  * serialise on the write lock; whoever comes second finds nothing to do.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(db: SqliteDb, migrations: readonly Migration[] = MIGRATIONS): number {
   const latest = migrations[migrations.length - 1]!.version;
   const refuseNewer = (v: number) => {
     if (v > latest) {
       throw new StoreError(
-        `${db.name} has schema version ${v} but this cello-ipam knows up to ${latest}: run a cello-ipam at least as new as the one that wrote it`,
+        `${db.path} has schema version ${v} but this cello-ipam knows up to ${latest}: run a cello-ipam at least as new as the one that wrote it`,
       );
     }
   };
@@ -130,7 +130,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     for (const m of migrations) {
       if (m.version <= current) continue;
       db.exec(m.up);
-      record.run(m.version, new Date().toISOString());
+      record.run([m.version, new Date().toISOString()]);
     }
   }).immediate();
   return latest;
