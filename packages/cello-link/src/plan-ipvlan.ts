@@ -1,5 +1,5 @@
 /**
- * The ipvlan datapath (upstream Cello's, reference/cello.md §6a). Pod: an
+ * The ipvlan datapath (upstream Cello's, pkg/cni/driver/ipvlan.go). Pod: an
  * ipvlan L2 slave of the ENI with the ENI's MTU, the pod IP with its subnet
  * prefix, default via the ENI gateway, routes to the node's addresses through
  * itself with a permanent neighbour for each (ARP suppression: every slave

@@ -1,7 +1,7 @@
 // The ipvlan datapath (upstream Cello's). It needs the kernel's ipvlan: where
 // that is missing the end-to-end test skips and says why, and `auto` must pick
-// veth. Everywhere: the plan is upstream's object list (reference/cello.md
-// §6a), and the ENI-egress rules (clsact + u32 + mirred) are installed on a
+// veth. Everywhere: the plan is upstream's object list (upstream's
+// pkg/cni/driver/ipvlan.go), and the ENI-egress rules (clsact + u32 + mirred) are installed on a
 // veth stand-in for the ENI.
 import t from 'tap';
 import { kernelLacks, must, run } from '@cello/testkit';
@@ -18,7 +18,7 @@ t.test('auto picks ipvlan exactly where the kernel has it', async (t) => {
   if (noIpvlan) await t.rejects(chooseDatapath('ipvlan'), /datapath ipvlan is not available: .*use datapath veth/);
 });
 
-t.test("the plan is upstream's (reference/cello.md §6a)", async (t) => {
+t.test("the plan is upstream's (pkg/cni/driver/ipvlan.go)", async (t) => {
   const eni = { id: 'eni-1', mac: '02:00:00:00:01:0a', mode: 'shared' as const, subnetCidr: '192.168.1.0/24', gateway: '192.168.1.1', primaryIp: '192.168.1.10', routeTable: 101 };
   const alloc = { containerId: 'c1', ifname: 'eth0', netns: '/var/run/netns/p1', mode: 'shared' as const, ipv4: '192.168.1.11', eni };
   const facts = { eniDevice: 'eth1', eniIfindex: 3, eniMtu: 9000, hostSlaveExists: false, hostIps: [NODE_IP], hostLink: 'eth0' };

@@ -1,5 +1,5 @@
 /**
- * A node on a VPC made of two namespaces, as in reference/sim-dataplane.md:
+ * A node on a VPC made of two namespaces, as tools/vpc-sim builds it (docs/vpc-sim.md):
  * `vpc` routes each assigned IP to its ENI port (proxy ARP on every port), and
  * `node` has eth0 (primary) and ENIs eth1.. (veths whose MACs are the ENIs').
  * Its cello-ipam store already knows the ENIs; there is no cloud. Good for

@@ -1,5 +1,5 @@
 /**
- * How many pods the device plugin advertises (reference §7 and §13):
+ * How many pods the device plugin advertises (upstream Cello's pkg/deviceplugin, wired in pkg/daemon/daemon.go):
  *
  *   count = max(0, capacity − stock pods)
  *

@@ -1,5 +1,5 @@
 /**
- * Where the config comes from in Kubernetes (reference §8):
+ * Where the config comes from in Kubernetes (upstream Cello's pkg/config/config.go and dynamic_config.go):
  *
  * - the cluster scope: ConfigMap `kube-system/cello-config`, key `conf`;
  * - the node scope: the node's label `vke.volcengine.com/vpc-cni-config`

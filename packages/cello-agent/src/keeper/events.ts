@@ -1,6 +1,6 @@
 /**
  * Which keeper troubles become Kubernetes events on the node, with upstream
- * Cello's reason names (reference §10; upstream declared them but never
+ * Cello's reason names (upstream Cello's pkg/tracing/event.go; upstream declared them but never
  * emitted any). Sources: every OpenAPI call's error code (the client's call
  * hook), the round's `blocked` reason, and an error that stops the keeper.
  */

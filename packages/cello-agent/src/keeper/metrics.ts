@@ -1,7 +1,7 @@
 /**
  * The keeper process's own series: every OpenAPI call and every metadata
  * read (from the two clients' call hooks), with upstream Cello's names and labels
- * (reference §10) — except upstream's `requestId` label, which makes a new
+ * (upstream Cello's pkg/metrics) — except upstream's `requestId` label, which makes a new
  * series per call and is left out — plus rounds and events.
  */
 import type { CallEvent, MetadataCallEvent } from '@cello/cello-eni';

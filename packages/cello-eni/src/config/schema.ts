@@ -1,6 +1,6 @@
 /**
  * The `cello-config` ConfigMap's `conf` JSON: upstream Cello's keys (same
- * names, same defaults, see reference/cello.md §8) plus ours. docs/config.md
+ * names, same defaults: upstream's pkg/config/config.go) plus ours. docs/config.md
  * is the operator's reference for every key; keep the two in step.
  *
  * Parsing never throws anything but a ConfigError naming the field, whatever

@@ -2,7 +2,7 @@
  * Secondary IPs on an ENI: assign a count (one call per family, one
  * ClientToken reused by the client's retries) and unassign a list, each
  * waiting until the metadata service agrees for IPv4 (it serves no IPv6 yet;
- * reference §5). An unassign of addresses that are partly gone removes the
+ * docs/volcengine-api.md, metadata). An unassign of addresses that are partly gone removes the
  * rest: the API refuses a whole list for one address it does not hold.
  */
 import { randomUUID } from 'node:crypto';

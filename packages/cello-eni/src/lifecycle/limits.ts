@@ -1,5 +1,5 @@
 /**
- * What this node may hold (reference/cello.md §3): the instance type's ENI
+ * What this node may hold (docs/volcengine-api.md, Limits): the instance type's ENI
  * and per-ENI IP limits, minus the primary ENI and the ENIs someone else
  * attached (DescribeInstances counts every attached ENI; ours are the ones
  * carrying this instance's Cello tags). The device plugin's counts come from

@@ -1,6 +1,6 @@
 /**
  * The instance metadata service (http://100.96.0.96 by default): plain-text
- * items under `/volcstack/latest/` (Cello's prefix; reference §5), each read
+ * items under `/volcstack/latest/` (Cello's prefix; docs/volcengine-api.md, metadata), each read
  * with a short timeout. Any status but 200 is an error, except that
  * `tryGet` turns a 404 into undefined. Every read is reported to
  * `metrics.on('call', …)` (the agent's hook, like the OpenAPI client's).

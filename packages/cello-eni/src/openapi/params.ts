@@ -1,5 +1,5 @@
 /**
- * The query parameters the API expects (reference §1.3): lists as 1-based
+ * The query parameters the API expects (docs/volcengine-api.md, Requests): lists as 1-based
  * `.N` suffixes, structs in lists as `.N.Field`, booleans as true/false.
  * Undefined and null are left out (the SDK would sign and send them as
  * `key=`), and so are empty lists.

@@ -1,5 +1,5 @@
 /**
- * A small VPC on namespaces, after reference/sim-dataplane.md: a "vpc" router
+ * A small VPC on namespaces, as tools/vpc-sim builds it (docs/vpc-sim.md): a "vpc" router
  * namespace (gateways on lo, forwarding, proxy ARP on every port, answered at
  * once: proxy_delay 0, or every first ARP waits up to 0.8 s), a "node"
  * with its primary NIC and ENIs (veths whose peers are vpc ports, carrying the

@@ -1,6 +1,6 @@
 /**
  * The sim's resources in the API's wire shapes (field names and spellings as
- * the reference gives them, e.g. `IPv6Sets`, `PrivateIpSets.PrivateIpSet[]`
+ * docs/volcengine-api.md gives them, e.g. `IPv6Sets`, `PrivateIpSets.PrivateIpSet[]`
  * with the primary flagged, `DeviceId` empty when not attached).
  */
 import type { Cloud } from '../cloud/cloud.ts';

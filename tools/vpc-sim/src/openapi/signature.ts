@@ -1,6 +1,6 @@
 /**
  * Verify a request's HMAC-SHA256 signature with `@volcengine/openapi`'s own
- * Signer, following the reference's recipe: re-canonicalise the *decoded*
+ * Signer (docs/volcengine-api.md, Requests): re-canonicalise the *decoded*
  * query (the wire encoding differs from the canonical one), pass the signed
  * headers under the exact keys the Signer expects ('X-Date',
  * 'X-Security-Token', 'X-Content-Sha256'), and check the body hash apart.
