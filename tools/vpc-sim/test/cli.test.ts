@@ -23,7 +23,7 @@ t.test('usage mistakes: exit 2, one line, naming the field', async (t) => {
   };
   const name = uniqueSimName('u');
   const cases: Array<[string[], RegExp]> = [
-    [['up', '--name', name, '--nodes', '0'], /--nodes must be 1-32/],
+    [['up', '--name', name, '--nodes', '0'], /--nodes must be 1-512/],
     [['up', '--name', name, '--nodes', 'many'], /--nodes/],
     [['up', '--name', 'Not-OK'], /sim name "Not-OK"/],
     [['up', '--name', name, '--instance-type', 'ecs.huge'], /unknown instance type ecs\.huge/],

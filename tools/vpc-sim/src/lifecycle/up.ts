@@ -22,7 +22,7 @@ import { writeManifest, type Manifest } from './manifest.ts';
 import { makeNodeFs } from './node-fs.ts';
 import { simProgram } from './program.ts';
 
-const MAX_NODES = 32;
+const MAX_NODES = 512;
 const READY_TIMEOUT_MS = 20_000;
 
 export interface UpOptions {
