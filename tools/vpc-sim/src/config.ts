@@ -45,7 +45,11 @@ export interface SimConfig {
   delaysMs: { create: number; attach: number; detach: number; delete: number };
   /** How long a new/removed ENI or IP takes to show in (or leave) the metadata service. */
   metadataLagMs: number;
-  /** Calls per second allowed per action ("*" = every action, each counted separately). */
+  /**
+   * Calls per second the account may make of each action, counted over every
+   * caller of the account ("*" = every action, each counted separately), as
+   * the real service limits per account and per API. `{}` = no limit.
+   */
   flowLimits: Record<string, number>;
   /** Lifetime of the role credentials the metadata service hands out. */
   stsLifetimeSec: number;
@@ -84,7 +88,9 @@ export const DEFAULT_CONFIG: SimConfig = {
   maxSecondaryIpsUnattached: 49,
   delaysMs: { create: 300, attach: 300, detach: 300, delete: 300 },
   metadataLagMs: 0,
-  flowLimits: {},
+  // 20 calls/s per action and account: the order of the per-account, per-API limits public clouds document
+  // (Volcengine's own tables list 5–100 per API, shared by every user of the account); docs/vpc-sim.md.
+  flowLimits: { '*': 20 },
   stsLifetimeSec: 3600,
   ramRole: 'KubernetesNodeRoleForECS',
   clockSkewSec: 900,

@@ -28,7 +28,8 @@ export interface Creds {
 export type Envelope = { ResponseMetadata: { RequestId: string; Action: string; Service: string; Error?: { Code: string; CodeN?: number; Message: string } }; Result?: any };
 
 export async function inProcessCloud(config: Record<string, unknown> = {}, opts: { nodes?: number; dataplane?: Dataplane } = {}) {
-  const cfg = resolveConfig({ delaysMs: NO_DELAYS, ...config });
+  // A unit-test rig: no account flow limits (the sim's default) unless a test sets them.
+  const cfg = resolveConfig({ delaysMs: NO_DELAYS, flowLimits: {}, ...config });
   const world = planWorld('t', cfg, opts.nodes ?? 2);
   const cloud = new Cloud(world, cfg, opts.dataplane ?? NO_DATAPLANE);
   const faults = new Faults(cfg.flowLimits);
