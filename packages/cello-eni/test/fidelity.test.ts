@@ -131,3 +131,14 @@ t.test('dual-stack on an instance type with 50 IPs per ENI: 49 of each family at
   t.equal((await poolStats(sim, node)).available, 50, '50 pairs free in cello-ipam');
   await assertConsistent(t, sim, node, 'dual-stack, 50 per ENI');
 });
+
+t.test('metadata private_ipv4s with the primary listed too: the keeper works either way', async (t) => {
+  const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS, metadataPrivateIpv4sIncludesPrimary: true } });
+  const node = 'node1';
+  writeConf(sim, node, baseConf(sim, { poolTarget: 6 }));
+  t.equal((await eni(sim, node, ['pool', '--once'])).code, 0, 'filled (waiting for metadata to show the IPs)');
+  writeConf(sim, node, baseConf(sim, { poolTarget: 2 }));
+  t.equal((await eni(sim, node, ['pool', '--once'])).code, 0, 'trimmed (waiting for metadata to drop them)');
+  t.equal((await poolStats(sim, node)).available, 2, 'two free');
+  await assertConsistent(t, sim, node, 'private_ipv4s with the primary');
+});

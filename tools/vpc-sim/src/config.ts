@@ -43,8 +43,10 @@ export interface SimConfig {
   maxSecondaryIpsUnattached: number;
   /** How long each transitional ENI state lasts, in ms (0 = immediate). */
   delaysMs: { create: number; attach: number; detach: number; delete: number };
-  /** How long a new/removed ENI or IP takes to show in (or leave) the metadata service. */
+  /** How long a new/removed ENI or IP takes to show in (or leave) the metadata service, at least. */
   metadataLagMs: number;
+  /** Each ENI's and IP's lag is metadataLagMs × (1 + metadataLagJitter × a random number in [0, 1)). */
+  metadataLagJitter: number;
   /**
    * Calls per second the account may make of each action, counted over every
    * caller of the account ("*" = every action, each counted separately), as
@@ -87,14 +89,15 @@ export const DEFAULT_CONFIG: SimConfig = {
   eniQuota: 50,
   maxSecondaryIpsUnattached: 49,
   delaysMs: { create: 300, attach: 300, detach: 300, delete: 300 },
-  metadataLagMs: 0,
+  metadataLagMs: 250,
+  metadataLagJitter: 1,
   // 20 calls/s per action and account: the order of the per-account, per-API limits public clouds document
   // (Volcengine's own tables list 5–100 per API, shared by every user of the account); docs/vpc-sim.md.
   flowLimits: { '*': 20 },
   stsLifetimeSec: 3600,
   ramRole: 'KubernetesNodeRoleForECS',
   clockSkewSec: 900,
-  metadataPrivateIpv4sIncludesPrimary: true,
+  metadataPrivateIpv4sIncludesPrimary: false,
   sourceCheck: true,
   allowReservedTagKeys: false,
   metadataTokensRequired: false,
@@ -108,7 +111,7 @@ type Shape = 'string' | 'number' | 'boolean' | 'object' | 'array';
 const TOP: Record<keyof SimConfig, Shape> = {
   region: 'string', zone: 'string', accountId: 'string', vpcCidr: 'string', vpcCidrV6: 'string',
   subnets: 'array', nodeSubnet: 'string', securityGroups: 'array', instanceTypes: 'array', instanceType: 'string',
-  eniQuota: 'number', maxSecondaryIpsUnattached: 'number', delaysMs: 'object', metadataLagMs: 'number',
+  eniQuota: 'number', maxSecondaryIpsUnattached: 'number', delaysMs: 'object', metadataLagMs: 'number', metadataLagJitter: 'number',
   flowLimits: 'object', stsLifetimeSec: 'number', ramRole: 'string', clockSkewSec: 'number',
   metadataPrivateIpv4sIncludesPrimary: 'boolean', sourceCheck: 'boolean', allowReservedTagKeys: 'boolean',
   metadataTokensRequired: 'boolean',
@@ -161,6 +164,7 @@ function validate(cfg: SimConfig) {
   nonNegativeInt('eniQuota', cfg.eniQuota);
   nonNegativeInt('maxSecondaryIpsUnattached', cfg.maxSecondaryIpsUnattached);
   nonNegativeInt('metadataLagMs', cfg.metadataLagMs);
+  if (!(cfg.metadataLagJitter >= 0 && cfg.metadataLagJitter <= 10)) throw new ConfigError(`config: "metadataLagJitter" must be a number from 0 to 10, got ${cfg.metadataLagJitter}`);
   nonNegativeInt('stsLifetimeSec', cfg.stsLifetimeSec, 1);
   nonNegativeInt('clockSkewSec', cfg.clockSkewSec, 1);
   for (const [action, rate] of Object.entries(cfg.flowLimits)) nonNegativeInt(`flowLimits.${action}`, rate, 1);

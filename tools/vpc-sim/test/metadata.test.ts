@@ -18,7 +18,8 @@ async function get(sim: Sim, node: string, paths: string[], opts: string[] = [])
 const body = async (sim: Sim, node: string, path: string) => (await get(sim, node, [path]))[0]!.body;
 
 t.test('metadata per instance, on a real sim', async (t) => {
-  const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS } });
+  // No metadata lag: these cases read the service right after each change (the lag has its own cases).
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS, metadataLagMs: 0 } });
   const [n1, n2] = sim.info.nodes;
 
   t.test('each instance sees itself', async (t) => {
@@ -58,7 +59,7 @@ t.test('metadata per instance, on a real sim', async (t) => {
       `${base}/private_ipv4s`,
     ]);
     t.same([eni!.body, ip!.body, gw!.body, sid!.body, scidr!.body], [n1!.primaryEniId, n1!.primaryIp, subnet.gateway, subnet.id, subnet.cidr]);
-    t.equal(v4s!.body, n1!.primaryIp, 'private_ipv4s lists the primary address (config metadataPrivateIpv4sIncludesPrimary)');
+    t.equal(v4s!.body, '', 'private_ipv4s lists secondary addresses only: none here (config metadataPrivateIpv4sIncludesPrimary)');
     const dashed = n1!.mac.replace(/:/g, '-').toUpperCase();
     t.equal(await body(sim, n1!.name, `/LATEST/Network/Interfaces/MACS/${dashed}/Network_Interface_Id`), n1!.primaryEniId);
     t.equal(await body(sim, n1!.name, '/latest/INSTANCE_ID'), n1!.instanceId);
@@ -73,8 +74,8 @@ t.test('metadata per instance, on a real sim', async (t) => {
     const eni = await api(sim, 'DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id });
     await api(sim, 'AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: n1!.instanceId });
     t.same((await body(sim, n1!.name, '/latest/network/interfaces/macs')).split('\n'), [n1!.mac, eni.MacAddress]);
-    const all = eni.PrivateIpSets.PrivateIpSet.map((s: { PrivateIpAddress: string }) => s.PrivateIpAddress);
-    t.same((await body(sim, n1!.name, `/latest/network/interfaces/macs/${eni.MacAddress}/private_ipv4s`)).split('\n'), all);
+    const secondaries = eni.PrivateIpSets.PrivateIpSet.filter((s: { Primary: boolean }) => !s.Primary).map((s: { PrivateIpAddress: string }) => s.PrivateIpAddress);
+    t.same((await body(sim, n1!.name, `/latest/network/interfaces/macs/${eni.MacAddress}/private_ipv4s`)).split('\n'), secondaries, 'private_ipv4s: the secondary addresses');
     t.equal(await body(sim, n2!.name, '/latest/network/interfaces/macs'), n2!.mac, 'node2 does not see it');
     const added = (await api(sim, 'AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 })).PrivateIpSet[0];
     t.match(await body(sim, n1!.name, `/latest/network/interfaces/macs/${eni.MacAddress}/private_ipv4s`), added, 'a new address shows');
@@ -121,7 +122,7 @@ t.test('metadata per instance, on a real sim', async (t) => {
 });
 
 t.test('lag and private_ipv4s, exactly (in process, with a given clock)', async (t) => {
-  const sim = await inProcessCloud({ metadataLagMs: 1000 });
+  const sim = await inProcessCloud({ metadataLagMs: 1000, metadataLagJitter: 0 });
   t.teardown(sim.close);
   const inst = sim.world.instances[0]!;
   const primary = sim.cloud.enis.get(inst.primaryEniId)!;
@@ -135,8 +136,21 @@ t.test('lag and private_ipv4s, exactly (in process, with a given clock)', async 
   t.same(ips(removed + 999), [ip], 'still shown until the lag has passed');
   t.same(ips(removed + 1000), []);
 
-  sim.cloud.config.metadataPrivateIpv4sIncludesPrimary = false;
   sim.cloud.metadataLagMs = 0;
-  const tree = metadataTree(sim.cloud, inst);
-  t.equal(tree.macs.get(primary.mac)!.private_ipv4s, '', 'without the primary when so configured');
+  t.equal(metadataTree(sim.cloud, inst).macs.get(primary.mac)!.private_ipv4s, '', 'secondaries only by default: none left');
+  sim.cloud.config.metadataPrivateIpv4sIncludesPrimary = true;
+  t.equal(metadataTree(sim.cloud, inst).macs.get(primary.mac)!.private_ipv4s, primary.primaryIp, 'the primary first when so configured');
+});
+
+t.test('the default lag varies per item, between metadataLagMs and twice it', async (t) => {
+  const sim = await inProcessCloud();
+  t.teardown(sim.close);
+  t.equal(sim.config.metadataLagMs, 250, 'default 250 ms');
+  t.equal(sim.config.metadataLagJitter, 1, 'stretched by up to 100 %');
+  t.equal(sim.config.metadataPrivateIpv4sIncludesPrimary, false, 'private_ipv4s: secondaries only by default');
+  const primary = sim.cloud.enis.get(sim.world.instances[0]!.primaryEniId)!;
+  await sim.ok('AssignPrivateIpAddresses', { NetworkInterfaceId: primary.id, SecondaryPrivateIpAddressCount: 9 });
+  const lags = sim.cloud.metaIps.filter((m) => m.eniId === primary.id).map((m) => sim.cloud.lagOf(m));
+  t.ok(lags.every((l) => l >= 250 && l <= 500), `every lag in [250, 500] ms: ${lags.join(' ')}`);
+  t.ok(new Set(lags).size > 1, 'and they differ');
 });

@@ -30,10 +30,15 @@ export const NO_DATAPLANE: Dataplane = {
   removeNode: async () => {},
 };
 
-/** When something became visible to the metadata service and when it stopped. */
+/**
+ * When something became visible to the metadata service and when it stopped.
+ * `r` (in [0, 1)) spreads its lag: metadataLagMs × (1 + metadataLagJitter × r),
+ * so items show up (and go away) at different times, as on a real instance.
+ */
 interface Visibility {
   from: number;
   until?: number;
+  r: number;
 }
 export interface MetaAttachment extends Visibility {
   eni: Eni;
@@ -84,8 +89,8 @@ export class Cloud {
       for (const ip of [e.primaryIp, ...e.secondaryIps]) pool.v4.take(ip);
       for (const ip of e.ipv6s) pool.v6?.take(ip);
       if (e.instanceId && (e.status === 'InUse' || e.status === 'Detaching')) {
-        this.metaAttachments.push({ eni: e, instanceId: e.instanceId, from: 0 });
-        for (const ip of e.secondaryIps) this.metaIps.push({ eniId: e.id, ip, from: 0 });
+        this.metaAttachments.push({ eni: e, instanceId: e.instanceId, from: 0, r: 0 });
+        for (const ip of e.secondaryIps) this.metaIps.push({ eniId: e.id, ip, from: 0, r: 0 });
       }
     }
   }
@@ -201,13 +206,18 @@ export class Cloud {
 
   // ---- what the metadata service may show ---------------------------------
 
+  /** The lag of one item (0 when metadataLagMs is 0). */
+  lagOf(v: Pick<Visibility, 'r'>): number {
+    return Math.round(this.metadataLagMs * (1 + this.config.metadataLagJitter * v.r));
+  }
+
   private visible(v: Visibility, now: number): boolean {
-    const lag = this.metadataLagMs;
+    const lag = this.lagOf(v);
     return v.from + lag <= now && (v.until === undefined || v.until + lag > now);
   }
 
   metaShowAttach(eni: Eni, instanceId: string): void {
-    this.metaAttachments.push({ eni, instanceId, from: Date.now() });
+    this.metaAttachments.push({ eni, instanceId, from: Date.now(), r: Math.random() });
     for (const ip of eni.secondaryIps) this.metaShowIp(eni.id, ip);
   }
 
@@ -218,7 +228,7 @@ export class Cloud {
   }
 
   metaShowIp(eniId: string, ip: string): void {
-    this.metaIps.push({ eniId, ip, from: Date.now() });
+    this.metaIps.push({ eniId, ip, from: Date.now(), r: Math.random() });
   }
 
   metaHideIp(eniId: string, ip: string): void {
@@ -239,7 +249,7 @@ export class Cloud {
   }
 
   private pruneMeta(now: number) {
-    const gone = (v: Visibility) => v.until !== undefined && v.until + this.metadataLagMs + 60_000 < now;
+    const gone = (v: Visibility) => v.until !== undefined && v.until + this.lagOf(v) + 60_000 < now;
     if (this.metaAttachments.some(gone)) this.metaAttachments = this.metaAttachments.filter((v) => !gone(v));
     if (this.metaIps.some(gone)) this.metaIps = this.metaIps.filter((v) => !gone(v));
   }
