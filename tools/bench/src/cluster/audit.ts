@@ -7,7 +7,8 @@
  *              that ENI, or on an ENI the cloud does not attach to that node's
  *              instance;
  * - leak:      an ENI tagged as Cello's whose instance (its ecs-id tag) no
- *              longer exists — what the cluster sweep must have removed.
+ *              longer exists — what the cluster sweep must have removed (one
+ *              in Deleting has been given back: the cloud is deleting it).
  *
  * `audit` is pure (the test plants findings in plain records);
  * `gatherAudit` reads a running sim and its nodes' stores.
@@ -69,7 +70,7 @@ export function audit(cloud: CloudView, stores: NodeStore[]): AuditReport {
   const live = new Set(cloud.instances.map((i) => i.id));
   for (const e of cloud.enis) {
     const tag = (keys: string[]) => e.tags.find((t) => keys.includes(t.Key))?.Value;
-    if (!tag(CREATOR_KEYS)) continue;
+    if (!tag(CREATOR_KEYS) || e.status === 'Deleting') continue;
     const owner = tag(INSTANCE_KEYS);
     if (!owner || !live.has(owner)) r.leaks.push({ kind: 'leak', what: e.id, detail: `${e.status}, made for ${owner ?? 'no instance'}, which is gone` });
   }

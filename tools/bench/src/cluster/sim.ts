@@ -29,7 +29,7 @@ export async function startClusterSim(o: ClusterSimOptions): Promise<Sim> {
     nodeSubnet: 'nodes',
     eniQuota: Math.max(50, o.nodes * 4),
   };
-  if (o.flowLimit !== undefined) config.flowLimits = { '*': o.flowLimit };
+  if (o.flowLimit !== undefined) config.flowLimits = o.flowLimit > 0 ? { '*': o.flowLimit } : {};
   return startSim({ name: o.name, nodes: o.nodes, config });
 }
 
