@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// Bundle every command into one executable file under bin/.
+// Build every command into one executable file under bin/.
 // A package declares its commands in package.json: "cello": { "bin": { "<name>": "<entry.ts>" } }.
-// Native modules (better-sqlite3) stay external and load from node_modules at run time.
 //
-// "cello": { "deferred": ["src/cli.ts"] } keeps a module out of the bundle's
-// parsed code: it is bundled on its own and embedded as a string, compiled
-// only when something imports it. cello-cni defers its operator CLI (yargs and
-// all, ~275 KB) so a CNI call does not pay to parse it (~8 ms of ~70).
+// Most commands are esbuild bundles run by Node; native modules
+// (better-sqlite3) stay external and load from node_modules at run time.
+//
+// "cello": { "compile": ["<name>"] } makes that command a standalone
+// executable instead: `bun build --compile` (Bun pinned in the root
+// package.json, installed by pnpm) bundles it with the Bun runtime into one
+// file that needs nothing on the host but the kernel and glibc ≥ 2.17.
+// cello-cni is built this way: it starts in ~15 ms where a Node bundle takes
+// ~125 ms (docs/architecture.md, The hot path). SQLite is bun:sqlite there
+// (@cello/runtime); better-sqlite3 is kept out of it.
+import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -36,8 +42,8 @@ for (const group of ['packages', 'tools']) {
     for (const [bin, entry] of Object.entries(pkg.cello?.bin ?? {})) {
       if (only.length && !only.includes(bin)) continue;
       if (!existsSync(join(dir, name, entry))) throw new Error(`${group}/${name}/package.json: cello.bin.${bin} names ${entry}, which does not exist`);
-      const deferred = (pkg.cello?.deferred ?? []).map((m) => join(dir, name, m));
-      commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [], deferred });
+      const compile = (pkg.cello?.compile ?? []).includes(bin);
+      commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [], compile });
     }
   }
 }
@@ -61,46 +67,42 @@ const options = (external) => ({
   logLevel: 'warning',
 });
 
-/**
- * Bundle `path` alone and return an ES module that re-exports its exports,
- * compiling the embedded code only when it is first imported.
- */
-async function deferredStub(path, external) {
-  const inner = await build({ ...options(external), entryPoints: [path], write: false, metafile: true, banner: { js: banner.split('\n')[1] } });
-  // The export names, from an ESM build of the same entry (a CommonJS build's metafile does not list them).
-  const esm = await build({ ...options(external), format: 'esm', entryPoints: [path], write: false, metafile: true });
-  const names = Object.values(esm.metafile.outputs)[0].exports;
-  const source = `(function (exports, require, module, __filename, __dirname) {${inner.outputFiles[0].text}\n})`;
-  return [
-    "import { runInThisContext } from 'node:vm';",
-    'const m = { exports: {} };',
-    `runInThisContext(${JSON.stringify(source)}, { filename: __filename })(m.exports, require, m, __filename, __dirname);`,
-    ...names.map((n) => `export const ${n} = m.exports.${n};`),
-  ].join('\n');
+/** The pinned Bun from node_modules (`make setup`), as @cello/runtime finds it. */
+function bunPath() {
+  for (const pkg of ['@oven/bun-linux-x64-baseline', '@oven/bun-linux-x64', '@oven/bun-linux-aarch64']) {
+    const p = join(root, 'node_modules', pkg, 'bin', 'bun');
+    if (existsSync(p)) return p;
+  }
+  throw new Error('no Bun in node_modules/@oven: run `make setup`');
 }
 
-const deferPlugin = (deferred, external) => ({
-  name: 'cello-defer',
-  setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, async (args) =>
-      deferred.includes(args.path) ? { contents: await deferredStub(args.path, external), loader: 'js' } : undefined,
-    );
-  },
-});
+/**
+ * `bun build --compile`: ESM with bytecode (parsed ahead of time: `VERSION`
+ * in ~15 ms against ~40 ms without), minified. better-sqlite3 is external so
+ * it can never be pulled in; the SQLite seam loads bun:sqlite under Bun.
+ */
+function compile(entry, outfile, external) {
+  const args = ['build', '--compile', '--minify', '--bytecode', '--format=esm', '--target=bun', '--outfile', outfile];
+  for (const e of ['better-sqlite3', ...external]) args.push('--external', e);
+  args.push(entry);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(bunPath(), args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`bun build ${entry} failed (${code}):\n${out}`))));
+  });
+}
 
 await Promise.all(
-  commands.map(async ({ bin, entry, external, deferred }) => {
+  commands.map(async ({ bin, entry, external, compile: compiled }) => {
     // Write beside the target, then rename: a test running during a rebuild
     // never executes a half-written file.
     const outfile = join(outDir, bin);
     const tmpfile = `${outfile}.tmp-${process.pid}`;
-    await build({
-      ...options(external),
-      entryPoints: [entry],
-      outfile: tmpfile,
-      banner: { js: banner },
-      plugins: deferred.length ? [deferPlugin(deferred, external)] : [],
-    });
+    if (compiled) await compile(entry, tmpfile, external);
+    else await build({ ...options(external), entryPoints: [entry], outfile: tmpfile, banner: { js: banner } });
     chmodSync(tmpfile, 0o755);
     renameSync(tmpfile, outfile);
   }),

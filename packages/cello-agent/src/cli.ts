@@ -94,9 +94,9 @@ export async function main(argv: string[]): Promise<void> {
       .option('state-dir', { type: 'string', default: DEFAULT_PATHS.stateDir, description: "cello-ipam's state directory" })
       .option('cni-log', { type: 'string', default: DEFAULT_PATHS.cniLog, description: "cello-cni's JSON-lines log (for the CNI metrics)" })
       .option('device-plugin-dir', { type: 'string', default: DEFAULT_PATHS.devicePluginDir, description: "the kubelet's device-plugin directory" })
-      .option('cni-bin-dir', { type: 'string', default: DEFAULT_PATHS.cniBinDir, description: 'where the cello-cni wrapper is installed' })
+      .option('cni-bin-dir', { type: 'string', default: DEFAULT_PATHS.cniBinDir, description: 'where the cello-cni executable is installed' })
       .option('cni-conf-dir', { type: 'string', default: DEFAULT_PATHS.cniConfDir, description: 'where the conflist is installed' })
-      .option('runtime-dir', { type: 'string', default: DEFAULT_PATHS.runtimeDir, description: 'where Node and the cello-cni bundle are installed for the host' })
+      .option('runtime-dir', { type: 'string', default: DEFAULT_PATHS.runtimeDir, description: 'where an older Cello installed Node for the host (only cleaned up now)' })
       .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
       .command(
         'run',
@@ -200,17 +200,17 @@ export async function main(argv: string[]): Promise<void> {
       )
       .command(
         'install',
-        'install cello-cni (Node and the bundle under --runtime-dir, the wrapper in --cni-bin-dir) and, with --conflist, the conflist; what run does first',
+        'install cello-cni (one executable, into --cni-bin-dir) and, with --conflist, the conflist; what run does first',
         (y) => y.option('conflist', { type: 'string', description: 'also install this conflist now' }),
         async (a) => {
-          const { checkConflist, installCniBinary, installConflist } = await import('./install/cni.ts');
+          const { CNI_BINARY, checkConflist, installCniBinary, installConflist } = await import('./install/cni.ts');
           if (a.conflist) checkConflist(a.conflist); // refuse a bad conflist before touching anything
-          const binary = installCniBinary({ cniBinDir: a.cniBinDir, runtimeDir: a.runtimeDir, sources: { node: process.execPath, binDir: ownDir() } });
+          const binary = installCniBinary({ cniBinDir: a.cniBinDir, source: join(ownDir(), CNI_BINARY), legacyRuntimeDir: a.runtimeDir });
           const conflist = a.conflist ? installConflist({ cniConfDir: a.cniConfDir, source: a.conflist }) : undefined;
-          const out = { runtime: binary.runtime, wrapper: binary.wrapper, changed: binary.changed, pruned: binary.pruned, ...(conflist ? { conflist } : {}) };
+          const out = { ...binary, ...(conflist ? { conflist } : {}) };
           emit(out, resolveFormat(a.output), { rows: [out], columns: [
-            { header: 'VERSION', value: (r: typeof out) => r.runtime.version },
-            { header: 'WRAPPER', value: (r: typeof out) => r.wrapper },
+            { header: 'VERSION', value: (r: typeof out) => r.version },
+            { header: 'BINARY', value: (r: typeof out) => r.binary },
             { header: 'CHANGED', value: (r: typeof out) => r.changed },
             { header: 'CONFLIST', value: (r: typeof out) => r.conflist?.path },
           ] });

@@ -10,8 +10,8 @@ export { configFromFiles, configFromKubernetes, type EffectiveConfig } from './c
 export { CLUSTER_CONFIG, CONFIG_KEY, ConfigSourceError, fetchConfig, NODE_CONFIG_LABEL, parseNodeLabel, type ConfigRef } from './config/source.ts';
 export { ConfigSync, type ConfigSyncOptions } from './config/sync.ts';
 export { removeLeftovers, TMP_PREFIX, writeFileAtomic } from './install/atomic.ts';
-export { checkConflist, CNI_BINARY, installCniBinary, installConflist, installedVersion, smokeTest, wrapperScript } from './install/cni.ts';
-export { ensureRuntime, pruneRuntimes, runtimeVersion, sharedLibraries, type Runtime, type RuntimeSources } from './install/runtime.ts';
+export { binaryVersion, checkConflist, CNI_BINARY, installCniBinary, installConflist, installedVersion, smokeTest } from './install/cni.ts';
+export { pruneRuntimes } from './install/legacy.ts';
 export { eventForBlocked, eventForCode, eventForError, type NodeEvent } from './keeper/events.ts';
 export { keeperMetrics, metadataLabel } from './keeper/metrics.ts';
 export { runAgentKeeper } from './keeper/run.ts';

@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 
 export interface AgentPaths {
-  /** The host's CNI plugin directory: the `cello-cni` wrapper goes here. */
+  /** The host's CNI plugin directory: the `cello-cni` executable goes here. */
   cniBinDir: string;
   /** The host's CNI config directory: the conflist goes here once the pool is ready. */
   cniConfDir: string;
-  /** Node and the cello-cni bundle, one directory per version, for a host without Node. */
+  /** Where an older Cello put Node and the cello-cni bundle for the host, one directory per version; the agent only removes them now. */
   runtimeDir: string;
   /** The agent's own run-time files: readiness, child status, metrics sockets. */
   runDir: string;

@@ -1,46 +1,83 @@
 /**
  * Put cello-cni and its conflist on the host, each with one atomic rename:
  *
- * - the binary first (harmless on its own): the runtime directory, then the
- *   `cello-cni` wrapper in the CNI bin directory, smoke-tested with the CNI
- *   VERSION command before it replaces the old one;
+ * - the binary first (harmless on its own): one standalone executable (built
+ *   by `bun build --compile`, docs/install.md), copied under a temporary
+ *   name beside the old one, smoke-tested with the CNI VERSION command, then
+ *   renamed over it. A call already running keeps executing the old file
+ *   (its inode lives until the process exits);
  * - the conflist last, once the pool holds IPs: from then on the kubelet
  *   reports the node's network ready and schedules pods to it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { removeDurably, removeLeftovers, tmpPath, writeFileAtomic } from './atomic.ts';
-import { ensureRuntime, pruneRuntimes, type Runtime, type RuntimeSources } from './runtime.ts';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fsyncDir, removeDurably, removeLeftovers, tmpPath, writeFileAtomic } from './atomic.ts';
+import { pruneRuntimes } from './legacy.ts';
 
 export const CNI_BINARY = 'cello-cni';
 
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const CHUNK = 1 << 20;
 
-/** The wrapper script: Node through the runtime's own loader and libraries; nothing from the host's PATH. */
-export function wrapperScript(rt: Runtime): string {
-  return [
-    '#!/bin/sh',
-    `# cello-cni ${rt.version}, installed by cello-agent. Node and the bundle live in ${rt.dir};`,
-    '# they load no library from the host (see docs/install.md).',
-    'unset NODE_OPTIONS NODE_PATH',
-    `exec ${quote(rt.loader)} --library-path ${quote(join(rt.dir, 'lib'))} ${quote(join(rt.dir, 'node'))} ${quote(join(rt.dir, CNI_BINARY))} "$@"`,
-    '',
-  ].join('\n');
+/** The version an install reports: `v` + the first 12 hex digits of the binary's SHA-256. */
+export function binaryVersion(file: string): string {
+  const h = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    for (let n; (n = readSync(fd, buf, 0, CHUNK, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return `v${h.digest('hex').slice(0, 12)}`;
 }
 
-/** The version directory an installed wrapper points at, if any. */
-export function installedVersion(cniBinDir: string): string | undefined {
+/** Byte-for-byte equal files (false when either is missing), read in chunks: the binary is ~100 MB. */
+function sameContent(a: string, b: string): boolean {
+  let fa: number | undefined;
+  let fb: number | undefined;
   try {
-    return /\/(v[0-9a-f]{12})\/node'/.exec(readFileSync(join(cniBinDir, CNI_BINARY), 'utf8'))?.[1];
+    if (statSync(a).size !== statSync(b).size) return false;
+    fa = openSync(a, 'r');
+    fb = openSync(b, 'r');
+    const ba = Buffer.alloc(CHUNK);
+    const bb = Buffer.alloc(CHUNK);
+    for (;;) {
+      const na = readSync(fa, ba, 0, CHUNK, null);
+      const nb = readSync(fb, bb, 0, CHUNK, null);
+      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
+      if (na === 0) return true;
+    }
   } catch {
-    return undefined;
+    return false;
+  } finally {
+    if (fa !== undefined) closeSync(fa);
+    if (fb !== undefined) closeSync(fb);
   }
 }
 
-/** Run a wrapper with CNI_COMMAND=VERSION; throw unless it answers as a CNI plugin. */
-export function smokeTest(wrapper: string): string[] {
-  const r = spawnSync(wrapper, [], {
+/**
+ * The version directory an older Cello's wrapper script points at, if the
+ * installed cello-cni is such a script (it ran Node from `/opt/cello/v<hash>/`).
+ */
+export function installedVersion(cniBinDir: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(join(cniBinDir, CNI_BINARY), 'r');
+    const head = Buffer.alloc(4096);
+    const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
+    return text.startsWith('#!/bin/sh') ? /\/(v[0-9a-f]{12})\/node'/.exec(text)?.[1] : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Run a binary with CNI_COMMAND=VERSION and nothing else in its environment; throw unless it answers as a CNI plugin. */
+export function smokeTest(binary: string): string[] {
+  const r = spawnSync(binary, [], {
     env: { CNI_COMMAND: 'VERSION', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     input: '{"cniVersion":"1.0.0"}',
     encoding: 'utf8',
@@ -56,36 +93,52 @@ export function smokeTest(wrapper: string): string[] {
 }
 
 export interface BinaryInstall {
-  runtime: Runtime;
-  wrapper: string;
-  /** The wrapper changed (a new version, or none was installed). */
+  /** `v<hash>` of the installed binary. */
+  version: string;
+  /** Where it is: <cniBinDir>/cello-cni. */
+  binary: string;
+  /** The binary changed (a new version, or none was installed). */
   changed: boolean;
+  /** Runtime directories an older Cello left under `legacyRuntimeDir`, now removed. */
   pruned: string[];
 }
 
-/** Install (or keep) the runtime and the wrapper; prune runtimes no wrapper points at. */
-export function installCniBinary(opts: { cniBinDir: string; runtimeDir: string; sources: RuntimeSources }): BinaryInstall {
-  removeLeftovers(opts.runtimeDir);
+/**
+ * Install (or keep) `source` as <cniBinDir>/cello-cni. With
+ * `legacyRuntimeDir`, also remove what an older Cello installed there (Node
+ * and a bundle per version), keeping the one the replaced wrapper named for
+ * one more start: a call may still be running from it.
+ */
+export function installCniBinary(opts: { cniBinDir: string; source: string; legacyRuntimeDir?: string }): BinaryInstall {
   removeLeftovers(opts.cniBinDir);
+  if (opts.legacyRuntimeDir) removeLeftovers(opts.legacyRuntimeDir);
   const previous = installedVersion(opts.cniBinDir);
-  const runtime = ensureRuntime(opts.runtimeDir, opts.sources);
-  const wrapper = join(opts.cniBinDir, CNI_BINARY);
-  const script = wrapperScript(runtime);
+  const binary = join(opts.cniBinDir, CNI_BINARY);
+  const version = binaryVersion(opts.source);
   let changed = false;
-  if (!existsSync(wrapper) || readFileSync(wrapper, 'utf8') !== script) {
-    // Smoke-test a copy under a temporary name, then rename the real one into place.
-    const probe = tmpPath(wrapper);
-    writeFileAtomic(probe, script, 0o755);
+  if (!sameContent(opts.source, binary)) {
+    mkdirSync(opts.cniBinDir, { recursive: true });
+    const tmp = tmpPath(binary);
     try {
-      smokeTest(probe);
-    } finally {
-      removeDurably(probe);
+      copyFileSync(opts.source, tmp);
+      chmodSync(tmp, 0o755);
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      smokeTest(tmp);
+      renameSync(tmp, binary);
+    } catch (err) {
+      removeDurably(tmp);
+      throw err;
     }
-    changed = writeFileAtomic(wrapper, script, 0o755);
+    fsyncDir(dirname(binary));
+    changed = true;
   }
-  // Keep the version a CNI call already running may be executing from.
-  const pruned = pruneRuntimes(opts.runtimeDir, [runtime.version, ...(previous ? [previous] : [])]);
-  return { runtime, wrapper, changed, pruned };
+  const pruned = opts.legacyRuntimeDir ? pruneRuntimes(opts.legacyRuntimeDir, previous ? [previous] : []) : [];
+  return { version, binary, changed, pruned };
 }
 
 /** True for a conflist cello-agent installs (any variant), so a switch of variant removes the old one. */

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@cello/cli-kit';
 import { ConfigSync } from '../config/sync.ts';
 import { kubeClient } from '../kube/client.ts';
-import { checkConflist, installCniBinary, installConflist } from '../install/cni.ts';
+import { CNI_BINARY, checkConflist, installCniBinary, installConflist } from '../install/cni.ts';
 import { writeFileAtomic } from '../install/atomic.ts';
 import { poolReady, readKeeperState } from '../keeper/state.ts';
 import { type AgentPaths, runFiles } from '../paths.ts';
@@ -123,9 +123,9 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
   };
   save();
 
-  const binary = installCniBinary({ cniBinDir: paths.cniBinDir, runtimeDir: paths.runtimeDir, sources: { node: o.node, binDir: o.binDir } });
-  state.installed.runtime = binary.runtime.version;
-  log.info(binary.changed ? 'cello-cni installed' : 'cello-cni already installed', { wrapper: binary.wrapper, runtime: binary.runtime.dir, pruned: binary.pruned });
+  const binary = installCniBinary({ cniBinDir: paths.cniBinDir, source: join(o.binDir, CNI_BINARY), legacyRuntimeDir: paths.runtimeDir });
+  state.installed.runtime = binary.version;
+  log.info(binary.changed ? 'cello-cni installed' : 'cello-cni already installed', { binary: binary.binary, version: binary.version, pruned: binary.pruned });
   save();
 
   if (!(await firstConfig(o))) return 0;
