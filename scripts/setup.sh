@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   golang-go golang-github-appc-cni-dev                    # the libcni test driver (built offline)
   containernetworking-plugins                             # reference plugins: ptp, host-local, bandwidth…
   python3 make g++                                        # better-sqlite3 builds from source
+  containerd runc                                         # the real node path: containerd's CRI drives cello-cni (test/cri; the pause image is built with gcc)
 )
 
 # Node.js 20 is a prerequisite, not installed here: Debian 12's own nodejs is 18.
