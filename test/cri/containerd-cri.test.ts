@@ -82,6 +82,7 @@ async function main() {
   }
   const cri = (node: NodeName) => containerds.get(node)!.cri;
 
+
   interface Allocation {
     containerId: string;
     ipv4: string;

@@ -86,6 +86,8 @@ function summaryOf(m: ProtoMessage): SandboxSummary {
 
 export class CriClient {
   private session: ClientHttp2Session | undefined;
+  /** what every RunPodSandbox gets unless its config says otherwise (a runtime's cgroup parent) */
+  readonly defaults: Partial<SandboxConfig> = {};
 
   /** `socket`: the runtime's gRPC unix socket. */
   constructor(readonly socket: string) {}
@@ -156,7 +158,7 @@ export class CriClient {
 
   /** RunPodSandbox: the new sandbox's id. */
   async runPodSandbox(config: SandboxConfig, runtimeHandler = ''): Promise<string> {
-    const m = await this.call('RunPodSandbox', new ProtoWriter().message(1, sandboxConfig(config)).string(2, runtimeHandler).finish());
+    const m = await this.call('RunPodSandbox', new ProtoWriter().message(1, sandboxConfig({ ...this.defaults, ...config })).string(2, runtimeHandler).finish());
     return m.string(1);
   }
 

@@ -129,6 +129,8 @@ export interface Containerd {
   dir: string;
   socket: string;
   cri: CriClient;
+  /** the cgroup parent its CRI client gives every sandbox (LinuxPodSandboxConfig.cgroup_parent), removed with it */
+  cgroupParent: string;
   pid(): number | undefined;
   /** start (or start again) and wait until the CRI answers */
   start(): Promise<void>;
@@ -218,10 +220,13 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
 
   const ctr = (args: string[]) => must('ctr', ['--address', socket, '--namespace', 'k8s.io', ...args]);
 
+  const cgroupParent = `/cello-test-${o.name}`;
+  cri.defaults.cgroupParent = cgroupParent;
   const self: Containerd = {
     dir,
     socket,
     cri,
+    cgroupParent,
     pid: () => child?.pid,
     log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
     async start() {
@@ -288,6 +293,11 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
           .sort((a, b) => b.length - a.length);
         for (const m of mounts) await run('umount', ['-l', m]);
         rmSync(dir, { recursive: true, force: true });
+        // The sandboxes' cgroup parent in each hierarchy (runc removed the sandboxes' own).
+        for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+          const cg = join('/sys/fs/cgroup', h, cgroupParent);
+          if (existsSync(cg)) await run('find', [cg, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+        }
       }
     },
   };
