@@ -58,6 +58,7 @@ t.test('treatment of error codes', async (t) => {
     ['DetachNetworkInterface', 'SomethingNew.Unknown', 'retry'],
     ['AttachNetworkInterface', 'SomethingNew.Unknown', 'fail'],
     ['CreateNetworkInterface', 'SomethingNew.Unknown', 'fail'],
+    ['DescribeSubnets', 'ClientError', 'fail'],
   ];
   for (const [action, code, want] of table) t.equal(treatment(action, code), want, `${action} ${code} → ${want}`);
   t.equal(treatment('CreateNetworkInterface', 'SomethingNew.Unknown', { idempotent: true }), 'retry', 'an unknown code on a create with a ClientToken is retried');

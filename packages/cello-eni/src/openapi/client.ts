@@ -21,7 +21,7 @@ import type { CredentialProvider, Credentials } from '../credentials/provider.ts
 import { SILENT } from '../log.ts';
 import { sleep } from '../util/sleep.ts';
 import { backoffDelay } from './backoff.ts';
-import { BAD_RESPONSE, isIdempotent, isThrottle, NETWORK_ERROR, OpenApiError, treatment } from './errors.ts';
+import { BAD_RESPONSE, CLIENT_ERROR, isIdempotent, isThrottle, NETWORK_ERROR, OpenApiError, treatment } from './errors.ts';
 import { CallMetrics } from './metrics.ts';
 import { flatten, type ParamValue } from './params.ts';
 import { type Clock, RateLimiter, REAL_CLOCK } from './token-bucket.ts';
@@ -137,7 +137,7 @@ export class OpenApiClient {
     if (e?.isAxiosError || e?.code) {
       return new OpenApiError(action, NETWORK_ERROR, `${e.code ? `${e.code} ` : ''}${e.message} (endpoint ${this.opts.endpoint.protocol}//${this.opts.endpoint.host})`);
     }
-    return new OpenApiError(action, 'ClientError', e?.message ?? String(err));
+    return new OpenApiError(action, CLIENT_ERROR, e?.message ?? String(err));
   }
 
   /**

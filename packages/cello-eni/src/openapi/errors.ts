@@ -12,6 +12,8 @@ import { scrubSecrets } from '../credentials/secrets.ts';
 /** Codes we make up for failures that never produced an API error. */
 export const NETWORK_ERROR = 'NetworkError';
 export const BAD_RESPONSE = 'BadResponse';
+/** The SDK threw before sending (e.g. empty keys): a local fault no retry mends. */
+export const CLIENT_ERROR = 'ClientError';
 
 export class OpenApiError extends Error {
   override readonly name = 'OpenApiError';
@@ -69,6 +71,7 @@ export const STATUS_CODES = new Set(['InvalidEni.InvalidStatus', 'InvalidEip.InU
  * documented code of that shape belongs to.
  */
 export const TERMINAL_CODES = new Set([
+  CLIENT_ERROR,
   'InvalidParameter',
   'MissingParameter',
   'UnsupportedParameter',
