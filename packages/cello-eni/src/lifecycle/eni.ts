@@ -18,7 +18,8 @@ import { StoppedError } from '../util/sleep.ts';
 import { deviceByMac, type HostDevice } from './host.ts';
 import { assignIps } from './ips.ts';
 import { ENI_DESCRIPTION, newEniTags } from './tags.ts';
-import { waitFor } from './wait.ts';
+import { statusBoard } from './status.ts';
+import { WaitFailed, waitFor } from './wait.ts';
 
 export class LifecycleError extends Error {
   override readonly name = 'LifecycleError';
@@ -27,20 +28,26 @@ export class LifecycleError extends Error {
 
 const stopped = (ctx: Pick<EniContext, 'signal'>, err: unknown) => ctx.signal?.aborted === true || err instanceof StoppedError;
 
-/** Poll until the ENI has `status` (and, for InUse, is attached to `instanceId`). */
+/**
+ * Poll until the ENI has `status` (and, for InUse, is attached to `instanceId`).
+ * The first poll waits the `wait` class's first step (the cloud is never
+ * there at once), and every poll is shared with the process's other waiters
+ * (status.ts): one describe answers them all.
+ */
 export async function waitEniStatus(ctx: EniContext, id: string, status: EniStatus, instanceId?: string): Promise<CloudEni> {
   let last = 'not seen yet';
+  const board = statusBoard(ctx.api);
   return waitFor(
     ctx,
     `${id} to be ${status}`,
     async () => {
-      const eni = await ctx.api.describeEni(id, { class: 'wait' });
+      const eni = await board.read(id);
       // Not found: gone, or not visible yet right after a create (the cloud is eventually consistent); polled again either way.
       last = eni ? `it is ${eni.status}${eni.instanceId ? ` on ${eni.instanceId}` : ''}` : 'the cloud does not know it';
       if (!eni) return undefined;
       return eni.status === status && (!instanceId || eni.instanceId === instanceId) ? eni : undefined;
     },
-    { lastSeen: () => last },
+    { lastSeen: () => last, firstDelayMs: ctx.config.backoff.wait.initialMs },
   );
 }
 
@@ -99,13 +106,55 @@ export async function waitOnHost(ctx: EniContext, eni: CloudEni): Promise<{ devi
   return { device, metadata };
 }
 
+/** How often an attach that metadata does not show yet is checked in the cloud (did it fail?). */
+const ATTACH_CLOUD_CHECK_MS = 5_000;
+
+/**
+ * Wait for an attach where the node sees it for free: the metadata service
+ * lists an ENI once it is InUse on this instance (a failed attach never shows
+ * there). The cloud is read only when metadata has not shown it for
+ * ATTACH_CLOUD_CHECK_MS, to notice an attach that failed (the ENI Available
+ * again, or on another instance) — so a quiet attach costs no OpenAPI read,
+ * and metadata lag costs time, not reads.
+ */
+async function waitAttached(ctx: EniContext, eni: CloudEni): Promise<{ eni: CloudEni; device: HostDevice; metadata: MetadataEni }> {
+  const { instanceId } = ctx.identity;
+  let checkedAt = Date.now();
+  let last = 'not in metadata yet';
+  let inUse: CloudEni | undefined;
+  const metadata = await waitFor(
+    ctx,
+    `${eni.id} (${eni.mac}) to be attached: InUse and shown by the metadata service`,
+    async () => {
+      const m = await metadataEni(ctx.metadata, eni.mac, ctx.signal);
+      if (m && m.id === eni.id) return m;
+      if (Date.now() - checkedAt < ATTACH_CLOUD_CHECK_MS) return undefined;
+      checkedAt = Date.now();
+      const now = await statusBoard(ctx.api).read(eni.id);
+      if (!now) throw new WaitFailed(`${eni.id} is gone while attaching`);
+      if (now.instanceId && now.instanceId !== instanceId) throw new WaitFailed(`${eni.id} is attached to ${now.instanceId}, not this instance`);
+      if (now.status === 'Available' || now.status === 'Deleting') throw new WaitFailed(`the attach of ${eni.id} failed: it is ${now.status}`);
+      if (now.status === 'InUse') inUse = now;
+      last = `the cloud says ${now.status}; metadata does not show it yet`;
+      return undefined;
+    },
+    { lastSeen: () => last, firstDelayMs: ctx.config.backoff.wait.initialMs },
+  );
+  const device = await waitFor(ctx, `a device with MAC ${eni.mac} (${eni.id}) on this host`, async () => deviceByMac(eni.mac));
+  // What the attach changed in the record; the rest (IPs, subnet, tags) is the record from before it.
+  return { eni: inUse ?? { ...eni, status: 'InUse', instanceId }, device, metadata };
+}
+
 /**
  * Attach an Available ENI to this instance and wait until it is InUse, on the
- * host and in metadata. A failure after the attach call detaches it again
- * (the ENI itself stays: whoever created it decides).
+ * host and in metadata. `known` is its record from just before (a create's
+ * wait); without it the ENI is described once. A failure after the attach
+ * call detaches it again (the ENI itself stays: whoever created it decides).
  */
-export async function attachEni(ctx: EniContext, id: string): Promise<AttachedEni> {
+export async function attachEni(ctx: EniContext, id: string, known?: CloudEni): Promise<AttachedEni> {
   const { instanceId } = ctx.identity;
+  const before = known ?? (await ctx.api.describeEni(id));
+  if (!before) throw new LifecycleError(`${id}: the cloud has no such ENI`);
   try {
     await ctx.api.attachEni(id, instanceId, ctx.config.deleteEniOnTermination);
   } catch (err) {
@@ -115,10 +164,9 @@ export async function attachEni(ctx: EniContext, id: string): Promise<AttachedEn
   }
   ctx.log.info('attaching ENI', { eni: id, instanceId });
   try {
-    const eni = await waitEniStatus(ctx, id, 'InUse', instanceId);
-    const host = await waitOnHost(ctx, eni);
-    ctx.log.info('ENI attached', { eni: id, device: host.device.name, mac: eni.mac });
-    return { eni, ...host };
+    const attached = await waitAttached(ctx, before);
+    ctx.log.info('ENI attached', { eni: id, device: attached.device.name, mac: before.mac });
+    return attached;
   } catch (err) {
     if (!stopped(ctx, err)) {
       await detachEni(ctx, id).catch((e: unknown) => ctx.log.error('could not detach the ENI after a failed attach', { eni: id, error: e }));
@@ -134,7 +182,7 @@ export async function attachEni(ctx: EniContext, id: string): Promise<AttachedEn
 export async function createAndAttach(ctx: EniContext, r: CreateRequest): Promise<AttachedEni> {
   const eni = await createEni(ctx, r);
   try {
-    const attached = await attachEni(ctx, eni.id);
+    const attached = await attachEni(ctx, eni.id, eni);
     const rest = r.ipv6Count - Math.min(MAX_SECONDARIES_PER_CREATE, r.ipv6Count);
     if (rest <= 0) return attached;
     const added = await assignIps(ctx, attached.eni, 0, rest);

@@ -8,6 +8,12 @@ import type { EniContext } from '../context.ts';
 import { backoffDelay } from '../openapi/backoff.ts';
 import { sleep } from '../util/sleep.ts';
 
+/** Thrown by a check to end the wait at once (the awaited state can no longer come). */
+export class WaitFailed extends Error {
+  override readonly name = 'WaitFailed';
+  readonly exitCode = 1;
+}
+
 export class WaitTimeout extends Error {
   override readonly name = 'WaitTimeout';
   readonly exitCode = 1;
@@ -16,23 +22,27 @@ export class WaitTimeout extends Error {
 /**
  * Call `check` until it returns a value (not undefined). `describe` tells
  * what is awaited and, given the last observation, why it is not there yet.
+ * `firstDelayMs` waits before the first check (a state the cloud takes time
+ * to reach is not asked for at once: every poll is a read of the account's
+ * budget). A check that throws WaitFailed ends the wait.
  */
 export async function waitFor<T>(
   ctx: Pick<EniContext, 'config' | 'log' | 'signal' | 'progress'>,
   what: string,
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs?: number; lastSeen?: () => string } = {},
+  opts: { timeoutMs?: number; lastSeen?: () => string; firstDelayMs?: number } = {},
 ): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? ctx.config.waitTimeoutSec * 1000;
   const started = Date.now();
   let lastError: unknown;
   try {
+    if (opts.firstDelayMs) await sleep(Math.min(opts.firstDelayMs, timeoutMs), ctx.signal);
     for (let attempt = 1; ; attempt++) {
       try {
         const v = await check();
         if (v !== undefined) return v;
       } catch (err) {
-        if (ctx.signal?.aborted) throw err;
+        if (ctx.signal?.aborted || err instanceof WaitFailed) throw err;
         lastError = err;
         ctx.log.debug('poll failed; polling again', { waitingFor: what, error: err });
       }

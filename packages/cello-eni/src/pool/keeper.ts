@@ -57,7 +57,7 @@ export interface KeeperSummary {
   /** Why the targets are not met (once), or why the keeper stopped. */
   reason?: string;
   stopped: boolean;
-  reconcile?: Omit<ReconcileReport, 'spares'> & { spares: string[] };
+  reconcile?: Omit<ReconcileReport, 'spares' | 'listed'> & { spares: string[] };
   rounds: RoundReport[];
   calls: Record<string, ActionTotals>;
 }
@@ -92,9 +92,10 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
     };
 
     if (opts.once) {
-      const rec = await reconcile(k);
+      const { listed, ...rec } = await reconcile(k);
       summary.reconcile = { ...rec, spares: rec.spares.map((e) => e.id) };
       state.spares = rec.spares;
+      state.listed = listed;
       for (let i = 1; i <= ONCE_ROUNDS; i++) {
         const r = await runRound(k, state, { release: true });
         record(r);
@@ -129,7 +130,9 @@ async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fi
     const now = Date.now();
     try {
       if (now >= nextReconcile) {
-        state.spares = (await reconcile(k)).spares;
+        const rec = await reconcile(k);
+        state.spares = rec.spares;
+        state.listed = rec.listed;
         state.limits = undefined;
         nextReconcile = now + k.config.reconcileIntervalSec * 1000;
       }

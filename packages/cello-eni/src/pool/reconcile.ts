@@ -29,6 +29,8 @@ export interface ReconcileReport {
   forgotten: SurplusEni[];
   flagged: Array<{ ip: string; eniId: string; pod: string }>;
   deleted: string[];
+  /** The ENIs of ours the cloud listed (the round's limits count them as ours, instead of listing again). */
+  listed: CloudEni[];
 }
 
 /** Our ENIs once none is between states (Deleting ones dropped). */
@@ -64,10 +66,11 @@ function forgetAndFlag(k: KeeperContext, gone: SurplusEni[], report: ReconcileRe
 }
 
 export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
-  const report: ReconcileReport = { attached: [], spares: [], adoptedIps: 0, forgotten: [], flagged: [], deleted: [] };
+  const report: ReconcileReport = { attached: [], spares: [], adoptedIps: 0, forgotten: [], flagged: [], deleted: [], listed: [] };
   const me = k.identity.instanceId;
   const known = new Map(k.store.enis().map((e) => [e.id, e]));
   const cloud = await settledEnis(k, [...known.keys()]);
+  report.listed = cloud;
   const attached = cloud.filter((e) => e.status === 'InUse' && e.instanceId === me && e.id !== k.identity.primaryEniId);
   const stats = k.store.stats().enis;
   const releasing = new Set(stats.filter((e) => e.releasing).map((e) => e.id));

@@ -44,12 +44,17 @@ export interface RoundReport {
 export interface RoundState {
   limits?: { value: NodeLimits; at: number };
   spares: CloudEni[];
+  /** Our ENIs as the reconcile just listed them: the next limits count them as ours without listing again (used once). */
+  listed?: CloudEni[];
 }
 
 const LIMITS_MAX_AGE_MS = 60_000;
 
 async function limitsOf(k: KeeperContext, state: RoundState): Promise<NodeLimits> {
-  if (!state.limits || Date.now() - state.limits.at > LIMITS_MAX_AGE_MS) state.limits = { value: await nodeLimits(k), at: Date.now() };
+  if (!state.limits || Date.now() - state.limits.at > LIMITS_MAX_AGE_MS) {
+    state.limits = { value: await nodeLimits(k, state.listed), at: Date.now() };
+  }
+  state.listed = undefined;
   return state.limits.value;
 }
 
