@@ -8,6 +8,9 @@ import type { ChildProcess } from 'node:child_process';
 import { bin } from '@cello/testkit';
 import type { Sim } from './sim.ts';
 
+/** The keeper binary: bin/cello-eni, or CLUSTER_CELLO_ENI (another build, for before/after figures). */
+export const celloEni = () => process.env.CLUSTER_CELLO_ENI || bin('cello-eni');
+
 export interface NodeTiming {
   node: string;
   /** ms from the common start to the first "ENI ready for pods" (undefined: none). */
@@ -41,7 +44,7 @@ function follow(child: ChildProcess, node: string, t0: number): Promise<NodeTimi
 /** `cello-eni pool --once` on every node at the same moment; resolves when all have exited. */
 export async function scaleUp(sim: Sim, nodes: string[], onPid: (pid: number) => void = () => {}): Promise<{ t0: number; timings: NodeTiming[]; pids: number[] }> {
   const t0 = Date.now();
-  const children = nodes.map((n) => sim.spawn(n, [bin('cello-eni'), 'pool', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const children = nodes.map((n) => sim.spawn(n, [celloEni(), 'pool', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const pids = children.map((c) => c.pid!).filter(Boolean);
   pids.forEach(onPid);
   const timings = await Promise.all(children.map((c, i) => follow(c, nodes[i]!, t0)));
@@ -50,7 +53,7 @@ export async function scaleUp(sim: Sim, nodes: string[], onPid: (pid: number) =>
 
 /** Long-running keepers (`pool --watch`); stop them with stop(). */
 export function watchKeepers(sim: Sim, nodes: string[]): { children: ChildProcess[]; ready: Promise<void>; stop(): Promise<void> } {
-  const children = nodes.map((n) => sim.spawn(n, [bin('cello-eni'), 'pool', '--watch'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const children = nodes.map((n) => sim.spawn(n, [celloEni(), 'pool', '--watch'], { stdio: ['ignore', 'ignore', 'pipe'] }));
   const ready = Promise.all(
     children.map(
       (c, i) =>

@@ -17,7 +17,8 @@
 //
 // Knobs (environment): CLUSTER_NODES (100), CLUSTER_FLOW_LIMIT (calls/s per
 // action for the account; default the sim's own, 0 = none), CLUSTER_SAMPLE
-// (5 churning nodes). Alone:
+// (5 churning nodes), CLUSTER_CELLO_ENI (the keeper binary, default
+// bin/cello-eni: another build for before/after figures). Alone:
 //   node_modules/.bin/tsx tools/bench/src/suites/cluster-scale.ts
 //   make bench SUITES=cluster-scale
 import { pathToFileURL } from 'node:url';
