@@ -47,6 +47,14 @@ if [ ! -f node_modules/.setup-stamp ] || [ pnpm-lock.yaml -nt node_modules/.setu
   touch node_modules/.setup-stamp
 fi
 
+# Bun compiles cello-cni (scripts/build.mjs). It is a pinned devDependency
+# from the npm registry (@oven/bun-linux-x64-baseline), so pnpm installed it.
+bun=node_modules/@oven/bun-linux-x64-baseline/bin/bun
+if ! "$bun" --version >/dev/null 2>&1; then
+  echo "setup: $bun does not run: pnpm should have installed it (x86-64 Linux with glibc only; see docs/install.md)" >&2
+  exit 1
+fi
+
 # The libcni driver: a small Go program against Debian's libcni, built offline.
 driver_src=test/libcni-driver/main.go
 driver_bin=test/bin/libcni-driver
