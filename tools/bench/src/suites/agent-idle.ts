@@ -1,0 +1,145 @@
+// What the agent costs a node when nothing happens: `cello-agent run` on a
+// vpc-sim node (every role: config-sync, keeper, capacity, metrics, gc), left
+// idle for 60 s after it is ready. RSS and PSS are summed over its whole
+// process tree (what the DaemonSet pod holds); CPU is the tree's user +
+// system time over those 60 s (children that exit count through their
+// parent's cutime/cstime). The targets: ≤ 100 MiB and < 1 % of one core.
+// Measured twice in one run: the agent's bundle under Node (as shipped), and
+// the same bundle under Bun (the supervisor then runs its children with Bun
+// too: they are started with the supervisor's own executable).
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bin, must, run } from '@cello/testkit';
+import { bunPath } from '../../../../packages/runtime/src/bun-path.ts';
+import { type BenchReport } from '../report.ts';
+
+const IDLE_MS = 60_000;
+const TICK = 100; // USER_HZ on Linux
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cpuTicks: number; // utime + stime + cutime + cstime
+}
+
+function procs(): Proc[] {
+  const out: Proc[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      out.push({ pid: Number(name), ppid: Number(f[1]), comm, cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** `root` and every descendant. */
+function tree(root: number): Proc[] {
+  const all = procs();
+  const keep = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) if (!keep.has(p.pid) && keep.has(p.ppid)) (keep.add(p.pid), (grew = true));
+  }
+  return all.filter((p) => keep.has(p.pid));
+}
+
+function kib(pid: number, file: 'status' | 'smaps_rollup', key: string): number {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid of the agent's own process: the one whose command line is `RUNTIME …/cello-agent run …` with our marker. */
+function agentPid(marker: string): number | undefined {
+  for (const p of procs()) {
+    try {
+      const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+      // [node|bun, …/cello-agent, run, …]: not `vpc-sim exec … -- node cello-agent run …`, which carries the same words.
+      if (cmd[1]?.endsWith('/cello-agent') && cmd[2] === 'run' && cmd.includes(marker)) return p.pid;
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+interface Idle {
+  seconds: number;
+  processes: Array<{ pid: number; comm: string; rssKiB: number; pssKiB: number }>;
+  rssMiB: number;
+  pssMiB: number;
+  cpuPct: number;
+}
+
+async function idleAgent(runtime: string, tag: string): Promise<Idle> {
+  const vpcSim = bin('vpc-sim');
+  const name = `bai${tag}${process.pid % 1000}`;
+  const info = JSON.parse(String((await must(vpcSim, ['up', '--name', name, '--nodes', '1', '--json'])).stdout));
+  const marker = `/tmp/cello-bench-idle-${tag}-${process.pid}`;
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    const conf = { subnets: [info.subnets[0].id], securityGroups: [info.securityGroups[0].id], ramRole: info.metadata.ramRole, openApiAddress: info.openapi.endpoint, poolTarget: 5, poolTargetMin: 5 };
+    await must(vpcSim, ['k8s', '--name', name, 'POST', '/api/v1/namespaces/kube-system/configmaps', '--data', JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } })]);
+    child = spawn(vpcSim, ['exec', '--name', name, 'node1', '--', runtime, bin('cello-agent'), 'run', '--runtime-dir', marker, '--listen', '127.0.0.1:11414'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    let log = '';
+    child.stderr!.on('data', (d) => (log += d));
+    for (const t0 = Date.now(); !log.includes('"node ready'); await sleep(200)) {
+      if (Date.now() - t0 > 60_000) throw new Error(`the agent (${runtime}) was not ready in 60 s: ${log.slice(-500)}`);
+    }
+    const pid = agentPid(marker);
+    if (!pid) throw new Error('cannot find the agent process');
+    const cpu0 = tree(pid).reduce((s, p) => s + p.cpuTicks, 0);
+    const t0 = performance.now();
+    await sleep(IDLE_MS);
+    const procsNow = tree(pid);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuPct = ((procsNow.reduce((s, p) => s + p.cpuTicks, 0) - cpu0) / TICK / seconds) * 100;
+    const processes = procsNow.map((p) => ({ pid: p.pid, comm: p.comm, rssKiB: kib(p.pid, 'status', 'VmRSS'), pssKiB: kib(p.pid, 'smaps_rollup', 'Pss') }));
+    const rssMiB = processes.reduce((s, p) => s + p.rssKiB, 0) / 1024;
+    const pssMiB = processes.reduce((s, p) => s + p.pssKiB, 0) / 1024;
+    return { seconds, processes, rssMiB, pssMiB, cpuPct };
+  } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    await run(vpcSim, ['down', '--name', name]);
+  }
+}
+
+const describe = (label: string, r: Idle) => [
+  `${label}: ${r.processes.length} processes, idle ${r.seconds.toFixed(0)} s after ready`,
+  `  RSS summed over the tree: ${r.rssMiB.toFixed(0)} MiB (PSS ${r.pssMiB.toFixed(0)} MiB); target ≤ 100 MiB`,
+  `  CPU over the idle period: ${r.cpuPct.toFixed(2)} % of one core; target < 1 %`,
+  `  per process (RSS MiB): ${r.processes.map((p) => `${p.comm} ${(p.rssKiB / 1024).toFixed(0)}`).join(', ')}`,
+];
+
+export default {
+  name: 'agent-idle',
+  async run(): Promise<BenchReport> {
+    const node = await idleAgent(process.execPath, 'n');
+    const bun = await idleAgent(bunPath(), 'b');
+    return {
+      suite: 'agent-idle',
+      lines: [...describe('cello-agent run under Node (as shipped)', node), ...describe('the same bundle under Bun', bun)],
+      data: { node, bun },
+    };
+  },
+};
