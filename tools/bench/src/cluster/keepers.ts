@@ -18,6 +18,8 @@ export interface NodeTiming {
   /** ms from the common start to a successful exit. */
   metMs?: number;
   exitCode: number | null;
+  /** CPU seconds the keeper used (user + system, from /usr/bin/time). */
+  cpuSec?: number;
   stderrTail: string;
 }
 
@@ -35,16 +37,18 @@ function follow(child: ChildProcess, node: string, t0: number): Promise<NodeTimi
     child.on('close', (code) => {
       timing.exitCode = code;
       if (code === 0) timing.metMs = Date.now() - t0;
+      const cpu = buf.match(/keeper-cpu ([\d.]+) ([\d.]+)/);
+      if (cpu) timing.cpuSec = Number(cpu[1]) + Number(cpu[2]);
       timing.stderrTail = buf.slice(-600);
       resolve(timing);
     });
   });
 }
 
-/** `cello-eni pool --once` on every node at the same moment; resolves when all have exited. */
+/** `cello-eni pool --once` on every node at the same moment (under /usr/bin/time, for its CPU); resolves when all have exited. */
 export async function scaleUp(sim: Sim, nodes: string[], onPid: (pid: number) => void = () => {}): Promise<{ t0: number; timings: NodeTiming[]; pids: number[] }> {
   const t0 = Date.now();
-  const children = nodes.map((n) => sim.spawn(n, [celloEni(), 'pool', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const children = nodes.map((n) => sim.spawn(n, ['/usr/bin/time', '-f', 'keeper-cpu %U %S', celloEni(), 'pool', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const pids = children.map((c) => c.pid!).filter(Boolean);
   pids.forEach(onPid);
   const timings = await Promise.all(children.map((c, i) => follow(c, nodes[i]!, t0)));

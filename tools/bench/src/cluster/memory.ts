@@ -13,11 +13,25 @@ export function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number 
   }
 }
 
-/** Sample the sum of the given processes' RSS every `everyMs`; peak() in MiB. */
+/** A process and its descendants (a keeper runs under /usr/bin/time). */
+export function withDescendants(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const kids = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
+      if (kids) out.push(...kids.split(/\s+/).map(Number));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Sample the sum of the given processes' (and their descendants') RSS every `everyMs`; peak() in MiB. */
 export function sampleRss(pids: () => number[], everyMs = 500) {
   let peak = 0;
   const tick = () => {
-    const sum = pids().reduce((a, p) => a + rssKiB(p), 0);
+    const sum = pids().flatMap(withDescendants).reduce((a, p) => a + rssKiB(p), 0);
     if (sum > peak) peak = sum;
   };
   const timer = setInterval(tick, everyMs);

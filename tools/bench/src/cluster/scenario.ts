@@ -70,6 +70,9 @@ export async function runCluster(o: ClusterOptions) {
     log(`scale-up: ${nodes.length - notMet.length}/${nodes.length} met; ${attached} ENIs attached`);
     for (const t of notMet.slice(0, 3)) log(`  not met on ${t.node} (exit ${t.exitCode}): ${t.stderrTail.slice(-300)}`);
     const keeperPeakMiB = mem.peakMiB();
+    const simAttach = stats(transitionTimes(await sim.control.state(), 'Attaching', 'InUse'));
+    const simCreate = stats(transitionTimes(await sim.control.state(), 'Creating', 'Available'));
+    log(`the sim's own state changes: create p50 ${simCreate.p50} ms max ${simCreate.max} ms; attach p50 ${simAttach.p50} ms max ${simAttach.max} ms`);
 
     // 2–3. churn on a sample with keepers watching; node loss after its first round; then the sweep
     const sample = nodes.slice(0, o.sample);
@@ -127,6 +130,11 @@ export async function runCluster(o: ClusterOptions) {
         p99OverP50: met.p99 / met.p50,
         firstIpP99OverP50: firstIp.p99 / firstIp.p50,
         fairnessBoundMs: fairnessBoundMs ?? null,
+        firstIpWithinBound: fairnessBoundMs === undefined ? null : up.timings.filter((t) => t.firstIpMs !== undefined && t.firstIpMs <= fairnessBoundMs).length,
+        simCreateMs: simCreate,
+        simAttachMs: simAttach,
+        keeperCpuSec: stats(up.timings.flatMap((t) => (t.cpuSec === undefined ? [] : [t.cpuSec]))),
+        keeperCpuTotalSec: up.timings.reduce((a, t) => a + (t.cpuSec ?? 0), 0),
         enisAttached: attached,
         calls: upCalls,
         perEni: perUnit(upCalls, attached),
@@ -156,6 +164,21 @@ export async function runCluster(o: ClusterOptions) {
     mem.stop();
     await sim.down();
   }
+}
+
+/**
+ * How long the sim took for a state change, per ENI (ms from entering `from`
+ * to entering `to`): the configured delay plus its own queue (every attach's
+ * router port, routes and source-check rules are made one at a time).
+ */
+function transitionTimes(state: Awaited<ReturnType<Sim['control']['state']>>, from: string, to: string): number[] {
+  const entered = new Map<string, number>();
+  const out: number[] = [];
+  for (const t of state.transitions) {
+    if (t.to === from) entered.set(t.eniId, Date.parse(t.at));
+    else if (t.from === from && t.to === to && entered.has(t.eniId)) out.push(Date.parse(t.at) - entered.get(t.eniId)!);
+  }
+  return out;
 }
 
 function safeJson(s: string): unknown {

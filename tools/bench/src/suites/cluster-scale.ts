@@ -21,6 +21,7 @@
 // bin/cello-eni: another build for before/after figures). Alone:
 //   node_modules/.bin/tsx tools/bench/src/suites/cluster-scale.ts
 //   make bench SUITES=cluster-scale
+import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { type BenchReport, publish } from '../report.ts';
 import { type ClusterReport, DEFAULT_CLUSTER, runCluster } from '../cluster/scenario.ts';
@@ -34,7 +35,9 @@ export function clusterLines(r: ClusterReport): string[] {
   return [
     `${r.nodes} nodes, account limit ${r.flowLimit ?? 'none'} calls/s per action; sim up in ${s(r.upMs)}`,
     `scale-up: ${u.met}/${r.nodes} pools met; first IP p50 ${s(u.firstIpMs.p50)} p99 ${s(u.firstIpMs.p99)} max ${s(u.firstIpMs.max)}; met p50 ${s(u.metMs.p50)} p99 ${s(u.metMs.p99)} max ${s(u.metMs.max)} (p99/p50 ${n2(u.p99OverP50)})` +
-      (u.fairnessBoundMs !== null ? `; bound ${s(u.fairnessBoundMs)}` : ''),
+      (u.fairnessBoundMs !== null ? `; bound ${s(u.fairnessBoundMs)}, first IP within it on ${u.firstIpWithinBound}/${r.nodes}` : ''),
+    `scale-up CPU: keepers used ${u.keeperCpuTotalSec.toFixed(0)} CPU-s together (p50 ${u.keeperCpuSec.p50.toFixed(2)} s each) on ${cpus().length} cores: ≥ ${s((u.keeperCpuTotalSec / cpus().length) * 1000)} of wall time for the machine alone`,
+    `the sim's own state changes during scale-up: create p50 ${s(u.simCreateMs.p50)} max ${s(u.simCreateMs.max)}; attach p50 ${s(u.simAttachMs.p50)} max ${s(u.simAttachMs.max)} (configured: 0.3 s each)`,
     `scale-up calls: ${formatCalls(u.calls)}`,
     `scale-up per ENI attached (${u.enisAttached}): reads ${n2(u.perEni.reads)} (answered ${n2(u.perEni.readsOk)}), writes ${n2(u.perEni.writes)} (answered ${n2(u.perEni.writesOk)}); status reads ${n2(u.statusReadsPerEni)}`,
     `churn on ${r.churn.sample} nodes: ${r.churn.adds} ADDs (${r.churn.addFailures} failed, p50 ${s(r.churn.addMs.p50)}, max ${s(r.churn.addMs.max)}), ${r.churn.dels} DELs (${r.churn.delFailures} failed)`,
