@@ -5,9 +5,12 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bin, tempDir } from '@cello/testkit';
 import type { SweepReport } from '../src/index.ts';
 import { gcSim, type Pod } from './helpers.ts';
+
+const LOCK_HOLDER = fileURLToPath(new URL('../../cli-kit/test/fixtures/lock-holder.ts', import.meta.url));
 
 t.test('node sweep safety', async (t) => {
   const g = await gcSim(1);
@@ -27,6 +30,8 @@ t.test('node sweep safety', async (t) => {
   };
   const held = (pod: Pod) => g.allocations('node1').some((a) => a.containerId === pod.containerId);
   const findingOf = (r: SweepReport, pod: Pod) => r.findings.find((f) => f.id.includes(pod.containerId));
+  /** A process on node1 holding a node lock the way every cello process takes one (cli-kit), in the node's state dir. */
+  const holdLock = (name: string) => g.sim.spawn('node1', [process.execPath, '--import', import.meta.resolve('tsx'), LOCK_HOLDER, '/var/lib/cello', name]);
 
   await t.test('the grace period runs from when gc first saw the leak, across runs', async (t) => {
     const pod = await leak('graced');
@@ -46,7 +51,7 @@ t.test('node sweep safety', async (t) => {
 
   await t.test('never while a CNI call for the pod holds its lock', async (t) => {
     const pod = await leak('locked');
-    const holder = g.sim.spawn('node1', ['node', '-e', `require('net').createServer().listen({path:'\\0cello/pod/${pod.namespace}/${pod.name}'},()=>console.log('locked'))`]);
+    const holder = holdLock(`pod/${pod.namespace}/${pod.name}`);
     t.teardown(() => void holder.kill('SIGKILL'));
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     const busy = await g.gc('node1', ['node', '--grace', '0', '--no-cloud']);
@@ -86,7 +91,7 @@ t.test('node sweep safety', async (t) => {
   });
 
   await t.test('one node sweep at a time', async (t) => {
-    const holder = g.sim.spawn('node1', ['node', '-e', "require('net').createServer().listen({path:'\\0cello/gc-node'},()=>console.log('locked'))"]);
+    const holder = holdLock('gc-node');
     t.teardown(() => void holder.kill('SIGKILL'));
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     const r = await g.sim.exec('node1', [bin('cello-gc'), 'node', '--no-cloud']);
