@@ -37,9 +37,16 @@ function sourceCheckTable(enis: Eni[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What this process last wrote per router namespace: the same table again is not written (an attach asks twice). */
+const written = new Map<string, string>();
+
 /** Make the router's source check exactly that of `enis` (those with a port). */
 export async function applySourceCheck(routerNetns: string, enis: Eni[]): Promise<void> {
-  await must('nsenter', [`--net=/var/run/netns/${routerNetns}`, 'iptables-restore', '--wait'], sourceCheckTable(enis)).catch((err: Error) => {
+  const table = sourceCheckTable(enis);
+  if (written.get(routerNetns) === table) return;
+  written.delete(routerNetns);
+  await must('nsenter', [`--net=/var/run/netns/${routerNetns}`, 'iptables-restore', '--wait'], table).catch((err: Error) => {
     throw new Error(`could not write the source check (it needs iptables, which make setup installs; or run the sim with "sourceCheck": false): ${err.message}`);
   });
+  written.set(routerNetns, table);
 }
