@@ -13,6 +13,8 @@ export const celloEni = () => process.env.CLUSTER_CELLO_ENI || bin('cello-eni');
 
 export interface NodeTiming {
   node: string;
+  /** ms from the common start until the keeper is connected ("pool keeper started": process start, metadata, credentials). */
+  startedMs?: number;
   /** ms from the common start to the first "ENI ready for pods" (undefined: none). */
   firstIpMs?: number;
   /** ms from the common start to a successful exit. */
@@ -29,6 +31,7 @@ function follow(child: ChildProcess, node: string, t0: number): Promise<NodeTimi
   let buf = '';
   child.stderr?.on('data', (d: Buffer) => {
     buf += d;
+    if (timing.startedMs === undefined && buf.includes('"pool keeper started"')) timing.startedMs = Date.now() - t0;
     if (timing.firstIpMs === undefined && buf.includes('"ENI ready for pods"')) timing.firstIpMs = Date.now() - t0;
     if (buf.length > 20_000) buf = buf.slice(-4000);
   });

@@ -131,6 +131,9 @@ export async function runCluster(o: ClusterOptions) {
         firstIpP99OverP50: firstIp.p99 / firstIp.p50,
         fairnessBoundMs: fairnessBoundMs ?? null,
         firstIpWithinBound: fairnessBoundMs === undefined ? null : up.timings.filter((t) => t.firstIpMs !== undefined && t.firstIpMs <= fairnessBoundMs).length,
+        startedMs: stats(up.timings.flatMap((t) => (t.startedMs === undefined ? [] : [t.startedMs]))),
+        /** From the keeper connected to its first IP: the cloud's part, without the process start this one machine serializes. */
+        firstIpAfterStartMs: stats(up.timings.flatMap((t) => (t.startedMs === undefined || t.firstIpMs === undefined ? [] : [t.firstIpMs - t.startedMs]))),
         simCreateMs: simCreate,
         simAttachMs: simAttach,
         keeperCpuSec: stats(up.timings.flatMap((t) => (t.cpuSec === undefined ? [] : [t.cpuSec]))),

@@ -36,6 +36,7 @@ export function clusterLines(r: ClusterReport): string[] {
     `${r.nodes} nodes, account limit ${r.flowLimit ?? 'none'} calls/s per action; sim up in ${s(r.upMs)}`,
     `scale-up: ${u.met}/${r.nodes} pools met; first IP p50 ${s(u.firstIpMs.p50)} p99 ${s(u.firstIpMs.p99)} max ${s(u.firstIpMs.max)}; met p50 ${s(u.metMs.p50)} p99 ${s(u.metMs.p99)} max ${s(u.metMs.max)} (p99/p50 ${n2(u.p99OverP50)})` +
       (u.fairnessBoundMs !== null ? `; bound ${s(u.fairnessBoundMs)}, first IP within it on ${u.firstIpWithinBound}/${r.nodes}` : ''),
+    `scale-up, keepers connected (process start, metadata, credentials) p50 ${s(u.startedMs.p50)} max ${s(u.startedMs.max)}; from connected to first IP p50 ${s(u.firstIpAfterStartMs.p50)} p99 ${s(u.firstIpAfterStartMs.p99)} max ${s(u.firstIpAfterStartMs.max)} (p99/p50 ${n2(u.firstIpAfterStartMs.p99 / u.firstIpAfterStartMs.p50)})`,
     `scale-up CPU: keepers used ${u.keeperCpuTotalSec.toFixed(0)} CPU-s together (p50 ${u.keeperCpuSec.p50.toFixed(2)} s each) on ${cpus().length} cores: ≥ ${s((u.keeperCpuTotalSec / cpus().length) * 1000)} of wall time for the machine alone`,
     `the sim's own state changes during scale-up: create p50 ${s(u.simCreateMs.p50)} max ${s(u.simCreateMs.max)}; attach p50 ${s(u.simAttachMs.p50)} max ${s(u.simAttachMs.max)} (configured: 0.3 s each)`,
     `scale-up calls: ${formatCalls(u.calls)}`,
