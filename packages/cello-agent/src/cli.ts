@@ -1,8 +1,9 @@
 /**
- * bin/cello-agent: the DaemonSet's supervisor and the children it runs. A
+ * bin/cello-agent: the DaemonSet's supervisor and each role it runs (all in
+ * its own process; each subcommand runs one role alone, to debug it). A
  * thin shell: parse, build the options, call the library. Each command
  * imports what it needs when it runs (the Kubernetes client, gRPC, zx and
- * prom-client are not loaded by every child), which saves start-up time.
+ * prom-client are not loaded by every command), which saves start-up time.
  */
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,26 +11,25 @@ import { CommandError, createLogger, emit, formatTable, resolveFormat, runMain, 
 import { commandLine } from '@cello/cli-kit/yargs';
 import { nodeName } from './node-name.ts';
 import { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
-import { watchParent } from './supervisor/parent.ts';
 
-const USAGE = `cello-agent runs Cello on a node (the DaemonSet's main process) and is each of the processes it supervises.
+const USAGE = `cello-agent runs Cello on a node (the DaemonSet's main process), and each of the roles it supervises alone.
 
-  cello-agent run                  install cello-cni, run the children below, mark the node ready once the pool holds IPs
+  cello-agent run                  install cello-cni, run the roles below in this process, mark the node ready once the pool holds IPs
   cello-agent status               what the supervisor and the keeper last reported
   cello-agent config               the config in effect, secrets shown as ***
 
-Children (run by \`run\`; each can be run alone to debug it):
+Roles (run by \`run\`, all in its one process; each can be run alone to debug it):
   config-sync   ConfigMap kube-system/cello-config (+ the node label's override) → ${DEFAULT_PATHS.configFile}, ${DEFAULT_PATHS.nodeConfigFile}
   keeper        the pool keeper (cello-eni's), with metrics, events and its state for readiness
   capacity      the kubelet device plugin: vke.volcengine.com/eni-ip (shared) or vke.volcengine.com/eni (exclusive)
   metrics       :11414/metrics (Prometheus), /healthz (ready), /livez
-  gc            cello-gc node --watch, once the node is ready (--gc-interval; 0: none, as with the gc sidecar)
+  gc            a cello-gc node sweep (its own short-lived process) every --gc-interval once the node is ready (0: none, as with the gc sidecar)
 
 Usage: cello-agent <command> [options]`;
 
 const COMMANDS = ['run', 'config-sync', 'keeper', 'capacity', 'metrics', 'install', 'status', 'config'];
 
-/** Every line names the process it comes from: `proc` is the subcommand (run, keeper, capacity, …). */
+/** Every line names the role it comes from: `proc` is the subcommand or role (run, keeper, capacity, …). */
 let log = createLogger({ component: 'cello-agent' });
 
 /** Where this bundle lives: its siblings (cello-cni, cello-gc) are installed or run from there. */
@@ -61,17 +61,10 @@ const pathsOf = (a: PathFlags): AgentPaths => ({
   runtimeDir: a.runtimeDir,
 });
 
-/** An AbortSignal that fires on SIGTERM or SIGINT, or when the supervisor is gone. */
+/** An AbortSignal that fires on SIGTERM or SIGINT. */
 function stopSignal(): AbortSignal {
-  // A second signal (a process group's, then the supervisor's) must not kill us mid-shutdown.
-  const signal = stopOnSignals({ log, message: 'stopping', secondSignal: 'ignore' });
-  const ac = new AbortController();
-  signal.addEventListener('abort', () => ac.abort(), { once: true });
-  watchParent(() => {
-    if (!ac.signal.aborted) log.info('stopping', { why: 'the supervisor is gone' });
-    ac.abort();
-  });
-  return ac.signal;
+  // A second signal (a process group's, then a runtime's) must not kill us mid-shutdown.
+  return stopOnSignals({ log, message: 'stopping', secondSignal: 'ignore' });
 }
 
 function parseListen(v: string): { host: string; port: number } {
@@ -88,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     let exitCode = 0;
     log = log.child({ proc: argv.find((x) => COMMANDS.includes(x)) ?? 'cello-agent' });
     await commandLine('cello-agent', argv, USAGE)
-      .option('run-dir', { type: 'string', default: DEFAULT_PATHS.runDir, description: 'readiness file, child state, metrics sockets' })
+      .option('run-dir', { type: 'string', default: DEFAULT_PATHS.runDir, description: 'readiness file, agent and keeper state, metrics sockets' })
       .option('config', { type: 'string', default: DEFAULT_PATHS.configFile, description: 'the cluster config file the keeper reads' })
       .option('node-config', { type: 'string', default: DEFAULT_PATHS.nodeConfigFile, description: 'the node-scope override file' })
       .option('state-dir', { type: 'string', default: DEFAULT_PATHS.stateDir, description: "cello-ipam's state directory" })
@@ -100,14 +93,14 @@ export async function main(argv: string[]): Promise<void> {
       .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
       .command(
         'run',
-        'the supervisor: install cello-cni, run and restart the children, mark the node ready once the pool holds IPs; SIGTERM stops all',
+        'the supervisor: install cello-cni, run and restart the roles (in this process), mark the node ready once the pool holds IPs; SIGTERM stops all',
         (y) =>
           y
             .option('conflist', { type: 'string', description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)' })
             .option('listen', { type: 'string', description: 'address of the metrics and health server (default: the config\'s metricsListen, else :11414)' })
-            .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc child)' })
+            .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc sweeps)' })
             .option('capacity-recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the device plugin subtracts' })
-            .option('grace', { type: 'number', default: 10, description: 'seconds a child gets between SIGTERM and SIGKILL' })
+            .option('grace', { type: 'number', default: 10, description: 'seconds each role (and a gc sweep in flight) gets to stop after SIGTERM' })
             .check((a) => {
               if (a.listen !== undefined) parseListen(String(a.listen));
               if (!(Number(a.gcInterval) >= 0)) throw new UsageError('--gc-interval must be ≥ 0 seconds');
@@ -124,7 +117,7 @@ export async function main(argv: string[]): Promise<void> {
             binDir,
             node: process.execPath,
             nodeName: nodeName(a.nodeName),
-            ...(a.listen !== undefined ? { listen: a.listen } : {}),
+            ...(a.listen !== undefined ? { listen: parseListen(a.listen) } : {}),
             gcIntervalSec: a.gcInterval,
             capacityRecountSec: a.capacityRecount,
             graceMs: a.grace * 1000,
@@ -188,7 +181,7 @@ export async function main(argv: string[]): Promise<void> {
       )
       .command(
         'metrics',
-        'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, children), /healthz and /livez',
+        'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, roles), /healthz and /livez',
         (y) => y.option('listen', { type: 'string', description: "[host]:port (default: the config's metricsListen, else :11414)" }).check((x) => (x.listen === undefined || parseListen(x.listen), true)),
         async (a) => {
           const [{ startMetricsServer }, { metricsListen }] = await Promise.all([import('./metrics/server.ts'), import('./metrics/listen.ts')]);
@@ -216,7 +209,7 @@ export async function main(argv: string[]): Promise<void> {
           ] });
         },
       )
-      .command('status', 'what the supervisor and the keeper last reported: children, readiness, pool', (y) => y, async (a) => {
+      .command('status', 'what the supervisor and the keeper last reported: roles, readiness, pool', (y) => y, async (a) => {
         const [{ readAgentState }, { readKeeperState }] = await Promise.all([import('./supervisor/state.ts'), import('./keeper/state.ts')]);
         const files = runFiles(a.runDir);
         const agent = readAgentState(files.agentState);
@@ -227,7 +220,7 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`ready: ${agent?.ready ? `yes, since ${agent.readyAt}` : 'no'}   runtime: ${agent?.installed.runtime ?? '-'}   conflist: ${agent?.installed.conflist ?? '-'}\n`);
         const rows = Object.entries(agent?.children ?? {}).map(([name, c]) => ({ name, ...c }));
         process.stdout.write(formatTable(rows, [
-          { header: 'CHILD', value: (r) => r.name },
+          { header: 'ROLE', value: (r) => r.name },
           { header: 'PID', value: (r) => r.pid },
           { header: 'RUNNING', value: (r) => r.running },
           { header: 'RESTARTS', value: (r) => r.restarts },

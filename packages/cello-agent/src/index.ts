@@ -23,5 +23,7 @@ export { CniLogTail, interpret, type CniCall } from './metrics/cni-log.ts';
 export { notReadyReason, startMetricsServer } from './metrics/server.ts';
 export { scrapeChildren, scrapeSocket, serveRegistry } from './metrics/socket.ts';
 export { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
-export { childSpecs, pathArgs, runSupervisor, type RunOptions } from './supervisor/run.ts';
+export { runSupervisor, type RunOptions } from './supervisor/run.ts';
+export { roleSpecs, type RoleOptions } from './supervisor/roles.ts';
+export { type Backoff, DEFAULT_BACKOFF, type RoleSpec, SupervisedRole } from './supervisor/role.ts';
 export { readAgentState, type AgentState, type ChildState } from './supervisor/state.ts';

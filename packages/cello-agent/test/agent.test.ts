@@ -3,7 +3,7 @@
 // device-plugin directory. One agent goes through a node's life: not ready
 // while the cloud refuses ENIs (and an event says why), ready once the pool
 // holds IPs, config changes applied live, the node label's override, the
-// device plugin's count and re-registration, a killed child restarted, and
+// device plugin's count and re-registration, every role in one process, and
 // SIGTERM.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
@@ -143,23 +143,22 @@ t.test('the agent on a node', async (t) => {
     t.equal(kubelet.count(ENI_IP), expected - 1, 'the count is sent again');
   });
 
-  await t.test('a child that dies is restarted', async (t) => {
-    const old = agentState()!.children.capacity!;
-    process.kill(old.pid!, 'SIGKILL');
-    const exit = await agent.waitForLog('the capacity child restarting', (l) => l.msg === 'child exited; restarting' && l.child === 'capacity');
-    t.equal(exit.how, 'signal SIGKILL');
-    const now = await eventually('a new capacity process', () => {
-      const c = agentState()?.children.capacity;
-      return c?.running && c.pid !== old.pid ? c : undefined;
-    });
-    t.equal(now.restarts, old.restarts + 1, 'counted as a restart');
-    await eventually('registered again by the new process', () => kubelet.registrations.filter((r) => r.resource_name === ENI_IP).length >= 3);
+  await t.test('every role runs in the agent’s own process', async (t) => {
+    const st = agentState()!;
+    t.same(Object.keys(st.children).sort(), ['capacity', 'config-sync', 'keeper', 'metrics']);
+    for (const [name, c] of Object.entries(st.children)) {
+      t.equal(c.pid, st.pid, `${name} runs in the supervisor's process`);
+      t.ok(c.running, `${name} is running`);
+      t.equal(c.restarts, 0, `${name} was never restarted`);
+    }
+    // (A failing role's restart with backoff is role.test.ts's.)
   });
 
-  await t.test('SIGTERM: exit 0 and every child gone', async (t) => {
-    const pids = Object.values(agentState()!.children).map((c) => c.pid!);
-    t.equal(pids.length, 4, 'config-sync, keeper, capacity, metrics');
+  await t.test('SIGTERM: exit 0, every role stopped', async (t) => {
+    const pids = [agentState()!.pid];
     t.equal(await agent.stop('SIGTERM'), 0, 'exit code 0');
+    const st = agentState()!;
+    t.same(Object.entries(st.children).filter(([, c]) => c.running).map(([n]) => n), [], 'no role left running');
     const alive = pids.filter((pid) => {
       try {
         process.kill(pid, 0);
@@ -168,7 +167,7 @@ t.test('the agent on a node', async (t) => {
         return false;
       }
     });
-    t.same(alive, [], 'no child process left');
+    t.same(alive, [], 'the agent process is gone');
     t.notOk(existsSync(at('/run/cello/ready')), 'no ready file');
     t.ok(existsSync(at('/etc/cni/net.d/10-cello.conflist')), 'the conflist stays: pods keep starting while the agent is away');
     t.notOk(existsSync(at('/run/cello/metrics/keeper.sock')), 'the keeper removed its metrics socket');

@@ -1,32 +1,32 @@
 /**
  * `cello-agent run`: the DaemonSet's main process.
  *
- *  1. install cello-cni on the host (runtime + wrapper, atomically);
- *  2. write the config files from Kubernetes once, in this process (retried
- *     until it works);
- *  3. start the children: config-sync, keeper, capacity, metrics — each
- *     restarted if it dies;
+ *  1. install cello-cni on the host (one executable, atomically);
+ *  2. write the config files from Kubernetes once (retried until it works);
+ *  3. start the roles, all in this process (./roles.ts): config-sync,
+ *     keeper, capacity, metrics — each restarted with backoff if it fails;
  *  4. once the keeper reports a pool that can serve a pod, install the
  *     conflist and write the ready file: only now does the kubelet see the
  *     node's network as ready (pre-scaling before the node takes pods);
  *     then start gc (when bin/cello-gc is there): a node sweep holds the
  *     keeper's lock while no keeper runs, so it must not start first;
- *  5. on SIGTERM/SIGINT: stop the children (SIGTERM, SIGKILL after the
- *     grace period) and exit 0. The CNI binary and conflist stay: pods keep
- *     starting from the free IPs while the agent restarts or upgrades.
+ *  5. on SIGTERM/SIGINT: stop every role (each gets the grace period; a gc
+ *     sweep in flight gets SIGTERM, then SIGKILL) and exit 0. The CNI binary
+ *     and conflist stay: pods keep starting from the free IPs while the
+ *     agent restarts or upgrades.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@cello/cli-kit';
 import { ConfigSync } from '../config/sync.ts';
-import { kubeClient } from '../kube/client.ts';
+import { type Kube, kubeClient } from '../kube/client.ts';
 import { CNI_BINARY, checkConflist, installCniBinary, installConflist } from '../install/cni.ts';
 import { writeFileAtomic } from '../install/atomic.ts';
 import { poolReady, readKeeperState } from '../keeper/state.ts';
 import { type AgentPaths, runFiles } from '../paths.ts';
-import { type ChildSpec, DEFAULT_BACKOFF, type Backoff, SupervisedChild } from './child.ts';
-import { SUPERVISOR_PID_ENV } from './parent.ts';
+import { type Backoff, DEFAULT_BACKOFF, SupervisedRole } from './role.ts';
+import { roleSpecs } from './roles.ts';
 import { type AgentState, writeAgentState } from './state.ts';
 
 export interface RunOptions {
@@ -38,71 +38,35 @@ export interface RunOptions {
   /** The Node binary for the children and the host runtime. */
   node: string;
   nodeName: string;
-  /** The metrics server's address; without it the metrics child reads metricsListen from the config. */
-  listen?: string;
-  /** Seconds between cello-gc sweeps; 0 runs no gc child. */
+  /** The metrics server's address; without it the metrics role reads metricsListen from the config. */
+  listen?: { host: string; port: number };
+  /** Seconds between cello-gc sweeps; 0: no gc role. */
   gcIntervalSec: number;
   /** Seconds between the device plugin's recounts of stock pods. */
   capacityRecountSec: number;
-  /** How long children get between SIGTERM and SIGKILL. */
+  /** How long each role (and a gc sweep in flight) gets to stop. */
   graceMs: number;
   log: Logger;
   signal: AbortSignal;
   backoff?: Backoff;
 }
 
-/** The flags every agent subcommand takes for its paths, as the supervisor passes them on. */
-export function pathArgs(p: AgentPaths, nodeName: string): string[] {
-  return [
-    '--run-dir', p.runDir,
-    '--config', p.configFile,
-    '--node-config', p.nodeConfigFile,
-    '--state-dir', p.stateDir,
-    '--cni-log', p.cniLog,
-    '--device-plugin-dir', p.devicePluginDir,
-    '--node-name', nodeName,
-  ];
-}
-
-/** The children, in start order; `afterReady` ones start once the node is ready. */
-export function childSpecs(o: Pick<RunOptions, 'paths' | 'binDir' | 'node' | 'nodeName' | 'listen' | 'gcIntervalSec' | 'capacityRecountSec'>): Array<ChildSpec & { afterReady?: boolean }> {
-  const agent = join(o.binDir, 'cello-agent');
-  const common = pathArgs(o.paths, o.nodeName);
-  const env = { [SUPERVISOR_PID_ENV]: String(process.pid), NODE_NAME: o.nodeName };
-  const specs: Array<ChildSpec & { afterReady?: boolean }> = [
-    { name: 'config-sync', command: o.node, args: [agent, 'config-sync', '--watch', ...common], env },
-    { name: 'keeper', command: o.node, args: [agent, 'keeper', ...common], env },
-    { name: 'capacity', command: o.node, args: [agent, 'capacity', '--recount', String(o.capacityRecountSec), ...common], env },
-    { name: 'metrics', command: o.node, args: [agent, 'metrics', ...(o.listen !== undefined ? ['--listen', o.listen] : []), ...common], env },
-  ];
-  const gc = join(o.binDir, 'cello-gc');
-  if (o.gcIntervalSec > 0 && existsSync(gc)) {
-    specs.push({
-      name: 'gc',
-      command: o.node,
-      args: [gc, 'node', '--watch', '--interval', String(o.gcIntervalSec), '--config', o.paths.configFile, '--node-config', o.paths.nodeConfigFile, '--state-dir', o.paths.stateDir, '--node-name', o.nodeName],
-      env,
-      afterReady: true,
-    });
-  }
-  return specs;
-}
-
-/** Write the config files once (as config-sync does), retrying with the children's backoff until it works or we are stopped. */
-async function firstConfig(o: RunOptions): Promise<boolean> {
+/** Write the config files once (as config-sync does), retrying with the roles' backoff until it works or we are stopped; the client it worked with. */
+async function firstConfig(o: RunOptions): Promise<Kube | undefined> {
   const b = o.backoff ?? DEFAULT_BACKOFF;
   for (let delay = b.initialMs; !o.signal.aborted; delay = Math.min(b.maxMs, delay * 2)) {
     try {
-      const sync = new ConfigSync({ kube: kubeClient(), node: o.nodeName, configFile: o.paths.configFile, nodeConfigFile: o.paths.nodeConfigFile, log: o.log });
+      const kube = kubeClient();
+      const sync = new ConfigSync({ kube, node: o.nodeName, configFile: o.paths.configFile, nodeConfigFile: o.paths.nodeConfigFile, log: o.log });
       const r = await sync.syncOnce();
       o.log.info('config written', { files: r.changed, cluster: r.fetched.cluster.ref, node: r.fetched.node?.ref ?? null });
-      return true;
+      return kube;
     } catch (err) {
       o.log.error('cannot write the config from Kubernetes yet; retrying', { error: err, retryInMs: delay });
     }
     await sleep(delay, undefined, { signal: o.signal }).catch(() => undefined);
   }
-  return false;
+  return undefined;
 }
 
 export async function runSupervisor(o: RunOptions): Promise<number> {
@@ -128,15 +92,16 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
   log.info(binary.changed ? 'cello-cni installed' : 'cello-cni already installed', { binary: binary.binary, version: binary.version, pruned: binary.pruned });
   save();
 
-  if (!(await firstConfig(o))) return 0;
+  const kube = await firstConfig(o);
+  if (!kube) return 0;
 
-  const specs = childSpecs(o);
-  const children = specs.map((spec) => new SupervisedChild(spec, log, save, o.backoff));
+  const specs = roleSpecs({ ...o, kube });
+  const roles = specs.map((spec) => new SupervisedRole(spec, log.child({ proc: spec.name }), save, o.backoff));
   const start = (afterReady: boolean) => {
-    children.forEach((c, i) => {
+    roles.forEach((r, i) => {
       if (Boolean(specs[i]!.afterReady) !== afterReady) return;
-      state.children[c.spec.name] = c.state;
-      c.start();
+      state.children[r.spec.name] = r.state;
+      r.start();
     });
     save();
   };
@@ -165,11 +130,11 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
   }
 
   await new Promise<void>((resolve) => (o.signal.aborted ? resolve() : o.signal.addEventListener('abort', () => resolve(), { once: true })));
-  log.info('stopping', { children: children.map((c) => `${c.spec.name}:${c.state.pid ?? '-'}`) });
-  await Promise.all(children.map((c) => c.stop(o.graceMs)));
+  log.info('stopping', { roles: roles.map((r) => r.spec.name) });
+  await Promise.all(roles.map((r) => r.stop(o.graceMs)));
   state.ready = false;
   rmSync(files.ready, { force: true });
   save();
-  log.info('stopped; every child is gone');
+  log.info('stopped; every role has ended');
   return 0;
 }
