@@ -1,8 +1,8 @@
 /**
  * `cello-agent metrics`: the node's one HTTP endpoint (:11414 by default).
  *
- *   /metrics  its own series (pool, CNI calls, the agent's children), then
- *             every child's registry read from its unix socket
+ *   /metrics  its own series (pool, CNI calls, the agent's roles), then
+ *             every other role's registry read from its unix socket
  *   /healthz  200 `ok` once the node is ready (the pool holds IPs and the
  *             conflist is installed), else 503 with the reason; the
  *             DaemonSet's readiness probe and the Cilium container wait on it

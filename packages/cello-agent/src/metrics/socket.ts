@@ -1,11 +1,12 @@
 /**
- * How metrics from several processes meet in one endpoint: each child that
- * has metrics serves its own Prometheus registry over HTTP on a unix socket
- * in /run/cello/metrics/<child>.sock, and the metrics server reads every
- * socket there on each scrape and concatenates the texts after its own.
- * Metric names never repeat across processes, so the result is one valid
- * exposition; a child that is down simply contributes nothing (and
- * `cello_agent_child_up` says so).
+ * How the roles' metrics meet in one endpoint: each role that has metrics
+ * (keeper, capacity) serves its own Prometheus registry over HTTP on a unix
+ * socket in /run/cello/metrics/<role>.sock, and the metrics server reads
+ * every socket there on each scrape and concatenates the texts after its
+ * own. The same whether the roles share `cello-agent run`'s process or each
+ * runs alone (`cello-agent keeper`, …). Metric names never repeat across
+ * registries, so the result is one valid exposition; a role that is down
+ * simply contributes nothing (and `cello_agent_child_up` says so).
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
