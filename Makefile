@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup build typecheck test demo bench coverage clean
+.PHONY: help setup build typecheck test demo bench coverage image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ bench: build ## benchmarks against reference plugins measured in the same run
 
 coverage: build ## the packages' tests with coverage (reported, not enforced; TESTS=… for others)
 	@node_modules/.bin/tap --coverage-report=text --allow-incomplete-coverage $(or $(TESTS),packages/*/test/**/*.test.ts)
+
+image: setup ## the DaemonSet image with buildah into build/cello-image.tar (bases made from Debian packages; docs/install.md)
+	@scripts/image.sh
 
 clean: ## remove build output
 	rm -rf bin test/bin .tap

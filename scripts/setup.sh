@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   containernetworking-plugins                             # reference plugins: ptp, host-local, bandwidth…
   python3 make g++                                        # better-sqlite3 builds from source
   containerd runc                                         # the real node path: containerd's CRI drives cello-cni (test/cri; the pause image is built with gcc)
+  podman buildah skopeo mmdebstrap                        # make image: the DaemonSet image from the Dockerfile, bases from Debian packages; run under podman
 )
 
 # Node.js 20 is a prerequisite, not installed here: Debian 12's own nodejs is 18.

@@ -123,6 +123,15 @@ export interface ContainerdOptions {
   pauseImage: string;
   /** where its directory goes (default /var/lib/cello-test-containerd) */
   baseDir?: string;
+  /**
+   * [source, target] bind mounts for a mount namespace of containerd's own
+   * (e.g. a vpc-sim node's /var/lib/cello, /etc/cni/net.d…, so the node's
+   * files sit at their usual paths for it and every CNI call). Made with
+   * `unshare --mount --propagation unchanged`: the binds stay private, while
+   * /run/netns, a shared mount, still shows the sandboxes' namespaces to the
+   * machine. Targets must exist.
+   */
+  binds?: Array<[string, string]>;
 }
 
 export interface Containerd {
@@ -231,7 +240,12 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
     log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
     async start() {
       const fd = openSync(logPath, 'a');
-      child = spawn('nsenter', [`--net=${o.netns}`, 'containerd', '--config', join(dir, 'config.toml')], {
+      const arg = (n: number) => '$' + `{${n}}`; // sh's ${N}
+      const containerd = ['containerd', '--config', join(dir, 'config.toml')];
+      const argv = o.binds?.length
+        ? ['unshare', '--mount', '--propagation', 'unchanged', 'sh', '-ec', `${o.binds.map((_, i) => `mount --bind "${arg(2 * i + 1)}" "${arg(2 * i + 2)}"`).join('; ')}; shift ${2 * o.binds.length}; exec "$@"`, 'sh', ...o.binds.flat(), ...containerd]
+        : containerd;
+      child = spawn('nsenter', [`--net=${o.netns}`, ...argv], {
         stdio: ['ignore', fd, fd],
         env,
       });
