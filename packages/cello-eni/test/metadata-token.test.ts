@@ -56,6 +56,31 @@ async function scripted(t: Test, script: Script) {
   };
 }
 
+t.test('a dropped connection is tried again, twice; a service that keeps dropping them fails the read', async (t) => {
+  let drops = 2;
+  const server = createServer((req, res) => {
+    if (req.url === '/latest/api/token') return res.writeHead(404).end();
+    if (drops-- > 0) return req.socket.destroy(); // a busy service resetting the connection
+    res.writeHead(200).end('i-abc');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => void server.close());
+  const client = new MetadataClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 2000);
+  const statuses: number[] = [];
+  client.metrics.on('call', (e) => e.path === 'instance_id' && statuses.push(e.status));
+  t.equal(await client.get('instance_id'), 'i-abc', 'answered on the third try');
+  t.same(statuses, [0, 0, 200], 'each try is reported');
+  drops = 3;
+  await t.rejects(client.get('instance_id'), { name: 'MetadataError', status: 0 }, 'three drops in a row fail it');
+  drops = 0;
+  server.removeAllListeners('request');
+  server.on('request', (_req, res) => res.writeHead(500).end('boom'));
+  statuses.length = 0;
+  await t.rejects(client.get('instance_id'), { name: 'MetadataError', status: 500 }, 'an answer that is an error is not tried again');
+  t.same(statuses, [500]);
+});
+
 t.test('a service that requires tokens', async (t) => {
   const s = await scripted(t, { tokens: 'issue', required: true });
   const paths: string[] = [];

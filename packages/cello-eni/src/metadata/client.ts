@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { registerSecret, scrubSecrets } from '../credentials/secrets.ts';
+import { sleep } from '../util/sleep.ts';
 
 export const METADATA_PREFIX = '/volcstack/latest/';
 export const TOKEN_PATH = '/latest/api/token';
@@ -26,6 +27,8 @@ export const TOKEN_TTL_HEADER = 'X-volc-ecs-metadata-token-ttl-seconds';
 export const TOKEN_HEADER = 'X-volc-ecs-metadata-token';
 /** The token lifetime asked for (the Go SDK's; the service's maximum). */
 export const TOKEN_TTL_SEC = 21_600;
+/** Pauses before trying a read again after a network failure (no answer, a reset): two more tries. */
+export const NETWORK_RETRY_MS = [250, 1000];
 /** After the token endpoint answered 404, read without a token this long before asking again. */
 export const TOKENLESS_RECHECK_MS = 10 * 60_000;
 
@@ -76,8 +79,25 @@ export class MetadataClient {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** One item's text, or throw MetadataError (status 0 for a network failure or timeout). */
+  /**
+   * One item's text, or throw MetadataError (status 0 for a network failure or timeout).
+   * A network failure is tried again after each of NETWORK_RETRY_MS: the service is
+   * on the node's own link, and a busy one drops a connection now and then (seen
+   * with 100 keepers starting at once); a keeper must not die of one.
+   */
   async get(path: string, signal?: AbortSignal): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.getOnce(path, signal);
+      } catch (err) {
+        const pause = NETWORK_RETRY_MS[attempt];
+        if (!(err instanceof MetadataError && err.status === 0) || pause === undefined || signal?.aborted) throw err;
+        await sleep(pause, signal);
+      }
+    }
+  }
+
+  private async getOnce(path: string, signal?: AbortSignal): Promise<string> {
     let token = await this.currentToken(signal);
     try {
       return await this.reported(path, () => this.read(path, token, signal));
