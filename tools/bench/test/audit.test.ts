@@ -7,7 +7,7 @@ import t from 'tap';
 import { bin } from '@cello/testkit';
 import { audit, auditCounts, type CloudView, gatherAudit, type NodeStore } from '../src/cluster/audit.ts';
 import { startClusterSim, writeNodeConf } from '../src/cluster/sim.ts';
-import { uniqueSimName } from '../../vpc-sim/src/index.ts';
+import { uniqueSimName } from '@cello/vpc-sim';
 
 const tags = (instance: string) => [
   { Key: 'k8s:cello:created-by', Value: 'cello' },

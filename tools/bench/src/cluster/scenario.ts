@@ -3,7 +3,7 @@
  * scale-up → churn with node loss → cluster sweep → audit.
  */
 import { bin } from '@cello/testkit';
-import { DEFAULT_CONFIG } from '../../../vpc-sim/src/index.ts';
+import { DEFAULT_CONFIG } from '@cello/vpc-sim';
 import { auditCounts, gatherAudit } from './audit.ts';
 import { callSummary, type CallSummary } from './calls.ts';
 import { churn, cleanupPods, installConflist } from './churn.ts';

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // tools/bench has no workspace dependency on @cello/vpc-sim (adding one changes
 // the lockfile); the library is imported by path.
-import { type Sim, startSim } from '../../../vpc-sim/src/index.ts';
+import { type Sim, startSim } from '@cello/vpc-sim';
 
 export type { Sim };
 
