@@ -21,8 +21,8 @@ TAG=${CELLO_IMAGE_TAG:-cello:0.1.0}
 OUT=build/cello-image.tar
 SUITE=bookworm
 MIRRORS=("deb http://deb.debian.org/debian $SUITE main" "deb http://deb.debian.org/debian-security $SUITE-security main")
-# What the running image needs beside Node: ip/tc, nsenter/setpriv, sysctl (the datapath), ldd (the
-# agent finds Node's libraries for the host), libstdc++ (Node). Node has its own CA certificates.
+# What the running image needs beside Node: ip/tc, nsenter/setpriv, sysctl (the datapath), libstdc++
+# (Node). Node has its own CA certificates.
 RUNTIME_PACKAGES=(iproute2 util-linux procps libc-bin libstdc++6)
 # What the build stage needs beside Node: a compiler for better-sqlite3, and certificates for npm.
 BUILD_PACKAGES=(python3 make g++ ca-certificates)
