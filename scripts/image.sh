@@ -51,6 +51,12 @@ base() {
   [ "$name" != build ] || extra=$ca_key
   key=$(printf '%s\n' "$SUITE" "$@" "${MIRRORS[@]}" "${EXCLUDES[@]}" "$node_key" "$BASE_RECIPE" $extra | sha256sum | cut -c1-12)
   local archive="build/base/$name-$key.tar"
+  # buildah's storage keeps each base too: another clone on this machine (CI's) finds it there.
+  local ref="localhost/cello-base-$name:$key"
+  if [ ! -f "$archive" ] && buildah inspect --type image "$ref" >/dev/null 2>&1; then
+    buildah push --quiet "$ref" "oci-archive:$archive.tmp" >/dev/null && mv "$archive.tmp" "$archive"
+    echo "image: $archive from buildah's storage" >&2
+  fi
   if [ ! -f "$archive" ]; then
     command -v mmdebstrap >/dev/null || { echo "image: mmdebstrap is missing (make setup installs it)" >&2; exit 1; }
     local tmp
@@ -81,7 +87,8 @@ base() {
     c=$(buildah from --quiet scratch)
     buildah add --quiet "$c" "$tmp/rootfs.tar" / >/dev/null
     buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash "$c"
-    buildah commit --quiet --format oci --rm "$c" "oci-archive:$tmp/image.tar" >/dev/null
+    buildah commit --quiet --format oci --rm "$c" "$ref" >/dev/null
+    buildah push --quiet "$ref" "oci-archive:$tmp/image.tar" >/dev/null
     rm -f build/base/"$name"-*.tar   # an older key's
     mv "$tmp/image.tar" "$archive"
     echo "image: $archive in $((SECONDS - start)) s ($(du -h "$archive" | cut -f1))" >&2
@@ -97,12 +104,16 @@ if [ "${CELLO_IMAGE_BASES:-local}" != official ]; then
 fi
 
 start=$SECONDS
+previous=$(buildah images --noheading --format '{{.ID}}' "$TAG" 2>/dev/null | head -1 || true)
 # chroot isolation: RUN steps need no runtime (this VM's runc cannot raise rlimits) and share the
 # build machine's network (npm and Debian's mirrors).
-buildah bud --quiet --isolation chroot --layers --format oci \
+buildah bud --quiet --isolation chroot --format oci \
   -f manifests/image/Dockerfile --ignorefile manifests/image/Dockerfile.dockerignore "${args[@]}" -t "$TAG" . >/dev/null
 rm -f "$OUT.tmp"
 buildah push --quiet "$TAG" "oci-archive:$OUT.tmp:$TAG" >/dev/null
 mv "$OUT.tmp" "$OUT"
+current=$(buildah images --noheading --format '{{.ID}}' "$TAG" | head -1)
+# The previous build of this tag, now untagged, is not kept.
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then buildah rmi "$previous" >/dev/null 2>&1 || true; fi
 size=$(buildah images --noheading --format '{{.Size}}' "$TAG" 2>/dev/null | head -1)
 echo "image: $OUT ($TAG; $(du -h "$OUT" | cut -f1) archive, ${size:-?} unpacked) in $((SECONDS - start)) s"
