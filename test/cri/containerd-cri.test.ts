@@ -6,6 +6,7 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { podLockName, tryLock } from '@cello/cli-kit';
 import { background, bin, repoRoot, run, tempDir, uniqueName } from '@cello/testkit';
 import { buildPauseImage, type Containerd, containerdLacks, type SandboxConfig, startContainerd } from '@cello/testkit/cri';
 import { type Sim, simPaths, startSim } from '@cello/vpc-sim';
@@ -261,6 +262,9 @@ async function main() {
     const ctd = containerds.get('node1')!;
     const binDir = join(rootOf('node1'), 'opt/cni/bin');
     const config = pod('crashed');
+    // The pod's lock held here, so containerd's ADD waits inside cello-cni (up to 20 s) and is surely in flight.
+    const held = await tryLock(join(rootOf('node1'), 'var/lib/cello'), podLockName({ podNamespace: config.namespace, podName: config.name, containerId: '' }));
+    t.ok(held, "holding the pod's lock");
     const running = cri('node1')
       .runPodSandbox(config)
       .then(
@@ -268,13 +272,14 @@ async function main() {
         (err: Error) => err.message,
       );
     // Wait for containerd's ADD (this node's cello-cni, started by this containerd), then kill containerd.
-    let add: { pid: number; netns: string } | undefined;
+    let add: { pid: number; netns: string; containerId: string } | undefined;
     for (let i = 0; i < 2000 && !add; i++) {
       for (const p of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
         try {
           const env = readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
           if (env.includes('CNI_COMMAND=ADD') && env.includes(`CNI_PATH=${binDir}`)) {
-            add = { pid: Number(p), netns: env.find((e) => e.startsWith('CNI_NETNS='))!.slice('CNI_NETNS='.length) };
+            const value = (k: string) => env.find((e) => e.startsWith(`${k}=`))!.slice(k.length + 1);
+            add = { pid: Number(p), netns: value('CNI_NETNS'), containerId: value('CNI_CONTAINERID') };
             break;
           }
         } catch {
@@ -285,10 +290,15 @@ async function main() {
     }
     t.ok(add, 'caught cello-cni ADD in flight');
     await ctd.kill('SIGKILL');
+    held?.release();
     if (add) strayNetns.push(add.netns);
     t.not(await running, 'ok', `RunPodSandbox failed with containerd: ${await running}`);
     // The orphaned ADD finishes on its own (its parent is gone, nothing kills it).
     for (let i = 0; i < 1000 && add && existsSync(`/proc/${add.pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+    t.ok(
+      (await allocations('node1')).some((a) => a.containerId === add?.containerId),
+      'the orphaned ADD finished: the half-made sandbox holds an IP',
+    );
     await ctd.start();
     // What a kubelet does next: the pod's sandbox that is not ready is stopped and removed, and a new one made.
     const left = (await cri('node1').listPodSandbox()).filter((s) => s.uid === config.uid);
@@ -301,6 +311,7 @@ async function main() {
       await cri('node1').stopPodSandbox(s.id);
       await cri('node1').removePodSandbox(s.id);
     }
+    t.notOk((await allocations('node1')).some((a) => a.containerId === add?.containerId), "the kubelet's Stop of it released that IP");
     const id = await cri('node1').runPodSandbox({ ...config, attempt: 1 });
     const ip = (await cri('node1').podSandboxStatus(id)).ip;
     t.ok(ip, `the retried sandbox got ${ip}`);
