@@ -124,6 +124,10 @@ export async function main(argv: string[]): Promise<void> {
             log,
             signal: stopSignal(),
           });
+          // Every role has ended. A socket one leaves behind (a keep-alive connection of the
+          // Kubernetes client, a watch being torn down) must not keep the pod's main process alive.
+          // (stdout and stderr are synchronous for pipes and files on Linux: nothing is lost.)
+          process.exit(exitCode);
         },
       )
       .command(

@@ -88,7 +88,7 @@ export function roleSpecs(o: RoleOptions): Array<RoleSpec & { afterReady?: boole
 async function gcSweeps(o: RoleOptions, gc: string, signal: AbortSignal, log: Logger): Promise<void> {
   const args = ['node', '--once', '--config', o.paths.configFile, '--node-config', o.paths.nodeConfigFile, '--state-dir', o.paths.stateDir, '--node-name', o.nodeName, '--output', 'json'];
   while (!signal.aborted) {
-    const sweep = $({ stdio: ['ignore', 'inherit', 'inherit'], nothrow: true, quiet: true, verbose: false, env: { ...process.env, NODE_NAME: o.nodeName } })`${o.node} ${gc} ${args}`;
+    const sweep = $({ stdio: ['ignore', 'pipe', 'inherit'], nothrow: true, quiet: true, verbose: false, env: { ...process.env, NODE_NAME: o.nodeName } })`${o.node} ${gc} ${args}`;
     log.debug('gc sweep started', { pid: sweep.pid });
     const stop = () => {
       sweep.child?.kill('SIGTERM');
@@ -97,9 +97,20 @@ async function gcSweeps(o: RoleOptions, gc: string, signal: AbortSignal, log: Lo
     signal.addEventListener('abort', stop, { once: true });
     const out = await sweep;
     signal.removeEventListener('abort', stop);
+    // Its report, as one JSON line on our stdout (what `cello-gc node --watch` printed per sweep).
+    const report = out.stdout.trim();
+    if (report) process.stdout.write(`${oneLine(report)}\n`);
     // exit 1: something found could not be fixed, or a sweep could not start (cello-gc logged why).
     if (out.exitCode !== 0 && !signal.aborted) log.warn('gc sweep did not finish clean; next one after the interval', { how: out.signal ? `signal ${out.signal}` : `exit ${out.exitCode}` });
     const delay = Math.round(o.gcIntervalSec * 1000 * (0.8 + 0.4 * Math.random()));
     await sleep(delay, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+function oneLine(json: string): string {
+  try {
+    return JSON.stringify(JSON.parse(json));
+  } catch {
+    return json.replace(/\n/g, ' ');
   }
 }
