@@ -155,6 +155,23 @@ export async function gcSim(nodes: number, simConfig: Record<string, unknown> = 
 }
 
 /** The (kind, id) pairs of a report, sorted, for exact comparisons. */
+/** An ENI of `cluster` tagged for `instanceId` the way the keeper tags it, made through the owner's API (no keeper, no call budget). */
+export async function createClusterEni(sim: Sim, o: { instanceId: string; cluster: string; subnetId: string; description?: string }): Promise<string> {
+  const r = await sim.api('CreateNetworkInterface', {
+    SubnetId: o.subnetId,
+    'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
+    ...(o.description ? { Description: o.description } : {}),
+    'Tags.1.Key': 'k8s:cello:created-by',
+    'Tags.1.Value': 'cello',
+    'Tags.2.Key': 'k8s:cello:ecs-id',
+    'Tags.2.Value': o.instanceId,
+    'Tags.3.Key': 'k8s:cello:cluster',
+    'Tags.3.Value': o.cluster,
+  });
+  if (!r.Result?.NetworkInterfaceId) throw new Error(`CreateNetworkInterface: ${JSON.stringify(r.ResponseMetadata?.Error)}`);
+  return String(r.Result.NetworkInterfaceId);
+}
+
 export const kinds = (r: SweepReport) => r.findings.map((f) => `${f.kind} ${f.id}`).sort();
 
 /** Wait until `check` returns true (polling every `everyMs`), or throw after `ms`. */

@@ -6,7 +6,7 @@
 // ids, then DescribeNetworkInterfaces by id, at most 100 a call.
 import t from 'tap';
 import { bin } from '@cello/testkit';
-import { CLUSTER, gcSim } from './helpers.ts';
+import { CLUSTER, createClusterEni, gcSim } from './helpers.ts';
 
 const TOTAL = 2500;
 const LEAKED = 300;
@@ -22,20 +22,7 @@ t.test('cluster-wide listing finds every ENI past 1,000', async (t) => {
   t.teardown(() => g.down());
   const sim = g.sim;
   const owners = sim.info.nodes.map((n) => n.instanceId);
-  const create = async (instanceId: string) => {
-    const r = await sim.api('CreateNetworkInterface', {
-      SubnetId: sim.info.subnets[1]!.id,
-      'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
-      'Tags.1.Key': 'k8s:cello:created-by',
-      'Tags.1.Value': 'cello',
-      'Tags.2.Key': 'k8s:cello:ecs-id',
-      'Tags.2.Value': instanceId,
-      'Tags.3.Key': 'k8s:cello:cluster',
-      'Tags.3.Value': CLUSTER,
-    });
-    if (!r.Result?.NetworkInterfaceId) throw new Error(`CreateNetworkInterface: ${JSON.stringify(r.ResponseMetadata?.Error)}`);
-    return String(r.Result.NetworkInterfaceId);
-  };
+  const create = (instanceId: string) => createClusterEni(sim, { instanceId, cluster: CLUSTER, subnetId: sim.info.subnets[1]!.id });
   const live: string[] = [];
   const leaked: string[] = [];
   for (let i = 0; i < TOTAL - LEAKED; i++) live.push(await create(owners[i % owners.length]!));

@@ -37,14 +37,8 @@ export interface SandboxStatus {
   info: Record<string, string>;
 }
 
-export interface SandboxSummary {
-  id: string;
-  name: string;
-  namespace: string;
-  uid: string;
-  attempt: number;
-  state: string;
-}
+/** What ListPodSandbox says of each sandbox. */
+export type SandboxSummary = Pick<SandboxStatus, 'id' | 'name' | 'namespace' | 'uid' | 'attempt' | 'state'>;
 
 /** A gRPC error: `code` is the gRPC status (5 NOT_FOUND, 2 UNKNOWN, 14 UNAVAILABLE…). */
 export class CriError extends Error {
