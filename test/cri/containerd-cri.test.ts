@@ -276,6 +276,9 @@ async function main() {
     for (let i = 0; i < 2000 && !add; i++) {
       for (const p of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
         try {
+          // containerd runs the loopback plugin first with the same environment: the ADD wanted is cello-cni's.
+          const argv0 = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] ?? '';
+          if (!argv0.endsWith('/cello-cni')) continue;
           const env = readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
           if (env.includes('CNI_COMMAND=ADD') && env.includes(`CNI_PATH=${binDir}`)) {
             const value = (k: string) => env.find((e) => e.startsWith(`${k}=`))!.slice(k.length + 1);
@@ -288,7 +291,7 @@ async function main() {
       }
       if (!add) await new Promise((r) => setTimeout(r, 5));
     }
-    t.ok(add, 'caught cello-cni ADD in flight');
+    t.ok(add, 'caught cello-cni ADD in flight (not the loopback plugin containerd runs before it)');
     await ctd.kill('SIGKILL');
     held?.release();
     if (add) strayNetns.push(add.netns);
