@@ -26,10 +26,7 @@ const only = process.argv.slice(2);
 // (/opt/cni/bin), and Node never has to guess the module format of an
 // extensionless file (a guess costs a second parse on every CNI call).
 // ESM-only dependencies that read import.meta.url get the bundle's own URL.
-const banner = [
-  '#!/usr/bin/env node',
-  "const __celloImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
-].join('\n');
+const banner = ['#!/usr/bin/env node', "const __celloImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
 
 const commands = [];
 for (const group of ['packages', 'tools']) {

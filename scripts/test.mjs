@@ -8,9 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const args = process.argv.slice(2);
-const files = args.length
-  ? args
-  : ['packages/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+const files = args.length ? args : ['packages/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 
 mkdirSync('.tap', { recursive: true });
 const full = createWriteStream('.tap/last-run.tap');
@@ -41,7 +39,12 @@ rl.on('line', (line) => {
   if (inFile) block.push(line);
   const s = /^# \{ (.*) \}$/.exec(line);
   if (s) {
-    summary = Object.fromEntries(s[1].split(', ').map((kv) => kv.split(': ')).map(([k, v]) => [k, Number(v)]));
+    summary = Object.fromEntries(
+      s[1]
+        .split(', ')
+        .map((kv) => kv.split(': '))
+        .map(([k, v]) => [k, Number(v)]),
+    );
   }
 });
 

@@ -36,7 +36,10 @@ for (const version of ['0.4.0', '1.0.0']) {
     const result = JSON.parse(String(add.stdout));
     const hostVeth = result.interfaces.find((i: { sandbox?: string; name: string }) => !i.sandbox && i.name.startsWith('cel'));
     t.ok(hostVeth, 'cello-cni put the host veth in the result');
-    t.ok(result.interfaces.some((i: { name: string }) => i.name.startsWith('bwp')), 'bandwidth added its ifb');
+    t.ok(
+      result.interfaces.some((i: { name: string }) => i.name.startsWith('bwp')),
+      'bandwidth added its ifb',
+    );
     const qdisc = await run('ip', ['netns', 'exec', node.node, 'tc', 'qdisc', 'show', 'dev', hostVeth.name]);
     t.match(String(qdisc.stdout), /tbf .*rate 8Mbit/, 'bandwidth shaped the host veth (ingress tbf)');
     const sysctl = await pod.exec('cat', ['/proc/sys/net/ipv4/conf/eth0/arp_notify']);

@@ -8,13 +8,23 @@ import { fakeNode } from '@cello/testkit/fake-node';
 
 const node = await fakeNode({ ipCount: 4 });
 t.teardown(() => node.remove());
-const conf = JSON.stringify({ cniVersion: '1.0.0', name: 'race', type: 'cello-cni', datapath: 'veth', stateDir: node.stateDir, logFile: `${node.stateDir}/cni.log` });
+const conf = JSON.stringify({
+  cniVersion: '1.0.0',
+  name: 'race',
+  type: 'cello-cni',
+  datapath: 'veth',
+  stateDir: node.stateDir,
+  logFile: `${node.stateDir}/cni.log`,
+});
 
 t.test('ADD and DEL of one pod racing, 10 rounds', async (t) => {
   const pod = await createNetns('rc');
   t.teardown(() => pod.remove());
   const env = (cmd: string) => ({
-    CNI_COMMAND: cmd, CNI_CONTAINERID: 'race-1', CNI_NETNS: pod.path, CNI_IFNAME: 'eth0',
+    CNI_COMMAND: cmd,
+    CNI_CONTAINERID: 'race-1',
+    CNI_NETNS: pod.path,
+    CNI_IFNAME: 'eth0',
     CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=race',
   });
   for (let round = 0; round < 10; round++) {
@@ -34,14 +44,26 @@ t.test('ADD and DEL of one pod racing, 10 rounds', async (t) => {
 t.test('every call logs JSON lines with a trace id; stdout holds only the result', async (t) => {
   const pod = await createNetns('lg');
   t.teardown(() => pod.remove());
-  const env = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'log-1', CNI_NETNS: pod.path, CNI_IFNAME: 'eth0', CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=logged' };
+  const env = {
+    CNI_COMMAND: 'ADD',
+    CNI_CONTAINERID: 'log-1',
+    CNI_NETNS: pod.path,
+    CNI_IFNAME: 'eth0',
+    CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=logged',
+  };
   const add = await node.plugin(env, conf);
   t.doesNotThrow(() => JSON.parse(String(add.stdout)), 'stdout is exactly one JSON document');
   t.equal(String(add.stderr), '', 'nothing on stderr when logging to a file');
-  const lines = readFileSync(`${node.stateDir}/cni.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(`${node.stateDir}/cni.log`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const mine = lines.filter((l) => l.containerId === 'log-1');
   t.ok(mine.length > 0, 'the ADD logged');
-  t.ok(mine.every((l) => typeof l.traceId === 'string' && (l.traceId as string).length === 8), 'each line has a trace id');
+  t.ok(
+    mine.every((l) => typeof l.traceId === 'string' && (l.traceId as string).length === 8),
+    'each line has a trace id',
+  );
   t.match(mine.at(-1), { verb: 'ADD', pod: 'default/logged', msg: 'ADD done' });
   await node.plugin({ ...env, CNI_COMMAND: 'DEL' }, conf);
 });

@@ -49,7 +49,11 @@ t.test('GC releases what the runtime no longer lists, keeps the rest', async (t)
   t.equal(gc.exitCode, 0, String(gc.stdout));
   t.equal(String(gc.stdout), '', 'GC prints nothing on success');
   const left = (await allocations()) as Array<{ containerId: string }>;
-  t.same(left.map((a) => a.containerId), ['g1'], 'only the valid attachment is kept');
+  t.same(
+    left.map((a) => a.containerId),
+    ['g1'],
+    'only the valid attachment is kept',
+  );
   t.equal((await pods[0]!.exec('ip', ['link', 'show', 'eth0'])).exitCode, 1, "g0's datapath is gone");
   t.equal((await pods[1]!.exec('ip', ['link', 'show', 'eth0'])).exitCode, 0, "g1's datapath is intact");
   t.equal((await node.plugin(gcEnv, conf({ 'cni.dev/attachments': [] }))).exitCode, 0, 'the older key works too');
@@ -93,7 +97,11 @@ t.test('an empty pool with no keeper fails fast with code 11 and says why', asyn
   t.equal(r.exitCode, 1);
   t.match(JSON.parse(String(r.stdout)), { code: 11, msg: /no IP for pod default\/e4: every IP of this node is in use; no pool keeper is running/ });
   const demands = JSON.parse(String((await node.ipam('demands', '-o', 'json')).stdout)) as Array<{ containerId: string }>;
-  t.same(demands.map((d) => d.containerId), ['e4'], 'the demand is recorded for the keeper');
+  t.same(
+    demands.map((d) => d.containerId),
+    ['e4'],
+    'the demand is recorded for the keeper',
+  );
   const status = await node.plugin({ CNI_COMMAND: 'STATUS', CNI_PATH: '/x' }, conf());
   t.match(JSON.parse(String(status.stdout)), { code: 50, msg: /no free IP on this node and no pool keeper/ });
   for (const [i, p] of pods.slice(0, 4).entries()) await node.plugin(envFor('DEL', p.path, `e${i}`), conf());

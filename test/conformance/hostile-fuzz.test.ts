@@ -26,7 +26,11 @@ const hostile = (maxLength: number) =>
     fc.string({ unit: fc.constantFrom(...META), minLength: 1, maxLength }),
     fc.constantFrom(`$(touch ${canary})`, `\`touch ${canary}\``, `;touch ${canary}`, `#x`, `a b`, `"x"`, `eth0`, `eth0.1`, `x-y_z`),
   );
-const names = fc.record({ ifname: hostile(15), containerId: fc.oneof(hostile(40), fc.constant('ctr-1.a_b')), network: fc.oneof(hostile(20), fc.constant('net-1')) });
+const names = fc.record({
+  ifname: hostile(15),
+  containerId: fc.oneof(hostile(40), fc.constant('ctr-1.a_b')),
+  network: fc.oneof(hostile(20), fc.constant('net-1')),
+});
 
 /** Programs the plugin may start (by path suffix): itself, its runtime, and the tools of docs/datapaths.md. */
 const ALLOWED = /\/(cello-cni|env|node|bun|setpriv|ip|nsenter|sysctl|tc|unshare|sh)$/;
@@ -35,9 +39,23 @@ const SHELL_SCRIPTS_OURS = /^(for f in "\$@"|ip link add cprobe0)/;
 async function traced(command: string, v: { ifname: string; containerId: string; network: string }) {
   const log = join(scratch.path, 'strace.log');
   rmSync(log, { force: true });
-  const conf = JSON.stringify({ cniVersion: '1.0.0', name: v.network, type: 'cello-cni', stateDir: node.stateDir, logFile: `${node.stateDir}/cni.log`, datapath: 'veth' });
+  const conf = JSON.stringify({
+    cniVersion: '1.0.0',
+    name: v.network,
+    type: 'cello-cni',
+    stateDir: node.stateDir,
+    logFile: `${node.stateDir}/cni.log`,
+    datapath: 'veth',
+  });
   const r = await run('ip', ['netns', 'exec', node.node, 'strace', '-f', '-qq', '-s', '300', '-e', 'trace=execve', '-o', log, bin('cello-cni')], {
-    env: { CNI_COMMAND: command, CNI_CONTAINERID: v.containerId, CNI_NETNS: pod.path, CNI_IFNAME: v.ifname, CNI_PATH: '/usr/lib/cni', CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=fuzz' },
+    env: {
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: v.containerId,
+      CNI_NETNS: pod.path,
+      CNI_IFNAME: v.ifname,
+      CNI_PATH: '/usr/lib/cni',
+      CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=fuzz',
+    },
     input: conf,
   });
   const execs = readFileSync(log, 'utf8')
@@ -73,7 +91,10 @@ t.test('hostile names through the real binary: a result or a named refusal, and 
         if (command === 'ADD') refused++;
       }
     }),
-    { numRuns: 40, examples: [[{ ifname: 'eth0', containerId: 'ctr-1.a_b', network: 'net-1' }], [{ ifname: `$(touch ${canary})`, containerId: 'ctr-2', network: 'net-1' }]] },
+    {
+      numRuns: 40,
+      examples: [[{ ifname: 'eth0', containerId: 'ctr-1.a_b', network: 'net-1' }], [{ ifname: `$(touch ${canary})`, containerId: 'ctr-2', network: 'net-1' }]],
+    },
   );
   t.comment(`${added} ADDs succeeded, ${refused} refused`);
   t.ok(added > 0 && refused > 0, 'valid names were added and hostile ones refused');

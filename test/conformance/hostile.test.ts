@@ -26,7 +26,7 @@ const envFor = (command: string, netns: string, id: string, ifname = 'eth0') => 
 type Allocation = { containerId: string; ipv4: string; netns: string };
 const allocations = async () => JSON.parse(String((await node.ipam('list', 'allocations', '-o', 'json')).stdout)) as Allocation[];
 const ips = async () => JSON.parse(String((await node.ipam('list', 'ips', '-o', 'json')).stdout)) as Array<{ ip: string; state: string }>;
-const codeOf = (r: { stdout: unknown }) => (JSON.parse(String(r.stdout)) as { code: number; msg: string });
+const codeOf = (r: { stdout: unknown }) => JSON.parse(String(r.stdout)) as { code: number; msg: string };
 const nodeRoutes = async () => String((await run('ip', ['-n', node.node, 'route', 'show'])).stdout);
 
 t.test('an interface name that a shell or ip -batch would read as syntax is refused with code 4, and runs nothing', async (t) => {
@@ -42,7 +42,10 @@ t.test('an interface name that a shell or ip -batch would read as syntax is refu
   }
   t.notOk(existsSync('rtpwn') || existsSync(canary), 'no command ran');
   t.same(await allocations(), [], 'nothing allocated');
-  t.notOk((await ips()).some((i) => i.state === 'cooling'), 'no IP left cooling');
+  t.notOk(
+    (await ips()).some((i) => i.state === 'cooling'),
+    'no IP left cooling',
+  );
 });
 
 t.test('CNI_NETNS must be a pod network namespace: code 4 and nothing changed otherwise', async (t) => {
@@ -68,7 +71,10 @@ t.test('CNI_NETNS must be a pod network namespace: code 4 and nothing changed ot
   }
   t.equal(await nodeRoutes(), routesBefore, "the node's routes are untouched (its default route too)");
   t.same(await allocations(), [], 'nothing allocated');
-  t.notOk((await ips()).some((i) => i.state === 'cooling'), 'no IP left cooling');
+  t.notOk(
+    (await ips()).some((i) => i.state === 'cooling'),
+    'no IP left cooling',
+  );
 });
 
 t.test('DEL of a pod whose netns is now a leftover plain file releases it', async (t) => {
@@ -135,12 +141,17 @@ t.test("a CNI call killed by its runtime leaves nothing running: the pod's next 
   const flag = join(scratch.path, 'slow');
   const wrapper = join(scratch.path, 'ip-slow');
   await run('cp', ['/usr/bin/ip', real]);
-  writeFileSync(wrapper, `#!/bin/sh\ncase " $* " in *" -j "*) ;; *" -batch "*) if [ -e ${flag} ]; then sleep 3; fi ;; esac\nexec ${real} "$@"\n`, { mode: 0o755 });
+  writeFileSync(wrapper, `#!/bin/sh\ncase " $* " in *" -j "*) ;; *" -batch "*) if [ -e ${flag} ]; then sleep 3; fi ;; esac\nexec ${real} "$@"\n`, {
+    mode: 0o755,
+  });
   writeFileSync(flag, '');
   const [first, second] = await Promise.all([createNetns('hk'), createNetns('hk')]);
   t.teardown(() => Promise.all([first.remove(), second.remove()]));
   // Both sandboxes belong to one pod (a StatefulSet's), so the second gets the first one's IP back.
-  const podEnv = (command: string, netns: string, id: string) => ({ ...envFor(command, netns, id), CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0' });
+  const podEnv = (command: string, netns: string, id: string) => ({
+    ...envFor(command, netns, id),
+    CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0',
+  });
 
   const cni = join(process.cwd(), 'bin', 'cello-cni');
   const killed = background('ip', ['netns', 'exec', node.node, 'unshare', '-m', 'sh', '-c', `mount --bind ${wrapper} /usr/bin/ip && exec "$0"`, cni], {

@@ -19,7 +19,9 @@ for (const file of ['10-cello.conflist', '10-cello-chained.conflist']) {
     const pod = await createNetns('mf');
     t.teardown(() => pod.remove());
     const a = {
-      conflist, netns: pod.path, id: `mf-${file.length}`,
+      conflist,
+      netns: pod.path,
+      id: `mf-${file.length}`,
       cniArgs: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=mf',
       capArgs: { bandwidth: { ingressRate: 10_000_000, ingressBurst: 4_294_967_295, egressRate: 10_000_000, egressBurst: 4_294_967_295 } },
     };

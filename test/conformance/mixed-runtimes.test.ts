@@ -24,7 +24,11 @@ const envFor = (command: string, netns: string, id: string) => ({
 });
 
 /** A process of either kind, spawned directly so a SIGKILL reaches it (ip netns exec and env exec, they do not fork). */
-function start(argv: string[], env: Record<string, string>, stdin?: string): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function start(
+  argv: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -37,8 +41,27 @@ function start(argv: string[], env: Record<string, string>, stdin?: string): { c
 const bunAdd = (pod: Netns, id: string) => start(['ip', 'netns', 'exec', node.node, bin('cello-cni')], envFor('ADD', pod.path, id), conf);
 const bunDel = (pod: Netns, id: string) => start(['ip', 'netns', 'exec', node.node, bin('cello-cni')], envFor('DEL', pod.path, id), conf);
 const nodeEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' }; // no NODE_OPTIONS: tap's loader would slow every child
-const nodeAlloc = (id: string) => start([process.execPath, bin('cello-ipam'), 'alloc', '--state-dir', node.stateDir, '--network', 'cello', '--container', id, '--pod-namespace', 'mixed', '--pod-name', id], nodeEnv);
-const nodeRelease = (id: string) => start([process.execPath, bin('cello-ipam'), 'release', '--state-dir', node.stateDir, '--network', 'cello', '--container', id], nodeEnv);
+const nodeAlloc = (id: string) =>
+  start(
+    [
+      process.execPath,
+      bin('cello-ipam'),
+      'alloc',
+      '--state-dir',
+      node.stateDir,
+      '--network',
+      'cello',
+      '--container',
+      id,
+      '--pod-namespace',
+      'mixed',
+      '--pod-name',
+      id,
+    ],
+    nodeEnv,
+  );
+const nodeRelease = (id: string) =>
+  start([process.execPath, bin('cello-ipam'), 'release', '--state-dir', node.stateDir, '--network', 'cello', '--container', id], nodeEnv);
 
 async function ipamJson(...args: string[]): Promise<any> {
   const r = await node.ipam(...args, '--output', 'json');
@@ -52,13 +75,31 @@ t.test(`${IPS} processes at once, half the Bun cello-cni (ADD), half Node cello-
   t.teardown(() => Promise.all(pods.map((p) => p.remove())));
   // Node writers that are not allocations, as the keeper's are: settings writes (each one a BEGIN IMMEDIATE).
   // A zero cooldown also lets the next test reuse what this one releases at once.
-  const writers = Array.from({ length: 8 }, () => start([process.execPath, bin('cello-ipam'), 'settings', '--state-dir', node.stateDir, 'ipCooldownSec=0'], nodeEnv));
+  const writers = Array.from({ length: 8 }, () =>
+    start([process.execPath, bin('cello-ipam'), 'settings', '--state-dir', node.stateDir, 'ipCooldownSec=0'], nodeEnv),
+  );
   const adds = pods.map((p, i) => bunAdd(p, `bun-${i}`));
   const allocs = Array.from({ length: half }, (_, i) => nodeAlloc(`node-${i}`));
-  const [addR, allocR, writeR] = await Promise.all([Promise.all(adds.map((a) => a.done)), Promise.all(allocs.map((a) => a.done)), Promise.all(writers.map((w) => w.done))]);
-  t.same(addR.filter((r) => r.code !== 0).map((r) => r.stdout + r.stderr), [], 'every Bun ADD succeeded');
-  t.same(allocR.filter((r) => r.code !== 0).map((r) => r.stderr), [], 'every Node alloc succeeded');
-  t.same(writeR.filter((r) => r.code !== 0).map((r) => r.stderr), [], 'every Node settings write succeeded');
+  const [addR, allocR, writeR] = await Promise.all([
+    Promise.all(adds.map((a) => a.done)),
+    Promise.all(allocs.map((a) => a.done)),
+    Promise.all(writers.map((w) => w.done)),
+  ]);
+  t.same(
+    addR.filter((r) => r.code !== 0).map((r) => r.stdout + r.stderr),
+    [],
+    'every Bun ADD succeeded',
+  );
+  t.same(
+    allocR.filter((r) => r.code !== 0).map((r) => r.stderr),
+    [],
+    'every Node alloc succeeded',
+  );
+  t.same(
+    writeR.filter((r) => r.code !== 0).map((r) => r.stderr),
+    [],
+    'every Node settings write succeeded',
+  );
   const ips = [
     ...addR.map((r) => (JSON.parse(r.stdout) as { ips: Array<{ address: string }> }).ips[0]!.address.split('/')[0]!),
     ...allocR.map((r) => (JSON.parse(r.stdout) as { ipv4: string }).ipv4),
@@ -70,7 +111,11 @@ t.test(`${IPS} processes at once, half the Bun cello-cni (ADD), half Node cello-
 
   const dels = await Promise.all(pods.map((p, i) => bunDel(p, `bun-${i}`).done));
   const rels = await Promise.all(Array.from({ length: half }, (_, i) => nodeRelease(`node-${i}`).done));
-  t.same([...dels, ...rels].filter((r) => r.code !== 0).map((r) => r.stderr), [], 'every DEL and release succeeded');
+  t.same(
+    [...dels, ...rels].filter((r) => r.code !== 0).map((r) => r.stderr),
+    [],
+    'every DEL and release succeeded',
+  );
   t.same(await ipamJson('list', 'allocations'), [], 'nothing left allocated');
   t.same(await ipamJson('check'), { ok: true, findings: [] });
 });
@@ -93,12 +138,15 @@ t.test('SIGKILL at random moments, Bun and Node processes alike: nothing committ
     const killed = new Set<string>();
     for (const p of procs) {
       if (Math.random() < 0.5) {
-        setTimeout(() => {
-          if (p.child.exitCode === null && p.child.signalCode === null) {
-            killed.add(p.id);
-            p.child.kill('SIGKILL');
-          }
-        }, Math.floor(Math.random() * 250));
+        setTimeout(
+          () => {
+            if (p.child.exitCode === null && p.child.signalCode === null) {
+              killed.add(p.id);
+              p.child.kill('SIGKILL');
+            }
+          },
+          Math.floor(Math.random() * 250),
+        );
       }
     }
     const results = await Promise.all(procs.map((p) => p.done));
@@ -106,7 +154,10 @@ t.test('SIGKILL at random moments, Bun and Node processes alike: nothing committ
     results.forEach((r, i) => {
       const p = procs[i]!;
       if (r.code === 0) {
-        const ip = p.kind === 'bun' ? (JSON.parse(r.stdout) as { ips: Array<{ address: string }> }).ips[0]!.address.split('/')[0]! : (JSON.parse(r.stdout) as { ipv4: string }).ipv4;
+        const ip =
+          p.kind === 'bun'
+            ? (JSON.parse(r.stdout) as { ips: Array<{ address: string }> }).ips[0]!.address.split('/')[0]!
+            : (JSON.parse(r.stdout) as { ipv4: string }).ipv4;
         committed.set(p.id, ip);
       } else if (!killed.has(p.id)) {
         t.fail(`${p.kind} ${p.id} failed without being killed: ${r.stderr}`);
@@ -122,7 +173,11 @@ t.test('SIGKILL at random moments, Bun and Node processes alike: nothing committ
     t.equal(new Set(stored.values()).size, stored.size, `round ${round}: no IP held twice`);
     // Clean up for the next round: DEL (Bun) and release (Node) every container, killed or not.
     const cleanup = await Promise.all(procs.map((p, i) => (p.kind === 'bun' ? bunDel(pods[i]!, p.id) : nodeRelease(p.id)).done));
-    t.same(cleanup.filter((r) => r.code !== 0).map((r) => r.stderr), [], `round ${round}: every DEL and release succeeded`);
+    t.same(
+      cleanup.filter((r) => r.code !== 0).map((r) => r.stderr),
+      [],
+      `round ${round}: every DEL and release succeeded`,
+    );
     t.same(await ipamJson('list', 'allocations'), [], `round ${round}: nothing left allocated`);
   }
   t.ok(killedBun > 0 && killedNode > 0, `${killedBun} Bun cello-cni and ${killedNode} Node cello-ipam processes were killed mid-call`);

@@ -83,7 +83,6 @@ async function main() {
   }
   const cri = (node: NodeName) => containerds.get(node)!.cri;
 
-
   interface Allocation {
     containerId: string;
     ipv4: string;
@@ -160,7 +159,12 @@ async function main() {
       .map((f) => ({ env: readFileSync(join(rec, f), 'utf8'), stdin: readFileSync(join(rec, f.replace('.env', '.stdin')), 'utf8') }))
       .filter((c) => c.env.includes('CNI_COMMAND=ADD'));
     t.equal(adds.length, 1, 'one ADD');
-    const env = Object.fromEntries(adds[0]!.env.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      adds[0]!.env
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     const args = Object.fromEntries(env.CNI_ARGS!.split(';').map((kv: string) => kv.split('=')));
     t.same(
       args,
@@ -185,7 +189,10 @@ async function main() {
     const hostVeth = (JSON.parse(links) as Array<{ ifname: string; ifindex: number }>).filter((l) => l.ifname.startsWith('cel'));
     const routes = JSON.parse(await must('node1', ['ip', '-j', 'route', 'show', `${status.ip}/32`])) as Array<{ dev: string }>;
     const dev = routes[0]?.dev ?? '';
-    t.ok(hostVeth.some((l) => l.ifname === dev), `the pod's host veth ${dev}`);
+    t.ok(
+      hostVeth.some((l) => l.ifname === dev),
+      `the pod's host veth ${dev}`,
+    );
     const qdiscs = (d: string) =>
       must('node1', ['tc', '-s', '-j', 'qdisc', 'show', 'dev', d]).then(
         (s) => JSON.parse(s) as Array<{ kind: string; handle: string; options?: { rate?: number }; bytes: number }>,
@@ -197,11 +204,17 @@ async function main() {
     t.equal(egressTbf?.options?.rate, 250_000, `out of the pod: tbf at 2 Mbit/s (250 000 bytes/s) on the ifb ${ifb}`);
     // Bytes sent to the pod go through the shaper (counted by the tbf), not around it.
     const netns = await netnsOfSandbox('node1', id);
-    const sink = background('nsenter', [`--net=${netns}`, 'node', '-e', "require('net').createServer(s=>s.resume().on('end',()=>s.end('done'))).listen(8080,()=>console.log('listening'))"]);
+    const sink = background('nsenter', [
+      `--net=${netns}`,
+      'node',
+      '-e',
+      "require('net').createServer(s=>s.resume().on('end',()=>s.end('done'))).listen(8080,()=>console.log('listening'))",
+    ]);
     t.teardown(() => sink.stop());
     await sink.firstLine();
     const before = ingressTbf?.bytes ?? 0;
-    const send = "const s=require('net').connect(8080,process.argv[1]);s.end(Buffer.alloc(100000));s.on('data',d=>process.stdout.write(d));s.on('error',e=>{console.log(e.message);process.exit(1)})";
+    const send =
+      "const s=require('net').connect(8080,process.argv[1]);s.end(Buffer.alloc(100000));s.on('data',d=>process.stdout.write(d));s.on('error',e=>{console.log(e.message);process.exit(1)})";
     const sent = await sim.exec('node1', ['node', '-e', send, status.ip]);
     t.equal(sent.stdout, 'done', 'the node sent 100 kB to the pod');
     const after = (await qdiscs(dev)).find((q) => q.kind === 'tbf')?.bytes ?? 0;
@@ -217,16 +230,24 @@ async function main() {
   t.test('StopPodSandbox releases the IP; a second Stop is harmless', async (t) => {
     const id = await cri('node1').runPodSandbox(pod('stop-twice'));
     const ip = (await cri('node1').podSandboxStatus(id)).ip;
-    t.ok((await allocations('node1')).some((a) => a.containerId === id), `allocated ${ip}`);
+    t.ok(
+      (await allocations('node1')).some((a) => a.containerId === id),
+      `allocated ${ip}`,
+    );
     await cri('node1').stopPodSandbox(id);
-    t.notOk((await allocations('node1')).some((a) => a.containerId === id), 'StopPodSandbox released it');
+    t.notOk(
+      (await allocations('node1')).some((a) => a.containerId === id),
+      'StopPodSandbox released it',
+    );
     await cri('node1').stopPodSandbox(id);
     t.pass('a second StopPodSandbox succeeds');
     await cri('node1').removePodSandbox(id);
-    const gone = await cri('node1').podSandboxStatus(id).then(
-      () => 'found',
-      (err: { code?: number }) => err.code,
-    );
+    const gone = await cri('node1')
+      .podSandboxStatus(id)
+      .then(
+        () => 'found',
+        (err: { code?: number }) => err.code,
+      );
     t.equal(gone, 5, 'after RemovePodSandbox the sandbox is NOT_FOUND');
   });
 
@@ -251,7 +272,10 @@ async function main() {
     }
     await server.stop();
     await cri('node1').stopPodSandbox(a);
-    t.notOk((await allocations('node1')).some((x) => x.containerId === a), 'a Stop after the restart released its IP');
+    t.notOk(
+      (await allocations('node1')).some((x) => x.containerId === a),
+      'a Stop after the restart released its IP',
+    );
     t.notOk(existsSync(nsA), 'and its network namespace');
     await cri('node1').removePodSandbox(a);
     await cri('node2').stopPodSandbox(b);
@@ -314,7 +338,10 @@ async function main() {
       await cri('node1').stopPodSandbox(s.id);
       await cri('node1').removePodSandbox(s.id);
     }
-    t.notOk((await allocations('node1')).some((a) => a.containerId === add?.containerId), "the kubelet's Stop of it released that IP");
+    t.notOk(
+      (await allocations('node1')).some((a) => a.containerId === add?.containerId),
+      "the kubelet's Stop of it released that IP",
+    );
     const id = await cri('node1').runPodSandbox({ ...config, attempt: 1 });
     const ip = (await cri('node1').podSandboxStatus(id)).ip;
     t.ok(ip, `the retried sandbox got ${ip}`);
@@ -323,7 +350,11 @@ async function main() {
     t.equal(gc.code, 0, `cello-gc node ran: ${gc.stderr.slice(-500)}`);
     const live = [id];
     const allocs = await allocations('node1');
-    t.same(allocs.map((a) => a.containerId), live, 'the only allocation left is the live sandbox’s');
+    t.same(
+      allocs.map((a) => a.containerId),
+      live,
+      'the only allocation left is the live sandbox’s',
+    );
     const links = (JSON.parse(await must('node1', ['ip', '-j', 'link', 'show'])) as Array<{ ifname: string }>)
       .map((l) => l.ifname)
       .filter((n) => n.startsWith('cel') || n.startsWith('cbw'));

@@ -34,10 +34,25 @@ async function must(node: string, cmd: string[], input?: string) {
 }
 const conflist = readFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'), 'utf8');
 const libcni = (node: string, verb: string, pod: Netns) =>
-  sim.exec(node, ['env', `CNI_PATH=${join(repoRoot, 'bin')}`, testBin('libcni-driver'), '-netconfpath', '/etc/cni/net.d', '-name', 'cello',
-    '-netns', pod.path, '-id', pod.name, '-args', `IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=${pod.name}`, verb]);
+  sim.exec(node, [
+    'env',
+    `CNI_PATH=${join(repoRoot, 'bin')}`,
+    testBin('libcni-driver'),
+    '-netconfpath',
+    '/etc/cni/net.d',
+    '-name',
+    'cello',
+    '-netns',
+    pod.path,
+    '-id',
+    pod.name,
+    '-args',
+    `IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=${pod.name}`,
+    verb,
+  ]);
 const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(8080,()=>console.log('listening'))";
-const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{process.stdout.write('ERR '+e.message);process.exit(1)});setTimeout(()=>{process.stdout.write('ERR timeout');process.exit(1)},3000)";
+const CLIENT =
+  "const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{process.stdout.write('ERR '+e.message);process.exit(1)});setTimeout(()=>{process.stdout.write('ERR timeout');process.exit(1)},3000)";
 
 t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', async (t) => {
   for (const node of ['node1', 'node2']) {
@@ -47,7 +62,10 @@ t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', asy
     keepers.push(sim.spawn(node, [bin('cello-eni'), 'pool', '--watch'], { stdio: 'ignore' }));
   }
   const list = JSON.parse(await must('node1', [bin('cello-eni'), 'list', '--output', 'json']));
-  t.ok(list.some((e: { ipam?: { free: number } }) => (e.ipam?.free ?? 0) >= 2), 'cello-eni list shows the warm pool on node1');
+  t.ok(
+    list.some((e: { ipam?: { free: number } }) => (e.ipam?.free ?? 0) >= 2),
+    'cello-eni list shows the warm pool on node1',
+  );
 
   const placement: Array<[string, Netns]> = [];
   for (const node of ['node1', 'node1', 'node2']) {
@@ -86,7 +104,11 @@ t.test('an ADD that finds the pool empty wakes the keeper and succeeds', async (
   for (let i = 0; i < free + 1; i++) extra.push(await createNetns('e3'));
   pods.push(...extra.map((pod) => ({ node: 'node1', pod })));
   const results = await Promise.all(extra.map((p) => libcni('node1', 'add', p)));
-  t.same(results.map((r) => r.code), extra.map(() => 0), `all ${extra.length} ADDs succeeded: ${free} from the warm pool, the rest after a demand`);
+  t.same(
+    results.map((r) => r.code),
+    extra.map(() => 0),
+    `all ${extra.length} ADDs succeeded: ${free} from the warm pool, the rest after a demand`,
+  );
   const grew = (await sim.control.calls({ since: seq })).filter(
     (c) => c.code === 'OK' && (c.action === 'AssignPrivateIpAddresses' || c.action === 'CreateNetworkInterface'),
   );

@@ -89,15 +89,22 @@ export async function main(argv: string[]): Promise<void> {
       .option('device-plugin-dir', { type: 'string', default: DEFAULT_PATHS.devicePluginDir, description: "the kubelet's device-plugin directory" })
       .option('cni-bin-dir', { type: 'string', default: DEFAULT_PATHS.cniBinDir, description: 'where the cello-cni executable is installed' })
       .option('cni-conf-dir', { type: 'string', default: DEFAULT_PATHS.cniConfDir, description: 'where the conflist is installed' })
-      .option('runtime-dir', { type: 'string', default: DEFAULT_PATHS.runtimeDir, description: 'where an older Cello installed Node for the host (only cleaned up now)' })
+      .option('runtime-dir', {
+        type: 'string',
+        default: DEFAULT_PATHS.runtimeDir,
+        description: 'where an older Cello installed Node for the host (only cleaned up now)',
+      })
       .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
       .command(
         'run',
         'the supervisor: install cello-cni, run and restart the roles (in this process), mark the node ready once the pool holds IPs; SIGTERM stops all',
         (y) =>
           y
-            .option('conflist', { type: 'string', description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)' })
-            .option('listen', { type: 'string', description: 'address of the metrics and health server (default: the config\'s metricsListen, else :11414)' })
+            .option('conflist', {
+              type: 'string',
+              description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)',
+            })
+            .option('listen', { type: 'string', description: "address of the metrics and health server (default: the config's metricsListen, else :11414)" })
             .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc sweeps)' })
             .option('capacity-recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the device plugin subtracts' })
             .option('grace', { type: 'number', default: 10, description: 'seconds each role (and a gc sweep in flight) gets to stop after SIGTERM' })
@@ -135,17 +142,32 @@ export async function main(argv: string[]): Promise<void> {
         'write the config files from ConfigMap kube-system/cello-config and the node label’s override; once, or following changes',
         (y) =>
           y
-            .option('once', { type: 'boolean', default: false, description: 'write the files and exit (1 with the reason if the config is missing or invalid)' })
+            .option('once', {
+              type: 'boolean',
+              default: false,
+              description: 'write the files and exit (1 with the reason if the config is missing or invalid)',
+            })
             .option('watch', { type: 'boolean', default: false, description: 'keep the files current until SIGTERM' })
             .check((x) => {
               if (x.once === x.watch) throw new UsageError('give exactly one of --once or --watch');
               return true;
             }),
         async (a) => {
-          const [{ kubeClient }, { ConfigSync }, { NodeEventRecorder }] = await Promise.all([import('./kube/client.ts'), import('./config/sync.ts'), import('./kube/events.ts')]);
+          const [{ kubeClient }, { ConfigSync }, { NodeEventRecorder }] = await Promise.all([
+            import('./kube/client.ts'),
+            import('./config/sync.ts'),
+            import('./kube/events.ts'),
+          ]);
           const kube = kubeClient();
           const node = nodeName(a.nodeName);
-          const sync = new ConfigSync({ kube, node, configFile: a.config, nodeConfigFile: a.nodeConfig, log, events: new NodeEventRecorder({ core: kube.core, node, log }) });
+          const sync = new ConfigSync({
+            kube,
+            node,
+            configFile: a.config,
+            nodeConfigFile: a.nodeConfig,
+            log,
+            events: new NodeEventRecorder({ core: kube.core, node, log }),
+          });
           if (a.once) {
             const r = await sync.syncOnce().catch((err: Error) => {
               throw new CommandError(err.message);
@@ -157,36 +179,53 @@ export async function main(argv: string[]): Promise<void> {
           }
         },
       )
-      .command('keeper', "the pool keeper (cello-eni's) with the agent's metrics, events and state file", (y) => y, async (a) => {
-        const [{ kubeClient }, { NodeEventRecorder }, { runAgentKeeper }] = await Promise.all([import('./kube/client.ts'), import('./kube/events.ts'), import('./keeper/run.ts')]);
-        const kube = kubeClient();
-        const node = nodeName(a.nodeName);
-        const events = new NodeEventRecorder({ core: kube.core, node, log });
-        try {
-          await runAgentKeeper({ paths: pathsOf(a), log, signal: stopSignal(), events });
-        } finally {
-          await events.flush();
-        }
-      })
+      .command(
+        'keeper',
+        "the pool keeper (cello-eni's) with the agent's metrics, events and state file",
+        (y) => y,
+        async (a) => {
+          const [{ kubeClient }, { NodeEventRecorder }, { runAgentKeeper }] = await Promise.all([
+            import('./kube/client.ts'),
+            import('./kube/events.ts'),
+            import('./keeper/run.ts'),
+          ]);
+          const kube = kubeClient();
+          const node = nodeName(a.nodeName);
+          const events = new NodeEventRecorder({ core: kube.core, node, log });
+          try {
+            await runAgentKeeper({ paths: pathsOf(a), log, signal: stopSignal(), events });
+          } finally {
+            await events.flush();
+          }
+        },
+      )
       .command(
         'capacity',
         'the kubelet device plugin for this node’s pod capacity (registers again when kubelet.sock is re-created)',
         (y) =>
-          y
-            .option('recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the count subtracts' })
-            .check((x) => {
-              if (!(x.recount > 0)) throw new UsageError('--recount must be > 0 seconds');
-              return true;
-            }),
+          y.option('recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the count subtracts' }).check((x) => {
+            if (!(x.recount > 0)) throw new UsageError('--recount must be > 0 seconds');
+            return true;
+          }),
         async (a) => {
           const [{ kubeClient }, { runCapacityReporter }] = await Promise.all([import('./kube/client.ts'), import('./capacity/reporter.ts')]);
-          await runCapacityReporter({ paths: pathsOf(a), kube: kubeClient(), node: nodeName(a.nodeName), log, signal: stopSignal(), recountMs: a.recount * 1000 });
+          await runCapacityReporter({
+            paths: pathsOf(a),
+            kube: kubeClient(),
+            node: nodeName(a.nodeName),
+            log,
+            signal: stopSignal(),
+            recountMs: a.recount * 1000,
+          });
         },
       )
       .command(
         'metrics',
         'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, roles), /healthz and /livez',
-        (y) => y.option('listen', { type: 'string', description: "[host]:port (default: the config's metricsListen, else :11414)" }).check((x) => (x.listen === undefined || parseListen(x.listen), true)),
+        (y) =>
+          y
+            .option('listen', { type: 'string', description: "[host]:port (default: the config's metricsListen, else :11414)" })
+            .check((x) => (x.listen === undefined || parseListen(x.listen), true)),
         async (a) => {
           const [{ startMetricsServer }, { metricsListen }] = await Promise.all([import('./metrics/server.ts'), import('./metrics/listen.ts')]);
           const listen = a.listen !== undefined ? parseListen(a.listen) : metricsListen(a.config, a.nodeConfig, log);
@@ -205,47 +244,66 @@ export async function main(argv: string[]): Promise<void> {
           const binary = installCniBinary({ cniBinDir: a.cniBinDir, source: join(ownDir(), CNI_BINARY), legacyRuntimeDir: a.runtimeDir });
           const conflist = a.conflist ? installConflist({ cniConfDir: a.cniConfDir, source: a.conflist }) : undefined;
           const out = { ...binary, ...(conflist ? { conflist } : {}) };
-          emit(out, resolveFormat(a.output), { rows: [out], columns: [
-            { header: 'VERSION', value: (r: typeof out) => r.version },
-            { header: 'BINARY', value: (r: typeof out) => r.binary },
-            { header: 'CHANGED', value: (r: typeof out) => r.changed },
-            { header: 'CONFLIST', value: (r: typeof out) => r.conflist?.path },
-          ] });
+          emit(out, resolveFormat(a.output), {
+            rows: [out],
+            columns: [
+              { header: 'VERSION', value: (r: typeof out) => r.version },
+              { header: 'BINARY', value: (r: typeof out) => r.binary },
+              { header: 'CHANGED', value: (r: typeof out) => r.changed },
+              { header: 'CONFLIST', value: (r: typeof out) => r.conflist?.path },
+            ],
+          });
         },
       )
-      .command('status', 'what the supervisor and the keeper last reported: roles, readiness, pool', (y) => y, async (a) => {
-        const [{ readAgentState }, { readKeeperState }] = await Promise.all([import('./supervisor/state.ts'), import('./keeper/state.ts')]);
-        const files = runFiles(a.runDir);
-        const agent = readAgentState(files.agentState);
-        const keeper = readKeeperState(files.keeperState);
-        if (!agent && !keeper) throw new CommandError(`no agent state in ${a.runDir}: is cello-agent running on this node (or pass --run-dir)?`);
-        const out = { agent: agent ?? null, keeper: keeper ?? null };
-        if (resolveFormat(a.output) === 'json') return emit(out, 'json');
-        process.stdout.write(`ready: ${agent?.ready ? `yes, since ${agent.readyAt}` : 'no'}   runtime: ${agent?.installed.runtime ?? '-'}   conflist: ${agent?.installed.conflist ?? '-'}\n`);
-        const rows = Object.entries(agent?.children ?? {}).map(([name, c]) => ({ name, ...c }));
-        process.stdout.write(formatTable(rows, [
-          { header: 'ROLE', value: (r) => r.name },
-          { header: 'PID', value: (r) => r.pid },
-          { header: 'RUNNING', value: (r) => r.running },
-          { header: 'RESTARTS', value: (r) => r.restarts },
-          { header: 'LAST EXIT', value: (r) => r.lastExit },
-        ]));
-        if (keeper) {
-          const p = keeper.pool;
-          process.stdout.write(`pool (${keeper.at}): free ${p.free}, used ${p.used}, total ${p.total}, target ${p.target}, targetMin ${p.targetMin}, capacity ${p.capacity}${keeper.blocked ? `; blocked: ${keeper.blocked}` : ''}\n`);
-        }
-      })
+      .command(
+        'status',
+        'what the supervisor and the keeper last reported: roles, readiness, pool',
+        (y) => y,
+        async (a) => {
+          const [{ readAgentState }, { readKeeperState }] = await Promise.all([import('./supervisor/state.ts'), import('./keeper/state.ts')]);
+          const files = runFiles(a.runDir);
+          const agent = readAgentState(files.agentState);
+          const keeper = readKeeperState(files.keeperState);
+          if (!agent && !keeper) throw new CommandError(`no agent state in ${a.runDir}: is cello-agent running on this node (or pass --run-dir)?`);
+          const out = { agent: agent ?? null, keeper: keeper ?? null };
+          if (resolveFormat(a.output) === 'json') return emit(out, 'json');
+          process.stdout.write(
+            `ready: ${agent?.ready ? `yes, since ${agent.readyAt}` : 'no'}   runtime: ${agent?.installed.runtime ?? '-'}   conflist: ${agent?.installed.conflist ?? '-'}\n`,
+          );
+          const rows = Object.entries(agent?.children ?? {}).map(([name, c]) => ({ name, ...c }));
+          process.stdout.write(
+            formatTable(rows, [
+              { header: 'ROLE', value: (r) => r.name },
+              { header: 'PID', value: (r) => r.pid },
+              { header: 'RUNNING', value: (r) => r.running },
+              { header: 'RESTARTS', value: (r) => r.restarts },
+              { header: 'LAST EXIT', value: (r) => r.lastExit },
+            ]),
+          );
+          if (keeper) {
+            const p = keeper.pool;
+            process.stdout.write(
+              `pool (${keeper.at}): free ${p.free}, used ${p.used}, total ${p.total}, target ${p.target}, targetMin ${p.targetMin}, capacity ${p.capacity}${keeper.blocked ? `; blocked: ${keeper.blocked}` : ''}\n`,
+            );
+          }
+        },
+      )
       .command(
         'config',
         'the config in effect (both scopes merged, defaults filled in), secrets shown as ***',
         (y) => y.option('kubernetes', { type: 'boolean', default: false, description: 'read the ConfigMaps from the API instead of the files on this node' }),
         async (a) => {
           const { configFromFiles, configFromKubernetes } = await import('./config/effective.ts');
-          const out = a.kubernetes ? await configFromKubernetes((await import('./kube/client.ts')).kubeClient().core, nodeName(a.nodeName)) : configFromFiles(a.config, a.nodeConfig);
-          emit(out, resolveFormat(a.output), { rows: Object.entries(out.config), columns: [
-            { header: 'KEY', value: (r: [string, unknown]) => r[0] },
-            { header: 'VALUE', value: (r: [string, unknown]) => r[1] },
-          ] });
+          const out = a.kubernetes
+            ? await configFromKubernetes((await import('./kube/client.ts')).kubeClient().core, nodeName(a.nodeName))
+            : configFromFiles(a.config, a.nodeConfig);
+          emit(out, resolveFormat(a.output), {
+            rows: Object.entries(out.config),
+            columns: [
+              { header: 'KEY', value: (r: [string, unknown]) => r[0] },
+              { header: 'VALUE', value: (r: [string, unknown]) => r[1] },
+            ],
+          });
         },
       )
       .parseAsync();

@@ -24,7 +24,9 @@ t.test('the agent on a node', async (t) => {
   const keeper = () => readKeeperState(at('/run/cello/keeper.json'));
   const agentState = () => readAgentState(at('/run/cello/agent.json'));
   const nodeEvents = async () =>
-    ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).filter((e) => e.involvedObject?.kind === 'Node' && e.involvedObject?.name === NODE);
+    ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).filter(
+      (e) => e.involvedObject?.kind === 'Node' && e.involvedObject?.name === NODE,
+    );
 
   mkdirSync(at('/var/lib/kubelet/device-plugins'), { recursive: true });
   const kubelet = new FakeKubelet(at('/var/lib/kubelet/device-plugins'));
@@ -36,7 +38,18 @@ t.test('the agent on a node', async (t) => {
   const otherEni = other.Result.NetworkInterfaceId as string;
   // What an earlier container of the same pod left in /run/cello (an emptyDir) must not count.
   mkdirSync(at('/run/cello'), { recursive: true });
-  writeFileSync(at('/run/cello/keeper.json'), JSON.stringify({ at: new Date().toISOString(), instanceId: 'i-old', mode: 'shared', rounds: 9, met: true, errors: [], pool: { free: 5, total: 5, target: 5, targetMin: 5, capacity: 30 } }));
+  writeFileSync(
+    at('/run/cello/keeper.json'),
+    JSON.stringify({
+      at: new Date().toISOString(),
+      instanceId: 'i-old',
+      mode: 'shared',
+      rounds: 9,
+      met: true,
+      errors: [],
+      pool: { free: 5, total: 5, target: 5, targetMin: 5, capacity: 30 },
+    }),
+  );
   writeFileSync(at('/run/cello/ready'), '{}');
   const agent = startAgent(t, sim, NODE, ['--capacity-recount', '1']);
 
@@ -52,7 +65,9 @@ t.test('the agent on a node', async (t) => {
     const health = await agentHttp(sim, NODE, '/healthz');
     t.equal(health.status, 503, '/healthz is 503 while not ready');
     t.match(health.body, /^not ready: the pool holds 0 free IPs: QuotaExceeded\.Eni: /, 'saying why');
-    const ev = await eventually('a VpcResourceQuotaExceeded event on the node', async () => (await nodeEvents()).find((e) => e.reason === 'VpcResourceQuotaExceeded'));
+    const ev = await eventually('a VpcResourceQuotaExceeded event on the node', async () =>
+      (await nodeEvents()).find((e) => e.reason === 'VpcResourceQuotaExceeded'),
+    );
     t.equal(ev.type, 'Warning');
     t.match(ev.message, /QuotaExceeded\.Eni/);
     t.equal(ev.source?.component, 'cello-agent');
@@ -101,7 +116,11 @@ t.test('the agent on a node', async (t) => {
 
     const shown = await sim.exec(NODE, [process.execPath, bin('cello-agent'), 'config', '--output', 'json']);
     t.equal(shown.code, 0, shown.stderr);
-    t.match(JSON.parse(shown.stdout), { source: 'files', node: '/etc/cello/node-conf', config: { poolTarget: 8 } }, '`cello-agent config` shows the merged config');
+    t.match(
+      JSON.parse(shown.stdout),
+      { source: 'files', node: '/etc/cello/node-conf', config: { poolTarget: 8 } },
+      '`cello-agent config` shows the merged config',
+    );
 
     await labelNode(sim, NODE, LABEL, null);
     await eventually('the cluster poolTarget 3 back in effect', () => keeper()?.pool.target === 3);
@@ -130,15 +149,32 @@ t.test('the agent on a node', async (t) => {
     t.match(kubelet.registrations[0], { version: 'v1beta1', resource_name: ENI_IP, endpoint: 'cello-eni-ip.sock' });
 
     // A pod that holds a Cello IP but does not request the resource takes one off the count.
-    await k8s(sim, 'POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'stock1', namespace: 'default' }, spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] } });
-    const alloc = await sim.exec(NODE, [bin('cello-ipam'), 'alloc', '--container', 'stock1-sandbox', '--pod-namespace', 'default', '--pod-name', 'stock1', '--output', 'json']);
+    await k8s(sim, 'POST', '/api/v1/namespaces/default/pods', {
+      metadata: { name: 'stock1', namespace: 'default' },
+      spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] },
+    });
+    const alloc = await sim.exec(NODE, [
+      bin('cello-ipam'),
+      'alloc',
+      '--container',
+      'stock1-sandbox',
+      '--pod-namespace',
+      'default',
+      '--pod-name',
+      'stock1',
+      '--output',
+      'json',
+    ]);
     t.equal(alloc.code, 0, alloc.stderr);
     await eventually(`${expected - 1} devices after a stock pod`, () => kubelet.count(ENI_IP) === expected - 1);
     t.equal(kubelet.count(ENI_IP), expected - 1, 'the stock pod is subtracted');
 
     const before = kubelet.registrations.length;
     await kubelet.restart();
-    await eventually('a new registration after kubelet.sock was re-created', () => kubelet.registrations.length > before && kubelet.count(ENI_IP) === expected - 1);
+    await eventually(
+      'a new registration after kubelet.sock was re-created',
+      () => kubelet.registrations.length > before && kubelet.count(ENI_IP) === expected - 1,
+    );
     t.equal(kubelet.registrations.length, before + 1, 'registered again once');
     t.equal(kubelet.count(ENI_IP), expected - 1, 'the count is sent again');
   });
@@ -158,7 +194,13 @@ t.test('the agent on a node', async (t) => {
     const pids = [agentState()!.pid];
     t.equal(await agent.stop('SIGTERM'), 0, 'exit code 0');
     const st = agentState()!;
-    t.same(Object.entries(st.children).filter(([, c]) => c.running).map(([n]) => n), [], 'no role left running');
+    t.same(
+      Object.entries(st.children)
+        .filter(([, c]) => c.running)
+        .map(([n]) => n),
+      [],
+      'no role left running',
+    );
     const alive = pids.filter((pid) => {
       try {
         process.kill(pid, 0);

@@ -13,10 +13,21 @@ t.test('what a line counts as', async (t) => {
   const seen = new Set<string>();
   t.same(interpret({ level: 'info', msg: 'ADD done', verb: 'ADD', ms: 42 }, seen), { kind: 'done', verb: 'ADD', ms: 42 });
   t.same(interpret({ level: 'info', msg: 'DEL done', verb: 'DEL' }, seen), { kind: 'done', verb: 'DEL' }, 'a DEL without ms still counts');
-  t.same(interpret({ level: 'warn', msg: 'no free IP; waiting for the pool keeper', verb: 'ADD', reason: 'exhausted' }, seen), { kind: 'pool-empty', reason: 'exhausted' });
-  t.same(interpret({ level: 'error', msg: 'datapath setup failed; releasing the allocation', verb: 'ADD', traceId: 'a1' }, seen), { kind: 'failed', verb: 'ADD', reason: 'datapath setup failed; releasing the allocation' });
+  t.same(interpret({ level: 'warn', msg: 'no free IP; waiting for the pool keeper', verb: 'ADD', reason: 'exhausted' }, seen), {
+    kind: 'pool-empty',
+    reason: 'exhausted',
+  });
+  t.same(interpret({ level: 'error', msg: 'datapath setup failed; releasing the allocation', verb: 'ADD', traceId: 'a1' }, seen), {
+    kind: 'failed',
+    verb: 'ADD',
+    reason: 'datapath setup failed; releasing the allocation',
+  });
   t.equal(interpret({ level: 'error', msg: 'undo teardown failed', verb: 'ADD', traceId: 'a1' }, seen), undefined, 'one failure per call (trace id)');
-  t.same(interpret({ level: 'info', msg: 'ADD failed', verb: 'ADD', traceId: 'b2', code: 11 }, seen), { kind: 'failed', verb: 'ADD', reason: 'code 11' }, 'an explicit failure line with its CNI code');
+  t.same(
+    interpret({ level: 'info', msg: 'ADD failed', verb: 'ADD', traceId: 'b2', code: 11 }, seen),
+    { kind: 'failed', verb: 'ADD', reason: 'code 11' },
+    'an explicit failure line with its CNI code',
+  );
   t.equal(interpret({ level: 'info', msg: 'ENI ready', verb: 'ADD' }, seen), undefined, 'other lines count nothing');
   t.equal(interpret({ level: 'error', msg: 'boom' }, seen), undefined, 'a line of no CNI call counts nothing');
 });
@@ -49,7 +60,14 @@ t.test('tailing: partial lines, late file, truncation, rotation', async (t) => {
   renameSync(file, `${file}.1`);
   writeFileSync(file, line({ level: 'info', msg: 'ADD done', verb: 'ADD', ms: 7 }) + line({ level: 'info', msg: 'ADD done', verb: 'ADD', ms: 8 }));
   tail.poll();
-  t.same(calls.slice(-2), [{ kind: 'done', verb: 'ADD', ms: 7 }, { kind: 'done', verb: 'ADD', ms: 8 }], 'a rotated file is followed by name');
+  t.same(
+    calls.slice(-2),
+    [
+      { kind: 'done', verb: 'ADD', ms: 7 },
+      { kind: 'done', verb: 'ADD', ms: 8 },
+    ],
+    'a rotated file is followed by name',
+  );
   t.equal(calls.length, 5);
 
   const late = new CniLogTail(file, (c) => calls.push(c));
@@ -68,7 +86,14 @@ t.test('the lines the real cello-cni writes', async (t) => {
   const calls: CniCall[] = [];
   const tail = new CniLogTail(log, (c) => calls.push(c), 'start');
   const conf = { cniVersion: '1.0.0', name: 'cello', type: 'cello-cni', stateDir: join(dir.path, 'state'), logFile: log };
-  const env = { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c-real', CNI_NETNS: '', CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni', CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p' };
+  const env = {
+    CNI_COMMAND: 'DEL',
+    CNI_CONTAINERID: 'c-real',
+    CNI_NETNS: '',
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: '/usr/lib/cni',
+    CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p',
+  };
   const r = await cni(env, JSON.stringify(conf));
   t.equal(r.exitCode, 0, `DEL of an unknown container succeeds: ${String(r.stdout)}`);
   tail.poll();

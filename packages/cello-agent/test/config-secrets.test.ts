@@ -20,8 +20,16 @@ t.test('config-sync: no secret in its log, its Events or its error', async (t) =
   const documents: Array<[string, string, RegExp]> = [
     ['a number', `${head},"credentialAccessKeySecret":${NUMERIC}}`, /credentialAccessKeySecret: expected an access key secret \(a string\), got a number/],
     ['a list', `${head},"credentialAccessKeySecret":["${SECRET}"]}`, /credentialAccessKeySecret: .*got a list/],
-    ['a bare word', `${head},"credentialAccessKeySecret":${SECRET}}`, /key conf: \(document\): is not valid JSON: unexpected character.* at line 1, column \d+/],
-    ['a missing comma', `${head},\n"credentialAccessKeySecret":"${SECRET}"\n"poolTarget":3}`, /key conf: \(document\): is not valid JSON: expected ',' or '}' after a property value at line 3, column 1/],
+    [
+      'a bare word',
+      `${head},"credentialAccessKeySecret":${SECRET}}`,
+      /key conf: \(document\): is not valid JSON: unexpected character.* at line 1, column \d+/,
+    ],
+    [
+      'a missing comma',
+      `${head},\n"credentialAccessKeySecret":"${SECRET}"\n"poolTarget":3}`,
+      /key conf: \(document\): is not valid JSON: expected ',' or '}' after a property value at line 3, column 1/,
+    ],
   ];
 
   // --once: the command's one-line error.
@@ -41,7 +49,10 @@ t.test('config-sync: no secret in its log, its Events or its error', async (t) =
   child.stdout!.resume();
   const exited = new Promise((r) => child.on('exit', r));
   t.teardown(() => void child.kill('SIGKILL'));
-  const events = async () => ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as Array<{ reason: string; message: string }>).filter((e) => e.reason === 'ConfigMapUpdateFailed');
+  const events = async () =>
+    ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as Array<{ reason: string; message: string }>).filter(
+      (e) => e.reason === 'ConfigMapUpdateFailed',
+    );
   for (const [i, [what, text, message]] of documents.entries()) {
     if (i > 0) await putConfigMap(sim, 'kube-system', 'cello-config', text);
     const event = await eventually(`the event for ${what}`, async () => (await events()).find((e) => message.test(e.message)));

@@ -85,7 +85,9 @@ export class FakeKubelet {
         stream.on('error', () => undefined);
       },
     });
-    await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${this.socket}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`unix://${this.socket}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+    );
     this.server = server;
   }
 

@@ -38,12 +38,20 @@ t.test('the installed cello-cni is one file that runs with an empty environment 
   // STATUS opens the SQLite store (bun:sqlite, inside the binary).
   const state = join(dir.path, 'state');
   await must(bin('cello-ipam'), ['settings', '--state-dir', state, 'datapath=veth']);
-  const status = await runWrapper(out.binary, { CNI_COMMAND: 'STATUS', LD_DEBUG: 'libs' }, JSON.stringify({ cniVersion: '1.1.0', name: 'cello', type: 'cello-cni', stateDir: state }));
+  const status = await runWrapper(
+    out.binary,
+    { CNI_COMMAND: 'STATUS', LD_DEBUG: 'libs' },
+    JSON.stringify({ cniVersion: '1.1.0', name: 'cello', type: 'cello-cni', stateDir: state }),
+  );
   t.match(JSON.parse(String(status.stdout)), { code: 50, msg: /no free IP/ }, 'STATUS read the store');
   const inits = [...String(status.stderr).matchAll(/calling init: (\S+)/g)].map((m) => m[1]!);
   t.ok(inits.length > 0, 'the loader reported what it loaded');
   const glibc = /\/(ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1)$/;
-  t.same(inits.filter((p) => !glibc.test(p)), [], 'every library it loads is part of glibc (no libstdc++, no SQLite addon)');
+  t.same(
+    inits.filter((p) => !glibc.test(p)),
+    [],
+    'every library it loads is part of glibc (no libstdc++, no SQLite addon)',
+  );
 
   const again = await install(dir.path);
   t.equal(JSON.parse(String(again.stdout)).changed, false, 'a second install changes nothing');
@@ -55,7 +63,11 @@ t.test('an older Cello’s runtime directories are removed, but the one its wrap
   const opt = join(dir.path, 'opt');
   for (const v of ['v0123456789ab', 'vba9876543210']) mkdirSync(join(opt, v, 'lib'), { recursive: true });
   mkdirSync(join(dir.path, 'bin'));
-  writeFileSync(join(dir.path, 'bin', 'cello-cni'), `#!/bin/sh\nexec '${opt}/vba9876543210/lib/ld-linux-x86-64.so.2' --library-path '${opt}/vba9876543210/lib' '${opt}/vba9876543210/node' '${opt}/vba9876543210/cello-cni' "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(dir.path, 'bin', 'cello-cni'),
+    `#!/bin/sh\nexec '${opt}/vba9876543210/lib/ld-linux-x86-64.so.2' --library-path '${opt}/vba9876543210/lib' '${opt}/vba9876543210/node' '${opt}/vba9876543210/cello-cni' "$@"\n`,
+    { mode: 0o755 },
+  );
   const first = JSON.parse(String((await install(dir.path)).stdout));
   t.same(first.pruned, ['v0123456789ab'], 'the old runtime nothing points at is gone');
   t.same(readdirSync(opt), ['vba9876543210'], 'the one the replaced wrapper ran is kept');
@@ -78,10 +90,14 @@ t.test('a SIGKILL at any moment of an install leaves a working cello-cni or none
 
   for (let i = 0; i < rounds; i++) {
     appendFileSync(join(src, 'bin', 'cello-cni'), `\n// round ${i}\n`);
-    const child = spawn(process.execPath, [join(src, 'bin', 'cello-agent'), 'install', '--cni-bin-dir', join(target, 'bin'), '--runtime-dir', join(target, 'opt')], {
-      stdio: 'ignore',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(src, 'bin', 'cello-agent'), 'install', '--cni-bin-dir', join(target, 'bin'), '--runtime-dir', join(target, 'opt')],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
+    );
     const exited = new Promise((r) => child.on('exit', r));
     setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 2500));
     if ((await exited) === null) killed++;
@@ -97,7 +113,16 @@ t.test('a SIGKILL at any moment of an install leaves a working cello-cni or none
   }
   t.ok(killed > 0, `${killed} of ${rounds} installs were killed mid-way`);
 
-  const r = await run(process.execPath, [join(src, 'bin', 'cello-agent'), 'install', '--cni-bin-dir', join(target, 'bin'), '--runtime-dir', join(target, 'opt'), '--output', 'json']);
+  const r = await run(process.execPath, [
+    join(src, 'bin', 'cello-agent'),
+    'install',
+    '--cni-bin-dir',
+    join(target, 'bin'),
+    '--runtime-dir',
+    join(target, 'opt'),
+    '--output',
+    'json',
+  ]);
   t.equal(r.exitCode, 0, String(r.stderr));
   const leftovers = readdirSync(join(target, 'bin')).filter((n) => n.startsWith('.cello-tmp-'));
   t.same(leftovers, [], 'the next install removed what the killed ones left');
@@ -122,7 +147,16 @@ t.test('a call already running finishes on the binary it started from while a ne
   for (const f of ['cello-agent', 'cello-cni', 'package.json']) copyFileSync(join(repoRoot, 'bin', f), join(src, 'bin', f));
   symlinkSync(join(repoRoot, 'node_modules'), join(src, 'node_modules'));
   appendFileSync(join(src, 'bin', 'cello-cni'), '\n// next\n');
-  const r = await run(process.execPath, [join(src, 'bin', 'cello-agent'), 'install', '--cni-bin-dir', join(dir.path, 'bin'), '--runtime-dir', join(dir.path, 'opt'), '--output', 'json']);
+  const r = await run(process.execPath, [
+    join(src, 'bin', 'cello-agent'),
+    'install',
+    '--cni-bin-dir',
+    join(dir.path, 'bin'),
+    '--runtime-dir',
+    join(dir.path, 'opt'),
+    '--output',
+    'json',
+  ]);
   t.equal(JSON.parse(String(r.stdout)).changed, true, 'the new binary is installed (no "text file busy")');
   child.stdin!.end('{"cniVersion":"1.0.0"}');
   t.equal(await exited, 0, 'the running call finished');
@@ -166,7 +200,10 @@ t.test('bad input: one line naming the problem, exit 2 for usage and 1 for failu
   for (const [args, code, message] of cases) {
     const r = await run(process.execPath, [agent, ...args]);
     t.equal(r.exitCode, code, `${args.join(' ')} exits ${code}`);
-    const lines = String(r.stderr).trim().split('\n').filter((l) => !l.startsWith('{'));
+    const lines = String(r.stderr)
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('{'));
     t.equal(lines.length, 1, `${args.join(' ')}: one line`);
     t.match(lines[0], message);
   }
@@ -177,7 +214,15 @@ t.test('`cello-agent config` never prints a secret', async (t) => {
   const dir = tempDir('cello-agent-cfg-');
   t.teardown(() => dir.remove());
   const conf = join(dir.path, 'conf');
-  writeFileSync(conf, JSON.stringify({ subnets: ['subnet-a'], securityGroups: ['sg-a'], credentialAccessKeyId: 'AKLTexampleid0001', credentialAccessKeySecret: 'c2VjcmV0LXZhbHVlLTEyMw==' }));
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      subnets: ['subnet-a'],
+      securityGroups: ['sg-a'],
+      credentialAccessKeyId: 'AKLTexampleid0001',
+      credentialAccessKeySecret: 'c2VjcmV0LXZhbHVlLTEyMw==',
+    }),
+  );
   for (const output of ['json', 'table']) {
     const r = await run(process.execPath, [agent, 'config', '--config', conf, '--node-config', join(dir.path, 'none'), '--output', output]);
     t.equal(r.exitCode, 0, String(r.stderr));

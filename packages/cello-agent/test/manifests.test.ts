@@ -44,7 +44,9 @@ async function modelClass(apiVersion: string, kind: string): Promise<(new (o: un
 }
 
 const isHelmValues = (file: string) => file.endsWith('/values.yaml');
-const allDocs = yamlFiles(manifests).filter((f) => !isHelmValues(f)).flatMap(load);
+const allDocs = yamlFiles(manifests)
+  .filter((f) => !isHelmValues(f))
+  .flatMap(load);
 /** Copies of the documents of a kind in a file (tests may change them). */
 const find = (file: string, kind: string) => allDocs.filter((d) => d.file === join(manifests, file) && d.obj?.kind === kind).map((d) => structuredClone(d.obj));
 
@@ -82,7 +84,14 @@ for (const file of ['daemonset.yaml', 'cilium/daemonset.yaml']) {
 
     // cello-cni runs on the host with the paths the agent wrote: the wrapper names the runtime
     // directory, the conflist names the state and log directories. Each must be the same host path.
-    const hostPaths = [DEFAULT_PATHS.cniBinDir, DEFAULT_PATHS.cniConfDir, DEFAULT_PATHS.runtimeDir, DEFAULT_PATHS.stateDir, dirname(DEFAULT_PATHS.cniLog), DEFAULT_PATHS.devicePluginDir];
+    const hostPaths = [
+      DEFAULT_PATHS.cniBinDir,
+      DEFAULT_PATHS.cniConfDir,
+      DEFAULT_PATHS.runtimeDir,
+      DEFAULT_PATHS.stateDir,
+      dirname(DEFAULT_PATHS.cniLog),
+      DEFAULT_PATHS.devicePluginDir,
+    ];
     for (const path of hostPaths) {
       const m = mountOf(path);
       t.ok(m, `${path} is mounted`);
@@ -97,7 +106,11 @@ for (const file of ['daemonset.yaml', 'cilium/daemonset.yaml']) {
     }
     t.equal(dirname(DEFAULT_PATHS.nodeConfigFile), dirname(DEFAULT_PATHS.configFile), 'both config files in the one mount');
     const mounted = new Set(agent.volumeMounts.map((m: any) => m.name));
-    t.same(spec.volumes.map((v: any) => v.name).filter((n: string) => !mounted.has(n)), [], 'no volume mounted for nothing');
+    t.same(
+      spec.volumes.map((v: any) => v.name).filter((n: string) => !mounted.has(n)),
+      [],
+      'no volume mounted for nothing',
+    );
 
     t.equal(spec.hostNetwork, true, 'host network');
     t.equal(spec.priorityClassName, 'system-node-critical');
@@ -121,12 +134,23 @@ t.test('the Cilium variant differs only in the conflist it installs', async (t) 
   delete cilium.spec.template.spec.containers[0].args;
   t.same(cilium, plain, 'otherwise identical');
   const conf = JSON.parse(readFileSync(join(manifests, 'cilium', '10-cello-cilium.conflist'), 'utf8'));
-  t.match(conf.plugins, [{ type: 'cello-cni', datapath: 'veth' }, { type: 'cilium-cni', 'chaining-mode': 'generic-veth' }], 'cello-cni on veth, then cilium-cni');
+  t.match(
+    conf.plugins,
+    [
+      { type: 'cello-cni', datapath: 'veth' },
+      { type: 'cilium-cni', 'chaining-mode': 'generic-veth' },
+    ],
+    'cello-cni on veth, then cilium-cni',
+  );
   t.equal(conf.cniVersion, '1.0.0', 'a version cilium-cni speaks');
   t.equal(conf.plugins[0].stateDir, DEFAULT_PATHS.stateDir);
   t.equal(conf.plugins[0].logFile, DEFAULT_PATHS.cniLog, 'the log the metrics server follows');
   const values = parseAllDocuments(readFileSync(join(manifests, 'cilium', 'values.yaml'), 'utf8'))[0]!.toJS();
-  t.match(values, { cni: { chainingMode: 'generic-veth', customConf: true, exclusive: false }, kubeProxyReplacement: true, routingMode: 'native' }, 'Helm values parse');
+  t.match(
+    values,
+    { cni: { chainingMode: 'generic-veth', customConf: true, exclusive: false }, kubeProxyReplacement: true, routingMode: 'native' },
+    'Helm values parse',
+  );
 });
 
 t.test('the shipped conflists and ConfigMap agree with the agent', async (t) => {
@@ -150,7 +174,11 @@ t.test('the image: every COPY source exists and is in the build context; the lay
     .filter((l) => l && !l.startsWith('#'));
   const ignored = (path: string) =>
     ignore.some((p) => {
-      const glob = p.replace(/\./g, '\\.').replace(/\*\*\//g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '(.*/)?');
+      const glob = p
+        .replace(/\./g, '\\.')
+        .replace(/\*\*\//g, '\0')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\0/g, '(.*/)?');
       const re = new RegExp(`^${glob}(/|$)`);
       return re.test(path);
     });
@@ -175,7 +203,15 @@ t.test('the image: every COPY source exists and is in the build context; the lay
   const out = tempDir('cello-image-');
   t.teardown(() => out.remove());
   await must('sh', [join(manifests, 'image', 'assemble.sh'), repoRoot, out.path]);
-  for (const f of ['bin/cello-agent', 'bin/cello-cni', 'bin/cello-gc', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/bindings/package.json', 'manifests/cni/10-cello.conflist', 'manifests/cilium/10-cello-cilium.conflist']) {
+  for (const f of [
+    'bin/cello-agent',
+    'bin/cello-cni',
+    'bin/cello-gc',
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    'node_modules/bindings/package.json',
+    'manifests/cni/10-cello.conflist',
+    'manifests/cilium/10-cello-cilium.conflist',
+  ]) {
     t.ok(existsSync(join(out.path, f)), `the image has ${f}`);
   }
   const [cilium] = find('cilium/daemonset.yaml', 'DaemonSet');
@@ -185,7 +221,20 @@ t.test('the image: every COPY source exists and is in the build context; the lay
 
   const host = tempDir('cello-image-host-');
   t.teardown(() => host.remove());
-  const r = await run(process.execPath, [join(out.path, 'bin', 'cello-agent'), 'install', '--cni-bin-dir', join(host.path, 'bin'), '--runtime-dir', join(host.path, 'opt'), '--conflist', join(out.path, 'manifests/cni/10-cello.conflist'), '--cni-conf-dir', join(host.path, 'net.d'), '--output', 'json']);
+  const r = await run(process.execPath, [
+    join(out.path, 'bin', 'cello-agent'),
+    'install',
+    '--cni-bin-dir',
+    join(host.path, 'bin'),
+    '--runtime-dir',
+    join(host.path, 'opt'),
+    '--conflist',
+    join(out.path, 'manifests/cni/10-cello.conflist'),
+    '--cni-conf-dir',
+    join(host.path, 'net.d'),
+    '--output',
+    'json',
+  ]);
   t.equal(r.exitCode, 0, `install from the image layout: ${String(r.stderr)}`);
   const v = await run(join(host.path, 'bin', 'cello-cni'), [], { env: { CNI_COMMAND: 'VERSION' }, extendEnv: false, input: '{"cniVersion":"1.0.0"}' });
   t.equal(v.exitCode, 0, 'the cello-cni it installed runs');

@@ -29,7 +29,10 @@ t.test('metrics move as pods come and go', async (t) => {
   t.equal(metric(m0, 'resource_pool_max_cap', POOL), 30, 'resource_pool_max_cap: (4 − 1) ENIs × 10 IPs');
   t.equal(metric(m0, 'cello_pool_used'), 0, 'no pod yet');
   t.equal(metric(m0, 'cello_cni_latency_ms_count', { verb: 'ADD' }) ?? 0, 0, 'no ADD yet');
-  t.ok(metric(m0, 'openapi_latency_ms_count', { api: 'CreateNetworkInterface', error: 'false', code: 'OK' })! >= 1, 'openapi_latency_ms counts the keeper’s ENI creation');
+  t.ok(
+    metric(m0, 'openapi_latency_ms_count', { api: 'CreateNetworkInterface', error: 'false', code: 'OK' })! >= 1,
+    'openapi_latency_ms counts the keeper’s ENI creation',
+  );
   t.ok((metric(m0, 'metadata_latency_ms_count', { error: 'false', status: '200' }) ?? 0) >= 1, 'metadata_latency_ms counts metadata reads');
   t.equal(metric(m0, 'cello_agent_ready'), 1, 'cello_agent_ready');
   t.equal(metric(m0, 'cello_agent_child_up', { child: 'keeper' }), 1, 'the keeper is up');

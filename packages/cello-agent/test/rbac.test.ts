@@ -26,9 +26,15 @@ interface Grant {
 /** The rules bound to kube-system/cello, each with where it applies. */
 function grants(): Grant[] {
   const docs = parseAllDocuments(readFileSync(join(repoRoot, 'manifests', 'rbac.yaml'), 'utf8')).map((d) => d.toJS());
-  const roles = new Map(docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').map((d) => [`${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`, d]));
+  const roles = new Map(
+    docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').map((d) => [`${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`, d]),
+  );
   return docs
-    .filter((d) => (d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding') && d.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === 'cello' && s.namespace === 'kube-system'))
+    .filter(
+      (d) =>
+        (d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding') &&
+        d.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === 'cello' && s.namespace === 'kube-system'),
+    )
     .flatMap((b) => {
       const role = roles.get(`${b.roleRef.kind}/${b.roleRef.kind === 'Role' ? b.metadata.namespace : ''}/${b.roleRef.name}`);
       return (role?.rules ?? []).map((rule: Rule) => ({ namespace: b.kind === 'RoleBinding' ? b.metadata.namespace : undefined, rule }));
@@ -61,7 +67,10 @@ function access(method: string, url: string): Access {
 }
 
 const allows = (g: Grant, a: Access) =>
-  (g.namespace === undefined || g.namespace === a.namespace) && g.rule.apiGroups.includes(a.group) && g.rule.resources.includes(a.resource) && g.rule.verbs.includes(a.verb);
+  (g.namespace === undefined || g.namespace === a.namespace) &&
+  g.rule.apiGroups.includes(a.group) &&
+  g.rule.resources.includes(a.resource) &&
+  g.rule.verbs.includes(a.verb);
 
 t.test('every API request of the agent is allowed by manifests/rbac.yaml, and every rule is used', async (t) => {
   const sim = await withSim(t);
@@ -70,12 +79,18 @@ t.test('every API request of the agent is allowed by manifests/rbac.yaml, and ev
   const log = join(dir.path, 'requests.jsonl');
   writeFileSync(log, '');
   const kubeconfig = join(dir.path, 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters: [{name: rec, cluster: {server: "http://127.0.0.1:' + PORT + '", insecure-skip-tls-verify: true}}]',
-    `users: [{name: rec, user: {token: "${sim.info.kubernetes.token}"}}]`,
-    'contexts: [{name: rec, context: {cluster: rec, user: rec}}]', 'current-context: rec', '',
-  ].join('\n'));
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: rec, cluster: {server: "http://127.0.0.1:${PORT}", insecure-skip-tls-verify: true}}]`,
+      `users: [{name: rec, user: {token: "${sim.info.kubernetes.token}"}}]`,
+      'contexts: [{name: rec, context: {cluster: rec, user: rec}}]',
+      'current-context: rec',
+      '',
+    ].join('\n'),
+  );
   const [, upstreamHost, upstreamPort] = /^http:\/\/([^:]+):(\d+)/.exec(sim.info.kubernetes.server)!;
   const proxy = sim.spawn(NODE, [process.execPath, join(import.meta.dirname, 'fixtures', 'k8s-recorder.mjs'), String(PORT), upstreamHost!, upstreamPort!, log]);
   t.teardown(() => void proxy.kill());
@@ -89,17 +104,26 @@ t.test('every API request of the agent is allowed by manifests/rbac.yaml, and ev
   await agent.waitForLog('node ready', (l) => l.msg.startsWith('node ready'), 60_000);
   // A node label naming a ConfigMap that does not exist: config-sync follows it, fails, and records an event.
   await labelNode(sim, NODE, 'vke.volcengine.com/vpc-cni-config', 'kube-system.missing');
-  await eventually('a ConfigMapUpdateFailed event', async () => ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).find((e) => e.reason === 'ConfigMapUpdateFailed'));
+  await eventually('a ConfigMapUpdateFailed event', async () =>
+    ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).find((e) => e.reason === 'ConfigMapUpdateFailed'),
+  );
   const report = await eventually('a cello-gc sweep report', () => agent.out.find((o) => (o as { sweep?: string })?.sweep === 'node'), 60_000);
   t.match(report, { sweep: 'node', scope: NODE }, 'the gc child swept this node');
   await eventually('the stock pod count from the API', () => readFileSync(log, 'utf8').includes('/api/v1/pods?'));
   t.equal(await agent.stop(), 0);
 
-  const requests = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { method: string; url: string });
+  const requests = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { method: string; url: string });
   const accesses = requests.map((r) => access(r.method, r.url));
   const rules = grants();
   t.ok(rules.length >= 3, `${rules.length} rules bound to kube-system/cello`);
-  const denied = [...new Set(accesses.filter((a) => !rules.some((g) => allows(g, a))).map((a) => `${a.verb} ${a.resource}${a.namespace ? ` in ${a.namespace}` : ''} (${a.request})`))];
+  const denied = [
+    ...new Set(
+      accesses.filter((a) => !rules.some((g) => allows(g, a))).map((a) => `${a.verb} ${a.resource}${a.namespace ? ` in ${a.namespace}` : ''} (${a.request})`),
+    ),
+  ];
   t.same(denied, [], `all ${requests.length} requests are allowed`);
   for (const g of rules) {
     for (const resource of g.rule.resources) {

@@ -52,31 +52,52 @@ t.test('a failing role is restarted with backoff, counted and reported', async (
   t.equal(role.state.restarts, 2, 'two restarts');
   t.equal(role.state.pid, process.pid, 'in this process');
   const ended = lines.filter((l) => l.msg === 'role ended; restarting');
-  t.same(ended.map((l) => [l.role, l.how, l.restartInMs]), [['capacity', 'error: boom 1', 1], ['capacity', 'error: boom 2', 2]], 'each failure logged with its delay, which doubles');
+  t.same(
+    ended.map((l) => [l.role, l.how, l.restartInMs]),
+    [
+      ['capacity', 'error: boom 1', 1],
+      ['capacity', 'error: boom 2', 2],
+    ],
+    'each failure logged with its delay, which doubles',
+  );
   t.equal(lines.filter((l) => l.msg === 'role failed' && l.level === 'error').length, 2, 'the error itself logged');
   t.ok(changes >= 5, 'every start and end reported');
 
   await role.stop(5000);
   t.equal(role.state.running, false);
   t.equal(role.state.lastExit, 'returned', 'it ended when aborted');
-  t.ok(lines.some((l) => l.msg === 'role stopped'), 'stop logged');
+  t.ok(
+    lines.some((l) => l.msg === 'role stopped'),
+    'stop logged',
+  );
   t.equal(runs, 3, 'not restarted after stop');
 });
 
 t.test('a role that returns on its own is restarted too', async (t) => {
   const { log, lines } = recorder();
   let runs = 0;
-  const role = new SupervisedRole({ name: 'metrics', run: async (signal) => (++runs === 1 ? undefined : untilAborted(signal)) }, log, () => {}, { initialMs: 1, maxMs: 1, healthyAfterMs: 60_000 });
+  const role = new SupervisedRole({ name: 'metrics', run: async (signal) => (++runs === 1 ? undefined : untilAborted(signal)) }, log, () => {}, {
+    initialMs: 1,
+    maxMs: 1,
+    healthyAfterMs: 60_000,
+  });
   role.start();
   await until('a second run', () => runs === 2 && role.state.running);
-  t.match(lines.find((l) => l.msg === 'role ended; restarting'), { role: 'metrics', how: 'returned' });
+  t.match(
+    lines.find((l) => l.msg === 'role ended; restarting'),
+    { role: 'metrics', how: 'returned' },
+  );
   await role.stop(5000);
 });
 
 t.test('stop during the backoff wait ends at once, without another run', async (t) => {
   const { log } = recorder();
   let runs = 0;
-  const role = new SupervisedRole({ name: 'keeper', run: async () => void runs++ }, log, () => {}, { initialMs: 3_600_000, maxMs: 3_600_000, healthyAfterMs: 60_000 });
+  const role = new SupervisedRole({ name: 'keeper', run: async () => void runs++ }, log, () => {}, {
+    initialMs: 3_600_000,
+    maxMs: 3_600_000,
+    healthyAfterMs: 60_000,
+  });
   role.start();
   await until('the first run', () => runs === 1 && !role.state.running);
   await role.stop(5000);

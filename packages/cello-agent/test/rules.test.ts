@@ -10,7 +10,10 @@ import { eventForBlocked, eventForCode, eventForError } from '../src/keeper/even
 import { metadataLabel } from '../src/keeper/metrics.ts';
 import { poolReady, type KeeperState } from '../src/keeper/state.ts';
 
-const pod = (name: string, spec: Partial<V1Pod['spec']> = {}): V1Pod => ({ metadata: { namespace: 'default', name }, spec: { containers: [{ name: 'c' }], ...spec } });
+const pod = (name: string, spec: Partial<V1Pod['spec']> = {}): V1Pod => ({
+  metadata: { namespace: 'default', name },
+  spec: { containers: [{ name: 'c' }], ...spec },
+});
 
 t.test('the device plugin count: capacity less the pods that hold an IP without asking for it', async (t) => {
   const allocated = new Set(['default/plain', 'default/asks', 'default/asks-limit', 'default/host', 'default/init-asks']);
@@ -22,7 +25,11 @@ t.test('the device plugin count: capacity less the pods that hold an IP without 
     pod('host', { hostNetwork: true }),
     pod('no-ip'),
   ];
-  t.same(stockPods(pods, allocated).map((p) => p.metadata!.name), ['plain'], 'only the pod holding an IP without any request or limit');
+  t.same(
+    stockPods(pods, allocated).map((p) => p.metadata!.name),
+    ['plain'],
+    'only the pod holding an IP without any request or limit',
+  );
   t.equal(deviceCount(30, 1), 29);
   t.equal(deviceCount(2, 5), 0, 'never negative');
   t.equal(resourceFor('shared'), 'vke.volcengine.com/eni-ip');

@@ -99,7 +99,9 @@ export function startAgent(t: Test, sim: Sim, node: string, args: string[] = [],
   t.teardown(() => runtime.remove());
   // No gc child unless asked for (its sweeps are cello-gc's tests' business).
   const gc = args.includes('--gc-interval') ? [] : ['--gc-interval', '0'];
-  const child = sim.spawn(node, [process.execPath, bin('cello-agent'), 'run', '--runtime-dir', runtime.path, '--listen', '127.0.0.1:11414', ...gc, ...args], { env });
+  const child = sim.spawn(node, [process.execPath, bin('cello-agent'), 'run', '--runtime-dir', runtime.path, '--listen', '127.0.0.1:11414', ...gc, ...args], {
+    env,
+  });
   const lines: LogLine[] = [];
   const out: unknown[] = [];
   const waiters = new Set<() => void>();
@@ -157,7 +159,14 @@ export function startAgent(t: Test, sim: Sim, node: string, args: string[] = [],
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for the agent to log ${what}; last lines:\n${lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`));
+          reject(
+            new Error(
+              `timed out waiting for the agent to log ${what}; last lines:\n${lines
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -194,13 +203,20 @@ export function metric(text: string, name: string, labels: Record<string, string
 export function libcni(sim: Sim, node: string, verb: 'add' | 'del' | 'check', a: { netns: string; id: string; pod: string; cacheDir: string }) {
   return sim.exec(node, [
     testBin('libcni-driver'),
-    '-cni-path', '/opt/cni/bin:/usr/lib/cni',
-    '-conflist', '/etc/cni/net.d/10-cello.conflist',
-    '-netns', a.netns,
-    '-id', a.id,
-    '-ifname', 'eth0',
-    '-cache-dir', a.cacheDir,
-    '-args', `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${a.pod}`,
+    '-cni-path',
+    '/opt/cni/bin:/usr/lib/cni',
+    '-conflist',
+    '/etc/cni/net.d/10-cello.conflist',
+    '-netns',
+    a.netns,
+    '-id',
+    a.id,
+    '-ifname',
+    'eth0',
+    '-cache-dir',
+    a.cacheDir,
+    '-args',
+    `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${a.pod}`,
     verb,
   ]);
 }

@@ -8,7 +8,7 @@ import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
 import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } from '@cello/cello-ipam';
 import { setup, teardown } from '@cello/cello-link';
-import { type CallScope } from './call-log.ts';
+import type { CallScope } from './call-log.ts';
 import { cniResult } from './cni-result.ts';
 import { allocationKey, forLink, lockCall, openNodeStore, podLabel, requirePodNetns } from './node-state.ts';
 
@@ -55,7 +55,12 @@ export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise
 }
 
 /** Allocate; if the pool is empty, record a demand and wait for the keeper (bounded). */
-async function allocateOrWait(store: IpamStore, req: AllocRequest, { poolWaitSec: waitSec, stateDir }: CallScope['cfg'], log: CallScope['log']): Promise<Allocation> {
+async function allocateOrWait(
+  store: IpamStore,
+  req: AllocRequest,
+  { poolWaitSec: waitSec, stateDir }: CallScope['cfg'],
+  log: CallScope['log'],
+): Promise<Allocation> {
   let last: NoFreeIpError;
   try {
     return store.allocate(req, { recordDemand: true });

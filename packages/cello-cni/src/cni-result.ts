@@ -15,10 +15,7 @@ export function cniResult(link: LinkResult, prev?: Result): Result {
   interfaces.push({ name: link.podInterface.name, mac: link.podInterface.mac, mtu: link.podInterface.mtu, sandbox: link.netns });
   // The ifb of the shaping is listed as the reference bandwidth plugin lists its own.
   if (link.ifbInterface) interfaces.push({ name: link.ifbInterface.name });
-  const ips: IpConfig[] = [
-    ...(prev?.ips ?? []),
-    ...link.ips.map((ip) => ({ interface: podIndex, address: ip.address, gateway: ip.gateway })),
-  ];
+  const ips: IpConfig[] = [...(prev?.ips ?? []), ...link.ips.map((ip) => ({ interface: podIndex, address: ip.address, gateway: ip.gateway }))];
   const routes: Route[] = [...(prev?.routes ?? []), ...link.routes.map((r) => ({ dst: r.dst, gw: r.gw }))];
   return {
     cniVersion: '1.1.0',

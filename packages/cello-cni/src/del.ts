@@ -4,7 +4,7 @@
  * A DEL from an old sandbox of a recreated pod finds no allocation under its
  * container id and so cannot free the new sandbox's IP.
  */
-import { type Call, CniError, ErrorCode } from '@cello/cni-types';
+import type { Call } from '@cello/cni-types';
 import { teardown } from '@cello/cello-link';
 import type { CallScope } from './call-log.ts';
 import { allocationKey, openNodeStore, lockCall, storeExists } from './node-state.ts';

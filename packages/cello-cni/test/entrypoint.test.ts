@@ -13,8 +13,7 @@ const env = {
   CNI_PATH: '/opt/cni/bin',
   CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p',
 };
-const conf = (v: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ cniVersion: v, name: 'cello', type: 'cello-cni', ...extra });
+const conf = (v: string, extra: Record<string, unknown> = {}) => JSON.stringify({ cniVersion: v, name: 'cello', type: 'cello-cni', ...extra });
 
 async function invoke(e: Record<string, string>, stdin: string) {
   const r = await run(cni, [], { env: { PATH: process.env.PATH ?? '', ...e }, extendEnv: false, input: stdin });
@@ -24,7 +23,7 @@ async function invoke(e: Record<string, string>, stdin: string) {
 t.test('bad inputs, every spec version', async (t) => {
   for (const v of SUPPORTED_VERSIONS) {
     const cases: Array<[string, Record<string, string>, string, number, RegExp]> = [
-      ['malformed JSON', env, '{"cniVersion":"' + v, 6, /decode/],
+      ['malformed JSON', env, `{"cniVersion":"${v}`, 6, /decode/],
       ['missing CNI_CONTAINERID', { ...env, CNI_CONTAINERID: '' }, conf(v), 4, /CNI_CONTAINERID/],
       ['missing CNI_NETNS', { ...env, CNI_NETNS: '' }, conf(v), 4, /CNI_NETNS/],
       ['bad network name', env, conf(v, { name: 'bad name' }), 7, /network name/],
@@ -34,7 +33,13 @@ t.test('bad inputs, every spec version', async (t) => {
       ['unknown runtimeConfig key', env, conf(v, { runtimeConfig: { ips: ['10.0.0.1'] } }), 2, /runtimeConfig.ips/],
       ['bad datapath', env, conf(v, { datapath: 'overlay' }), 7, /"datapath"/],
       ['bandwidth rate without burst', env, conf(v, { runtimeConfig: { bandwidth: { ingressRate: 1000 } } }), 7, /ingressRate and ingressBurst/],
-      ['bandwidth rate cello-link cannot shape', env, conf(v, { runtimeConfig: { bandwidth: { egressRate: 4, egressBurst: 1000 } } }), 7, /runtimeConfig.bandwidth.egressRate: must be at least 8 bit\/s/],
+      [
+        'bandwidth rate cello-link cannot shape',
+        env,
+        conf(v, { runtimeConfig: { bandwidth: { egressRate: 4, egressBurst: 1000 } } }),
+        7,
+        /runtimeConfig.bandwidth.egressRate: must be at least 8 bit\/s/,
+      ],
       ['prevResult in another version', env, conf(v, { prevResult: { cniVersion: v === '1.0.0' ? '0.4.0' : '1.0.0' } }), 1, /prevResult/],
     ];
     for (const [name, e, stdin, code, msg] of cases) {

@@ -33,7 +33,10 @@ t.test('add, check, del over a conflist of reference plugins', async (t) => {
   });
   t.equal(add.exitCode, 0, String(add.stderr));
   const report = JSON.parse(String(add.stdout));
-  t.same(report.steps.map((s: { plugin: string; command: string }) => `${s.plugin} ${s.command}`), ['ptp ADD', 'bandwidth ADD']);
+  t.same(
+    report.steps.map((s: { plugin: string; command: string }) => `${s.plugin} ${s.command}`),
+    ['ptp ADD', 'bandwidth ADD'],
+  );
   t.same(report.steps[1].stdin.runtimeConfig, capArgs, 'the matched capability went to bandwidth as runtimeConfig');
   t.same(report.steps[1].stdin.prevResult, report.steps[0].stdout, "bandwidth got ptp's result as prevResult");
   t.equal(report.steps[0].env.CNI_ARGS, env.CNI_ARGS, 'CNI_ARGS passed through');
@@ -42,7 +45,17 @@ t.test('add, check, del over a conflist of reference plugins', async (t) => {
   t.match(String(addr.stdout), /10\.250\.7\.\d+\/29/, 'the pod got its address');
 
   const cached = await must(testBin('libcni-driver'), [
-    '-conflist', join(dir.path, '10-test.conflist'), '-id', report.containerId, '-ifname', 'eth0', '-netns', ns.path, '-cache-dir', cache, 'cached',
+    '-conflist',
+    join(dir.path, '10-test.conflist'),
+    '-id',
+    report.containerId,
+    '-ifname',
+    'eth0',
+    '-netns',
+    ns.path,
+    '-cache-dir',
+    cache,
+    'cached',
   ]);
   t.same(JSON.parse(String(cached.stdout)).ips, report.result.ips, "libcni reads exec's result cache");
 
@@ -52,7 +65,11 @@ t.test('add, check, del over a conflist of reference plugins', async (t) => {
 
   const del = await exec('del', net, ns.path);
   t.equal(del.exitCode, 0);
-  t.same(JSON.parse(String(del.stdout)).steps.map((s: { plugin: string }) => s.plugin), ['bandwidth', 'ptp'], 'DEL runs in reverse');
+  t.same(
+    JSON.parse(String(del.stdout)).steps.map((s: { plugin: string }) => s.plugin),
+    ['bandwidth', 'ptp'],
+    'DEL runs in reverse',
+  );
   t.equal((await ns.exec('ip', ['link', 'show', 'eth0'])).exitCode, 1, 'eth0 is gone');
   t.equal((await exec('del', net, ns.path)).exitCode, 0, 'a second del succeeds');
 });

@@ -24,8 +24,21 @@ const base: Record<string, unknown> = {
   ...pinned,
 };
 
-const mutableKeys = ['cniVersion', 'name', 'type', 'capabilities', 'runtimeConfig', 'datapath', 'prevResult',
-  'disableCheck', 'poolWaitSec', 'logLevel', 'cni.dev/valid-attachments', 'cni.dev/attachments', 'args'];
+const mutableKeys = [
+  'cniVersion',
+  'name',
+  'type',
+  'capabilities',
+  'runtimeConfig',
+  'datapath',
+  'prevResult',
+  'disableCheck',
+  'poolWaitSec',
+  'logLevel',
+  'cni.dev/valid-attachments',
+  'cni.dev/attachments',
+  'args',
+];
 
 const mutatedConf = fc
   .record({
@@ -46,8 +59,7 @@ const stdinArb = fc.oneof(
   { weight: 1, arbitrary: mutatedConf.chain((s) => fc.nat(s.length).map((n) => s.slice(0, n))) },
 );
 
-const maybe = (valid: fc.Arbitrary<string>) =>
-  fc.oneof(valid, fc.constant(undefined), fc.constant(''), fc.string({ maxLength: 20 }));
+const maybe = (valid: fc.Arbitrary<string>) => fc.oneof(valid, fc.constant(undefined), fc.constant(''), fc.string({ maxLength: 20 }));
 
 const envArb = fc.record({
   CNI_COMMAND: fc.oneof(fc.constantFrom('ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION'), fc.string({ maxLength: 8 })),
@@ -76,8 +88,7 @@ function wellFormed(code: number, out: string, err: string): string | undefined 
   return undefined;
 }
 
-const clean = (e: Record<string, string | undefined>) =>
-  Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Record<string, string>;
+const clean = (e: Record<string, string | undefined>) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Record<string, string>;
 
 t.test('in-process: 4000 mutated inputs', async (t) => {
   let problems = 0;

@@ -68,27 +68,42 @@ export async function main(argv: string[]): Promise<void> {
           print(r, a, { rows: [r.view], columns: tables.eniColumns });
         },
       )
-      .command('metadata', "what the instance metadata service says about this node (role credentials left out)", (y) => y, async (a) => {
-        // Needs no credentials: a missing or broken config means the default address.
-        let md = new MetadataClient(DEFAULT_METADATA_ADDRESS);
-        try {
-          md = metadataClient(loadConfig(pathsOf(a)).config);
-        } catch (err) {
-          log.debug('no usable config; using the default metadata address', { error: err });
-        }
-        const tree = await metadataTree(md);
-        if (resolveFormat(a.output) === 'table') process.stdout.write(`${tables.treeText(tree)}\n`);
-        else print(tree, a);
-      })
-      .command('limits', "this instance type's ENI and IP limits, the ENIs others attached, and the pod capacity", (y) => y, async (a) => {
-        const limits = await nodeLimits(await session(a));
-        print(limits, a, { rows: Object.entries(limits), columns: tables.keyValueColumns });
-      })
-      .command('subnets', 'the configured subnets: zone, free IPs, and whether a new ENI may go there', (y) => y, async (a) => {
-        const ctx = await session(a);
-        const rows = await new SubnetPicker(ctx).status({ ipv6: ctx.config.ipFamily !== 'ipv4', fresh: true });
-        print(rows, a, { rows, columns: tables.subnetColumns });
-      })
+      .command(
+        'metadata',
+        'what the instance metadata service says about this node (role credentials left out)',
+        (y) => y,
+        async (a) => {
+          // Needs no credentials: a missing or broken config means the default address.
+          let md = new MetadataClient(DEFAULT_METADATA_ADDRESS);
+          try {
+            md = metadataClient(loadConfig(pathsOf(a)).config);
+          } catch (err) {
+            log.debug('no usable config; using the default metadata address', { error: err });
+          }
+          const tree = await metadataTree(md);
+          if (resolveFormat(a.output) === 'table') process.stdout.write(`${tables.treeText(tree)}\n`);
+          else print(tree, a);
+        },
+      )
+      .command(
+        'limits',
+        "this instance type's ENI and IP limits, the ENIs others attached, and the pod capacity",
+        (y) => y,
+        async (a) => {
+          const limits = await nodeLimits(await session(a));
+          print(limits, a, { rows: Object.entries(limits), columns: tables.keyValueColumns });
+        },
+      )
+      .command(
+        'subnets',
+        'the configured subnets: zone, free IPs, and whether a new ENI may go there',
+        (y) => y,
+        async (a) => {
+          const ctx = await session(a);
+          const rows = await new SubnetPicker(ctx).status({ ipv6: ctx.config.ipFamily !== 'ipv4', fresh: true });
+          print(rows, a, { rows, columns: tables.subnetColumns });
+        },
+      )
       .command(
         'create',
         'create an ENI for this node (tagged, in the configured security groups) with its IPs, and wait until Available',
@@ -100,7 +115,8 @@ export async function main(argv: string[]): Promise<void> {
             .options(dry)
             .check((x) => {
               if (!Number.isInteger(x.ips) || x.ips < 1 || x.ips > 50) throw new UsageError('--ips must be a whole number from 1 to 50');
-              if (!Number.isInteger(x.ipv6s) || x.ipv6s < 0 || x.ipv6s > 49) throw new UsageError('--ipv6s must be a whole number from 0 to 49 (what one create call may carry)');
+              if (!Number.isInteger(x.ipv6s) || x.ipv6s < 0 || x.ipv6s > 49)
+                throw new UsageError('--ipv6s must be a whole number from 0 to 49 (what one create call may carry)');
               return true;
             }),
         async (a) => {
@@ -143,7 +159,8 @@ export async function main(argv: string[]): Promise<void> {
           const eni = await ctx.api.describeEni(a.eni);
           if (!eni) return print({ id: a.eni, deleted: true, alreadyGone: true }, a);
           ensureOurs(ctx, eni, a.eni, a.force);
-          if (a.dryRun) return print({ dryRun: true, actions: [...(eni.instanceId ? ['DetachNetworkInterface'] : []), 'DeleteNetworkInterface'], eni: a.eni }, a);
+          if (a.dryRun)
+            return print({ dryRun: true, actions: [...(eni.instanceId ? ['DetachNetworkInterface'] : []), 'DeleteNetworkInterface'], eni: a.eni }, a);
           await freeEni(ctx, a.eni);
           print({ id: a.eni, deleted: true }, a);
         },
@@ -168,7 +185,8 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const ctx = await session(a, stopSignal());
           const eni = ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
-          if (a.dryRun) return print({ dryRun: true, action: 'AssignPrivateIpAddresses/AssignIpv6Addresses', eni: a.eni, count: a.count, ipv6Count: a.ipv6Count }, a);
+          if (a.dryRun)
+            return print({ dryRun: true, action: 'AssignPrivateIpAddresses/AssignIpv6Addresses', eni: a.eni, count: a.count, ipv6Count: a.ipv6Count }, a);
           const added = await assignIps(ctx, eni, a.count, a.ipv6Count, { waitMetadata: eni.instanceId === ctx.identity.instanceId });
           const doc = await importDocFor(ctx, eni);
           print({ enis: [{ ...doc, ips: added.ips, ipv6s: added.ipv6s }] }, a);
@@ -176,7 +194,7 @@ export async function main(argv: string[]): Promise<void> {
       )
       .command(
         'unassign [file]',
-        "give back what a Surplus document lists (cello-ipam surplus); prints what the cloud no longer has, in the same shape (| cello-ipam forget)",
+        'give back what a Surplus document lists (cello-ipam surplus); prints what the cloud no longer has, in the same shape (| cello-ipam forget)',
         (y) => y.positional('file', { type: 'string', description: 'Surplus JSON ("-" or absent: stdin)' }).options(dry).options(force),
         async (a) => {
           const doc = surplusDoc(await readJsonInput(a.file, 'surplus document'));
@@ -199,7 +217,11 @@ export async function main(argv: string[]): Promise<void> {
         'the pool keeper: keep poolTarget free IPs and poolTargetMin in all (one keeper per node)',
         (y) =>
           y
-            .option('once', { type: 'boolean', default: false, description: 'reconcile, fill or trim once; exit 0 when the targets are met, 1 with the reason when not' })
+            .option('once', {
+              type: 'boolean',
+              default: false,
+              description: 'reconcile, fill or trim once; exit 0 when the targets are met, 1 with the reason when not',
+            })
             .option('watch', { type: 'boolean', default: false, description: 'keep the pool until SIGTERM' })
             .check((x) => {
               if (x.once === x.watch) throw new UsageError('give exactly one of --once or --watch');
@@ -209,7 +231,16 @@ export async function main(argv: string[]): Promise<void> {
           const summary = await runKeeper({ configPaths: pathsOf(a), stateDir: a.stateDir, once: a.once, signal: stopSignal(), log, progress: ttyProgress() });
           if (a.once) {
             const last = summary.rounds.at(-1);
-            print(summary, a, { rows: Object.entries({ met: summary.met, reason: summary.reason, ...(last ? { free: last.after.free, total: last.after.total, used: last.after.used, target: last.after.target, targetMin: last.after.targetMin } : {}) }), columns: tables.keyValueColumns });
+            print(summary, a, {
+              rows: Object.entries({
+                met: summary.met,
+                reason: summary.reason,
+                ...(last
+                  ? { free: last.after.free, total: last.after.total, used: last.after.used, target: last.after.target, targetMin: last.after.targetMin }
+                  : {}),
+              }),
+              columns: tables.keyValueColumns,
+            });
             if (!summary.met && !summary.stopped) {
               process.stderr.write(`cello-eni: pool targets not met: ${summary.reason}\n`);
               exitCode = 1;
@@ -217,11 +248,16 @@ export async function main(argv: string[]): Promise<void> {
           }
         },
       )
-      .command('config', 'the config in effect: both files merged, defaults filled in, secrets shown as ***', (y) => y, (a) => {
-        const loaded = loadFromArgs(a);
-        const out = { files: loaded.files, warnings: loaded.warnings, config: redact(loaded.config) };
-        print(out, a, { rows: Object.entries(out.config), columns: tables.keyValueColumns });
-      })
+      .command(
+        'config',
+        'the config in effect: both files merged, defaults filled in, secrets shown as ***',
+        (y) => y,
+        (a) => {
+          const loaded = loadFromArgs(a);
+          const out = { files: loaded.files, warnings: loaded.warnings, config: redact(loaded.config) };
+          print(out, a, { rows: Object.entries(out.config), columns: tables.keyValueColumns });
+        },
+      )
       .parseAsync();
     return exitCode;
   });

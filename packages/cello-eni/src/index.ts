@@ -35,7 +35,16 @@ export { CredentialError, credentialsFor, roleCredentials, staticCredentials, ty
 export { registerSecret, scrubSecrets } from './credentials/secrets.ts';
 export { type MetadataCallEvent, MetadataClient, MetadataError } from './metadata/client.ts';
 export { metadataEni, metadataTree, readIdentity, type MetadataEni, type NodeIdentity } from './metadata/instance.ts';
-export { CloudApi, type CloudEni, type CloudInstance, type CloudSubnet, type EniFilter, type EniStatus, type InstanceTypeLimits, type Tag } from './openapi/api.ts';
+export {
+  CloudApi,
+  type CloudEni,
+  type CloudInstance,
+  type CloudSubnet,
+  type EniFilter,
+  type EniStatus,
+  type InstanceTypeLimits,
+  type Tag,
+} from './openapi/api.ts';
 export { backoffDelay } from './openapi/backoff.ts';
 export { API_VERSION, classOf, OpenApiClient, type CallOptions, type CallResult, type ClientOptions } from './openapi/client.ts';
 export { IDEMPOTENT_SUCCESS, isLimit, isSubnetFull, isThrottle, OpenApiError, treatment, type Treatment } from './openapi/errors.ts';

@@ -21,7 +21,11 @@ t.test('client behaviour seen from the sim', async (t) => {
     await sim.control.addFault({ kind: 'nth', action: 'DescribeSubnets', n: 1, code: 'FlowLimitExceeded', status: 429 });
     const ok = await eni(sim, node, ['subnets']);
     t.equal(ok.code, 0, 'subnets succeeds');
-    t.same((await actions(since, 'DescribeSubnets')).map((c) => c.code), ['FlowLimitExceeded', 'OK'], 'after one retry');
+    t.same(
+      (await actions(since, 'DescribeSubnets')).map((c) => c.code),
+      ['FlowLimitExceeded', 'OK'],
+      'after one retry',
+    );
 
     since = await lastSeq(sim);
     await sim.control.addFault({ kind: 'nth', action: 'DescribeSubnets', n: 1, code: 'InvalidParameter', status: 400 });
@@ -33,7 +37,11 @@ t.test('client behaviour seen from the sim', async (t) => {
     since = await lastSeq(sim);
     await sim.control.addFault({ kind: 'garbage', action: 'DescribeSubnets', times: 1 });
     t.equal((await eni(sim, node, ['subnets'])).code, 0, 'an HTML answer is retried too');
-    t.same((await actions(since, 'DescribeSubnets')).map((c) => c.code), ['garbage 502', 'OK'], 'after one retry');
+    t.same(
+      (await actions(since, 'DescribeSubnets')).map((c) => c.code),
+      ['garbage 502', 'OK'],
+      'after one retry',
+    );
   });
 
   t.test('ClientToken: a create that timed out and was retried makes one ENI', async (t) => {
@@ -87,8 +95,16 @@ t.test('client behaviour seen from the sim', async (t) => {
     await sim.control.addFault({ kind: 'nth', action: 'DeleteNetworkInterface', n: 1, code: 'InvalidEniId.NotFound' });
     const del = await eni(sim, node, ['delete', id]);
     t.equal(del.code, 0, 'delete treats InvalidEniId.NotFound as done');
-    t.same((await actions(since, 'DeleteNetworkInterface')).map((c) => c.code), ['InvalidEniId.NotFound'], 'without retrying it');
-    t.same((await actions(since, 'DetachNetworkInterface')).map((c) => c.code), ['OK'], 'after detaching');
+    t.same(
+      (await actions(since, 'DeleteNetworkInterface')).map((c) => c.code),
+      ['InvalidEniId.NotFound'],
+      'without retrying it',
+    );
+    t.same(
+      (await actions(since, 'DetachNetworkInterface')).map((c) => c.code),
+      ['OK'],
+      'after detaching',
+    );
   });
 
   t.test('a failed attach rolls back: the new ENI is deleted, and --once says why', async (t) => {
@@ -101,7 +117,11 @@ t.test('client behaviour seen from the sim', async (t) => {
     t.match(r.stderr, /^cello-eni: pool targets not met: LimitExceeded\.EnisPerInstance: /m, 'naming the limit');
     t.match(r.stderr, /rolling back: deleting the ENI|deleted ENI/, 'and rolling back');
     await new Promise((res) => setTimeout(res, 500)); // the sim's delete takes its delay
-    t.same((await cloudEnis(sim, n)).map((e) => e.id), before, 'the ENI it created is gone again');
+    t.same(
+      (await cloudEnis(sim, n)).map((e) => e.id),
+      before,
+      'the ENI it created is gone again',
+    );
     writeConf(sim, n, baseConf(sim, { poolTarget: 0 }));
   });
 
@@ -129,7 +149,11 @@ t.test('client behaviour seen from the sim', async (t) => {
     const r = await eni(sim, n2, ['pool', '--once']);
     t.equal(r.code, 1, 'pool --once fails');
     t.match(r.stderr, /^cello-eni: pool targets not met: no configured subnet can take a new ENI: /m, 'naming the reason');
-    t.match(r.json.rounds.at(-1), { blockedBy: 'no-subnet', blocked: /^no configured subnet can take a new ENI: / }, 'the round says what kind of obstacle it is');
+    t.match(
+      r.json.rounds.at(-1),
+      { blockedBy: 'no-subnet', blocked: /^no configured subnet can take a new ENI: / },
+      'the round says what kind of obstacle it is',
+    );
     t.equal((await poolStats(sim, n2)).available, 10, 'the assign to the ENI it has went through');
     writeConf(sim, n2, baseConf(sim, { poolTarget: 0 }));
   });

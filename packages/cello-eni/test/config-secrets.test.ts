@@ -26,12 +26,28 @@ const documents: Array<[string, string, RegExp]> = [
   ['a list', `{${base}, "credentialAccessKeySecret": ["${SECRET}"]}`, /credentialAccessKeySecret: .*got a list/],
   ['an object', `{${base}, "credentialAccessKeySecret": {"value": "${SECRET}"}}`, /credentialAccessKeySecret: .*got an object/],
   ['a bare word', `{${base}, "credentialAccessKeySecret": ${SECRET}}`, /\(document\): is not valid JSON: unexpected character.* at line 1, column 126\n?$/],
-  ['a missing comma after it', `{${base},\n  "credentialAccessKeySecret": "${SECRET}"\n  "poolTarget": 3}`, /is not valid JSON: expected ',' or '}' after a property value at line 3, column 3\n?$/],
+  [
+    'a missing comma after it',
+    `{${base},\n  "credentialAccessKeySecret": "${SECRET}"\n  "poolTarget": 3}`,
+    /is not valid JSON: expected ',' or '}' after a property value at line 3, column 3\n?$/,
+  ],
   ['a missing quote', `{${base},\n"credentialAccessKeySecret": "${SECRET}}`, /is not valid JSON: a string is not closed at line 2, column 30\n?$/],
-  ['a line break in it', `{${base},\n"credentialAccessKeySecret": "${SECRET.slice(0, 10)}\n${SECRET.slice(10)}"}`, /is not valid JSON: a control character .* at line 2, column 41\n?$/],
+  [
+    'a line break in it',
+    `{${base},\n"credentialAccessKeySecret": "${SECRET.slice(0, 10)}\n${SECRET.slice(10)}"}`,
+    /is not valid JSON: a control character .* at line 2, column 41\n?$/,
+  ],
   ['an unclosed document', `{${base}, "credentialAccessKeySecret": "${SECRET}"`, /is not valid JSON: unexpected end of the document at line 1, column \d+\n?$/],
-  ['the secret in a URL', `{${base}, "credentialAccessKeySecret": "x", "openApiAddress": "http://AKLTcellotest:${SECRET}@example/"}`, /openApiAddress: .*got a value with user info \(not shown\)/],
-  ['the secret in another field', `{${base}, "credentialAccessKeySecret": "${SECRET}", "subnets": "${SECRET}"}`, /subnets: expected a list of subnet ids, got a string \(it holds a secret's value, not shown\)/],
+  [
+    'the secret in a URL',
+    `{${base}, "credentialAccessKeySecret": "x", "openApiAddress": "http://AKLTcellotest:${SECRET}@example/"}`,
+    /openApiAddress: .*got a value with user info \(not shown\)/,
+  ],
+  [
+    'the secret in another field',
+    `{${base}, "credentialAccessKeySecret": "${SECRET}", "subnets": "${SECRET}"}`,
+    /subnets: expected a list of subnet ids, got a string \(it holds a secret's value, not shown\)/,
+  ],
 ];
 
 const leaks = (text: string) => text.includes(SECRET) || text.includes(NUMERIC) || text.includes(SECRET.slice(0, 8)) || text.includes('73918462');
@@ -75,7 +91,10 @@ t.test('the library: the node file, and the messages the keeper logs on a reload
     t.notOk(leaks(message), `${what}: ${message}`);
   }
   // Other fields keep quoting what they got: the operator needs it to find the mistake.
-  t.throws(() => resolveConfig({ subnets: ['subnet-a'], securityGroups: ['sg-a'], ramRole: 'r', poolTarget: '3' }), /poolTarget: expected a whole number.*got "3"/);
+  t.throws(
+    () => resolveConfig({ subnets: ['subnet-a'], securityGroups: ['sg-a'], ramRole: 'r', poolTarget: '3' }),
+    /poolTarget: expected a whole number.*got "3"/,
+  );
 });
 
 t.test('the syntax locator agrees with JSON.parse', async (t) => {
@@ -89,7 +108,12 @@ t.test('the syntax locator agrees with JSON.parse', async (t) => {
   };
   // Valid JSON, then one character inserted, deleted or replaced: mostly broken documents near real ones.
   const mutated = fc
-    .tuple(fc.json(), fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', '\n', ' ', 'a', '1', '-', '.', 'e', 't', 'n', '\u0001', '\u00e9'))
+    .tuple(
+      fc.json(),
+      fc.nat(),
+      fc.constantFrom('insert', 'delete', 'replace'),
+      fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', '\n', ' ', 'a', '1', '-', '.', 'e', 't', 'n', '\u0001', '\u00e9'),
+    )
     .map(([s, n, op, c]) => {
       const at = s.length ? n % (s.length + 1) : 0;
       return op === 'insert' ? s.slice(0, at) + c + s.slice(at) : op === 'delete' ? s.slice(0, at) + s.slice(at + 1) : s.slice(0, at) + c + s.slice(at + 1);
@@ -100,7 +124,8 @@ t.test('the syntax locator agrees with JSON.parse', async (t) => {
       if (valid(s) !== (where === undefined)) throw new Error(`disagrees on ${JSON.stringify(s)}: ${JSON.stringify(where)}`);
       if (where) {
         const lines = s.split('\n');
-        if (where.line < 1 || where.line > lines.length || where.column < 1 || where.column > lines[where.line - 1]!.length + 1) throw new Error(`off the text: ${JSON.stringify(where)} in ${JSON.stringify(s)}`);
+        if (where.line < 1 || where.line > lines.length || where.column < 1 || where.column > lines[where.line - 1]!.length + 1)
+          throw new Error(`off the text: ${JSON.stringify(where)} in ${JSON.stringify(s)}`);
       }
     }),
     { numRuns: 3000 },

@@ -87,8 +87,16 @@ t.test('every bad field is named', async (t) => {
   t.match(errorOf({ subnets: ['a'], ramRole: 'r' }).message, /^securityGroups: is required/, 'securityGroups is required');
   t.match(errorOf({ securityGroups: ['g'], ramRole: 'r' }).message, /^subnets: /, 'subnets is required');
   t.match(errorOf({ subnets: ['a'], securityGroups: ['g'] }).message, /^ramRole: is required unless credentialAccessKeyId/, 'credentials are required');
-  t.match(errorOf({ subnets: ['a'], securityGroups: ['g'], credentialAccessKeyId: 'AK' }).message, /^credentialAccessKeySecret: is required/, 'a key id needs its secret');
-  t.match(errorOf({ subnets: ['a'], securityGroups: ['g'], credentialAccessKeySecret: 'SK' }).message, /^credentialAccessKeyId: is required/, 'a secret needs its key id');
+  t.match(
+    errorOf({ subnets: ['a'], securityGroups: ['g'], credentialAccessKeyId: 'AK' }).message,
+    /^credentialAccessKeySecret: is required/,
+    'a key id needs its secret',
+  );
+  t.match(
+    errorOf({ subnets: ['a'], securityGroups: ['g'], credentialAccessKeySecret: 'SK' }).message,
+    /^credentialAccessKeyId: is required/,
+    'a secret needs its key id',
+  );
   t.match(errorOf([]).message, /^\(document\): expected a JSON object/, 'not an object');
   const e = errorOf({ ...base, poolTarget: -1 });
   t.equal(e.field, 'poolTarget', 'the error carries the field');
@@ -97,7 +105,11 @@ t.test('every bad field is named', async (t) => {
 
 t.test("upstream's quirks, without the crash", async (t) => {
   const capOnly = resolveConfig({ ...base, poolMaxCap: 8 });
-  t.same([capOnly.config.poolMaxCap, capOnly.config.poolMaxCapProbe], [8, false], 'poolMaxCap without poolMaxCapProbe means "use the cap" (upstream dereferenced nil)');
+  t.same(
+    [capOnly.config.poolMaxCap, capOnly.config.poolMaxCapProbe],
+    [8, false],
+    'poolMaxCap without poolMaxCapProbe means "use the cap" (upstream dereferenced nil)',
+  );
   t.equal(resolveConfig({ ...base, poolMaxCap: 8, poolMaxCapProbe: true }).config.poolMaxCapProbe, true, 'an explicit probe wins');
   for (const limit of [0, -1, 1.5]) {
     const r = resolveConfig({ ...base, poolTargetLimit: limit });
@@ -109,9 +121,21 @@ t.test("upstream's quirks, without the crash", async (t) => {
   t.match(both.warnings.join('\n'), /ramRole is set/, 'said in a warning');
   const legacy = resolveConfig({ subnets: ['a'], security_groups: ['sg-old'], ramRole: 'r' });
   t.same(legacy.config.securityGroups, ['sg-old'], 'the legacy security_groups spelling is read');
-  t.match(resolveConfig({ ...base, heathAndDebugPort: 11414, someFutureKey: 1 }).warnings.join('\n'), /unknown key someFutureKey is ignored/, 'unknown keys are a warning, not an error');
-  t.equal(resolveConfig({ ...base, rateLimits: { CreateNetworkInterface: { qps: 1.5 } } }).config.rateLimits.CreateNetworkInterface?.burst, 2, 'a rate without burst gets ⌈qps⌉');
-  t.equal(resolveConfig({ ...base, rateLimits: { CreateNetworkInterface: { qps: 1 } } }).config.rateLimits.default?.qps, 8, 'other actions keep their defaults');
+  t.match(
+    resolveConfig({ ...base, heathAndDebugPort: 11414, someFutureKey: 1 }).warnings.join('\n'),
+    /unknown key someFutureKey is ignored/,
+    'unknown keys are a warning, not an error',
+  );
+  t.equal(
+    resolveConfig({ ...base, rateLimits: { CreateNetworkInterface: { qps: 1.5 } } }).config.rateLimits.CreateNetworkInterface?.burst,
+    2,
+    'a rate without burst gets ⌈qps⌉',
+  );
+  t.equal(
+    resolveConfig({ ...base, rateLimits: { CreateNetworkInterface: { qps: 1 } } }).config.rateLimits.default?.qps,
+    8,
+    'other actions keep their defaults',
+  );
 });
 
 t.test('node overrides: only the keys upstream allows', async (t) => {
@@ -120,7 +144,10 @@ t.test('node overrides: only the keys upstream allows', async (t) => {
   t.same(r.config.subnets, ['subnet-b'], 'subnets replaced');
   t.equal(r.config.ramRole, 'KubernetesNodeRoleForECS', 'ramRole is not a node key');
   t.equal(r.config.networkMode, 'eni_shared', 'nor is networkMode');
-  t.match(r.warnings.join('\n'), /ramRole is ignored \(a node may override only poolTargetLimit, poolTarget, poolTargetMin, enableTrunk, securityGroups, subnets\)/);
+  t.match(
+    r.warnings.join('\n'),
+    /ramRole is ignored \(a node may override only poolTargetLimit, poolTarget, poolTargetMin, enableTrunk, securityGroups, subnets\)/,
+  );
   t.match(errorOf(base, { poolTarget: 'many' }).message, /^poolTarget: expected a whole number/, 'a bad node value is named too');
 });
 
@@ -146,7 +173,12 @@ t.test('files: missing, malformed, merged, changed', async (t) => {
 });
 
 t.test('the dump shows no secret', async (t) => {
-  const { config } = resolveConfig({ subnets: ['a'], securityGroups: ['g'], credentialAccessKeyId: 'AKLTexample1234', credentialAccessKeySecret: 'c2VjcmV0LXNlY3JldA==' });
+  const { config } = resolveConfig({
+    subnets: ['a'],
+    securityGroups: ['g'],
+    credentialAccessKeyId: 'AKLTexample1234',
+    credentialAccessKeySecret: 'c2VjcmV0LXNlY3JldA==',
+  });
   const dump = JSON.stringify(redact(config));
   t.notMatch(dump, /AKLTexample1234|c2VjcmV0/, 'neither the key id nor the secret');
   t.match(dump, /"credentialAccessKeySecret":"\*\*\*"/, 'both shown as ***');
@@ -162,7 +194,15 @@ t.test('property: any document parses or names a field; nothing crashes', async 
     fc.string({ maxLength: 12 }),
     fc.constantFrom('eni_shared', 'eni_exclusive', 'ipv4', 'dual', 'auto', 'veth', 'http://100.96.0.100', 'open.volcengineapi.com'),
     fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('qps', 'burst', 'default', 'CreateNetworkInterface', 'write', 'initialMs'), fc.oneof(fc.integer({ min: -1, max: 50 }), fc.string({ maxLength: 3 }), fc.dictionary(fc.constantFrom('qps', 'burst', 'steps'), fc.integer({ min: -1, max: 20 }))), { maxKeys: 3 }),
+    fc.dictionary(
+      fc.constantFrom('qps', 'burst', 'default', 'CreateNetworkInterface', 'write', 'initialMs'),
+      fc.oneof(
+        fc.integer({ min: -1, max: 50 }),
+        fc.string({ maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('qps', 'burst', 'steps'), fc.integer({ min: -1, max: 20 })),
+      ),
+      { maxKeys: 3 },
+    ),
   );
   const doc = fc.dictionary(fc.constantFrom(...KNOWN_KEYS, 'unknownKey'), value, { maxKeys: 12 });
   const withBase = fc.tuple(fc.boolean(), doc).map(([seed, d]) => (seed ? { ...base, ...d } : d));

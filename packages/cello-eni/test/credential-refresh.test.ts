@@ -55,5 +55,9 @@ t.test('on vpc-sim: ExpiredToken on an attach', async (t) => {
   const since2 = (await sim.control.calls()).at(-1)?.seq ?? 0;
   const subnets = await eni(sim, 'node1', ['subnets']);
   t.equal(subnets.code, 1, 'static keys: ExpiredToken is final');
-  t.same((await sim.control.calls({ since: since2, action: 'DescribeSubnets' })).map((c) => c.code), ['ExpiredToken'], 'and not retried');
+  t.same(
+    (await sim.control.calls({ since: since2, action: 'DescribeSubnets' })).map((c) => c.code),
+    ['ExpiredToken'],
+    'and not retried',
+  );
 });

@@ -69,6 +69,9 @@ t.test('convergence under throttling and server errors, within the client rate',
     const list = calls.filter((c) => c.action === action);
     const rate = RATES[action as keyof typeof RATES] ?? RATES.default;
     const w = worstWindow(list, rate.qps, rate.burst);
-    t.ok(w.excess <= 0, `${action}: ${list.length} calls, never more than ${rate.burst} + ${rate.qps}/s in any window (worst margin ${w.excess.toFixed(2)} at ${w.at})`);
+    t.ok(
+      w.excess <= 0,
+      `${action}: ${list.length} calls, never more than ${rate.burst} + ${rate.qps}/s in any window (worst margin ${w.excess.toFixed(2)} at ${w.at})`,
+    );
   }
 });

@@ -57,7 +57,6 @@ export interface Ran {
   code: number;
   stdout: string;
   stderr: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
 }
 
@@ -108,7 +107,11 @@ export async function assertConsistent(t: Test, sim: Sim, node: string, what: st
   const me = nodeInfo(sim, node).instanceId;
   const cloud = await cloudEnis(sim, node);
   const notAttached = cloud.filter((e) => e.status !== 'InUse' || e.instanceId !== me);
-  t.same(notAttached.map((e) => `${e.id}:${e.status}`), [], `${what}: no ENI of the node is left unattached (leaked)`);
+  t.same(
+    notAttached.map((e) => `${e.id}:${e.status}`),
+    [],
+    `${what}: no ENI of the node is left unattached (leaked)`,
+  );
   const ips = await ipamIps(sim, node);
   t.same([...ips.keys()].sort(), cloud.map((e) => e.id).sort(), `${what}: cello-ipam knows exactly the cloud's ENIs`);
   for (const e of cloud) {

@@ -88,7 +88,10 @@ t.test('a service that requires tokens', async (t) => {
   t.equal(await s.client.get('instance_id'), 'item /volcstack/latest/instance_id');
   await Promise.all([s.client.get('mac'), s.client.get('region_id'), s.client.get('vpc_id')]);
   t.equal(s.puts(), 1, 'one token for every read, also for concurrent ones');
-  t.ok(s.log.filter((l) => l.startsWith('GET')).every((l) => l.endsWith(' tok-secret-1-abcdef')), 'every read carries it');
+  t.ok(
+    s.log.filter((l) => l.startsWith('GET')).every((l) => l.endsWith(' tok-secret-1-abcdef')),
+    'every read carries it',
+  );
   t.equal(s.client.tokenMode, 'token');
   t.ok(paths.includes('api/token 200'), 'the token request is reported like any read');
 
@@ -110,7 +113,11 @@ t.test('a service without tokens: plain reads, asked again later', async (t) => 
   t.equal(await s.client.get('instance_id'), 'item /volcstack/latest/instance_id');
   await s.client.get('mac');
   t.equal(s.puts(), 1, 'the token endpoint is asked once');
-  t.same(s.log.filter((l) => l.startsWith('GET')), ['GET /volcstack/latest/instance_id', 'GET /volcstack/latest/mac'], 'reads go without a token');
+  t.same(
+    s.log.filter((l) => l.startsWith('GET')),
+    ['GET /volcstack/latest/instance_id', 'GET /volcstack/latest/mac'],
+    'reads go without a token',
+  );
   t.equal(s.client.tokenMode, 'tokenless');
   s.advance(TOKENLESS_RECHECK_MS + 1);
   await s.client.get('mac');

@@ -16,11 +16,17 @@ t.test('modes and families', async (t) => {
     t.equal(r.code, 0, `met ${r.code ? r.stderr.slice(-300) : ''}`);
     const enis = await cloudEnis(sim, node);
     t.equal(enis.length, 2, 'two ENIs');
-    t.ok(enis.every((e) => e.secondaryIps.length === 0), 'each with its primary IP only');
+    t.ok(
+      enis.every((e) => e.secondaryIps.length === 0),
+      'each with its primary IP only',
+    );
     t.equal((await ipam(sim, node, ['settings'])).json.networkMode, 'exclusive', 'cello-ipam is told the mode');
     const pod = await ipam(sim, node, ['alloc', '--container', 'x1', '--pod-name', 'db-0', '--pod-namespace', 'default']);
     t.equal(pod.json.mode, 'exclusive', 'a pod gets a whole ENI');
-    t.ok(enis.some((e) => e.id === pod.json.eni.id && e.primaryIp === pod.json.ipv4), 'with its primary IP');
+    t.ok(
+      enis.some((e) => e.id === pod.json.eni.id && e.primaryIp === pod.json.ipv4),
+      'with its primary IP',
+    );
     t.equal((await eni(sim, node, ['pool', '--once'])).code, 0, 'the keeper tops up');
     t.equal((await cloudEnis(sim, node)).length, 3, 'one more ENI, so two are warm again');
     t.equal((await poolStats(sim, node)).available, 2, 'two free ENIs in cello-ipam');

@@ -28,7 +28,10 @@ t.test('listing while ENIs come and go', async (t) => {
   /** After each page: delete the 5 oldest secondary ENIs (already listed) and make 2 new ones. */
   const deleted = new Set<string>();
   const churn = async () => {
-    const oldest = sim.cloud.listEnis().filter((e) => e.type === 'secondary' && e.status === 'Available').slice(0, 5);
+    const oldest = sim.cloud
+      .listEnis()
+      .filter((e) => e.type === 'secondary' && e.status === 'Available')
+      .slice(0, 5);
     for (const e of oldest) {
       deleted.add(e.id);
       await deleteEni(sim.cloud, e.id);
@@ -66,7 +69,11 @@ t.test('listing while ENIs come and go', async (t) => {
     t.ok(pages >= 3 && deleted.size >= 10, `ENIs came and went between its ${pages} pages (${deleted.size} deleted)`);
     t.equal(new Set(listed).size, listed.length, 'no ENI is listed twice');
     const stayed = [...before].filter((id) => !deleted.has(id));
-    t.same(stayed.filter((id) => !listed.includes(id)), [], 'every ENI that existed throughout is listed');
+    t.same(
+      stayed.filter((id) => !listed.includes(id)),
+      [],
+      'every ENI that existed throughout is listed',
+    );
     const params = sim.calls.list(undefined, 'DescribeNetworkInterfaces').at(-1)!.params;
     t.match(params, { MaxResults: '100', NextToken: /./ }, 'by MaxResults/NextToken');
     t.notOk('PageNumber' in params, 'not by page number');
@@ -74,7 +81,10 @@ t.test('listing while ENIs come and go', async (t) => {
 
   t.test('subnets by cursor', async (t) => {
     const subnets = await api.describeSubnets([sim.subnetId]);
-    t.same(subnets.map((s) => s.id), [sim.subnetId]);
+    t.same(
+      subnets.map((s) => s.id),
+      [sim.subnetId],
+    );
     const params = sim.calls.list(undefined, 'DescribeSubnets').at(-1)!.params;
     t.match(params, { MaxResults: '100' });
     t.notOk('PageNumber' in params, 'not by page number');

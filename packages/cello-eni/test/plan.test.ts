@@ -9,7 +9,13 @@ import type { CloudEni } from '../src/openapi/api.ts';
 import { planFill, type PlanInput } from '../src/pool/plan.ts';
 import { poolTargets, targetsMet } from '../src/pool/targets.ts';
 
-const counts = (free: number, used = 0, cooling = 0, releasing = 0): StateCounts => ({ free, used, cooling, releasing, total: free + used + cooling + releasing });
+const counts = (free: number, used = 0, cooling = 0, releasing = 0): StateCounts => ({
+  free,
+  used,
+  cooling,
+  releasing,
+  total: free + used + cooling + releasing,
+});
 const NONE = counts(0);
 
 function eni(id: string, v4: StateCounts, v6: StateCounts = NONE, mode: 'shared' | 'exclusive' = 'shared'): EniStats {
@@ -17,7 +23,8 @@ function eni(id: string, v4: StateCounts, v6: StateCounts = NONE, mode: 'shared'
 }
 
 function stats(enis: EniStats[], opts: { allocations?: number; demand?: number } = {}): Stats {
-  const sum = (f: 'ipv4' | 'ipv6') => enis.reduce((a, e) => counts(a.free + e[f].free, a.used + e[f].used, a.cooling + e[f].cooling, a.releasing + e[f].releasing), NONE);
+  const sum = (f: 'ipv4' | 'ipv6') =>
+    enis.reduce((a, e) => counts(a.free + e[f].free, a.used + e[f].used, a.cooling + e[f].cooling, a.releasing + e[f].releasing), NONE);
   return {
     settings: { networkMode: 'shared', ipFamily: 'ipv4', ipCooldownSec: 30, datapath: 'auto' },
     enis,
@@ -26,8 +33,18 @@ function stats(enis: EniStats[], opts: { allocations?: number; demand?: number }
   };
 }
 
-const LIMITS: NodeLimits = { instanceType: 'ecs.g3i.large', maxEnis: 4, ipsPerEni: 10, attachedEnis: 1, celloEnis: 0, foreignEnis: 0, eniSlots: 3, capacity: { shared: 30, exclusive: 3 } };
-const cfg = (extra: Record<string, unknown> = {}) => resolveConfig({ subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg'], ramRole: 'r', ...extra }).config;
+const LIMITS: NodeLimits = {
+  instanceType: 'ecs.g3i.large',
+  maxEnis: 4,
+  ipsPerEni: 10,
+  attachedEnis: 1,
+  celloEnis: 0,
+  foreignEnis: 0,
+  eniSlots: 3,
+  capacity: { shared: 30, exclusive: 3 },
+};
+const cfg = (extra: Record<string, unknown> = {}) =>
+  resolveConfig({ subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg'], ramRole: 'r', ...extra }).config;
 
 t.test('targets', async (t) => {
   const empty = poolTargets(stats([]), LIMITS, cfg({ poolTarget: 25 }));
@@ -44,7 +61,11 @@ t.test('targets', async (t) => {
   const demand = poolTargets(stats([eni('e1', counts(1, 9))], { allocations: 9, demand: 3 }), LIMITS, cfg({ poolTarget: 0 }));
   t.match(demand, { toAdd: 2, toRelease: 0 }, 'waiting ADDs count even with poolTarget 0');
 
-  const full = poolTargets(stats([eni('a', counts(0, 10)), eni('b', counts(0, 10)), eni('c', counts(2, 8))], { allocations: 28 }), LIMITS, cfg({ poolTarget: 5 }));
+  const full = poolTargets(
+    stats([eni('a', counts(0, 10)), eni('b', counts(0, 10)), eni('c', counts(2, 8))], { allocations: 28 }),
+    LIMITS,
+    cfg({ poolTarget: 5 }),
+  );
   t.match(full, { toAdd: 0, shortfall: /holds at most 30 IPs .* 30 are held, 28 in use/ }, 'what cannot fit is a shortfall with the reason');
   t.notOk(targetsMet(full), 'so the targets are not met');
 
@@ -72,44 +93,95 @@ const input = (p: Partial<PlanInput>): PlanInput => ({
 });
 
 const spare = (id: string, secondaries: number, subnetId = 'subnet-a'): CloudEni => ({
-  id, mac: '02:00:00:00:00:01', status: 'Available', type: 'secondary', subnetId, zoneId: 'z', vpcId: 'v', primaryIp: '10.0.0.1',
-  ips: Array.from({ length: secondaries }, (_, i) => `10.0.0.${i + 2}`), ipv6s: [], securityGroupIds: [], instanceId: '', tags: {}, description: '', createdAt: '', updatedAt: '',
+  id,
+  mac: '02:00:00:00:00:01',
+  status: 'Available',
+  type: 'secondary',
+  subnetId,
+  zoneId: 'z',
+  vpcId: 'v',
+  primaryIp: '10.0.0.1',
+  ips: Array.from({ length: secondaries }, (_, i) => `10.0.0.${i + 2}`),
+  ipv6s: [],
+  securityGroupIds: [],
+  instanceId: '',
+  tags: {},
+  description: '',
+  createdAt: '',
+  updatedAt: '',
 });
 
 t.test('fill plans', async (t) => {
-  t.same(planFill(input({ toAdd: 25 })).create, [
-    { ipv4Count: 10, ipv6Count: 0, units: 10 },
-    { ipv4Count: 10, ipv6Count: 0, units: 10 },
-    { ipv4Count: 5, ipv6Count: 0, units: 5 },
-  ], 'a fresh node: ⌈25/10⌉ creates, each with its IPs');
+  t.same(
+    planFill(input({ toAdd: 25 })).create,
+    [
+      { ipv4Count: 10, ipv6Count: 0, units: 10 },
+      { ipv4Count: 10, ipv6Count: 0, units: 10 },
+      { ipv4Count: 5, ipv6Count: 0, units: 5 },
+    ],
+    'a fresh node: ⌈25/10⌉ creates, each with its IPs',
+  );
 
   const enis = [eni('small', counts(2)), eni('big', counts(6, 1)), eni('full', counts(0, 10))];
   const sub = new Map(enis.map((e) => [e.id, { subnetId: 'subnet-a', ipv6: false }]));
   const p = planFill(input({ toAdd: 7, enis, eniSubnet: sub }));
-  t.same(p.assign, [
-    { eniId: 'big', v4: 3, v6: 0, units: 3 },
-    { eniId: 'small', v4: 4, v6: 0, units: 4 },
-  ], 'fullest ENI with room first, one assign each with the whole count');
+  t.same(
+    p.assign,
+    [
+      { eniId: 'big', v4: 3, v6: 0, units: 3 },
+      { eniId: 'small', v4: 4, v6: 0, units: 4 },
+    ],
+    'fullest ENI with room first, one assign each with the whole count',
+  );
   t.same(p.create, [], 'no create while existing ENIs have room');
 
-  const held = planFill(input({ toAdd: 4, enis: [eni('a', counts(2))], eniSubnet: new Map([['a', { subnetId: 'subnet-a', ipv6: false }]]), heldOff: (s) => s === 'subnet-a' }));
+  const held = planFill(
+    input({ toAdd: 4, enis: [eni('a', counts(2))], eniSubnet: new Map([['a', { subnetId: 'subnet-a', ipv6: false }]]), heldOff: (s) => s === 'subnet-a' }),
+  );
   t.same([held.assign.length, held.create.length], [0, 1], 'an ENI in a held-off subnet gets nothing; a new ENI is planned instead');
 
   const withSpares = planFill(input({ toAdd: 12, spares: [spare('s1', 3), spare('tooMany', 20), spare('elsewhere', 2, 'subnet-z')] }));
-  t.same(withSpares.adopt.map((a) => [a.eni.id, a.units]), [['s1', 4]], 'a usable spare is attached first (too big or foreign-subnet ones are not)');
-  t.same(withSpares.create.map((c) => c.units), [8], 'then creates for the rest');
+  t.same(
+    withSpares.adopt.map((a) => [a.eni.id, a.units]),
+    [['s1', 4]],
+    'a usable spare is attached first (too big or foreign-subnet ones are not)',
+  );
+  t.same(
+    withSpares.create.map((c) => c.units),
+    [8],
+    'then creates for the rest',
+  );
 
   const noSlots = planFill(input({ toAdd: 25, freeSlots: 1 }));
   t.same([noSlots.create.length, noSlots.units], [1, 10], 'creates stop at the free ENI slots');
 
-  const dual = planFill(input({ toAdd: 3, cfg: cfg({ ipFamily: 'dual' }), enis: [eni('d', counts(5), counts(3))], eniSubnet: new Map([['d', { subnetId: 'subnet-a', ipv6: true }]]) }));
+  const dual = planFill(
+    input({
+      toAdd: 3,
+      cfg: cfg({ ipFamily: 'dual' }),
+      enis: [eni('d', counts(5), counts(3))],
+      eniSubnet: new Map([['d', { subnetId: 'subnet-a', ipv6: true }]]),
+    }),
+  );
   t.same(dual.assign, [{ eniId: 'd', v4: 1, v6: 3, units: 3 }], 'dual-stack: 3 more pairs need 1 more v4 (it has 5) and 3 v6');
-  t.same(planFill(input({ toAdd: 2, cfg: cfg({ ipFamily: 'dual' }) })).create, [{ ipv4Count: 2, ipv6Count: 2, units: 2 }], 'a new dual ENI brings both families');
-  t.same(planFill(input({ toAdd: 2, cfg: cfg({ ipFamily: 'ipv6' }) })).create, [{ ipv4Count: 1, ipv6Count: 2, units: 2 }], 'an IPv6-only ENI has its primary v4 and the v6s');
-  t.same(planFill(input({ toAdd: 2, cfg: cfg({ networkMode: 'eni_exclusive' }) })).create, [
-    { ipv4Count: 1, ipv6Count: 0, units: 1 },
-    { ipv4Count: 1, ipv6Count: 0, units: 1 },
-  ], 'exclusive: one ENI per unit, primary only');
+  t.same(
+    planFill(input({ toAdd: 2, cfg: cfg({ ipFamily: 'dual' }) })).create,
+    [{ ipv4Count: 2, ipv6Count: 2, units: 2 }],
+    'a new dual ENI brings both families',
+  );
+  t.same(
+    planFill(input({ toAdd: 2, cfg: cfg({ ipFamily: 'ipv6' }) })).create,
+    [{ ipv4Count: 1, ipv6Count: 2, units: 2 }],
+    'an IPv6-only ENI has its primary v4 and the v6s',
+  );
+  t.same(
+    planFill(input({ toAdd: 2, cfg: cfg({ networkMode: 'eni_exclusive' }) })).create,
+    [
+      { ipv4Count: 1, ipv6Count: 0, units: 1 },
+      { ipv4Count: 1, ipv6Count: 0, units: 1 },
+    ],
+    'exclusive: one ENI per unit, primary only',
+  );
   const releasing = planFill(input({ toAdd: 9, enis: [eni('r', counts(3, 0, 0, 4))], eniSubnet: new Map([['r', { subnetId: 'subnet-a', ipv6: false }]]) }));
   t.same(releasing.assign, [{ eniId: 'r', v4: 3, v6: 0, units: 3 }], 'IPs still being released take room on the ENI (the cloud counts them)');
 });

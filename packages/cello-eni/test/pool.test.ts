@@ -44,11 +44,19 @@ t.test('pool --once on a fresh node, then up, then down', async (t) => {
       const l = await eni(sim, node, ['list']);
       t.equal(l.code, 0, 'list works');
       const rows = l.json.filter((e: { cello: boolean }) => e.cello);
-      return rows.reduce((s: { used: number; free: number; cooling: number }, e: { ipam: { used: number; free: number; cooling: number } }) => ({ used: s.used + e.ipam.used, free: s.free + e.ipam.free, cooling: s.cooling + e.ipam.cooling }), { used: 0, free: 0, cooling: 0 });
+      return rows.reduce(
+        (s: { used: number; free: number; cooling: number }, e: { ipam: { used: number; free: number; cooling: number } }) => ({
+          used: s.used + e.ipam.used,
+          free: s.free + e.ipam.free,
+          cooling: s.cooling + e.ipam.cooling,
+        }),
+        { used: 0, free: 0, cooling: 0 },
+      );
     };
     const total = target + 3;
     t.same(await listed(), { used: 0, free: total, cooling: 0 }, 'no pods: all free');
-    for (const c of ['p1', 'p2', 'p3']) t.equal((await ipam(sim, node, ['alloc', '--container', c, '--pod-name', c, '--pod-namespace', 'default'])).code, 0, `pod ${c} starts`);
+    for (const c of ['p1', 'p2', 'p3'])
+      t.equal((await ipam(sim, node, ['alloc', '--container', c, '--pod-name', c, '--pod-namespace', 'default'])).code, 0, `pod ${c} starts`);
     t.same(await listed(), { used: 3, free: total - 3, cooling: 0 }, 'three pods: three used');
     await ipam(sim, node, ['settings', 'ipCooldownSec=600']);
     t.equal((await ipam(sim, node, ['release', '--container', 'p2'])).code, 0, 'pod p2 goes');

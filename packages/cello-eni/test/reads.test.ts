@@ -25,7 +25,9 @@ for (const lagMs of [250, 2000]) {
     const has = (c: { params: Record<string, unknown> }, prefix: string) => Object.keys(c.params).some((k) => k.startsWith(prefix));
     const listings = raw.filter((c) => c.action === 'DescribeNetworkInterfaces' && has(c, 'TagFilters'));
     t.equal(listings.length, 1, "one listing of the node's ENIs: the reconcile's, which the limits reuse");
-    const status = raw.filter((c) => c.action === 'DescribeNetworkInterfaceAttributes' || (c.action === 'DescribeNetworkInterfaces' && has(c, 'NetworkInterfaceIds'))).length;
+    const status = raw.filter(
+      (c) => c.action === 'DescribeNetworkInterfaceAttributes' || (c.action === 'DescribeNetworkInterfaces' && has(c, 'NetworkInterfaceIds')),
+    ).length;
     t.ok(status <= 2 * 3, `at most 2 status reads per ENI (${status} for 3)`);
   });
 }

@@ -21,7 +21,11 @@ t.test('reconcile with a cloud that changed', async (t) => {
     t.equal((await eni(sim, node, ['pool', '--once'])).code, 0, 'filled');
     const [e] = await cloudEnis(sim, node);
     // The ENI's primary goes first (and cannot be unassigned): the second pod holds a secondary IP.
-    t.equal((await ipam(sim, node, ['alloc', '--container', 'c0', '--pod-name', 'web-1', '--pod-namespace', 'shop'])).json.ipv4, e!.primaryIp, 'a first pod holds the primary IP');
+    t.equal(
+      (await ipam(sim, node, ['alloc', '--container', 'c0', '--pod-name', 'web-1', '--pod-namespace', 'shop'])).json.ipv4,
+      e!.primaryIp,
+      'a first pod holds the primary IP',
+    );
     const pod = await ipam(sim, node, ['alloc', '--container', 'c1', '--pod-name', 'web-0', '--pod-namespace', 'shop']);
     t.equal(pod.code, 0, `a second pod holds ${pod.json.ipv4}`);
 
@@ -30,13 +34,28 @@ t.test('reconcile with a cloud that changed', async (t) => {
 
     const r = await eni(sim, node, ['pool', '--once']);
     t.equal(r.code, 0, 'the keeper still meets its targets');
-    t.match(r.stderr, new RegExp(`adopted IPs the cloud has and cello-ipam did not.*${extra[0]!.replace(/\./g, '\\.')}`), 'the IPs someone assigned are adopted, and logged');
-    t.match(r.stderr, new RegExp(`the cloud no longer has an IP a pod holds.*"ip":"${pod.json.ipv4.replace(/\./g, '\\.')}".*"pod":"shop/web-0"`), 'the IP taken away is flagged with its pod');
+    t.match(
+      r.stderr,
+      new RegExp(`adopted IPs the cloud has and cello-ipam did not.*${extra[0]!.replace(/\./g, '\\.')}`),
+      'the IPs someone assigned are adopted, and logged',
+    );
+    t.match(
+      r.stderr,
+      new RegExp(`the cloud no longer has an IP a pod holds.*"ip":"${pod.json.ipv4.replace(/\./g, '\\.')}".*"pod":"shop/web-0"`),
+      'the IP taken away is flagged with its pod',
+    );
     const ips = (await ipamIps(sim, node)).get(e!.id) ?? [];
-    t.ok(extra.every((ip) => ips.includes(ip)), 'cello-ipam has the adopted IPs');
+    t.ok(
+      extra.every((ip) => ips.includes(ip)),
+      'cello-ipam has the adopted IPs',
+    );
     t.notOk(ips.includes(pod.json.ipv4), 'and no longer the one taken away');
     const check = await ipam(sim, node, ['check', '-o', 'json']);
-    t.match(check.json.findings.map((f: { kind: string }) => f.kind), ['allocation-ip-unknown'], 'cello-ipam check reports the pod left without its address');
+    t.match(
+      check.json.findings.map((f: { kind: string }) => f.kind),
+      ['allocation-ip-unknown'],
+      'cello-ipam check reports the pod left without its address',
+    );
     t.equal((await ipam(sim, node, ['release', '--container', 'c1'])).code, 0, 'the pod is deleted');
     await ipam(sim, node, ['release', '--container', 'c0']);
     t.equal((await eni(sim, node, ['pool', '--once'])).code, 0, 'and the next round is clean');
@@ -46,7 +65,8 @@ t.test('reconcile with a cloud that changed', async (t) => {
   t.test('an ENI someone else attached takes a slot', async (t) => {
     const node = 'node2';
     const me = nodeInfo(sim, node).instanceId;
-    const foreign = (await owner('CreateNetworkInterface', { SubnetId: sim.info.subnets[0]!.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id })).NetworkInterfaceId;
+    const foreign = (await owner('CreateNetworkInterface', { SubnetId: sim.info.subnets[0]!.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id }))
+      .NetworkInterfaceId;
     await new Promise((r) => setTimeout(r, 300)); // Creating → Available
     await owner('AttachNetworkInterface', { NetworkInterfaceId: foreign, InstanceId: me });
     writeConf(sim, node, baseConf(sim, { poolTarget: 30 }));
@@ -55,7 +75,10 @@ t.test('reconcile with a cloud that changed', async (t) => {
     const r = await eni(sim, node, ['pool', '--once']);
     t.equal(r.code, 0, 'poolTarget 30 is cut to the capacity, so it is met');
     t.same(await poolStats(sim, node), { available: 20, allocations: 0, enis: 2 }, 'two ENIs of ours, 20 IPs');
-    t.notOk((await cloudEnis(sim, node)).some((x) => x.id === foreign), 'the foreign ENI is not counted as ours');
+    t.notOk(
+      (await cloudEnis(sim, node)).some((x) => x.id === foreign),
+      'the foreign ENI is not counted as ours',
+    );
     t.notOk((await ipamIps(sim, node)).has(foreign), 'nor imported');
   });
 

@@ -61,7 +61,11 @@ t.test('treatment of error codes', async (t) => {
     ['DescribeSubnets', 'ClientError', 'fail'],
   ];
   for (const [action, code, want] of table) t.equal(treatment(action, code), want, `${action} ${code} → ${want}`);
-  t.equal(treatment('CreateNetworkInterface', 'SomethingNew.Unknown', { idempotent: true }), 'retry', 'an unknown code on a create with a ClientToken is retried');
+  t.equal(
+    treatment('CreateNetworkInterface', 'SomethingNew.Unknown', { idempotent: true }),
+    'retry',
+    'an unknown code on a create with a ClientToken is retried',
+  );
   t.equal(treatment('AssignPrivateIpAddresses', 'SomethingNew.Unknown', { idempotent: true }), 'retry', 'and on an assign with one');
   t.equal(treatment('AttachNetworkInterface', 'SomethingNew.Unknown', { idempotent: false }), 'fail', 'not on an attach');
   t.equal(treatment('DescribeSubnets', 'InvalidAccessKey'), 'fail', 'a refused static key is final');
@@ -73,9 +77,21 @@ t.test('treatment of error codes', async (t) => {
 
 t.test('backoff schedule per class', async (t) => {
   const w = DEFAULT_BACKOFF.write;
-  t.same([1, 2, 3].map((n) => backoffDelay(w, n, () => 0)), [1000, 1500, 2250], 'write: 1 s × 1.5^n without jitter');
-  t.equal(backoffDelay(w, 3, () => 0.999), Math.round(2250 * (1 + 0.5 * 0.999)), 'jitter stretches by up to 50 %');
-  t.equal(backoffDelay(w, 50, () => 0), w.maxMs, 'capped at maxMs');
+  t.same(
+    [1, 2, 3].map((n) => backoffDelay(w, n, () => 0)),
+    [1000, 1500, 2250],
+    'write: 1 s × 1.5^n without jitter',
+  );
+  t.equal(
+    backoffDelay(w, 3, () => 0.999),
+    Math.round(2250 * (1 + 0.5 * 0.999)),
+    'jitter stretches by up to 50 %',
+  );
+  t.equal(
+    backoffDelay(w, 50, () => 0),
+    w.maxMs,
+    'capped at maxMs',
+  );
   const d = DEFAULT_BACKOFF.describe;
   for (let n = 1; n <= d.steps; n++) {
     const low = backoffDelay(d, n, () => 0);
@@ -173,7 +189,13 @@ t.test('parameters are flattened the way the API reads them', async (t) => {
 t.test('errors never carry a known secret', async (t) => {
   registerSecret('AKLTsecretkeyid0001');
   registerSecret('STS2token-abcdef');
-  const e = new OpenApiError('DescribeSubnets', 'InvalidAccessKey', 'The access key AKLTsecretkeyid0001 does not exist (token STS2token-abcdef).', 100009, 'req-1');
+  const e = new OpenApiError(
+    'DescribeSubnets',
+    'InvalidAccessKey',
+    'The access key AKLTsecretkeyid0001 does not exist (token STS2token-abcdef).',
+    100009,
+    'req-1',
+  );
   t.notMatch(e.message, /AKLTsecretkeyid0001|STS2token-abcdef/, 'scrubbed');
   t.equal(e.message, 'DescribeSubnets: InvalidAccessKey: The access key *** does not exist (token ***). (request req-1)');
   t.same([e.code, e.codeN, e.requestId], ['InvalidAccessKey', 100009, 'req-1'], 'typed fields kept');

@@ -33,7 +33,11 @@ function nodeFiles(sim: Sim, node: string): string[] {
 
 async function roleCredentials(sim: Sim, node: string): Promise<string[]> {
   const url = `http://100.96.0.96/volcstack/latest/iam/security_credentials/${sim.info.metadata.ramRole}`;
-  const r = await sim.exec(node, ['node', '-e', `require('http').get(${JSON.stringify(url)},r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>process.stdout.write(d))})`]);
+  const r = await sim.exec(node, [
+    'node',
+    '-e',
+    `require('http').get(${JSON.stringify(url)},r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>process.stdout.write(d))})`,
+  ]);
   const c = JSON.parse(r.stdout);
   return [c.AccessKeyId, c.SecretAccessKey, c.SessionToken];
 }
@@ -54,7 +58,11 @@ t.test('no credential in any output or file', async (t) => {
     for (const args of [['list', '--all'], ['show', list.json.at(-1).id], ['limits'], ['subnets'], ['metadata'], ['create', '--dry-run'], ['config']]) {
       t.equal((await run(node, args)).code, 0, `${node}: ${args.join(' ')} works`);
     }
-    t.equal((await run(node, ['unassign', '--dry-run'], JSON.stringify({ enis: [{ id: list.json.at(-1).id, ips: [], ipv6s: [], whole: false }] }))).code, 0, `${node}: unassign --dry-run works`);
+    t.equal(
+      (await run(node, ['unassign', '--dry-run'], JSON.stringify({ enis: [{ id: list.json.at(-1).id, ips: [], ipv6s: [], whole: false }] }))).code,
+      0,
+      `${node}: unassign --dry-run works`,
+    );
   };
 
   // node1: the owner's static keys.
@@ -73,21 +81,40 @@ t.test('no credential in any output or file', async (t) => {
   writeConf(sim, 'node1', { ...baseConf(sim), ramRole: undefined, credentialAccessKeyId: owner[0], credentialAccessKeySecret: 'wrong-secret-0123456789' });
   const wrongSecret = await run('node1', ['subnets']);
   t.equal(wrongSecret.code, 1, 'a wrong secret fails');
-  t.match(wrongSecret.stderr, /SignatureDoesNotMatch/, 'with the cloud\'s code');
-  writeConf(sim, 'node1', { ...baseConf(sim), ramRole: undefined, credentialAccessKeyId: 'AKLTnosuchkey000000000', credentialAccessKeySecret: 'wrong-secret-0123456789' });
+  t.match(wrongSecret.stderr, /SignatureDoesNotMatch/, "with the cloud's code");
+  writeConf(sim, 'node1', {
+    ...baseConf(sim),
+    ramRole: undefined,
+    credentialAccessKeyId: 'AKLTnosuchkey000000000',
+    credentialAccessKeySecret: 'wrong-secret-0123456789',
+  });
   const unknownKey = await run('node1', ['subnets']);
-  t.match(unknownKey.stderr, /InvalidAccessKey: The access key \*\*\* does not exist/, 'an unknown key id is scrubbed from the cloud\'s message');
+  t.match(unknownKey.stderr, /InvalidAccessKey: The access key \*\*\* does not exist/, "an unknown key id is scrubbed from the cloud's message");
 
   const secrets = [...owner, ...sts, 'wrong-secret-0123456789', 'AKLTnosuchkey000000000'];
-  t.ok(sts.every((s) => typeof s === 'string' && s.length > 10), 'the STS credentials were read for the comparison');
+  t.ok(
+    sts.every((s) => typeof s === 'string' && s.length > 10),
+    'the STS credentials were read for the comparison',
+  );
   for (const { what, text } of outputs) {
     const leaked = secrets.filter((s) => text.includes(s));
-    t.same(leaked.map((s) => `${s.slice(0, 4)}…`), [], `no credential in the output of ${what}`);
+    t.same(
+      leaked.map((s) => `${s.slice(0, 4)}…`),
+      [],
+      `no credential in the output of ${what}`,
+    );
   }
   const files = [...nodeFiles(sim, 'node1'), ...nodeFiles(sim, 'node2')];
-  t.ok(files.some((f) => f.endsWith('ipam.db')), `the node files include the store (${files.length} files)`);
+  t.ok(
+    files.some((f) => f.endsWith('ipam.db')),
+    `the node files include the store (${files.length} files)`,
+  );
   for (const f of files) {
     const bytes = readFileSync(f).toString('latin1');
-    t.same(secrets.filter((s) => bytes.includes(s)).map((s) => `${s.slice(0, 4)}…`), [], `no credential in ${f.split('/root')[1]}`);
+    t.same(
+      secrets.filter((s) => bytes.includes(s)).map((s) => `${s.slice(0, 4)}…`),
+      [],
+      `no credential in ${f.split('/root')[1]}`,
+    );
   }
 });

@@ -79,7 +79,11 @@ export async function main(argv: string[]): Promise<void> {
     await commandLine('cello-gc', argv, USAGE)
       .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, description: "cello-config's conf (as cello-eni): credentials, OpenAPI, clusterName" })
       .option('node-config', { type: 'string', default: DEFAULT_NODE_CONFIG_PATH, description: 'node-scope overrides (as cello-eni; optional)' })
-      .option('grace', { type: 'number', default: 300, description: 'seconds a leak must persist before it is removed (allocations: also their age; ENIs: UpdatedAt/CreatedAt)' })
+      .option('grace', {
+        type: 'number',
+        default: 300,
+        description: 'seconds a leak must persist before it is removed (allocations: also their age; ENIs: UpdatedAt/CreatedAt)',
+      })
       .option('dry-run', { type: 'boolean', default: false, description: 'report what would be removed; change nothing' })
       .option('once', { type: 'boolean', default: false, description: 'one sweep, then exit (the default; for cron)' })
       .option('watch', { type: 'boolean', default: false, description: 'sweep every --interval seconds until SIGTERM (for the agent)' })
@@ -101,7 +105,11 @@ export async function main(argv: string[]): Promise<void> {
             .option('node-name', { type: 'string', description: 'this node in Kubernetes (default: $NODE_NAME, else the hostname)' })
             .option('valid-attachments', { type: 'string', description: "the runtime's valid attachments (JSON, CNI GC's cni.dev/valid-attachments)" })
             .option('cloud', { type: 'boolean', default: true, description: 'check the cloud too (--no-cloud: local steps only, no config needed)' })
-            .option('unknown-ips', { choices: ['adopt', 'unassign'] as const, default: 'adopt' as const, description: 'IPs the cloud assigned to our ENIs that cello-ipam does not know: adopt as free, or give back' }),
+            .option('unknown-ips', {
+              choices: ['adopt', 'unassign'] as const,
+              default: 'adopt' as const,
+              description: 'IPs the cloud assigned to our ENIs that cello-ipam does not know: adopt as free, or give back',
+            }),
         async (a) => {
           const cloud = a.cloud ? loadCloudConfig(a) : undefined;
           const validAttachments = a.validAttachments ? readValidAttachments(a.validAttachments) : undefined;
@@ -131,7 +139,8 @@ export async function main(argv: string[]): Promise<void> {
             .option('concurrency', { type: 'number', default: 4, description: "fixes at once (cello-eni's rate limits pace the calls)" })
             .check((a) => {
               if (Boolean(a.region) !== Boolean(a.vpcId)) throw new UsageError('--region and --vpc-id go together');
-              if (!(Number.isInteger(a.concurrency) && a.concurrency >= 1)) throw new UsageError(`--concurrency: expected a whole number ≥ 1, got ${a.concurrency}`);
+              if (!(Number.isInteger(a.concurrency) && a.concurrency >= 1))
+                throw new UsageError(`--concurrency: expected a whole number ≥ 1, got ${a.concurrency}`);
               return true;
             }),
         async (a) => {

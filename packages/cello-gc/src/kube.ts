@@ -60,7 +60,11 @@ function why(err: unknown): string {
   return `${status}${(e.message ?? String(err)).split('\n')[0]}`;
 }
 
-async function listAll<T, I>(opts: KubeOptions, page: (core: CoreV1Api, cont: string | undefined, o: ReturnType<typeof withTimeout>) => Promise<{ items: I[]; metadata?: { _continue?: string } }>, map: (i: I) => T): Promise<View<T>> {
+async function listAll<T, I>(
+  opts: KubeOptions,
+  page: (core: CoreV1Api, cont: string | undefined, o: ReturnType<typeof withTimeout>) => Promise<{ items: I[]; metadata?: { _continue?: string } }>,
+  map: (i: I) => T,
+): Promise<View<T>> {
   if (opts.off) return { state: 'off' };
   try {
     const core = api(opts);

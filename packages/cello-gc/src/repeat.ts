@@ -25,10 +25,14 @@ export async function repeat(opts: RepeatOptions, sweep: () => Promise<void>): P
     const delay = nextDelayMs(opts.intervalSec, opts.jitter, opts.random);
     const stopped = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), delay);
-      opts.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve(true);
-      }, { once: true });
+      opts.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        { once: true },
+      );
     });
     if (stopped) return;
   }

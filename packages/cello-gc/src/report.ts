@@ -129,7 +129,9 @@ export function footer(r: SweepReport): string {
   const s = r.summary;
   const lines = [
     `${r.sweep} sweep of ${r.scope}${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${s.found} found, ${s.fixed} fixed, ${s.wouldFix} would be fixed, ${s.waiting} waiting (grace ${r.graceSec}s), ${s.skipped} skipped, ${s.failed} failed in ${r.durationMs} ms`,
-    `sources: ${Object.entries(r.sources).map(([k, v]) => `${k} ${v}`).join('; ')}`,
+    `sources: ${Object.entries(r.sources)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}`,
     ...r.errors.map((e) => `error: ${e}`),
   ];
   return `${lines.join('\n')}\n`;

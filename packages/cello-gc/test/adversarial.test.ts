@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { openStore } from '@cello/cello-ipam';
 import { bin } from '@cello/testkit';
 import type { SweepReport } from '../src/index.ts';
-import { type GcSim, gcSim, type Pod, until } from './helpers.ts';
+import { gcSim, type Pod, until } from './helpers.ts';
 
 const WORKLOAD_MS = 25_000;
 /** A lag of up to 0.6 s (two gc sweeps) between the kubelet's steps. */
@@ -106,7 +106,8 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
     if (a?.ipv4 !== pod.ip) problems.push(`allocation is ${a ? a.ipv4 : 'gone'}`);
     const state = await g.state();
     const eni = state.enis.find((e) => [e.primaryIp, ...e.secondaryIps].includes(pod.ip!));
-    if (!eni || eni.status !== 'InUse' || eni.instanceId !== g.instanceId('node1')) problems.push(`the cloud has ${pod.ip} on ${eni ? `${eni.id} ${eni.status}` : 'no ENI'}`);
+    if (eni?.status !== 'InUse' || eni.instanceId !== g.instanceId('node1'))
+      problems.push(`the cloud has ${pod.ip} on ${eni ? `${eni.id} ${eni.status}` : 'no ENI'}`);
     try {
       if ((await g.reach(pod)) !== g.instanceId('node1')) problems.push('the metadata service answered for another instance');
     } catch (err) {
@@ -149,14 +150,31 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
 
   const fixed = reports.flatMap((r) => r.findings.filter((f) => f.outcome === 'fixed'));
   const fixedAllocs = fixed.filter((f) => f.kind === 'allocation').map((f) => f.id.split(' ')[0]!.split('/')[1]!);
-  t.comment(`${adds} ADDs (${failedAdds} failed: pool empty), ${dels} DELs, ${crashed.size} crashes, ${checks} live-pod checks, ${reports.length} gc sweeps, ${fixed.length} fixes`);
+  t.comment(
+    `${adds} ADDs (${failedAdds} failed: pool empty), ${dels} DELs, ${crashed.size} crashes, ${checks} live-pod checks, ${reports.length} gc sweeps, ${fixed.length} fixes`,
+  );
   t.same(violations, [], 'no live pod lost its allocation, its cloud IP or its connectivity');
-  t.same(fixedAllocs.filter((id) => !crashed.has(id)), [], 'gc released only allocations of crashed pods');
-  t.same(fixed.filter((f) => f.kind !== 'allocation'), [], 'and removed nothing else (no host object, ENI or IP of a live pod)');
+  t.same(
+    fixedAllocs.filter((id) => !crashed.has(id)),
+    [],
+    'gc released only allocations of crashed pods',
+  );
+  t.same(
+    fixed.filter((f) => f.kind !== 'allocation'),
+    [],
+    'and removed nothing else (no host object, ENI or IP of a live pod)',
+  );
   const unfixed = [...crashed].filter((id) => !fixedAllocs.includes(id));
   const stillHeld = [...held()].filter((id) => crashed.has(id));
-  t.ok(crashed.size > 0 && allReleased && fixedAllocs.length === crashed.size, `gc released every crashed pod (${crashed.size}); not reported fixed: [${unfixed}], still held: [${stillHeld}]`);
-  t.same(reports.flatMap((r) => r.errors), [], 'no sweep step failed');
+  t.ok(
+    crashed.size > 0 && allReleased && fixedAllocs.length === crashed.size,
+    `gc released every crashed pod (${crashed.size}); not reported fixed: [${unfixed}], still held: [${stillHeld}]`,
+  );
+  t.same(
+    reports.flatMap((r) => r.errors),
+    [],
+    'no sweep step failed',
+  );
   t.ok(checks > 20, 'the checker ran throughout');
 
   for (const pod of [...live.values()]) {

@@ -45,7 +45,17 @@ t.test('failures exit 1 with one line that says what to do', async (t) => {
   t.equal(noConfig.exitCode, 2, 'a missing config file is a usage error (as cello-eni)');
   t.match(String(noConfig.stderr), /missing: \(file\): no such file/);
   const conf = join(dir.path, 'conf');
-  writeFileSync(conf, JSON.stringify({ subnets: ['subnet-1'], securityGroups: ['sg-1'], credentialAccessKeyId: 'AKLTtest', credentialAccessKeySecret: 'c2VjcmV0c2VjcmV0', openApiAddress: 'http://127.0.0.1:9', metadataAddress: 'http://127.0.0.1:9' }));
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      subnets: ['subnet-1'],
+      securityGroups: ['sg-1'],
+      credentialAccessKeyId: 'AKLTtest',
+      credentialAccessKeySecret: 'c2VjcmV0c2VjcmV0',
+      openApiAddress: 'http://127.0.0.1:9',
+      metadataAddress: 'http://127.0.0.1:9',
+    }),
+  );
   const noCluster = await gc('cluster', '--config', conf, '--node-config', join(dir.path, 'none'));
   t.equal(noCluster.exitCode, 1);
   t.match(String(noCluster.stderr), /clusterName/);
@@ -66,18 +76,47 @@ t.test('a local sweep: table on request, JSON when piped, --watch until SIGTERM'
   const ns = await createNetns('gcc');
   t.teardown(() => ns.remove());
   const stateDir = join(dir.path, 'state');
-  const eni = { id: 'eni-cli', mac: '02:00:00:00:00:01', mode: 'shared', subnetCidr: '10.9.0.0/24', gateway: '10.9.0.1', primaryIp: '10.9.0.10', ips: ['10.9.0.10', '10.9.0.11'] };
+  const eni = {
+    id: 'eni-cli',
+    mac: '02:00:00:00:00:01',
+    mode: 'shared',
+    subnetCidr: '10.9.0.0/24',
+    gateway: '10.9.0.1',
+    primaryIp: '10.9.0.10',
+    ips: ['10.9.0.10', '10.9.0.11'],
+  };
   await must(bin('cello-ipam'), ['import', '--state-dir', stateDir], { input: JSON.stringify({ enis: [eni] }) });
   await must(bin('cello-ipam'), ['alloc', '--state-dir', stateDir, '--container', 'gone', '--netns', '/var/run/netns/cello-gc-cli-never-existed']);
   const inNs = (...args: string[]) => ns.exec(bin('cello-gc'), ['node', '--no-cloud', '--no-kubernetes', '--state-dir', stateDir, ...args]);
 
   const table = await inNs('--grace', '0', '--dry-run', '-o', 'table');
   t.equal(table.exitCode, 0);
-  t.match(String(table.stdout), /^KIND\s+WHAT\s+WHY\s+ACTION\s+OUTCOME\s+NOTE\nallocation\s+cello\/gone\/eth0 10\.9\.0\.\d+\s+netns \/var\/run\/netns\/cello-gc-cli-never-existed is gone; no pod owns it\s+release\s+would-fix/);
+  t.match(
+    String(table.stdout),
+    /^KIND\s+WHAT\s+WHY\s+ACTION\s+OUTCOME\s+NOTE\nallocation\s+cello\/gone\/eth0 10\.9\.0\.\d+\s+netns \/var\/run\/netns\/cello-gc-cli-never-existed is gone; no pod owns it\s+release\s+would-fix/,
+  );
   t.match(String(table.stdout), /node sweep of .* \(dry run: nothing changed\): 1 found, 0 fixed, 1 would be fixed/);
   t.match(String(table.stdout), /sources: kubernetes off; runtime not asked; keeper not running; cloud off/);
 
-  const p = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', 'ip', 'netns', 'exec', ns.name, bin('cello-gc'), 'node', '--no-cloud', '--no-kubernetes', '--state-dir', stateDir, '--grace', '0', '--watch', '--interval', '0.2']);
+  const p = spawn('/usr/bin/env', [
+    '-u',
+    'NODE_OPTIONS',
+    'ip',
+    'netns',
+    'exec',
+    ns.name,
+    bin('cello-gc'),
+    'node',
+    '--no-cloud',
+    '--no-kubernetes',
+    '--state-dir',
+    stateDir,
+    '--grace',
+    '0',
+    '--watch',
+    '--interval',
+    '0.2',
+  ]);
   const reports: SweepReport[] = [];
   const lines = createInterface({ input: p.stdout });
   await new Promise<void>((resolve) => {

@@ -39,7 +39,10 @@ t.test('an instance that is not a node: mark, unmark, then reclaim', async (t) =
   const dir = tempDir('cello-gc-cluster-');
   t.teardown(() => dir.remove());
   const kubeconfig = join(dir.path, 'kubeconfig');
-  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\ncurrent-context: x\n');
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\ncurrent-context: x\n',
+  );
   const unreachable = await sweep('--kubeconfig', kubeconfig);
   t.same(only(unreachable), [], 'with Kubernetes unreachable, neither');
   t.match(unreachable.sources.kubernetes, /^unknown/);
@@ -64,8 +67,15 @@ t.test('an instance that is not a node: mark, unmark, then reclaim', async (t) =
   await new Promise((r) => setTimeout(r, 2100));
   const reclaimed = await sweep();
   t.same(only(reclaimed), [`${eni2!.id} fixed`], 'a grace period after the mark: detached and deleted');
-  t.same((await enisOf(node2.instanceId)).map((e) => e.id), [], 'node2 has no secondary ENI left');
-  t.ok((await g.state()).enis.some((e) => e.id === eni1!.id && e.status === 'InUse'), "node1's ENI is untouched");
+  t.same(
+    (await enisOf(node2.instanceId)).map((e) => e.id),
+    [],
+    'node2 has no secondary ENI left',
+  );
+  t.ok(
+    (await g.state()).enis.some((e) => e.id === eni1!.id && e.status === 'InUse'),
+    "node1's ENI is untouched",
+  );
   t.ok((reclaimed.calls?.DetachNetworkInterface ?? 0) >= 1 && (reclaimed.calls?.DeleteNetworkInterface ?? 0) >= 1, 'it took a detach and a delete');
   t.same(only(await sweep()), [], 'nothing left to find');
 });

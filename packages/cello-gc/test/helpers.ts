@@ -91,7 +91,7 @@ export async function gcSim(nodes: number, simConfig: Record<string, unknown> = 
     },
     keeper: (node, args = ['--once']) => onNode(node, [bin('cello-eni'), 'pool', ...args, '-o', 'json']),
     spawnKeeper: (node, args = ['--watch']) => sim.spawn(node, [bin('cello-eni'), 'pool', ...args, '-o', 'json']),
-    async newPod(node, name = uniqueName('pod')) {
+    async newPod(_node, name = uniqueName('pod')) {
       const netnsName = uniqueName('gcp');
       const r = await run('ip', ['netns', 'add', netnsName]);
       if (r.exitCode !== 0) throw new Error(`ip netns add ${netnsName}: ${String(r.stderr)}`);

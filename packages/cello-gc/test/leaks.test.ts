@@ -26,7 +26,8 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
   g.writeConfig('node1', { poolTarget: 2, poolTargetMin: 6 });
   g.writeConfig('node2', { poolTarget: 0, poolTargetMin: 10 });
   g.writeConfig('node3');
-  for (const r of await Promise.all(['node1', 'node2', 'node3'].map((n) => g.keeper(n)))) t.equal(r.code, 0, r.code === 0 ? 'keeper --once met its targets' : r.stderr.slice(-500));
+  for (const r of await Promise.all(['node1', 'node2', 'node3'].map((n) => g.keeper(n))))
+    t.equal(r.code, 0, r.code === 0 ? 'keeper --once met its targets' : r.stderr.slice(-500));
 
   // Live pods that must come through untouched.
   const live: Pod[] = [];
@@ -69,7 +70,18 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
   // Leak: host objects with no allocation (what a failed undo or a hand-run release leaves).
   const strayIp = freeIp(g, 'node1', eni1.id);
   const stray = await g.newPod('node1', 'stray');
-  const strayAlloc = { network: 'cello', containerId: stray.containerId, ifname: 'eth0', podNamespace: 'default', podName: 'stray', netns: stray.netns, mode: 'shared', ipv4: strayIp, eni: eni1, allocatedAt: new Date().toISOString() };
+  const strayAlloc = {
+    network: 'cello',
+    containerId: stray.containerId,
+    ifname: 'eth0',
+    podNamespace: 'default',
+    podName: 'stray',
+    netns: stray.netns,
+    mode: 'shared',
+    ipv4: strayIp,
+    eni: eni1,
+    allocatedAt: new Date().toISOString(),
+  };
   const setup = await g.sim.exec('node1', [bin('cello-link'), 'setup', '--datapath', 'veth'], { input: JSON.stringify(strayAlloc) });
   t.equal(setup.code, 0, setup.stderr);
 
@@ -115,7 +127,10 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
       const { code, report } = await sweep(['--dry-run']);
       t.equal(code, 0, `${where}: exit 0`);
       t.same(kinds(report), expected[where as keyof typeof expected], `${where}: exactly the manufactured leaks`);
-      t.ok(report.findings.every((f) => f.outcome === 'would-fix'), `${where}: every one would be fixed`);
+      t.ok(
+        report.findings.every((f) => f.outcome === 'would-fix'),
+        `${where}: every one would be fixed`,
+      );
       t.ok(report.dryRun);
     }
     t.same(await worldSnapshot(g), snapshot, 'cloud, cello-ipam, kernel and gc state are exactly as before');
@@ -127,19 +142,47 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
       const { code, report, stderr } = await sweep([]);
       t.equal(code, 0, code === 0 ? `${where}: exit 0` : `${where}: ${stderr.slice(-800)}`);
       t.same(kinds(report), expected[where as keyof typeof expected], `${where}: exactly the manufactured leaks`);
-      t.same(report.findings.filter((f) => f.outcome !== 'fixed'), [], `${where}: all fixed`);
+      t.same(
+        report.findings.filter((f) => f.outcome !== 'fixed'),
+        [],
+        `${where}: all fixed`,
+      );
     }
     const state = await g.state();
     t.notOk(ipsOf(state, eni1.id).includes(outOfBand), 'the out-of-band IP is back with the cloud');
-    t.notOk(state.enis.some((e) => e.id === leakedEni || node3Enis.includes(e.id)), 'the leaked ENIs are deleted');
-    t.same(state.enis.filter((e) => e.status === 'Available'), [], 'no detached ENI is left in the VPC');
-    t.same(g.allocations('node1').map((a) => a.containerId).sort(), live.map((p) => p.containerId).sort(), 'only the live pods hold allocations');
+    t.notOk(
+      state.enis.some((e) => e.id === leakedEni || node3Enis.includes(e.id)),
+      'the leaked ENIs are deleted',
+    );
+    t.same(
+      state.enis.filter((e) => e.status === 'Available'),
+      [],
+      'no detached ENI is left in the VPC',
+    );
+    t.same(
+      g
+        .allocations('node1')
+        .map((a) => a.containerId)
+        .sort(),
+      live.map((p) => p.containerId).sort(),
+      'only the live pods hold allocations',
+    );
     const adopted = enisIn(g, 'node1').find((e) => e.id === unknownEni);
     t.ok(adopted, 'the unknown attached ENI is now in cello-ipam');
-    const kernel = JSON.parse((await g.sim.exec('node1', [bin('cello-link'), 'show', '-o', 'json'])).stdout) as { links: Array<{ name: string }>; routes: Array<{ dst: string; table: string }>; rules: Array<{ to?: string; from?: string }> };
+    const kernel = JSON.parse((await g.sim.exec('node1', [bin('cello-link'), 'show', '-o', 'json'])).stdout) as {
+      links: Array<{ name: string }>;
+      routes: Array<{ dst: string; table: string }>;
+      rules: Array<{ to?: string; from?: string }>;
+    };
     t.same(kernel.links.map((l) => l.name).sort(), live.map((p) => hostVethName(p.containerId, 'eth0')).sort(), 'host veths: the live pods only');
-    t.notOk(kernel.rules.some((r) => r.to === strayIp || r.from === strayIp), 'the stray rules are gone');
-    t.ok(kernel.routes.some((r) => r.table === String(adopted?.routeTable) && r.dst === 'default'), 'and brought up: its route table has its default route');
+    t.notOk(
+      kernel.rules.some((r) => r.to === strayIp || r.from === strayIp),
+      'the stray rules are gone',
+    );
+    t.ok(
+      kernel.routes.some((r) => r.table === String(adopted?.routeTable) && r.dst === 'default'),
+      'and brought up: its route table has its default route',
+    );
     for (const p of live) t.equal(await g.reach(p), g.instanceId('node1'), `${p.name} still reaches the VPC from ${p.ip}`);
   });
 
@@ -234,7 +277,13 @@ async function worldSnapshot(g: GcSim) {
     const store = openStore({ stateDir: g.stateDir(node) });
     const kernel = await g.sim.exec(node, [bin('cello-link'), 'show', '-o', 'json']);
     const table = join(g.stateDir(node), 'gc-first-seen.json');
-    nodes[node] = { allocations: store.allocations(), ips: store.ips(), enis: store.enis(), kernel: JSON.parse(kernel.stdout), firstSeen: existsSync(table) ? readFileSync(table, 'utf8') : null };
+    nodes[node] = {
+      allocations: store.allocations(),
+      ips: store.ips(),
+      enis: store.enis(),
+      kernel: JSON.parse(kernel.stdout),
+      firstSeen: existsSync(table) ? readFileSync(table, 'utf8') : null,
+    };
     store.close();
   }
   return {
@@ -242,4 +291,3 @@ async function worldSnapshot(g: GcSim) {
     nodes,
   };
 }
-

@@ -67,7 +67,18 @@ t.test('node sweep safety', async (t) => {
   await t.test('Kubernetes unreachable is "unknown", never "gone"; the runtime can still decide', async (t) => {
     const pod = await leak('orphan-of-unknown', { keepPodObject: false });
     const kubeconfig = join(dir.path, 'unreachable.kubeconfig');
-    writeFileSync(kubeconfig, ['apiVersion: v1', 'kind: Config', 'clusters: [{name: x, cluster: {server: "http://127.0.0.1:9"}}]', 'users: [{name: x, user: {token: t}}]', 'contexts: [{name: x, context: {cluster: x, user: x}}]', 'current-context: x', ''].join('\n'));
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: x, cluster: {server: "http://127.0.0.1:9"}}]',
+        'users: [{name: x, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: x, user: x}}]',
+        'current-context: x',
+        '',
+      ].join('\n'),
+    );
     const blind = await g.gc('node1', ['node', '--grace', '0', '--no-cloud', '--kubeconfig', kubeconfig]);
     t.match(blind.report.sources.kubernetes, /^unknown/, 'the report says Kubernetes could not be asked');
     t.match(findingOf(blind.report, pod), { outcome: 'skipped', reason: /Kubernetes is unreachable/ });
@@ -99,5 +110,3 @@ t.test('node sweep safety', async (t) => {
     t.match(r.stderr, /another cello-gc node sweep is running/);
   });
 });
-
-

@@ -19,7 +19,10 @@ const alloc = (over: Partial<Allocation> = {}): Allocation => ({
   allocatedAt: '2026-01-01T00:00:00.000Z',
   ...over,
 });
-const pods = (...items: Array<Partial<PodFacts>>): View<PodFacts> => ({ state: 'ok', items: items.map((p) => ({ namespace: 'default', name: 'web-0', phase: 'Running', ...p })) });
+const pods = (...items: Array<Partial<PodFacts>>): View<PodFacts> => ({
+  state: 'ok',
+  items: items.map((p) => ({ namespace: 'default', name: 'web-0', phase: 'Running', ...p })),
+});
 const evidence = (over: Partial<SandboxEvidence> & { present?: string[] } = {}): SandboxEvidence => ({
   pods: over.pods ?? pods({}),
   runtime: over.runtime,
@@ -40,28 +43,59 @@ t.test('sandbox verdicts', async (t) => {
   t.ok(gone(evidence({ present: [newer.netns] }), [a, newer]), 'the pod has a newer sandbox whose netns exists: the old one is gone');
   t.notOk(gone(evidence(), [a, alloc({ containerId: 'c-new', netns: '/var/run/netns/new' })]), 'a newer allocation whose netns is gone too proves nothing');
   t.notOk(gone(evidence({ present: [newer.netns] }), [a, { ...newer, podName: 'web-1' }]), 'a sandbox of another pod proves nothing');
-  t.ok(gone(evidence({ pods: { state: 'unknown', why: 'x' }, runtime: new Set(['c-other/eth0']) })), 'the runtime does not list it: gone, even with Kubernetes unreachable');
+  t.ok(
+    gone(evidence({ pods: { state: 'unknown', why: 'x' }, runtime: new Set(['c-other/eth0']) })),
+    'the runtime does not list it: gone, even with Kubernetes unreachable',
+  );
   t.notOk(gone(evidence({ pods: pods({ name: 'other' }), runtime: new Set(['c-old/eth0']) })), 'the runtime lists it: alive');
-  t.ok(sandboxVerdict(alloc({ podName: '', podNamespace: '' }), [], evidence({ pods: { state: 'unknown', why: 'x' } })).gone, 'no pod name (outside Kubernetes): the netns decides');
-  t.match(sandboxVerdict(a, [a], evidence({ pods: pods({ name: 'other' }) })), { reason: /netns \/var\/run\/netns\/old is gone; pod default\/web-0 is not running on this node/ });
+  t.ok(
+    sandboxVerdict(alloc({ podName: '', podNamespace: '' }), [], evidence({ pods: { state: 'unknown', why: 'x' } })).gone,
+    'no pod name (outside Kubernetes): the netns decides',
+  );
+  t.match(sandboxVerdict(a, [a], evidence({ pods: pods({ name: 'other' }) })), {
+    reason: /netns \/var\/run\/netns\/old is gone; pod default\/web-0 is not running on this node/,
+  });
 });
 
-const instance = (id: string, primaryIp: string): CloudInstance => ({ id, zoneId: 'z', vpcId: 'v', networkInterfaces: [{ id: `eni-p-${id}`, mac: '', type: 'primary', primaryIp }] });
+const instance = (id: string, primaryIp: string): CloudInstance => ({
+  id,
+  zoneId: 'z',
+  vpcId: 'v',
+  networkInterfaces: [{ id: `eni-p-${id}`, mac: '', type: 'primary', primaryIp }],
+});
 const node = (name: string, providerId: string, ip = '') => ({ name, providerId, internalIps: ip ? [ip] : [] });
 
 t.test('cluster membership', async (t) => {
   const instances = [instance('i-aaa', '10.0.0.1'), instance('i-bbb', '10.0.0.2'), instance('i-ccc', '10.0.0.3')];
   const m = membership(instances, { state: 'ok', items: [node('n1', 'volcengine://cn-beijing-a/i-aaa'), node('n2', '', '10.0.0.2')] });
   t.same([...m.nodes!].sort(), ['i-aaa', 'i-bbb'], 'by providerID, else by the InternalIP of an instance');
-  t.notOk(membership(instances, { state: 'ok', items: [node('n1', 'volcengine://z/i-aaa'), node('n9', '', '10.9.9.9')] }).nodes, 'a node matching no instance: membership not trusted');
+  t.notOk(
+    membership(instances, { state: 'ok', items: [node('n1', 'volcengine://z/i-aaa'), node('n9', '', '10.9.9.9')] }).nodes,
+    'a node matching no instance: membership not trusted',
+  );
   t.notOk(membership(instances, { state: 'ok', items: [] }).nodes, 'no nodes listed: not trusted');
   t.notOk(membership(instances, { state: 'unknown', why: 'timeout' }).nodes, 'Kubernetes unreachable: not trusted');
   t.equal(m.instances.size, 3);
 });
 
 const eni = (over: Partial<CloudEni>): CloudEni => ({
-  id: 'eni-x', mac: '', status: 'Available', type: 'secondary', subnetId: '', zoneId: '', vpcId: '', primaryIp: '', ips: [], ipv6s: [], securityGroupIds: [],
-  instanceId: '', tags: { 'k8s:cello:ecs-id': 'i-aaa' }, description: '', createdAt: '', updatedAt: '', ...over,
+  id: 'eni-x',
+  mac: '',
+  status: 'Available',
+  type: 'secondary',
+  subnetId: '',
+  zoneId: '',
+  vpcId: '',
+  primaryIp: '',
+  ips: [],
+  ipv6s: [],
+  securityGroupIds: [],
+  instanceId: '',
+  tags: { 'k8s:cello:ecs-id': 'i-aaa' },
+  description: '',
+  createdAt: '',
+  updatedAt: '',
+  ...over,
 });
 
 t.test('what the cluster sweep does with each ENI', async (t) => {
@@ -91,7 +125,16 @@ t.test("the runtime's valid attachments", async (t) => {
 });
 
 t.test('watch jitter stays within ±20 %', async (t) => {
-  t.equal(nextDelayMs(10, 0.2, () => 0), 8000);
-  t.equal(nextDelayMs(10, 0.2, () => 1), 12000);
-  t.equal(nextDelayMs(10, 0.2, () => 0.5), 10000);
+  t.equal(
+    nextDelayMs(10, 0.2, () => 0),
+    8000,
+  );
+  t.equal(
+    nextDelayMs(10, 0.2, () => 1),
+    12000,
+  );
+  t.equal(
+    nextDelayMs(10, 0.2, () => 0.5),
+    10000,
+  );
 });

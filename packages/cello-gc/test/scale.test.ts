@@ -38,17 +38,26 @@ t.test('cluster-wide listing finds every ENI past 1,000', async (t) => {
   t.equal(list.code, 0, `cello-eni list --all succeeds ${list.code ? list.stderr.slice(-400) : ''}`);
   const listed = (JSON.parse(list.stdout) as Array<{ id: string }>).map((e) => e.id).sort();
   t.equal(listed.length, TOTAL, `it lists all ${TOTAL}`);
-  t.same(listed, [...live, ...leaked].sort(), 'exactly the cluster\'s ENIs');
+  t.same(listed, [...live, ...leaked].sort(), "exactly the cluster's ENIs");
 
   const calls = (await sim.control.calls({ since })).filter((c) => c.sourceIp === sim.info.nodes[0]!.primaryIp);
   const describes = calls.filter((c) => c.action === 'DescribeNetworkInterfaces');
-  t.ok(calls.some((c) => c.action === 'ListTagsForResources' && c.params.ResourceType === 'eni'), 'the ids come from ListTagsForResources (ResourceType eni)');
+  t.ok(
+    calls.some((c) => c.action === 'ListTagsForResources' && c.params.ResourceType === 'eni'),
+    'the ids come from ListTagsForResources (ResourceType eni)',
+  );
   t.ok(describes.length >= TOTAL / 100, `then ${describes.length} DescribeNetworkInterfaces by id`);
-  t.ok(describes.every((c) => 'NetworkInterfaceIds.1' in c.params && !('NetworkInterfaceIds.101' in c.params) && !('TagFilters.1.Key' in c.params)), 'each by at most 100 ids, never by tag');
+  t.ok(
+    describes.every((c) => 'NetworkInterfaceIds.1' in c.params && !('NetworkInterfaceIds.101' in c.params) && !('TagFilters.1.Key' in c.params)),
+    'each by at most 100 ids, never by tag',
+  );
 
   const dry = await g.gc('node1', ['cluster', '--dry-run', '--grace', '0', '--no-kubernetes']);
   t.equal(dry.code, 0, `cello-gc cluster --dry-run succeeds ${dry.code ? dry.stderr.slice(-400) : ''}`);
-  const found = dry.report.findings.filter((f) => f.kind === 'eni-orphaned').map((f) => f.id).sort();
+  const found = dry.report.findings
+    .filter((f) => f.kind === 'eni-orphaned')
+    .map((f) => f.id)
+    .sort();
   t.same(found, [...leaked].sort(), `it finds all ${LEAKED} leaks, every one past the first 1,000`);
   t.match(dry.report.sources.cloud, new RegExp(`^ok \\(${TOTAL} ENIs of the cluster`), 'and counts every ENI of the cluster');
 });

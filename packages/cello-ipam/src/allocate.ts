@@ -77,11 +77,18 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
 /** Say why nothing was free, in words an operator can act on. */
 function noFreeIp(db: Db, settings: Settings, now: number, demandRecorded: boolean): NoFreeIpError {
   const mode = settings.networkMode;
-  const what = familiesOf(settings.ipFamily).map((f) => `IPv${f}`).join('+');
+  const what = familiesOf(settings.ipFamily)
+    .map((f) => `IPv${f}`)
+    .join('+');
   const enis = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM enis WHERE mode = ? AND state = 'active'", [mode])!.n;
   const suffix = demandRecorded ? '; demand recorded for the pool keeper' : '';
   if (enis === 0) {
-    return new NoFreeIpError(`no free ${what}: no ${mode} ENI is known on this node yet (the pool keeper has imported none)${suffix}`, 'no-eni', undefined, demandRecorded);
+    return new NoFreeIpError(
+      `no free ${what}: no ${mode} ENI is known on this node yet (the pool keeper has imported none)${suffix}`,
+      'no-eni',
+      undefined,
+      demandRecorded,
+    );
   }
   const { freeAt } = db.get<{ freeAt: number | null }>(
     `SELECT MIN(i.cooling_until) AS freeAt FROM ips i JOIN enis e ON e.id = i.eni_id

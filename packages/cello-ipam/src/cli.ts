@@ -97,7 +97,12 @@ export async function main(argv: string[]): Promise<void> {
           withStore(a, (store, format) => {
             const result = store.forget(doc);
             for (const f of result.flagged) {
-              log.warn('forgot an IP a pod still holds', { ip: f.ip, eniId: f.eniId, containerId: f.allocation.containerId, pod: `${f.allocation.podNamespace}/${f.allocation.podName}` });
+              log.warn('forgot an IP a pod still holds', {
+                ip: f.ip,
+                eniId: f.eniId,
+                containerId: f.allocation.containerId,
+                pod: `${f.allocation.podNamespace}/${f.allocation.podName}`,
+              });
             }
             emit(result, format, { rows: result.enis, columns: tables.surplusColumns });
           });

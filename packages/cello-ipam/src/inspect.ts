@@ -88,7 +88,7 @@ export function show(db: Db, query: string): ShowResult {
       return { ...(record ? { ip: record } : {}), allocations: holder ? [loadAllocation(db, holder)] : [] };
     }
     let rows = db.all<AllocationRow>('SELECT * FROM allocations WHERE container_id = ?', [query]);
-    if (!rows.length) rows = db.all<AllocationRow>("SELECT * FROM allocations WHERE substr(container_id, 1, length(?)) = ?", [query, query]);
+    if (!rows.length) rows = db.all<AllocationRow>('SELECT * FROM allocations WHERE substr(container_id, 1, length(?)) = ?', [query, query]);
     return { allocations: rows.map((r) => loadAllocation(db, r)) };
   });
 }

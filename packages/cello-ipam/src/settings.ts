@@ -48,10 +48,7 @@ export function writeSettings(db: Db, changes: Partial<Record<keyof Settings, un
   const valid = Object.entries(changes).map(([k, v]) => [k, validateSetting(k, v)] as const);
   return db.write(() => {
     for (const [key, value] of valid) {
-      db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-        key,
-        JSON.stringify(value),
-      ]);
+      db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, JSON.stringify(value)]);
     }
     return readSettings(db);
   });

@@ -56,9 +56,7 @@ function leftovers(db: Db, plan: Plan) {
 /** Decide what goes beyond `keep`; returns the ENIs and IPs to mark now. */
 function chooseExcess(db: Db, opts: SurplusOptions, plan: Plan, now: number) {
   const s = readSettings(db);
-  const views = db
-    .all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? ORDER BY id", [s.networkMode])
-    .map((eni) => eniView(db, eni, now));
+  const views = db.all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? ORDER BY id", [s.networkMode]).map((eni) => eniView(db, eni, now));
   const units = (v: EniView) => unitsOf(v, s);
   const used = (v: EniView) => v.ips.filter((r) => r.state === 'used').length;
   let excess = views.reduce((n, v) => n + units(v), 0) - opts.keep;

@@ -124,7 +124,10 @@ t.test('dual-stack allocates a v4+v6 pair on the same ENI', async (t) => {
   t.equal(err.reason, 'exhausted');
   t.match(err.message, /IPv4\+IPv6/);
   store.release(req('c1'));
-  const states = store.ips().filter((i) => i.ip === a.ipv4 || i.ip === a.ipv6).map((i) => i.state);
+  const states = store
+    .ips()
+    .filter((i) => i.ip === a.ipv4 || i.ip === a.ipv6)
+    .map((i) => i.state);
   t.same(states, ['cooling', 'cooling'], 'both halves cool down');
 });
 
@@ -189,7 +192,10 @@ t.test('no free IP: a typed error that says why, and the demand for the keeper',
   clock.advance(10);
   store.addDemand(req('c4'));
   t.equal(store.clearDemands({ before: new Date(clock.now() - 5000) }), 1, 'the keeper clears old demands');
-  t.same(store.demands().map((d) => d.containerId), ['c4']);
+  t.same(
+    store.demands().map((d) => d.containerId),
+    ['c4'],
+  );
   t.equal(store.clearDemands(), 1);
 });
 

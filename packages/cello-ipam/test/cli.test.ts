@@ -21,7 +21,10 @@ t.test('import from stdin or a file; alloc, show, release; JSON when piped', asy
   const ipamc = cli(dir);
   const imported = await ipamc(['import'], JSON.stringify({ enis: [eni(1, 3)] }));
   t.equal(imported.code, 0, imported.err);
-  t.same((imported.json() as ImportResult).enis.map((e) => e.routeTable), [101]);
+  t.same(
+    (imported.json() as ImportResult).enis.map((e) => e.routeTable),
+    [101],
+  );
   const file = join(dir, 'more.json');
   writeFileSync(file, JSON.stringify({ enis: [eni(2, 2)] }));
   t.same(((await ipamc(['import', file])).json() as ImportResult).added, { enis: 1, ips: 2 }, 'from a file argument');
@@ -75,7 +78,13 @@ t.test('surplus | forget as a pipe', async (t) => {
   const ipamc = cli(dir);
   await ipamc(['import'], JSON.stringify({ enis: [eni(1, 6), eni(2, 2)] }));
   const dry = (await ipamc(['surplus', '--keep', '2', '--dry-run'])).json() as SurplusDoc;
-  t.same(dry.enis.map((e) => [e.id, e.whole, e.ips.length]), [['eni-2', true, 2], ['eni-1', false, 4]]);
+  t.same(
+    dry.enis.map((e) => [e.id, e.whole, e.ips.length]),
+    [
+      ['eni-2', true, 2],
+      ['eni-1', false, 4],
+    ],
+  );
   const piped = await run('sh', ['-c', `${ipam} surplus --keep 2 --state-dir ${dir} | ${ipam} forget --state-dir ${dir}`]);
   t.equal(piped.exitCode, 0, String(piped.stderr));
   t.same(JSON.parse(String(piped.stdout)), { enis: dry.enis, flagged: [] }, 'forget removed what surplus released');
@@ -88,7 +97,10 @@ t.test('no free IP: exit 1 with the reason; demand recorded on request', async (
   t.equal(r.code, 1);
   t.equal(r.err, 'cello-ipam: no free IPv4: no shared ENI is known on this node yet (the pool keeper has imported none); demand recorded for the pool keeper');
   const demands = (await ipamc(['demands'])).json() as Array<{ containerId: string }>;
-  t.same(demands.map((d) => d.containerId), ['c1']);
+  t.same(
+    demands.map((d) => d.containerId),
+    ['c1'],
+  );
   t.same((await ipamc(['demands', '--clear', '--older-than', '3600'])).json(), { cleared: 0 }, 'it is not an hour old');
   t.same((await ipamc(['demands', '--clear'])).json(), { cleared: 1 });
 });
@@ -105,7 +117,12 @@ t.test('bad input: one line naming the field, exit 2', async (t) => {
   const ipamc = cli(stateDir(t));
   const cases: Array<[string, string[], string | undefined, RegExp]> = [
     ['not JSON', ['import'], '{"enis": [', /^cello-ipam: import document is not valid JSON/],
-    ['a bad IP', ['import'], JSON.stringify({ enis: [{ ...eni(1, 1), primaryIp: '10.1.0.300' }] }), /^cello-ipam: enis\[0\]\.primaryIp: "10\.1\.0\.300" is not an IPv4 address$/],
+    [
+      'a bad IP',
+      ['import'],
+      JSON.stringify({ enis: [{ ...eni(1, 1), primaryIp: '10.1.0.300' }] }),
+      /^cello-ipam: enis\[0\]\.primaryIp: "10\.1\.0\.300" is not an IPv4 address$/,
+    ],
     ['forget without ids', ['forget'], '{"enis":[{}]}', /^cello-ipam: enis\[0\]\.id: is required/],
     ['surplus without --keep', ['surplus'], undefined, /Missing required argument: keep/],
     ['alloc without --container', ['alloc'], undefined, /Missing required argument: container/],

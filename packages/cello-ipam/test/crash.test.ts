@@ -108,7 +108,11 @@ t.test('SIGKILL at random moments during thousands of alloc/release cycles', asy
   t.ok(cycles >= CYCLES, `${cycles} alloc/release cycles (${allocations} allocations, ${noFree} found no free IP)`);
   t.ok(kills >= 20, `${kills} workers SIGKILLed, ${cliRuns} CLI processes killed at random`);
   const crashed = workers.filter((w, i) => !w.killed && codes[i] !== 0);
-  t.same(crashed.map((w) => w.stderr.join('')), [], 'workers that were not killed exited cleanly');
+  t.same(
+    crashed.map((w) => w.stderr.join('')),
+    [],
+    'workers that were not killed exited cleanly',
+  );
 
   const check = await run(bin('cello-ipam'), ['check', '--state-dir', db]);
   t.equal(check.exitCode, 0, `check passes: ${String(check.stdout)}`);

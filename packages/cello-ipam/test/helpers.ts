@@ -41,7 +41,9 @@ export function eni(n: number, count: number, opts: { mode?: 'shared' | 'exclusi
     gateway: `10.${n}.0.1`,
     primaryIp: ips[0]!,
     ips,
-    ...(v6 ? { subnetCidrV6: `fd00:${n}::/64`, gatewayV6: `fd00:${n}::1`, ipv6s: Array.from({ length: v6 }, (_, i) => `fd00:${n}::${(0x10 + i).toString(16)}`) } : {}),
+    ...(v6
+      ? { subnetCidrV6: `fd00:${n}::/64`, gatewayV6: `fd00:${n}::1`, ipv6s: Array.from({ length: v6 }, (_, i) => `fd00:${n}::${(0x10 + i).toString(16)}`) }
+      : {}),
   };
 }
 

@@ -7,12 +7,22 @@ t.test('import is additive and idempotent; each ENI gets a stable route table', 
   const store = freshStore(t);
   const first = store.import({ enis: [eni(1, 3), eni(2, 2)] });
   t.same(first.added, { enis: 2, ips: 5 });
-  t.same(first.enis.map((e) => e.routeTable), [101, 102]);
+  t.same(
+    first.enis.map((e) => e.routeTable),
+    [101, 102],
+  );
   const a = store.allocate(req('c1'));
 
   const again = store.import({ enis: [eni(2, 2), eni(1, 3)] });
   t.same(again.added, { enis: 0, ips: 0 }, 'nothing new');
-  t.same(again.enis.map((e) => [e.id, e.routeTable]), [['eni-2', 102], ['eni-1', 101]], 'same tables');
+  t.same(
+    again.enis.map((e) => [e.id, e.routeTable]),
+    [
+      ['eni-2', 102],
+      ['eni-1', 101],
+    ],
+    'same tables',
+  );
   t.equal(store.show(a.ipv4!).ip?.state, 'used', 'known IPs keep their state');
 
   const grown = store.import({ enis: [{ ...eni(1, 5), device: 'eth7', mtu: 9000 }] });
@@ -25,13 +35,26 @@ t.test('import is additive and idempotent; each ENI gets a stable route table', 
 t.test('the primary IP is always in the pool, listed or not', async (t) => {
   const store = freshStore(t);
   store.import({ enis: [{ ...eni(1, 3), ips: ['10.1.0.11'] }] });
-  t.same(store.ips().map((i) => [i.ip, i.primary]), [['10.1.0.10', true], ['10.1.0.11', false]]);
+  t.same(
+    store.ips().map((i) => [i.ip, i.primary]),
+    [
+      ['10.1.0.10', true],
+      ['10.1.0.11', false],
+    ],
+  );
 });
 
 t.test('a requested route table is kept when free; freed tables are reused lowest first', async (t) => {
   const store = freshStore(t);
   store.import({ enis: [{ ...eni(1, 1), routeTable: 150 }, eni(2, 1), eni(3, 1)] });
-  t.same(store.enis().map((e) => [e.id, e.routeTable]), [['eni-2', 101], ['eni-3', 102], ['eni-1', 150]]);
+  t.same(
+    store.enis().map((e) => [e.id, e.routeTable]),
+    [
+      ['eni-2', 101],
+      ['eni-3', 102],
+      ['eni-1', 150],
+    ],
+  );
   store.forget({ enis: [{ id: 'eni-2', ips: [], ipv6s: [], whole: true }] });
   store.import({ enis: [{ ...eni(4, 1), routeTable: 150 }] });
   t.equal(store.enis().find((e) => e.id === 'eni-4')?.routeTable, 101, 'taken 150 → lowest free');
@@ -42,7 +65,11 @@ t.test('bad import documents are refused whole, naming the field', async (t) => 
   const cases: Array<[string, unknown, RegExp]> = [
     ['no enis', {}, /^enis: is required/],
     ['bad MAC', { enis: [{ ...eni(1, 1), mac: 'zz' }] }, /enis\[0\]\.mac: "zz" is not a MAC/],
-    ['IP outside the subnet', { enis: [eni(1, 1), { ...eni(2, 2), ips: ['10.2.0.10', '10.9.0.5'] }] }, /enis\[1\]\.ips\[1\]: "10.9.0.5" is outside 10.2.0.0\/16/],
+    [
+      'IP outside the subnet',
+      { enis: [eni(1, 1), { ...eni(2, 2), ips: ['10.2.0.10', '10.9.0.5'] }] },
+      /enis\[1\]\.ips\[1\]: "10.9.0.5" is outside 10.2.0.0\/16/,
+    ],
     ['v6 in ips', { enis: [{ ...eni(1, 1), ips: ['fd00::1'] }] }, /enis\[0\]\.ips\[0\]: "fd00::1" is not an IPv4/],
     ['v6 without subnet', { enis: [{ ...eni(1, 1), ipv6s: ['fd00::1'] }] }, /subnetCidrV6: is required/],
     ['bad mode', { enis: [{ ...eni(1, 1), mode: 'trunk' }] }, /enis\[0\]\.mode: must be shared or exclusive/],
@@ -72,7 +99,11 @@ t.test('an import that contradicts the store is refused and changes nothing', as
     t.ok(err instanceof ConflictError, `${name}: ConflictError`);
     t.match((err as Error).message, msg, name);
   }
-  t.same(store.enis().map((e) => e.id), ['eni-1'], 'the earlier ENIs of a refused document were not added either');
+  t.same(
+    store.enis().map((e) => e.id),
+    ['eni-1'],
+    'the earlier ENIs of a refused document were not added either',
+  );
 });
 
 t.test('surplus releases free secondaries beyond keep; never primaries, used or cooling IPs', async (t) => {
@@ -95,7 +126,10 @@ t.test('surplus releases free secondaries beyond keep; never primaries, used or 
   t.equal(released.ips.length, 4, '7 free − keep 3');
   t.notOk(released.ips.includes('10.1.0.10'), 'never the primary');
   const states = new Map(store.ips().map((i) => [i.ip, i.state]));
-  t.ok(released.ips.every((ip) => states.get(ip) === 'releasing'), 'marked releasing');
+  t.ok(
+    released.ips.every((ip) => states.get(ip) === 'releasing'),
+    'marked releasing',
+  );
   t.same(byState(store), { free: 3, used: 2, cooling: 1, releasing: 4 });
 
   for (let i = 0; i < 3; i++) store.allocate(req(`n${i}`));
@@ -124,11 +158,23 @@ t.test('surplus frees whole ENIs that have nothing in use', async (t) => {
   t.same(store.surplus({ keep: 20, dryRun: true }), { enis: [] }, 'nothing beyond keep');
   const doc = store.surplus({ keep: 4 }); // 7 to give back
   const whole = doc.enis.filter((e) => e.whole);
-  t.same(whole.map((e) => e.id), ['eni-2'], 'the smallest idle ENI that fits goes whole (eni-3 does not fit in what is left)');
+  t.same(
+    whole.map((e) => e.id),
+    ['eni-2'],
+    'the smallest idle ENI that fits goes whole (eni-3 does not fit in what is left)',
+  );
   t.same(whole[0]!.ips, ['10.2.0.10', '10.2.0.11', '10.2.0.12'], 'with all its IPs, primary included');
   const partial = doc.enis.filter((e) => !e.whole);
-  t.equal(partial.reduce((n, e) => n + e.ips.length, 0), 4, 'the rest as secondary IPs');
-  t.same(partial.map((e) => e.id), ['eni-3'], 'from the ENI with the fewest used IPs');
+  t.equal(
+    partial.reduce((n, e) => n + e.ips.length, 0),
+    4,
+    'the rest as secondary IPs',
+  );
+  t.same(
+    partial.map((e) => e.id),
+    ['eni-3'],
+    'from the ENI with the fewest used IPs',
+  );
   t.equal(store.stats().enis.find((e) => e.id === 'eni-2')?.releasing, true);
   t.equal(store.stats().totals.available, 4, 'keep is what remains allocatable');
 });
@@ -148,7 +194,11 @@ t.test('surplus in dual-stack releases pairs; in exclusive mode whole ENIs only'
   ex.import({ enis: [eni(1, 1, { mode: 'exclusive' }), eni(2, 1, { mode: 'exclusive' }), eni(3, 1, { mode: 'exclusive' }), eni(4, 3)] });
   ex.allocate(req('c1'));
   const exDoc = ex.surplus({ keep: 1 });
-  t.same(exDoc.enis.map((e) => [e.id, e.whole]), [['eni-2', true]], 'one of the two free ENIs; the held one and the shared one untouched');
+  t.same(
+    exDoc.enis.map((e) => [e.id, e.whole]),
+    [['eni-2', true]],
+    'one of the two free ENIs; the held one and the shared one untouched',
+  );
 });
 
 t.test('surplus | forget: the released IPs and ENIs leave the store', async (t) => {
@@ -159,7 +209,11 @@ t.test('surplus | forget: the released IPs and ENIs leave the store', async (t) 
   const result = store.forget(JSON.parse(JSON.stringify(doc)));
   t.same(result.enis, doc.enis, 'forget reports what it removed, in the same shape');
   t.same(result.flagged, []);
-  t.same(store.enis().map((e) => e.id), ['eni-1'], 'the whole ENI is gone');
+  t.same(
+    store.enis().map((e) => e.id),
+    ['eni-1'],
+    'the whole ENI is gone',
+  );
   t.same(byState(store), { free: 1, used: 1, cooling: 0, releasing: 0 });
   t.same(store.forget(doc), { enis: [], flagged: [] }, 'forget again: nothing left to do');
   t.same(store.check(), []);
@@ -179,7 +233,11 @@ t.test('forget of an IP a pod holds removes it but flags it; re-import gives it 
   t.equal(result.flagged[0]!.ip, a.ipv4);
   t.equal(result.flagged[0]!.allocation.containerId, 'c1');
   t.equal(store.allocations().length, 1, 'the allocation stays until the pod’s DEL');
-  t.same(store.check().map((f) => f.kind), ['allocation-ip-unknown'], 'check reports the pod on a forgotten IP');
+  t.same(
+    store.check().map((f) => f.kind),
+    ['allocation-ip-unknown'],
+    'check reports the pod on a forgotten IP',
+  );
 
   store.import({ enis: [eni(1, 3)] });
   t.equal(store.show(a.ipv4!).ip?.state, 'used', 're-imported as used: it is still that pod’s');

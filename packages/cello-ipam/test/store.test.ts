@@ -88,15 +88,24 @@ t.test('check finds damage made behind the store’s back; the CLI exits 1 with 
   const raw = new Database(join(dir, 'ipam.db'));
   raw.pragma('foreign_keys = OFF');
   raw.prepare("UPDATE ips SET state = 'used' WHERE ip = '10.1.0.11'").run();
-  raw.prepare(
-    "INSERT INTO allocations (network, container_id, ifname, mode, eni_id, ipv4, allocated_at) VALUES ('cello', 'ghost', 'eth0', 'shared', 'eni-1', '10.1.0.12', 0)",
-  ).run();
+  raw
+    .prepare(
+      "INSERT INTO allocations (network, container_id, ifname, mode, eni_id, ipv4, allocated_at) VALUES ('cello', 'ghost', 'eth0', 'shared', 'eni-1', '10.1.0.12', 0)",
+    )
+    .run();
   raw.prepare("INSERT INTO ips (ip, family, eni_id, state, imported_at) VALUES ('10.7.0.1', 4, 'eni-7', 'free', 0)").run();
-  raw.prepare(
-    "INSERT INTO allocations (network, container_id, ifname, mode, eni_id, ipv4, allocated_at) VALUES ('cello', 'lost', 'eth0', 'shared', 'eni-9', NULL, 0)",
-  ).run();
+  raw
+    .prepare(
+      "INSERT INTO allocations (network, container_id, ifname, mode, eni_id, ipv4, allocated_at) VALUES ('cello', 'lost', 'eth0', 'shared', 'eni-9', NULL, 0)",
+    )
+    .run();
   t.throws(
-    () => raw.prepare("INSERT INTO allocations (network, container_id, ifname, mode, eni_id, ipv4, allocated_at) VALUES ('cello', 'twice', 'eth0', 'shared', 'eni-1', '10.1.0.10', 0)").run(),
+    () =>
+      raw
+        .prepare(
+          "INSERT INTO allocations (network, container_id, ifname, mode, eni_id, ipv4, allocated_at) VALUES ('cello', 'twice', 'eth0', 'shared', 'eni-1', '10.1.0.10', 0)",
+        )
+        .run(),
     /UNIQUE constraint failed: allocations.ipv4/,
     'an IP held twice is refused by the schema itself',
   );
@@ -106,10 +115,13 @@ t.test('check finds damage made behind the store’s back; the CLI exits 1 with 
   t.equal(r.exitCode, 1, 'findings: exit 1');
   const out = JSON.parse(String(r.stdout)) as { ok: boolean; findings: Array<{ kind: string; message: string }> };
   t.equal(out.ok, false);
-  t.same(
-    out.findings.map((f) => f.kind).sort(),
-    ['allocation-eni-missing', 'allocation-without-address', 'ip-on-unknown-eni', 'owner-on-unused-ip', 'used-without-owner'],
-  );
+  t.same(out.findings.map((f) => f.kind).sort(), [
+    'allocation-eni-missing',
+    'allocation-without-address',
+    'ip-on-unknown-eni',
+    'owner-on-unused-ip',
+    'used-without-owner',
+  ]);
   t.ok(out.findings.some((f) => f.message === '10.1.0.11 is marked used but no allocation holds it'));
   const table = await run(bin('cello-ipam'), ['check', '--state-dir', dir, '-o', 'table']);
   t.match(String(table.stdout), /^KIND\s+FINDING\n/, 'a table when asked');

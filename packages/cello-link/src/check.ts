@@ -16,6 +16,7 @@ import { type Snapshot, type SnapshotWants, snapshot } from './snapshot.ts';
 import { parseAllocation } from './validate.ts';
 import type { Finding, LinkAllocation, LinkResult, SetupOptions } from './types.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: iproute2's JSON, read field by field
 type Row = Record<string, any>;
 
 const table = (t: unknown) => String(t ?? 'main');
@@ -57,7 +58,7 @@ function neighProblem(s: Snapshot, o: Extract<KObject, { kind: 'neigh' }>): stri
 
 function tbfProblem(s: Snapshot, o: Extract<KObject, { kind: 'tbf' }>): string | undefined {
   const q = s.qdiscs.find((r) => r.dev === o.dev && r.root);
-  if (!q || q.kind !== 'tbf') return q ? `root qdisc is ${q.kind}` : 'missing';
+  if (q?.kind !== 'tbf') return q ? `root qdisc is ${q.kind}` : 'missing';
   const rate = Math.floor(o.rate / 8);
   const burst = Math.floor(o.burst / 8);
   if (q.options?.rate !== rate || q.options?.burst !== burst) return `has rate ${q.options?.rate} B/s burst ${q.options?.burst} B, not ${rate}/${burst}`;
@@ -158,13 +159,6 @@ export async function check(input: LinkAllocation, expected?: LinkResult, opts: 
   const a = parseAllocation(input);
   if (!existsSync(a.netns)) return [{ side: 'pod', object: `netns ${a.netns}`, problem: 'missing' }];
   // An exclusive ENI lives in the pod once set up: plan without looking for it on the host.
-  const plan =
-    a.mode === 'exclusive'
-      ? exclusivePlan(a, opts, { eniDevice: a.ifname, hostIps: hostIpsFor(opts) })
-      : await planSetup(a, opts);
-  return [
-    ...(expected ? resultFindings(plan, expected) : []),
-    ...(await checkSide(HOST, plan.host)),
-    ...(await checkSide(pod(a.netns), plan.pod)),
-  ];
+  const plan = a.mode === 'exclusive' ? exclusivePlan(a, opts, { eniDevice: a.ifname, hostIps: hostIpsFor(opts) }) : await planSetup(a, opts);
+  return [...(expected ? resultFindings(plan, expected) : []), ...(await checkSide(HOST, plan.host)), ...(await checkSide(pod(a.netns), plan.pod))];
 }

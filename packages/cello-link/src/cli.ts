@@ -81,7 +81,12 @@ export async function main(argv: string[]): Promise<void> {
       .command(
         'eni-up [file]',
         'make a host ENI ready: up with its MTU, rp_filter off, forwarding, its route table (veth) or host fast path (ipvlan)',
-        (y) => y.positional('file', { type: 'string', description: 'EniRecord, allocation or {"enis":[…]} (default stdin)' }).option('datapath', datapathOption).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
+        (y) =>
+          y
+            .positional('file', { type: 'string', description: 'EniRecord, allocation or {"enis":[…]} (default stdin)' })
+            .option('datapath', datapathOption)
+            .options(hostPathOptions)
+            .option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
         async (a) => {
           const opts = { datapath: a.datapath as DatapathChoice, log, ...hostPath(a) };
           const enis = enisFromInput(await readJsonInput(a.file, 'ENI record'));
@@ -109,13 +114,26 @@ export async function main(argv: string[]): Promise<void> {
       .command(
         'setup [file]',
         "program a pod's datapath from an allocation; prints the LinkResult",
-        (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number', description: "pod interface MTU (default the ENI's)" }).options(bandwidthOptions).options(hostPathOptions).option('dry-run', { type: 'boolean', description: 'print the ip/tc batches, change nothing' }),
+        (y) =>
+          y
+            .positional('file', { type: 'string', description: 'allocation JSON (default stdin)' })
+            .option('datapath', datapathOption)
+            .option('mtu', { type: 'number', description: "pod interface MTU (default the ENI's)" })
+            .options(bandwidthOptions)
+            .options(hostPathOptions)
+            .option('dry-run', { type: 'boolean', description: 'print the ip/tc batches, change nothing' }),
         async (a) => {
           const alloc = parseAllocation(await readJsonInput(a.file, 'allocation'));
           const opts = { datapath: a.datapath as DatapathChoice, mtu: mtuFlag(a.mtu), bandwidth: bandwidthFromFlags(a as BandwidthFlags), log, ...hostPath(a) };
           if (a['dry-run']) {
             const d = dryRun(await planSetup(alloc, opts));
-            emit(d, resolveFormat(a.output), { rows: commandRows([['host', d.commands.host], ['pod', d.commands.pod]]), columns: kv });
+            emit(d, resolveFormat(a.output), {
+              rows: commandRows([
+                ['host', d.commands.host],
+                ['pod', d.commands.pod],
+              ]),
+              columns: kv,
+            });
             return;
           }
           const result = await setup(alloc, opts);
@@ -126,28 +144,56 @@ export async function main(argv: string[]): Promise<void> {
       .command(
         'teardown [file]',
         'remove what setup made; succeeds when it is already gone (missing links, deleted netns, repeated)',
-        (y) => y.positional('file', { type: 'string', description: 'allocation JSON, or {containerId, ifname, netns} (default stdin)' }).option('datapath', datapathOption).option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
+        (y) =>
+          y
+            .positional('file', { type: 'string', description: 'allocation JSON, or {containerId, ifname, netns} (default stdin)' })
+            .option('datapath', datapathOption)
+            .option('dry-run', { type: 'boolean', description: 'print the commands, change nothing' }),
         async (a) => {
           const target = parseTarget(await readJsonInput(a.file, 'allocation'));
           const opts = { datapath: a.datapath as DatapathChoice, log };
           const plan = await planTeardown(target, opts);
           if (!a['dry-run']) await runTeardown(plan, opts);
           log.debug('teardown done', { containerId: target.containerId, processes: processesSpawned() });
-          const out = { containerId: target.containerId, ifname: target.ifname, datapath: plan.datapath, dryRun: Boolean(a['dry-run']), notes: plan.notes, ...(a['dry-run'] ? { commands: plan } : {}) };
+          const out = {
+            containerId: target.containerId,
+            ifname: target.ifname,
+            datapath: plan.datapath,
+            dryRun: Boolean(a['dry-run']),
+            notes: plan.notes,
+            ...(a['dry-run'] ? { commands: plan } : {}),
+          };
           emit(out, resolveFormat(a.output), {
-            rows: a['dry-run'] ? commandRows([['pod', plan.pod], ['host', plan.host]]) : [{ key: 'removed', value: `${target.containerId}/${target.ifname} (${plan.datapath})` }, ...plan.notes.map((n) => ({ key: 'note', value: n }))],
+            rows: a['dry-run']
+              ? commandRows([
+                  ['pod', plan.pod],
+                  ['host', plan.host],
+                ])
+              : [{ key: 'removed', value: `${target.containerId}/${target.ifname} (${plan.datapath})` }, ...plan.notes.map((n) => ({ key: 'note', value: n }))],
             columns: kv,
           });
         },
       )
       .command(
         'check [file]',
-        "verify every object setup made for an allocation; exit 1 and name each one that is wrong",
-        (y) => y.positional('file', { type: 'string', description: 'allocation JSON (default stdin)' }).option('datapath', datapathOption).option('mtu', { type: 'number' }).options(bandwidthOptions).options(hostPathOptions).option('expected', { type: 'string', description: 'the LinkResult setup printed, to compare names and MACs' }),
+        'verify every object setup made for an allocation; exit 1 and name each one that is wrong',
+        (y) =>
+          y
+            .positional('file', { type: 'string', description: 'allocation JSON (default stdin)' })
+            .option('datapath', datapathOption)
+            .option('mtu', { type: 'number' })
+            .options(bandwidthOptions)
+            .options(hostPathOptions)
+            .option('expected', { type: 'string', description: 'the LinkResult setup printed, to compare names and MACs' }),
         async (a) => {
           const alloc = parseAllocation(await readJsonInput(a.file, 'allocation'));
           const expected = a.expected ? await readJsonInput<LinkResult>(a.expected, 'expected LinkResult') : undefined;
-          const findings = await check(alloc, expected, { datapath: a.datapath as DatapathChoice, mtu: mtuFlag(a.mtu), bandwidth: bandwidthFromFlags(a as BandwidthFlags), ...hostPath(a) });
+          const findings = await check(alloc, expected, {
+            datapath: a.datapath as DatapathChoice,
+            mtu: mtuFlag(a.mtu),
+            bandwidth: bandwidthFromFlags(a as BandwidthFlags),
+            ...hostPath(a),
+          });
           code = findings.length ? 1 : 0;
           emit({ ok: !findings.length, findings }, resolveFormat(a.output), {
             rows: findings,
@@ -166,10 +212,22 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const s = await show();
           const rows = [
-            ...s.links.map((l) => ({ kind: 'link', name: l.name, detail: `${l.role} ${l.mac} mtu ${l.mtu}${l.up ? '' : ' down'} ${l.addrs.join(' ')}`.trim() })),
+            ...s.links.map((l) => ({
+              kind: 'link',
+              name: l.name,
+              detail: `${l.role} ${l.mac} mtu ${l.mtu}${l.up ? '' : ' down'} ${l.addrs.join(' ')}`.trim(),
+            })),
             ...s.routes.map((r) => ({ kind: 'route', name: r.dst, detail: `${r.via ? `via ${r.via} ` : ''}dev ${r.dev} table ${r.table}` })),
-            ...s.rules.map((r) => ({ kind: 'rule', name: String(r.priority), detail: `${r.from ? `from ${r.from} ` : ''}${r.to ? `to ${r.to} ` : ''}lookup ${r.table}` })),
-            ...s.qdiscs.map((q) => ({ kind: 'qdisc', name: q.dev, detail: `${q.kind}${q.rateBytes ? ` rate ${q.rateBytes * 8}bit burst ${q.burstBytes}B` : ''}` })),
+            ...s.rules.map((r) => ({
+              kind: 'rule',
+              name: String(r.priority),
+              detail: `${r.from ? `from ${r.from} ` : ''}${r.to ? `to ${r.to} ` : ''}lookup ${r.table}`,
+            })),
+            ...s.qdiscs.map((q) => ({
+              kind: 'qdisc',
+              name: q.dev,
+              detail: `${q.kind}${q.rateBytes ? ` rate ${q.rateBytes * 8}bit burst ${q.burstBytes}B` : ''}`,
+            })),
           ];
           emit(s, resolveFormat(a.output), {
             rows,

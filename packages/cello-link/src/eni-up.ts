@@ -42,10 +42,7 @@ function tableRoutes(eni: EniRecord, dev: string): Expect[] {
     );
   }
   if (eni.subnetCidrV6 && eni.gatewayV6) {
-    routes.push(
-      { kind: 'route', dst: eni.subnetCidrV6, dev, table: t },
-      { kind: 'route', dst: '::/0', via: eni.gatewayV6, dev, table: t, onlink: true },
-    );
+    routes.push({ kind: 'route', dst: eni.subnetCidrV6, dev, table: t }, { kind: 'route', dst: '::/0', via: eni.gatewayV6, dev, table: t, onlink: true });
   }
   return routes;
 }

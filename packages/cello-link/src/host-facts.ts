@@ -15,7 +15,9 @@ import type { EniRecord } from './types.ts';
 
 function lines(file: string): string[][] {
   try {
-    return readFileSync(file, 'utf8').split('\n').map((l) => l.trim().split(/\s+/));
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
   } catch {
     return []; // no IPv6, or no /proc
   }

@@ -25,6 +25,7 @@ export async function listLinks(side: Side): Promise<LinkInfo[]> {
   return rows!.map(toLinkInfo);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: iproute2's JSON, read field by field
 export function toLinkInfo(r: Record<string, any>): LinkInfo {
   return {
     ifindex: r.ifindex,
@@ -34,7 +35,7 @@ export function toLinkInfo(r: Record<string, any>): LinkInfo {
     up: Array.isArray(r.flags) && r.flags.includes('UP'),
     flags: Array.isArray(r.flags) ? r.flags : [],
     kind: r.linkinfo?.info_kind,
-    addrs: (r.addr_info ?? []).map((a: Record<string, any>) => ({ local: a.local, prefixlen: a.prefixlen, family: a.family })),
+    addrs: (r.addr_info ?? []).map((a: typeof r) => ({ local: a.local, prefixlen: a.prefixlen, family: a.family })),
   };
 }
 

@@ -37,7 +37,10 @@ function digest(containerId: string, ifname: string): string {
  * uses them (see docs/upgrade.md).
  */
 export function legacyLinkNames(containerId: string, ifname: string): string[] {
-  const hex = createHash('sha1').update(containerId + ifname).digest('hex').slice(0, 11);
+  const hex = createHash('sha1')
+    .update(containerId + ifname)
+    .digest('hex')
+    .slice(0, 11);
   return [`cel${hex}`, `cbw${hex}`];
 }
 

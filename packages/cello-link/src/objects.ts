@@ -29,9 +29,7 @@ export type KObject =
   /** The ipvlan ENI-egress rules on `dev`'s clsact egress hook; any other filter there is removed. */
   | { kind: 'egress-rules'; dev: string; rules: EgressRule[] };
 
-export type EgressRule =
-  | { match: 'src'; cidr: string; redirectTo: string }
-  | { match: 'dst'; cidr: string; ingressTo: string };
+export type EgressRule = { match: 'src'; cidr: string; redirectTo: string } | { match: 'dst'; cidr: string; ingressTo: string };
 
 /**
  * A plan entry. `checkOnly` marks what setup relies on but someone else makes

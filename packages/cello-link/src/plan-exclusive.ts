@@ -45,10 +45,7 @@ export function exclusivePlan(a: LinkAllocation, opts: SetupOptions, f: Exclusiv
   for (const { ip, v6 } of podIps(a)) {
     const addressing = subnetAddressing(a.eni, a.ifname, ip, v6);
     const nodeGw = v6 ? gw6 : POD_GATEWAY_V4;
-    host.push(
-      { kind: 'route', dst: hostCidr(ip), dev: veth, ...(v6 ? {} : { scope: 'link' as const }) },
-      { kind: 'neigh', dev: veth, ip, mac: macs.pod },
-    );
+    host.push({ kind: 'route', dst: hostCidr(ip), dev: veth, ...(v6 ? {} : { scope: 'link' as const }) }, { kind: 'neigh', dev: veth, ip, mac: macs.pod });
     pod.push(...addressing.pod);
     if (!v6) pod.push({ kind: 'route', dst: `${nodeGw}/32`, dev: veth, scope: 'link' });
     pod.push({ kind: 'neigh', dev: veth, ip: nodeGw, mac: macs.host });

@@ -67,10 +67,7 @@ export function ipvlanPlan(a: LinkAllocation, opts: SetupOptions, f: IpvlanFacts
     host.push({ kind: 'route', dst: hostCidr(ip), dev: slave, scope: 'link' });
     pod.push(...addressing.pod);
     for (const h of ofFamily(f.hostIps, v6)) {
-      pod.push(
-        { kind: 'route', dst: hostCidr(h), dev: a.ifname, scope: 'link', src: ip },
-        { kind: 'neigh', dev: a.ifname, ip: h, mac: a.eni.mac },
-      );
+      pod.push({ kind: 'route', dst: hostCidr(h), dev: a.ifname, scope: 'link', src: ip }, { kind: 'neigh', dev: a.ifname, ip: h, mac: a.eni.mac });
     }
     for (const cidr of ofFamily(opts.redirectToHostCidrs ?? [], v6)) {
       pod.push({ kind: 'route', dst: cidr, dev: a.ifname, scope: 'link', src: ip });

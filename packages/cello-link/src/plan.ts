@@ -12,10 +12,7 @@ export interface Plan {
 
 /** v4 and v6 of an allocation, each with its family. */
 export function podIps(a: { ipv4?: string; ipv6?: string }): Array<{ ip: string; v6: boolean }> {
-  return [
-    ...(a.ipv4 ? [{ ip: a.ipv4, v6: false }] : []),
-    ...(a.ipv6 ? [{ ip: a.ipv6, v6: true }] : []),
-  ];
+  return [...(a.ipv4 ? [{ ip: a.ipv4, v6: false }] : []), ...(a.ipv6 ? [{ ip: a.ipv6, v6: true }] : [])];
 }
 
 /** The default route's destination of a family. */

@@ -62,14 +62,11 @@ export function runProcess(cmd: string, args: readonly string[], input?: string)
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message} (are iproute2, util-linux and procps installed?)`)));
-    child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
     child.stdin.on('error', () => {}); // the child may exit before reading everything
     child.stdin.end(input ?? '');
   });
 }
-
 
 /** The argv that runs `bin args…` on a side. */
 export function argvFor(side: Side, bin: 'ip' | 'tc' | 'sysctl', args: readonly string[]): [string, string[]] {
@@ -83,7 +80,10 @@ const BATCH_SYNTAX = /[#"'\\\n\r\0]/;
 function refuseSyntax(side: Side, bin: string, lines: readonly string[]): void {
   const bad = lines.find((l) => BATCH_SYNTAX.test(l));
   if (bad !== undefined) {
-    throw new LinkError(`${sideName(side)}: refusing to run \`${bin} -batch\` with ${JSON.stringify(bad)}: a name in it holds batch syntax (# ' " \\)`, side.kind);
+    throw new LinkError(
+      `${sideName(side)}: refusing to run \`${bin} -batch\` with ${JSON.stringify(bad)}: a name in it holds batch syntax (# ' " \\)`,
+      side.kind,
+    );
   }
 }
 
@@ -159,7 +159,7 @@ export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string
   refuseSyntax(side, bin, lines);
   const flags = [...(opts.family6 ? ['-6'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
-  const r = await runProcess(cmd, args, lines.join('\n') + '\n');
+  const r = await runProcess(cmd, args, `${lines.join('\n')}\n`);
   if (r.code === 0) return [];
   const failures = parseBatchErrors(r.stderr, lines);
   if (opts.force) return failures.length ? failures : [{ line: 0, command: '', message: r.stderr.trim() || `exit ${r.code}` }];
@@ -177,12 +177,13 @@ export async function query(side: Side, bin: 'ip' | 'tc', commands: readonly str
   refuseSyntax(side, bin, commands);
   const flags = ['-j', ...(opts.details ? ['-d'] : []), ...(opts.family6 ? ['-6'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
-  const r = await runProcess(cmd, args, commands.join('\n') + '\n');
+  const r = await runProcess(cmd, args, `${commands.join('\n')}\n`);
   const where = sideName(side);
   if (r.code !== 0) throw new LinkError(`${where}: reading kernel state with ${bin} failed: ${r.stderr.trim()}`, side.kind);
   const docs = r.stdout.split('\n').filter((l) => l.startsWith('['));
   if (docs.length !== commands.length) {
     throw new LinkError(`${where}: expected ${commands.length} answers from \`${bin} -j -batch\`, got ${docs.length}`, side.kind);
   }
+  // biome-ignore lint/suspicious/noExplicitAny: iproute2's JSON, read field by field
   return docs.map((d) => JSON.parse(d) as Array<Record<string, any>>);
 }

@@ -26,10 +26,6 @@ export function shaping(bw: Bandwidth | undefined, d: ShapedDevice): { objects: 
   const objects: Expect[] = [];
   if (leaving) objects.push({ kind: 'tbf', dev: d.dev, ...leaving });
   if (!arriving) return { objects };
-  objects.push(
-    { kind: 'ifb', name: d.ifb, mtu: d.mtu },
-    { kind: 'redirect', dev: d.dev, to: d.ifb },
-    { kind: 'tbf', dev: d.ifb, ...arriving },
-  );
+  objects.push({ kind: 'ifb', name: d.ifb, mtu: d.mtu }, { kind: 'redirect', dev: d.dev, to: d.ifb }, { kind: 'tbf', dev: d.ifb, ...arriving });
   return { objects, ifbInterface: { name: d.ifb } };
 }

@@ -56,12 +56,9 @@ function roleOf(name: string): LinkRole | undefined {
 
 export async function show(): Promise<ShowResult> {
   const proto = String(CELLO_PROTO);
-  const [addrs, routes4, routes6, rules4] = await query(
-    HOST,
-    'ip',
-    ['addr show', 'route show table all', 'route show table all root ::/0', 'rule show'],
-    { details: true },
-  );
+  const [addrs, routes4, routes6, rules4] = await query(HOST, 'ip', ['addr show', 'route show table all', 'route show table all root ::/0', 'rule show'], {
+    details: true,
+  });
   const [rules6] = await query(HOST, 'ip', ['rule show'], { family6: true });
   const [qdiscs] = await query(HOST, 'tc', ['qdisc show']);
 

@@ -8,6 +8,7 @@ import { type LinkInfo, toLinkInfo } from './links.ts';
 import { query, runProcess, type Side } from './run.ts';
 import { readSysctl } from './sysctl.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: iproute2's JSON, read field by field
 type Row = Record<string, any>;
 
 export interface Snapshot {
@@ -41,7 +42,7 @@ async function readSysctls(side: Side, keys: readonly string[]): Promise<Map<str
   const script = 'for f in "$@"; do cat "/proc/sys/$f" 2>/dev/null || echo -; done';
   const r = await runProcess('nsenter', [`--net=${side.netns}`, '/bin/sh', '-c', script, 'sh', ...keys]);
   const lines = r.stdout.split('\n');
-  keys.forEach((k, i) => values.set(k, lines[i] === '-' ? undefined : lines[i]?.trim()));
+  for (const [i, k] of keys.entries()) values.set(k, lines[i] === '-' ? undefined : lines[i]?.trim());
   return values;
 }
 
@@ -64,7 +65,7 @@ export async function snapshot(side: Side, wants: SnapshotWants = {}): Promise<S
     const cmds = ['qdisc show', ...hooks.map((w) => `filter show dev ${w.dev} ${w.hook === 'ingress' ? 'parent ffff:' : 'egress'}`)];
     const [q, ...f] = await query(side, 'tc', cmds);
     qdiscs = q!;
-    hooks.forEach((w, i) => filters.set(`${w.dev} ${w.hook}`, f[i]!));
+    for (const [i, w] of hooks.entries()) filters.set(`${w.dev} ${w.hook}`, f[i]!);
   }
   const routes = [...routes4!.map((r) => ({ ...r, family: 4 })), ...routes6!.map((r) => ({ ...r, family: 6 }))];
   return { links, routes, rules, neighbours: neighbours!, qdiscs, filters, sysctls: await readSysctls(side, wants.sysctls ?? []) };

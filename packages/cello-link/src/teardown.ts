@@ -56,8 +56,7 @@ export async function planTeardown(input: TeardownTarget, opts: TeardownOptions 
   const t = parseTarget(input);
   const hostVeth = hostVethName(t.containerId, t.ifname);
   const ifb = ifbName(t.containerId, t.ifname);
-  const datapath =
-    t.mode === 'exclusive' ? 'exclusive' : opts.datapath === 'veth' || !(await probeIpvlan()).ipvlan ? 'veth' : 'ipvlan';
+  const datapath = t.mode === 'exclusive' ? 'exclusive' : opts.datapath === 'veth' || !(await probeIpvlan()).ipvlan ? 'veth' : 'ipvlan';
   const plan: TeardownPlan = { datapath, host: { ip: [], ip6: [] }, notes: [] };
   // A path that is not a pod's netns (gone, a leftover plain file, the node's own) is a gone netns: only the host side is undone.
   const verdict = t.netns ? inspectNetns(t.netns) : undefined;

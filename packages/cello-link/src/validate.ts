@@ -48,7 +48,8 @@ function ip(o: Obj, key: string, field: string, family: 4 | 6, required: boolean
 function cidr(o: Obj, key: string, field: string, family: 4 | 6, required: boolean): string | undefined {
   const v = str(o, key, field, required);
   if (v === undefined) return undefined;
-  if (parseCidr(v)?.family !== family) throw new InputError(`${field}.${key}`, `must be an IPv${family} CIDR like ${family === 4 ? '192.168.1.0/24' : 'fd00::/64'}`);
+  if (parseCidr(v)?.family !== family)
+    throw new InputError(`${field}.${key}`, `must be an IPv${family} CIDR like ${family === 4 ? '192.168.1.0/24' : 'fd00::/64'}`);
   return v;
 }
 
@@ -159,7 +160,7 @@ export function parseBandwidth(raw: unknown, field = 'bandwidth'): Bandwidth | u
   for (const dir of ['ingress', 'egress'] as const) {
     const rate = int(o, `${dir}Rate`, field, 0, Number.MAX_SAFE_INTEGER, false) ?? 0;
     const burst = int(o, `${dir}Burst`, field, 0, Number.MAX_SAFE_INTEGER, false) ?? 0;
-    if ((rate > 0) !== (burst > 0)) throw new InputError(`${field}.${dir}Rate`, `${dir}Rate and ${dir}Burst must be set together`);
+    if (rate > 0 !== burst > 0) throw new InputError(`${field}.${dir}Rate`, `${dir}Rate and ${dir}Burst must be set together`);
     if (burst / 8 >= 2 ** 32 - 1) throw new InputError(`${field}.${dir}Burst`, 'must be under 4 GiB (34359738352 bits)');
     if (rate > 0 && rate < 8) throw new InputError(`${field}.${dir}Rate`, 'must be at least 8 bit/s');
     if (rate > 0) {

@@ -52,6 +52,10 @@ for (const mode of ['shared', 'exclusive'] as const) {
     for (const alloc of [shaped, plain]) t.equal((await sim.cello(['teardown'], alloc)).code, 0, 'teardown');
     const after = await dumpNs(sim.node.name);
     t.same(after, before, 'no qdisc, ifb or anything else is left on the node');
-    t.same((await dumpNs(shapedPod.name)).links.map((l) => l.name), ['lo'], 'nor in the pod');
+    t.same(
+      (await dumpNs(shapedPod.name)).links.map((l) => l.name),
+      ['lo'],
+      'nor in the pod',
+    );
   });
 }

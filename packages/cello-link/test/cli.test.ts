@@ -14,7 +14,15 @@ const good = {
   netns: '/var/run/netns/cello-link-cli-test-missing',
   mode: 'shared',
   ipv4: '192.168.1.11',
-  eni: { id: 'eni-1', mac: '02:00:00:00:01:0a', mode: 'shared', subnetCidr: '192.168.1.0/24', gateway: '192.168.1.1', primaryIp: '192.168.1.10', routeTable: 101 },
+  eni: {
+    id: 'eni-1',
+    mac: '02:00:00:00:01:0a',
+    mode: 'shared',
+    subnetCidr: '192.168.1.0/24',
+    gateway: '192.168.1.1',
+    primaryIp: '192.168.1.10',
+    routeTable: 101,
+  },
 };
 
 t.test('bad input: exit 2, one line naming the field', async (t) => {
@@ -27,14 +35,29 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
     ['bad ipv4', ['setup'], { ...good, ipv4: '192.168.1.300' }, /allocation\.ipv4: must be an IPv4 address/],
     ['relative netns', ['setup'], { ...good, netns: 'p1' }, /allocation\.netns: must be a netns path: "p1" is not an absolute path/],
     ['long ifname', ['setup'], { ...good, ifname: 'a-very-long-ifname' }, /allocation\.ifname: must be an interface name/],
-    ['no routeTable', ['setup'], { ...good, eni: { ...good.eni, routeTable: undefined } }, /allocation\.eni\.routeTable: is required for a shared-mode allocation/],
+    [
+      'no routeTable',
+      ['setup'],
+      { ...good, eni: { ...good.eni, routeTable: undefined } },
+      /allocation\.eni\.routeTable: is required for a shared-mode allocation/,
+    ],
     ['forgotten ENI', ['setup'], { ...good, eni: null }, /allocation\.eni: is null/],
     ['rate without burst', ['setup', '--ingress-rate', '10M'], good, /--ingress-rate and --ingress-burst go together/],
     ['bad quantity', ['setup', '--egress-rate', 'fast', '--egress-burst', '1k'], good, /--egress-rate: "fast" is not a quantity/],
     ['bad datapath', ['setup', '--datapath', 'overlay'], good, /Invalid values:[\s\S]*datapath/],
     ['teardown without containerId', ['teardown'], { ifname: 'eth0' }, /allocation\.containerId: is required/],
-    ['bad ENI device name', ['teardown'], { containerId: 'c', eni: { mac: '02:00:00:00:01:0a', device: 'eth1 name x' } }, /allocation\.eni\.device: must be an interface name: 1 to 15 letters/],
-    ['netns with a space', ['teardown'], { containerId: 'c', netns: '/var/run/netns/a b' }, /allocation\.netns: must be a netns path: .* contains characters other than/],
+    [
+      'bad ENI device name',
+      ['teardown'],
+      { containerId: 'c', eni: { mac: '02:00:00:00:01:0a', device: 'eth1 name x' } },
+      /allocation\.eni\.device: must be an interface name: 1 to 15 letters/,
+    ],
+    [
+      'netns with a space',
+      ['teardown'],
+      { containerId: 'c', netns: '/var/run/netns/a b' },
+      /allocation\.netns: must be a netns path: .* contains characters other than/,
+    ],
     ['ifname with ip -batch syntax', ['setup'], { ...good, ifname: 'e#th0' }, /allocation\.ifname: must be an interface name/],
     ['netns with ip -batch syntax', ['setup'], { ...good, netns: '/var/run/netns/x#y' }, /allocation\.netns: must be a netns path/],
   ];
@@ -63,7 +86,10 @@ t.test('dry run, show, and processes per setup', async (t) => {
 
   const dry = await sim.cello(['setup', '--dry-run'], alloc);
   t.equal(dry.code, 0);
-  t.match(dry.json.commands.host.ip[0], new RegExp(`^link add ${veth} mtu 1500 address ee:\\S+ type veth peer name eth0 mtu 1500 address ea:\\S+ netns ${pod.path}$`));
+  t.match(
+    dry.json.commands.host.ip[0],
+    new RegExp(`^link add ${veth} mtu 1500 address ee:\\S+ type veth peer name eth0 mtu 1500 address ea:\\S+ netns ${pod.path}$`),
+  );
   t.same(await dumpNs(sim.node.name), before, '--dry-run changed nothing');
 
   const debug = { CELLO_LOG_LEVEL: 'debug' };
@@ -83,7 +109,7 @@ t.test('dry run, show, and processes per setup', async (t) => {
   ]);
   t.same(
     shown.json.routes.map((r: any) => `${r.dst} ${r.dev} ${r.table}`).sort(),
-    ['192.168.1.0/24 eth1 101', '192.168.1.11 ' + veth + ' main', 'default eth1 101'],
+    ['192.168.1.0/24 eth1 101', `192.168.1.11 ${veth} main`, 'default eth1 101'],
     'the pod route and the ENI table',
   );
   const table = await sim.cello(['show', '--output', 'table']);
@@ -92,14 +118,18 @@ t.test('dry run, show, and processes per setup', async (t) => {
   t.equal((await sim.cello(['teardown'], alloc)).code, 0, 'teardown');
   const shaped = await sim.cello(['setup', '--egress-rate', '1M', '--egress-burst', '100k'], alloc, debug);
   t.equal(processes(shaped.stderr), 3, 'with bandwidth: 3 (plus one tc batch)');
-  t.same(
-    (await sim.cello(['show'])).json.links.map((l: any) => l.name).sort(),
-    [ifbName(alloc.containerId, 'eth0'), veth].sort(),
-    'show lists the ifb too',
-  );
+  t.same((await sim.cello(['show'])).json.links.map((l: any) => l.name).sort(), [ifbName(alloc.containerId, 'eth0'), veth].sort(), 'show lists the ifb too');
   const down = await sim.cello(['teardown'], alloc, debug);
   t.equal(JSON.parse(down.stderr.split('\n').find((l) => l.includes('"teardown done"'))!).processes, 1, 'veth teardown: 1 process');
   const after = (await sim.cello(['show'])).json;
-  t.same({ links: after.links, rules: after.rules, qdiscs: after.qdiscs }, { links: [], rules: [], qdiscs: [] }, 'after teardown show lists no links, rules or qdiscs');
-  t.same(after.routes.map((r: any) => r.table), ['101', '101'], 'only the ENI table of eni-up');
+  t.same(
+    { links: after.links, rules: after.rules, qdiscs: after.qdiscs },
+    { links: [], rules: [], qdiscs: [] },
+    'after teardown show lists no links, rules or qdiscs',
+  );
+  t.same(
+    after.routes.map((r: any) => r.table),
+    ['101', '101'],
+    'only the ENI table of eni-up',
+  );
 });

@@ -27,8 +27,8 @@ for (const mode of ['shared', 'exclusive'] as const) {
       const { commands } = (await sim.cello(['setup', '--dry-run'], alloc)).json;
       const hostPart = commands.host.ip.slice(0, k);
       const podPart = commands.pod.ip.slice(0, Math.max(0, k - commands.host.ip.length));
-      await must('ip', ['netns', 'exec', sim.node.name, 'ip', '-batch', '-'], { input: hostPart.join('\n') + '\n' });
-      if (podPart.length) await must('ip', ['netns', 'exec', pod.name, 'ip', '-batch', '-'], { input: podPart.join('\n') + '\n' });
+      await must('ip', ['netns', 'exec', sim.node.name, 'ip', '-batch', '-'], { input: `${hostPart.join('\n')}\n` });
+      if (podPart.length) await must('ip', ['netns', 'exec', pod.name, 'ip', '-batch', '-'], { input: `${podPart.join('\n')}\n` });
 
       if (k % 2) {
         const s = await sim.cello(['setup'], alloc);

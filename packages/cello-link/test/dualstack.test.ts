@@ -32,7 +32,13 @@ t.test('veth datapath, dual stack', async (t) => {
   t.equal((await sim.cello(['check'], allocA)).code, 0, 'check A');
 
   t.test('real TCP over IPv6', async (t) => {
-    await sim.serveAll([[podA, 'fd00:1::11'], [podB, 'fd00:1::12']], true);
+    await sim.serveAll(
+      [
+        [podA, 'fd00:1::11'],
+        [podB, 'fd00:1::12'],
+      ],
+      true,
+    );
     t.equal(await sim.who(podA.name, 'fd00:1::12', POD_PORT), 'fd00:1::11', 'A → B');
     t.equal(await sim.who(podA.name, NODE_IP6, NODE_PORT), 'fd00:1::11', 'A → node');
     t.equal(await sim.who(sim.node.name, 'fd00:1::11', POD_PORT), NODE_IP6, 'node → A');
@@ -74,11 +80,7 @@ t.test('exclusive datapath, dual stack', async (t) => {
   t.equal(bad.code, 1, 'check fails');
   t.same(
     bad.json.findings.map((f: { object: string; problem: string }) => `${f.object}: ${f.problem}`),
-    [
-      'address fd00:1::20/64 on eth0: missing',
-      'route default via fd00:1::1 dev eth0 table main: missing',
-      'sysctl net.ipv6.conf.eth0.disable_ipv6=0: is 1',
-    ],
+    ['address fd00:1::20/64 on eth0: missing', 'route default via fd00:1::1 dev eth0 table main: missing', 'sysctl net.ipv6.conf.eth0.disable_ipv6=0: is 1'],
     'the pod sysctl is read back, and what IPv6 going away took with it is named',
   );
   t.equal((await sim.cello(['teardown'], alloc)).code, 0, 'teardown');

@@ -34,11 +34,21 @@ t.test('exclusive datapath', async (t) => {
   });
   t.equal((await sim.cello(['setup'], allocY)).code, 0, 'setup Y');
   const inPod = await dumpNs(podX.name);
-  t.match(inPod.links.find((l) => l.name === 'eth0'), { mac: eniX.mac, up: true, addrs: ['192.168.1.20/24', /^fe80/] }, 'the ENI is eth0 in the pod');
-  t.notOk((await dumpNs(sim.node.name)).links.some((l) => l.mac === eniX.mac), 'and gone from the node');
+  t.match(
+    inPod.links.find((l) => l.name === 'eth0'),
+    { mac: eniX.mac, up: true, addrs: ['192.168.1.20/24', /^fe80/] },
+    'the ENI is eth0 in the pod',
+  );
+  t.notOk(
+    (await dumpNs(sim.node.name)).links.some((l) => l.mac === eniX.mac),
+    'and gone from the node',
+  );
 
   t.test('real TCP: pod↔pod through the VPC, pod↔node through the veth, pod→VPC peer', async (t) => {
-    await sim.serveAll([[podX, '192.168.1.20'], [podY, '192.168.1.21']]);
+    await sim.serveAll([
+      [podX, '192.168.1.20'],
+      [podY, '192.168.1.21'],
+    ]);
     t.equal(await sim.who(podX.name, '192.168.1.21', POD_PORT), '192.168.1.20', 'X → Y');
     t.equal(await sim.who(podY.name, '192.168.1.20', POD_PORT), '192.168.1.21', 'Y → X');
     t.equal(await sim.who(podX.name, NODE_IP, NODE_PORT), '192.168.1.20', 'X → node');
@@ -62,7 +72,11 @@ t.test('exclusive datapath', async (t) => {
       t.equal(r.code, 0, `teardown: ${r.stderr}`);
     }
     t.same(await dumpNs(sim.node.name), before, 'node as before: ENIs back under their names, veths gone');
-    t.same((await dumpNs(podX.name)).links.map((l) => l.name), ['lo'], 'pod X holds only lo');
+    t.same(
+      (await dumpNs(podX.name)).links.map((l) => l.name),
+      ['lo'],
+      'pod X holds only lo',
+    );
     t.equal((await sim.cello(['teardown'], allocX)).code, 0, 'teardown again succeeds');
     t.same(await dumpNs(sim.node.name), before, 'and changes nothing');
 

@@ -19,35 +19,55 @@ t.test('auto picks ipvlan exactly where the kernel has it', async (t) => {
 });
 
 t.test("the plan is upstream's (pkg/cni/driver/ipvlan.go)", async (t) => {
-  const eni = { id: 'eni-1', mac: '02:00:00:00:01:0a', mode: 'shared' as const, subnetCidr: '192.168.1.0/24', gateway: '192.168.1.1', primaryIp: '192.168.1.10', routeTable: 101 };
+  const eni = {
+    id: 'eni-1',
+    mac: '02:00:00:00:01:0a',
+    mode: 'shared' as const,
+    subnetCidr: '192.168.1.0/24',
+    gateway: '192.168.1.1',
+    primaryIp: '192.168.1.10',
+    routeTable: 101,
+  };
   const alloc = { containerId: 'c1', ifname: 'eth0', netns: '/var/run/netns/p1', mode: 'shared' as const, ipv4: '192.168.1.11', eni };
   const facts = { eniDevice: 'eth1', eniIfindex: 3, eniMtu: 9000, hostSlaveExists: false, hostIps: [NODE_IP], hostLink: 'eth0' };
   const plan = ipvlanPlan(alloc, { redirectToHostCidrs: ['169.254.0.0/16'] }, facts);
   const host = render(plan.host);
   const pod = render(plan.pod);
-  t.same(host.ip, [
-    'link set dev eth1 up',
-    'link add link eth1 name ipvl_3 mtu 9000 type ipvlan mode l2',
-    'link set dev ipvl_3 arp off up',
-    `addr replace ${NODE_IP}/32 dev ipvl_3`,
-    'link add link eth1 name eth0 mtu 9000 netns /var/run/netns/p1 type ipvlan mode l2',
-    'route replace 192.168.1.11/32 dev ipvl_3 scope link proto 207',
-  ], 'host: NOARP ipvl_<ifindex> with the node IP /32, the pod slave made straight into the pod with the ENI MTU, a main-table /32');
-  t.same(host.tc, [
-    'qdisc replace dev eth1 clsact',
-    'filter del dev eth1 egress',
-    `filter add dev eth1 egress pref 40000 protocol ip u32 match ip src ${NODE_IP}/32 action mirred egress redirect dev eth0`,
-    'filter add dev eth1 egress pref 40000 protocol ip u32 match ip dst 169.254.0.0/16 action tunnel_key unset action skbedit ptype host action mirred ingress redirect dev ipvl_3',
-  ], 'ENI egress: every other filter removed; host-sourced → host link; redirect CIDRs → ipvl_N');
+  t.same(
+    host.ip,
+    [
+      'link set dev eth1 up',
+      'link add link eth1 name ipvl_3 mtu 9000 type ipvlan mode l2',
+      'link set dev ipvl_3 arp off up',
+      `addr replace ${NODE_IP}/32 dev ipvl_3`,
+      'link add link eth1 name eth0 mtu 9000 netns /var/run/netns/p1 type ipvlan mode l2',
+      'route replace 192.168.1.11/32 dev ipvl_3 scope link proto 207',
+    ],
+    'host: NOARP ipvl_<ifindex> with the node IP /32, the pod slave made straight into the pod with the ENI MTU, a main-table /32',
+  );
+  t.same(
+    host.tc,
+    [
+      'qdisc replace dev eth1 clsact',
+      'filter del dev eth1 egress',
+      `filter add dev eth1 egress pref 40000 protocol ip u32 match ip src ${NODE_IP}/32 action mirred egress redirect dev eth0`,
+      'filter add dev eth1 egress pref 40000 protocol ip u32 match ip dst 169.254.0.0/16 action tunnel_key unset action skbedit ptype host action mirred ingress redirect dev ipvl_3',
+    ],
+    'ENI egress: every other filter removed; host-sourced → host link; redirect CIDRs → ipvl_N',
+  );
   t.same(pod.sysctls, [['net/ipv4/conf/eth0/arp_notify', '1']]);
-  t.same(pod.ip, [
-    'link set dev eth0 mtu 9000 up',
-    'addr replace 192.168.1.11/24 dev eth0',
-    'route replace 0.0.0.0/0 via 192.168.1.1 dev eth0 proto 207',
-    `route replace ${NODE_IP}/32 dev eth0 scope link src 192.168.1.11 proto 207`,
-    `neigh replace ${NODE_IP} lladdr 02:00:00:00:01:0a dev eth0 nud permanent`,
-    'route replace 169.254.0.0/16 dev eth0 scope link src 192.168.1.11 proto 207',
-  ], 'pod: subnet prefix, default via the gateway, node IP on-link with a permanent neighbour to the shared MAC');
+  t.same(
+    pod.ip,
+    [
+      'link set dev eth0 mtu 9000 up',
+      'addr replace 192.168.1.11/24 dev eth0',
+      'route replace 0.0.0.0/0 via 192.168.1.1 dev eth0 proto 207',
+      `route replace ${NODE_IP}/32 dev eth0 scope link src 192.168.1.11 proto 207`,
+      `neigh replace ${NODE_IP} lladdr 02:00:00:00:01:0a dev eth0 nud permanent`,
+      'route replace 169.254.0.0/16 dev eth0 scope link src 192.168.1.11 proto 207',
+    ],
+    'pod: subnet prefix, default via the gateway, node IP on-link with a permanent neighbour to the shared MAC',
+  );
   t.same(plan.result, {
     datapath: 'ipvlan',
     netns: '/var/run/netns/p1',
@@ -56,7 +76,10 @@ t.test("the plan is upstream's (pkg/cni/driver/ipvlan.go)", async (t) => {
     routes: [{ dst: '0.0.0.0/0', gw: '192.168.1.1' }],
   });
   const again = render(ipvlanPlan(alloc, {}, { ...facts, hostSlaveExists: true }).host);
-  t.notOk(again.ip.some((l) => l.startsWith('link add link eth1 name ipvl_3')), 'an existing host slave is not made again');
+  t.notOk(
+    again.ip.some((l) => l.startsWith('link add link eth1 name ipvl_3')),
+    'an existing host slave is not made again',
+  );
   t.same(again.tc, [], 'nor are its egress rules rewritten (eni-up owns them; check looks at them)');
 });
 
@@ -80,7 +103,10 @@ t.test('ipvlan datapath', { skip: noIpvlan }, async (t) => {
   t.equal((await sim.cello(['setup', '--datapath', 'ipvlan'], allocB)).code, 0, 'setup B');
   t.equal((await sim.cello(['check', '--datapath', 'ipvlan'], allocA)).code, 0, 'check A');
 
-  await sim.serveAll([[podA, '192.168.1.11'], [podB, '192.168.1.12']]);
+  await sim.serveAll([
+    [podA, '192.168.1.11'],
+    [podB, '192.168.1.12'],
+  ]);
   t.equal(await sim.who(podA.name, '192.168.1.12', POD_PORT), '192.168.1.11', 'A → B');
   t.equal(await sim.who(podA.name, NODE_IP, NODE_PORT), '192.168.1.11', 'A → node (host fast path)');
   t.equal(await sim.who(sim.node.name, '192.168.1.11', POD_PORT), NODE_IP, 'node → A');
@@ -95,8 +121,11 @@ t.test('ENI-egress rules: u32 filters the kernel takes, replacing foreign ones',
   const sim = await Sim.create();
   t.teardown(() => sim.close());
   const eni = await sim.attachEni('shared', '192.168.1.10');
-  const tc = (lines: string[]) => must('ip', ['netns', 'exec', sim.node.name, 'tc', '-batch', '-'], { input: lines.join('\n') + '\n' });
-  await tc([`qdisc add dev ${eni.device} clsact`, `filter add dev ${eni.device} egress pref 7 protocol ip u32 match ip dst 10.0.0.0/8 action mirred egress redirect dev eth0`]);
+  const tc = (lines: string[]) => must('ip', ['netns', 'exec', sim.node.name, 'tc', '-batch', '-'], { input: `${lines.join('\n')}\n` });
+  await tc([
+    `qdisc add dev ${eni.device} clsact`,
+    `filter add dev ${eni.device} egress pref 7 protocol ip u32 match ip dst 10.0.0.0/8 action mirred egress redirect dev eth0`,
+  ]);
   await tc([
     `qdisc replace dev ${eni.device} clsact`,
     `filter del dev ${eni.device} egress`,
@@ -105,11 +134,17 @@ t.test('ENI-egress rules: u32 filters the kernel takes, replacing foreign ones',
   const shown = await must('ip', ['netns', 'exec', sim.node.name, 'tc', '-j', 'filter', 'show', 'dev', eni.device!, 'egress']);
   const filters = JSON.parse(String(shown.stdout)).filter((f: any) => f.options?.actions);
   t.equal(filters.length, 1, 'only our filter is left');
-  t.match(filters[0], { pref: 40000, kind: 'u32', options: { match: { value: 'c0a8000b', off: 12 }, actions: [{ kind: 'mirred', direction: 'egress', to_dev: 'eth0' }] } }, 'src 192.168.0.11 → redirect to eth0');
+  t.match(
+    filters[0],
+    { pref: 40000, kind: 'u32', options: { match: { value: 'c0a8000b', off: 12 }, actions: [{ kind: 'mirred', direction: 'egress', to_dev: 'eth0' }] } },
+    'src 192.168.0.11 → redirect to eth0',
+  );
 
   const redirectLine = egressRuleLine(eni.device!, { match: 'dst', cidr: '169.254.0.0/16', ingressTo: 'eth0' });
   const probe = await run('ip', ['netns', 'exec', sim.node.name, 'tc', 'filter', 'add', ...redirectLine.split(' ').slice(2)]);
-  const lacks = /Failed to load TC action module|Unknown action/i.test(String(probe.stderr)) ? `the kernel lacks tunnel_key/skbedit actions (${String(probe.stderr).trim().split('\n')[0]})` : undefined;
+  const lacks = /Failed to load TC action module|Unknown action/i.test(String(probe.stderr))
+    ? `the kernel lacks tunnel_key/skbedit actions (${String(probe.stderr).trim().split('\n')[0]})`
+    : undefined;
   t.test('redirect-to-host CIDR rule', { skip: lacks }, async (t) => {
     t.equal(probe.exitCode, 0, String(probe.stderr));
   });

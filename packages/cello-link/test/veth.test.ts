@@ -35,7 +35,10 @@ t.test('veth datapath', async (t) => {
   t.equal((await sim.cello(['setup'], allocB)).code, 0, 'setup B');
 
   t.test('real TCP: pod↔pod, pod↔node, pod↔VPC peer, with pod addresses unchanged', async (t) => {
-    await sim.serveAll([[podA, '192.168.1.11'], [podB, '192.168.1.12']]);
+    await sim.serveAll([
+      [podA, '192.168.1.11'],
+      [podB, '192.168.1.12'],
+    ]);
     t.equal(await sim.who(podA.name, '192.168.1.12', POD_PORT), '192.168.1.11', 'A → B');
     t.equal(await sim.who(podB.name, '192.168.1.11', POD_PORT), '192.168.1.12', 'B → A');
     t.equal(await sim.who(podA.name, NODE_IP, NODE_PORT), '192.168.1.11', 'A → node');
@@ -68,7 +71,11 @@ t.test('veth datapath', async (t) => {
       t.equal(r.code, 0, `teardown: ${r.stderr}`);
     }
     t.same(await dumpNs(sim.node.name), afterEniUp, 'node is as eni-up left it');
-    t.same((await dumpNs(podA.name)).links.map((l) => l.name), ['lo'], 'pod A holds only lo');
+    t.same(
+      (await dumpNs(podA.name)).links.map((l) => l.name),
+      ['lo'],
+      'pod A holds only lo',
+    );
     t.equal((await sim.cello(['teardown'], allocA)).code, 0, 'teardown again succeeds');
     t.same(await dumpNs(sim.node.name), afterEniUp, 'and changes nothing');
 

@@ -41,13 +41,14 @@ export async function runMain(name: string, main: () => Promise<number | void>):
  * with 128+n, unless `secondSignal: 'ignore'` (a supervised child that must
  * finish its shutdown whatever its process group receives).
  */
-export function stopOnSignals(opts: {
-  log?: { info(msg: string, f?: Record<string, unknown>): void };
-  message?: string;
-  secondSignal?: 'exit' | 'ignore';
-} = {}): AbortSignal {
+export function stopOnSignals(
+  opts: { log?: { info(msg: string, f?: Record<string, unknown>): void }; message?: string; secondSignal?: 'exit' | 'ignore' } = {},
+): AbortSignal {
   const ac = new AbortController();
-  for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+  for (const [sig, n] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+  ] as const) {
     process.on(sig, () => {
       if (ac.signal.aborted) {
         if (opts.secondSignal !== 'ignore') process.exit(128 + n);

@@ -7,19 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t, { type Test } from 'tap';
 import { tempDir, uniqueName } from '@cello/testkit';
-import {
-  CommandError,
-  createLogger,
-  formatTable,
-  isLocked,
-  REDACTED,
-  redact,
-  resolveFormat,
-  runMain,
-  tryLock,
-  UsageError,
-  waitLock,
-} from '../src/index.ts';
+import { CommandError, createLogger, formatTable, isLocked, REDACTED, redact, resolveFormat, runMain, tryLock, UsageError, waitLock } from '../src/index.ts';
 
 t.test('redact: secret-looking keys at any depth, nothing else', async (t) => {
   const input = {
@@ -29,13 +17,17 @@ t.test('redact: secret-looking keys at any depth, nothing else', async (t) => {
     password: '',
     region: 'cn-beijing',
   };
-  t.same(redact(input), {
-    accessKeyId: REDACTED,
-    credentialAccessKeySecret: REDACTED,
-    nested: { sessionToken: REDACTED, list: [{ Authorization: REDACTED }, { region: 'cn-beijing' }] },
-    password: '',
-    region: 'cn-beijing',
-  }, 'an empty secret stays empty (it says "not set"), everything else is kept');
+  t.same(
+    redact(input),
+    {
+      accessKeyId: REDACTED,
+      credentialAccessKeySecret: REDACTED,
+      nested: { sessionToken: REDACTED, list: [{ Authorization: REDACTED }, { region: 'cn-beijing' }] },
+      password: '',
+      region: 'cn-beijing',
+    },
+    'an empty secret stays empty (it says "not set"), everything else is kept',
+  );
   t.equal(input.accessKeyId, 'AK', 'the input is not changed');
   t.same(redact({ error: new TypeError('bad MAC') }), { error: { name: 'TypeError', message: 'bad MAC' } }, 'an Error keeps its name and message');
 });
@@ -48,7 +40,10 @@ t.test('logger: JSON lines with the component and fields, secrets redacted, 0600
   log.debug('hidden below the level');
   log.info('hello', { secretKey: 'SK', n: 1 });
   log.child({ pod: 'default/web-0' }).error('failed', { error: new Error('boom') });
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(lines.length, 2, 'the debug line is not written at level info');
   t.match(lines[0], { level: 'info', component: 'test', traceId: 'abc', msg: 'hello', secretKey: REDACTED, n: 1 });
   t.match(lines[1], { level: 'error', traceId: 'abc', pod: 'default/web-0', error: { name: 'Error', message: 'boom' } });
@@ -61,13 +56,20 @@ t.test('output: a table on a TTY, JSON when piped, --output wins', async (t) => 
   t.equal(resolveFormat(undefined, { isTTY: false }), 'json');
   t.equal(resolveFormat('json', { isTTY: true }), 'json');
   t.equal(resolveFormat('table', { isTTY: false }), 'table');
-  const rows = [{ id: 'eni-1', ips: ['10.0.0.1', '10.0.0.2'], mtu: undefined }, { id: 'eni-22', ips: [], mtu: 1500 }];
+  const rows = [
+    { id: 'eni-1', ips: ['10.0.0.1', '10.0.0.2'], mtu: undefined },
+    { id: 'eni-22', ips: [], mtu: 1500 },
+  ];
   const cols = [
     { header: 'ENI', value: (r: (typeof rows)[number]) => r.id },
     { header: 'IPS', value: (r: (typeof rows)[number]) => r.ips },
     { header: 'MTU', value: (r: (typeof rows)[number]) => r.mtu },
   ];
-  t.equal(formatTable(rows, cols), 'ENI     IPS                MTU\neni-1   10.0.0.1,10.0.0.2  -\neni-22  -                  1500\n', 'aligned; empty cells are -');
+  t.equal(
+    formatTable(rows, cols),
+    'ENI     IPS                MTU\neni-1   10.0.0.1,10.0.0.2  -\neni-22  -                  1500\n',
+    'aligned; empty cells are -',
+  );
 });
 
 t.test('runMain: one line naming the command, exit 2 for usage, 1 or its own code otherwise', async (t) => {
@@ -148,10 +150,21 @@ t.test('node locks: only root can take one (the files are 0600 in a 0700 directo
 
   const { said } = await lockHolder(t, dir.path, name, 65534);
   t.match(said, /^refused: /, `uid 65534 cannot take it through cli-kit (${said})`);
-  const open = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').openSync(${JSON.stringify(join(dir.path, 'locks', file!))}, 'r+')`], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  const open = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '-e',
+      `require('fs').openSync(${JSON.stringify(join(dir.path, 'locks', file!))}, 'r+')`,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
   t.match(open.stderr, /EACCES/, 'nor open the lock file to lock it some other way');
   const lock = await tryLock(dir.path, name);
   t.ok(lock, 'root takes it while the unprivileged process runs');

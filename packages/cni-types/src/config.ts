@@ -20,8 +20,7 @@ export interface ParsedConf {
 const decodeError = (msg: string) => new CniError(ErrorCode.DecodingFailure, msg);
 const configError = (msg: string) => new CniError(ErrorCode.InvalidNetworkConfig, msg);
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Booleans that may arrive as strings ("true"/"false"), as libcni accepts them. */
 export function parseBoolish(value: unknown, field: string): boolean {
@@ -39,9 +38,7 @@ function canonicalKeys(obj: Record<string, unknown>, canonical: readonly string[
   return out;
 }
 
-const CAPABILITIES = [
-  'bandwidth', 'portMappings', 'dns', 'ips', 'ipRanges', 'mac', 'infinibandGUID', 'deviceID', 'cgroupPath', 'aliases',
-] as const;
+const CAPABILITIES = ['bandwidth', 'portMappings', 'dns', 'ips', 'ipRanges', 'mac', 'infinibandGUID', 'deviceID', 'cgroupPath', 'aliases'] as const;
 
 /**
  * Normalise `runtimeConfig` keys case-insensitively: containerd builds them from
@@ -55,9 +52,7 @@ export function normalizeRuntimeConfig(value: unknown): RuntimeConfig {
     rc.bandwidth = canonicalKeys(rc.bandwidth, ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst']);
   }
   if (Array.isArray(rc.portMappings)) {
-    rc.portMappings = rc.portMappings.map((pm) =>
-      isObject(pm) ? canonicalKeys(pm, ['hostPort', 'containerPort', 'protocol', 'hostIP']) : pm,
-    );
+    rc.portMappings = rc.portMappings.map((pm) => (isObject(pm) ? canonicalKeys(pm, ['hostPort', 'containerPort', 'protocol', 'hostIP']) : pm));
   }
   if (isObject(rc.dns)) rc.dns = canonicalKeys(rc.dns, ['servers', 'searches', 'options']);
   return rc as RuntimeConfig;

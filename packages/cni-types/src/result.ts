@@ -2,11 +2,9 @@ import { CniError, ErrorCode } from './errors.ts';
 import type { Dns, Interface, IpConfig, Result, Route } from './types.ts';
 import { compareVersions, hasIpVersion } from './versions.ts';
 
-const bad = (field: string, want: string) =>
-  new CniError(ErrorCode.DecodingFailure, `failed to decode result: ${field} must be ${want}`);
+const bad = (field: string, want: string) => new CniError(ErrorCode.DecodingFailure, `failed to decode result: ${field} must be ${want}`);
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function optString(o: Record<string, unknown>, key: string, path: string): string | undefined {
   const v = o[key];
@@ -54,7 +52,7 @@ function parseIp(v: unknown, i: number): IpConfig {
   const path = `ips[${i}]`;
   if (!isObject(v)) throw bad(path, 'an object');
   const address = optString(v, 'address', path);
-  if (!address || !address.includes('/')) throw bad(`${path}.address`, 'an address in CIDR notation');
+  if (!address?.includes('/')) throw bad(`${path}.address`, 'an address in CIDR notation');
   return compact({
     interface: optNumber(v, 'interface', path),
     address,
@@ -123,9 +121,7 @@ export function toVersion(result: Result, version: string): Result {
   const withVersion = hasIpVersion(version);
   const out: Result = { cniVersion: version };
   if (result.interfaces) {
-    out.interfaces = result.interfaces.map((i) =>
-      below11 ? compact({ name: i.name, mac: i.mac, sandbox: i.sandbox }) : compact({ ...i }),
-    );
+    out.interfaces = result.interfaces.map((i) => (below11 ? compact({ name: i.name, mac: i.mac, sandbox: i.sandbox }) : compact({ ...i })));
   }
   if (result.ips) {
     out.ips = result.ips.map((ip) =>

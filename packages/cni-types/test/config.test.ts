@@ -34,7 +34,14 @@ t.test('every supported version parses', async (t) => {
 });
 
 t.test('disableCheck as bool or string', async (t) => {
-  for (const [v, want] of [[true, true], ['true', true], ['TRUE', true], [false, false], ['false', false], [undefined, false]] as const) {
+  for (const [v, want] of [
+    [true, true],
+    ['true', true],
+    ['TRUE', true],
+    [false, false],
+    ['false', false],
+    [undefined, false],
+  ] as const) {
     t.equal(parseNetConf(conf({ disableCheck: v }), 'CHECK').disableCheck, want, String(v));
   }
 });
@@ -65,11 +72,7 @@ t.test('GC attachments: valid-attachments, or the older attachments key', async 
   const a = [{ containerID: 'c1', ifname: 'eth0' }];
   t.same(parseNetConf(conf({ ...v11, 'cni.dev/valid-attachments': a }), 'GC').validAttachments, a);
   t.same(parseNetConf(conf({ ...v11, 'cni.dev/attachments': a }), 'GC').validAttachments, a);
-  t.same(
-    parseNetConf(conf({ ...v11, 'cni.dev/valid-attachments': a, 'cni.dev/attachments': [] }), 'GC').validAttachments,
-    a,
-    'the newer key wins',
-  );
+  t.same(parseNetConf(conf({ ...v11, 'cni.dev/valid-attachments': a, 'cni.dev/attachments': [] }), 'GC').validAttachments, a, 'the newer key wins');
   t.equal(parseNetConf(conf(v11), 'GC').validAttachments, undefined, 'absent key: undefined');
   t.throws(() => parseNetConf(conf({ ...v11, 'cni.dev/valid-attachments': [{ containerID: 1 }] }), 'GC'), {
     code: 7,

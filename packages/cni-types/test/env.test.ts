@@ -87,7 +87,10 @@ t.test('CNI_ARGS', async (t) => {
     { ns: 'default', name: 'web-0', infra: 'abc', uid: 'u-1', ignore: true },
   );
   t.equal(parseCniArgs('K8S_POD_NAME=x;FOO=bar;IgnoreUnknown=true').raw.FOO, 'bar', 'unknown keys kept with IgnoreUnknown=true');
-  t.equal(codeOf(() => parseCniArgs('K8S_POD_NAME=x;FOO=bar')), 4);
+  t.equal(
+    codeOf(() => parseCniArgs('K8S_POD_NAME=x;FOO=bar')),
+    4,
+  );
   t.throws(() => parseCniArgs('K8S_POD_NAME=x;FOO=bar'), { message: /unknown args \[FOO\]/ }, 'names the unknown key');
   t.throws(() => parseCniArgs('IgnoreUnknown=0;FOO=1'), { message: /FOO/ }, 'IgnoreUnknown=0 does not ignore');
   t.throws(() => parseCniArgs('novalue'), { code: 4, message: /invalid pair "novalue"/ });

@@ -38,9 +38,16 @@ t.test('conversion between every pair of versions', async (t) => {
       t.equal(out.cniVersion, to, `${name}: result in the target version`);
       t.equal(out.ips?.[2]?.interface, 0, `${name}: "interface": 0 kept`);
       if (hasIpVersion(to)) {
-        t.same(out.ips?.map((i) => i.version), ['4', '6', '4'], `${name}: ips[].version added`);
+        t.same(
+          out.ips?.map((i) => i.version),
+          ['4', '6', '4'],
+          `${name}: ips[].version added`,
+        );
       } else {
-        t.ok(out.ips?.every((i) => !('version' in i)), `${name}: no ips[].version`);
+        t.ok(
+          out.ips?.every((i) => !('version' in i)),
+          `${name}: no ips[].version`,
+        );
       }
       if (to !== '1.1.0') {
         t.notOk('mtu' in (out.interfaces?.[0] ?? {}), `${name}: interface mtu dropped`);

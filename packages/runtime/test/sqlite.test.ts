@@ -26,13 +26,19 @@ function dirFor(t: { teardown(fn: () => void): void }): string {
   return d.path;
 }
 
-for (const [first, second] of [['node', 'bun'], ['bun', 'node']] as const) {
+for (const [first, second] of [
+  ['node', 'bun'],
+  ['bun', 'node'],
+] as const) {
   t.test(`${first} then ${second} on one file: same answers, each sees the other's rows`, async (t) => {
     const dir = dirFor(t);
     const a = await probeRun(first, dir, 'basics');
     const b = await probeRun(second, dir, 'basics');
     const driver = { node: 'better-sqlite3', bun: 'bun:sqlite' };
-    for (const [rt, r] of [[first, a], [second, b]] as const) {
+    for (const [rt, r] of [
+      [first, a],
+      [second, b],
+    ] as const) {
       t.equal(r.driver, driver[rt], `${rt} uses ${driver[rt]}`);
       t.equal(r.journal, 'wal');
       t.equal(r.busy, 2000, 'busy timeout set');
@@ -49,14 +55,22 @@ for (const [first, second] of [['node', 'bun'], ['bun', 'node']] as const) {
   });
 }
 
-for (const [holder, waiter] of [['node', 'bun'], ['bun', 'node'], ['node', 'node'], ['bun', 'bun']] as const) {
+for (const [holder, waiter] of [
+  ['node', 'bun'],
+  ['bun', 'node'],
+  ['node', 'node'],
+  ['bun', 'bun'],
+] as const) {
   t.test(`${holder} holds the write lock: ${waiter} waits its busy timeout; SIGKILL of the holder loses nothing committed`, async (t) => {
     const dir = dirFor(t);
     await probeRun(holder, dir, 'basics');
     const [cmd, ...pre] = runtimes[holder];
     const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', cmd, ...pre, dir, 'hold-exclusive'], { stdio: ['ignore', 'pipe', 'inherit'] });
     t.teardown(() => void child.kill('SIGKILL'));
-    const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+    const [line] = await createInterface({ input: child.stdout })
+      [Symbol.asyncIterator]()
+      .next()
+      .then((r) => [r.value as string]);
     t.same(JSON.parse(line!), { holding: true });
     const busy = await probeRun(waiter, dir, 'write', '100');
     t.equal(busy.ok, false, 'the waiter gives up after its timeout');

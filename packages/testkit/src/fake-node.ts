@@ -81,7 +81,16 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
         ip netns exec ${vpc} sh -c 'echo 1 > /proc/sys/net/ipv4/conf/${port}/proxy_arp'
         ${eniIps.map((ip) => `ip -n ${vpc} route add ${ip}/32 dev ${port}; ip -n ${vpc} neigh replace ${ip} lladdr ${mac} dev ${port} nud permanent`).join('\n')}
       `);
-      importDoc.enis.push({ id: `eni-fake${e + 1}`, mac, mode: 'shared', subnetId: 'subnet-fake', subnetCidr: `${net}.0/24`, gateway: `${net}.1`, primaryIp: eniIps[0], ips: eniIps });
+      importDoc.enis.push({
+        id: `eni-fake${e + 1}`,
+        mac,
+        mode: 'shared',
+        subnetId: 'subnet-fake',
+        subnetCidr: `${net}.0/24`,
+        gateway: `${net}.1`,
+        primaryIp: eniIps[0],
+        ips: eniIps,
+      });
     }
     await must(bin('cello-ipam'), ['import', '--state-dir', stateDir], { input: JSON.stringify(importDoc) });
     await must(bin('cello-ipam'), ['settings', '--state-dir', stateDir, 'datapath=veth', 'ipCooldownSec=1']);
@@ -99,7 +108,12 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
   }
 
   return {
-    node, vpc, stateDir, confDir, cacheDir, ips,
+    node,
+    vpc,
+    stateDir,
+    confDir,
+    cacheDir,
+    ips,
     peerIp: `${net}.250`,
     peerPort: 7777,
     nodeIp: `${net}.11`,
@@ -109,7 +123,20 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
       return file;
     },
     libcni(verb, a) {
-      const args = ['-cni-path', `${join(bin('cello-cni'), '..')}:/usr/lib/cni`, '-conflist', a.conflist, '-netns', a.netns, '-id', a.id, '-ifname', a.ifname ?? 'eth0', '-cache-dir', cacheDir];
+      const args = [
+        '-cni-path',
+        `${join(bin('cello-cni'), '..')}:/usr/lib/cni`,
+        '-conflist',
+        a.conflist,
+        '-netns',
+        a.netns,
+        '-id',
+        a.id,
+        '-ifname',
+        a.ifname ?? 'eth0',
+        '-cache-dir',
+        cacheDir,
+      ];
       if (a.capArgs) args.push('-cap-args', JSON.stringify(a.capArgs));
       if (a.cniArgs) args.push('-args', a.cniArgs);
       return run('ip', ['netns', 'exec', node, testBin('libcni-driver'), ...args, verb]);

@@ -26,8 +26,22 @@ t.test('on records: a clean cluster, then a planted duplicate, stray and leak', 
     ],
   };
   const stores: NodeStore[] = [
-    { node: 'node1', instanceId: 'i-1', ips: [{ ip: '10.0.0.10', eniId: 'eni-a', state: 'free' }, { ip: '10.0.0.11', eniId: 'eni-a', state: 'used' }] },
-    { node: 'node2', instanceId: 'i-2', ips: [{ ip: '10.0.0.20', eniId: 'eni-b', state: 'free' }, { ip: '10.0.0.21', eniId: 'eni-b', state: 'free' }] },
+    {
+      node: 'node1',
+      instanceId: 'i-1',
+      ips: [
+        { ip: '10.0.0.10', eniId: 'eni-a', state: 'free' },
+        { ip: '10.0.0.11', eniId: 'eni-a', state: 'used' },
+      ],
+    },
+    {
+      node: 'node2',
+      instanceId: 'i-2',
+      ips: [
+        { ip: '10.0.0.20', eniId: 'eni-b', state: 'free' },
+        { ip: '10.0.0.21', eniId: 'eni-b', state: 'free' },
+      ],
+    },
   ];
   t.same(auditCounts(audit(cloud, stores)), { duplicates: 0, strays: 0, leaks: 0 }, 'clean');
 
@@ -47,7 +61,7 @@ t.test('on a sim: a duplicate imported into a real store, a leak left by a delet
   const nodes = sim.info.nodes.map((n) => n.name);
   for (const n of nodes) writeNodeConf(sim, n, { poolTarget: 2, poolMonitorIntervalSec: 3600 });
   const filled = await Promise.all(nodes.map((n) => sim.exec(n, [bin('cello-eni'), 'pool', '--once'])));
-  filled.forEach((r, i) => t.equal(r.code, 0, `${nodes[i]} met its target (${r.stderr.slice(-200)})`));
+  for (const [i, r] of filled.entries()) t.equal(r.code, 0, `${nodes[i]} met its target (${r.stderr.slice(-200)})`);
   t.same(auditCounts(await gatherAudit(sim, nodes)), { duplicates: 0, strays: 0, leaks: 0 }, 'three filled nodes audit clean');
 
   // The duplicate: node1's first pod IP, imported into node2's store on node1's ENI.
@@ -61,7 +75,10 @@ t.test('on a sim: a duplicate imported into a real store, a leak left by a delet
   const r = await gatherAudit(sim, nodes);
   t.equal(r.duplicates.length, 1, `the duplicate is caught: ${r.duplicates[0]?.detail}`);
   t.equal(r.duplicates[0]?.what, ip!.ip);
-  t.ok(r.strays.some((s) => s.what === ip!.ip && /node2/.test(s.detail)), 'and node2 holding it is a stray: the cloud gives it to node1');
+  t.ok(
+    r.strays.some((s) => s.what === ip!.ip && /node2/.test(s.detail)),
+    'and node2 holding it is a stray: the cloud gives it to node1',
+  );
   t.equal(r.leaks.length, 1, `the leak is caught: ${r.leaks[0]?.detail}`);
   t.equal(r.checked.nodes, 2, 'the deleted node has no store to read');
 });

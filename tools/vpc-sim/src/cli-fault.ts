@@ -32,9 +32,12 @@ export function faultCommand<T>(y: Argv<T & { name: string }>, control: (name: s
       'error',
       'answer with an HTTP 5xx and its error envelope',
       (c) =>
-        c.option('action', action).option('status', { type: 'number', default: 500, description: 'HTTP status (5xx)' })
+        c
+          .option('action', action)
+          .option('status', { type: 'number', default: 500, description: 'HTTP status (5xx)' })
           .option('code', { type: 'string', description: 'error code (default: by status, e.g. 503 → ServiceUnavailableTemp)' })
-          .option('times', times).option('probability', probability),
+          .option('times', times)
+          .option('probability', probability),
       add((a) => ({ kind: 'error', ...opt(a, 'action', 'status', 'code', 'times', 'probability') })),
     )
     .command(
@@ -53,8 +56,11 @@ export function faultCommand<T>(y: Argv<T & { name: string }>, control: (name: s
       'nth',
       'fail the CALL-th call (counted from now) of ACTION with CODE',
       (c) =>
-        c.option('action', { type: 'string', demandOption: true }).option('call', { type: 'number', demandOption: true, description: 'which call: 1 = the next one' })
-          .option('code', { type: 'string', demandOption: true }).option('status', { type: 'number', description: 'HTTP status (default: by code)' }),
+        c
+          .option('action', { type: 'string', demandOption: true })
+          .option('call', { type: 'number', demandOption: true, description: 'which call: 1 = the next one' })
+          .option('code', { type: 'string', demandOption: true })
+          .option('status', { type: 'number', description: 'HTTP status (default: by code)' }),
       add((a) => ({ kind: 'nth', action: a.action as string, n: a.call as number, code: a.code as string, ...opt(a, 'status') })),
     )
     .command(
@@ -63,7 +69,12 @@ export function faultCommand<T>(y: Argv<T & { name: string }>, control: (name: s
       (c) => c.option('ms', { type: 'number', demandOption: true }),
       async (a) => print(a, await control(String(a.name)).setMetadataLag(a.ms as number)),
     )
-    .command('list', 'list injected faults and configured flow limits', (c) => c, async (a) => print(a, await control(String(a.name)).faults()))
+    .command(
+      'list',
+      'list injected faults and configured flow limits',
+      (c) => c,
+      async (a) => print(a, await control(String(a.name)).faults()),
+    )
     .command(
       'clear',
       'remove injected faults (all, or --id) and reset the metadata lag',

@@ -57,10 +57,15 @@ export const faultColumns: Column<Fault>[] = [
   { header: 'ID', value: (f) => f.id },
   { header: 'KIND', value: (f) => f.kind },
   { header: 'ACTION', value: (f) => f.action ?? '*' },
-  { header: 'SETTINGS', value: (f) => {
-    const { id: _i, kind: _k, action: _a, hits: _h, calls: _c, source: _s, ...rest } = f as Fault & Record<string, unknown>;
-    return Object.entries(rest).map(([k, v]) => `${k}=${v}`).join(' ');
-  } },
+  {
+    header: 'SETTINGS',
+    value: (f) => {
+      const { id: _i, kind: _k, action: _a, hits: _h, calls: _c, source: _s, ...rest } = f as Fault & Record<string, unknown>;
+      return Object.entries(rest)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+    },
+  },
   { header: 'HITS', value: (f) => f.hits },
   { header: 'SOURCE', value: (f) => f.source },
 ];

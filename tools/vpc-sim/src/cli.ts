@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) =>
           withName(y)
             .option('nodes', { type: 'number', default: 2, description: 'how many nodes (ECS instances)' })
-            .option('instance-type', { type: 'string', description: 'the nodes\' instance type (default: the config\'s instanceType)' })
+            .option('instance-type', { type: 'string', description: "the nodes' instance type (default: the config's instanceType)" })
             .option('config', { type: 'string', description: 'a JSON file with world settings (see docs/vpc-sim.md)' }),
         async (a) => {
           try {
@@ -77,10 +77,15 @@ export async function main(argv: string[]): Promise<void> {
         if (!info) throw new CommandError(`sim ${a.name} is not up (no info document); start it with vpc-sim up --name ${a.name}`);
         print(info);
       })
-      .command('list', 'list the sims on this machine', (y) => y, async (a) => {
-        const sims = await listSims();
-        emit(sims, format(a), { rows: sims, columns: simColumns });
-      })
+      .command(
+        'list',
+        'list the sims on this machine',
+        (y) => y,
+        async (a) => {
+          const sims = await listSims();
+          emit(sims, format(a), { rows: sims, columns: simColumns });
+        },
+      )
       .command(
         'exec <node>',
         'run a command on a node: vpc-sim exec NODE -- CMD…',
@@ -114,10 +119,12 @@ export async function main(argv: string[]): Promise<void> {
           emit(calls, format(a), { rows: calls, columns: callColumns });
         },
       )
-      .command('fault', 'inject faults into the OpenAPI and the metadata service', (y) => faultCommand(withName(y), control, (a, data) => {
-        const rows = (data as { faults?: unknown[] }).faults;
-        emit(data, format(a as Record<string, unknown>), rows ? { rows: rows as never[], columns: faultColumns } : undefined);
-      }))
+      .command('fault', 'inject faults into the OpenAPI and the metadata service', (y) =>
+        faultCommand(withName(y), control, (a, data) => {
+          const rows = (data as { faults?: unknown[] }).faults;
+          emit(data, format(a as Record<string, unknown>), rows ? { rows: rows as never[], columns: faultColumns } : undefined);
+        }),
+      )
       .command(
         'instance delete <instance>',
         'terminate an instance: its secondary ENIs become Available, its node goes away',
@@ -142,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
       )
       .command(
         'k8s <method> <path>',
-        'call the sim\'s Kubernetes API without a token: vpc-sim k8s GET /api/v1/nodes',
+        "call the sim's Kubernetes API without a token: vpc-sim k8s GET /api/v1/nodes",
         (y) =>
           withName(y)
             .positional('method', { type: 'string', demandOption: true, choices: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] })
@@ -158,7 +165,12 @@ export async function main(argv: string[]): Promise<void> {
               throw new UsageError('--data must be JSON');
             }
           }
-          const type = a.method === 'PATCH' ? { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' }[a['patch-type'] as 'merge'] : undefined;
+          const type =
+            a.method === 'PATCH'
+              ? { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' }[
+                  a['patch-type'] as 'merge'
+                ]
+              : undefined;
           const r = await control(a.name).k8s(a.method, a.path, body, type);
           print(r.body);
           if (r.status >= 400) throw new CommandError(`${a.method} ${a.path}: HTTP ${r.status}`);

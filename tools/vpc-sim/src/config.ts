@@ -109,11 +109,28 @@ export class ConfigError extends Error {
 
 type Shape = 'string' | 'number' | 'boolean' | 'object' | 'array';
 const TOP: Record<keyof SimConfig, Shape> = {
-  region: 'string', zone: 'string', accountId: 'string', vpcCidr: 'string', vpcCidrV6: 'string',
-  subnets: 'array', nodeSubnet: 'string', securityGroups: 'array', instanceTypes: 'array', instanceType: 'string',
-  eniQuota: 'number', maxSecondaryIpsUnattached: 'number', delaysMs: 'object', metadataLagMs: 'number', metadataLagJitter: 'number',
-  flowLimits: 'object', stsLifetimeSec: 'number', ramRole: 'string', clockSkewSec: 'number',
-  metadataPrivateIpv4sIncludesPrimary: 'boolean', sourceCheck: 'boolean', allowReservedTagKeys: 'boolean',
+  region: 'string',
+  zone: 'string',
+  accountId: 'string',
+  vpcCidr: 'string',
+  vpcCidrV6: 'string',
+  subnets: 'array',
+  nodeSubnet: 'string',
+  securityGroups: 'array',
+  instanceTypes: 'array',
+  instanceType: 'string',
+  eniQuota: 'number',
+  maxSecondaryIpsUnattached: 'number',
+  delaysMs: 'object',
+  metadataLagMs: 'number',
+  metadataLagJitter: 'number',
+  flowLimits: 'object',
+  stsLifetimeSec: 'number',
+  ramRole: 'string',
+  clockSkewSec: 'number',
+  metadataPrivateIpv4sIncludesPrimary: 'boolean',
+  sourceCheck: 'boolean',
+  allowReservedTagKeys: 'boolean',
   metadataTokensRequired: 'boolean',
 };
 
@@ -164,7 +181,8 @@ function validate(cfg: SimConfig) {
   nonNegativeInt('eniQuota', cfg.eniQuota);
   nonNegativeInt('maxSecondaryIpsUnattached', cfg.maxSecondaryIpsUnattached);
   nonNegativeInt('metadataLagMs', cfg.metadataLagMs);
-  if (!(cfg.metadataLagJitter >= 0 && cfg.metadataLagJitter <= 10)) throw new ConfigError(`config: "metadataLagJitter" must be a number from 0 to 10, got ${cfg.metadataLagJitter}`);
+  if (!(cfg.metadataLagJitter >= 0 && cfg.metadataLagJitter <= 10))
+    throw new ConfigError(`config: "metadataLagJitter" must be a number from 0 to 10, got ${cfg.metadataLagJitter}`);
   nonNegativeInt('stsLifetimeSec', cfg.stsLifetimeSec, 1);
   nonNegativeInt('clockSkewSec', cfg.clockSkewSec, 1);
   for (const [action, rate] of Object.entries(cfg.flowLimits)) nonNegativeInt(`flowLimits.${action}`, rate, 1);
@@ -207,7 +225,11 @@ function validate(cfg: SimConfig) {
     const p = `instanceTypes[${i}]`;
     expect(p, t, 'object');
     checkKeys(`${p}.`, t as unknown as Record<string, unknown>, [
-      'id', 'maximumNetworkInterfaces', 'maximumPrivateIpv4AddressesPerNetworkInterface', 'cpus', 'memoryMb',
+      'id',
+      'maximumNetworkInterfaces',
+      'maximumPrivateIpv4AddressesPerNetworkInterface',
+      'cpus',
+      'memoryMb',
     ]);
     expect(`${p}.id`, t.id, 'string');
     t.cpus ??= 2;

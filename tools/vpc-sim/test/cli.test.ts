@@ -28,7 +28,10 @@ t.test('usage mistakes: exit 2, one line, naming the field', async (t) => {
     [['up', '--name', 'Not-OK'], /sim name "Not-OK"/],
     [['up', '--name', name, '--instance-type', 'ecs.huge'], /unknown instance type ecs\.huge/],
     [['up', '--name', name, '--config', cfg('a.json', { delaysMs: { atach: 1 } })], /unknown key "delaysMs\.atach"/],
-    [['up', '--name', name, '--config', cfg('b.json', { subnets: [{ name: 's', cidr: '10.0.0.0/24' }] })], /"subnets\[0\]\.cidr" 10\.0\.0\.0\/24 is outside vpcCidr/],
+    [
+      ['up', '--name', name, '--config', cfg('b.json', { subnets: [{ name: 's', cidr: '10.0.0.0/24' }] })],
+      /"subnets\[0\]\.cidr" 10\.0\.0\.0\/24 is outside vpcCidr/,
+    ],
     [['up', '--name', name, '--config', cfg('c.json', { eniQuota: -1 })], /"eniQuota" must be an integer ≥ 0/],
     [['up', '--name', name, '--config', cfg('d.json', '{nope')], /is not valid JSON/],
     [['up', '--name', name, '--config', join(dir.path, 'missing.json')], /--config .*: no such file/],
@@ -43,7 +46,13 @@ t.test('usage mistakes: exit 2, one line, naming the field', async (t) => {
     t.equal(r.exitCode, 2, `${args.join(' ')}: exit 2`);
     const lines = String(r.stderr).trim().split('\n');
     t.match(lines.at(-1), msg, `${args.join(' ')}: names the problem`);
-    t.ok(String(r.stderr).trim().split('\n').every((l) => !/^\s+at /.test(l)), 'no stack trace');
+    t.ok(
+      String(r.stderr)
+        .trim()
+        .split('\n')
+        .every((l) => !/^\s+at /.test(l)),
+      'no stack trace',
+    );
   }
   const notUp = await cli('state', '--name', name);
   t.equal(notUp.exitCode, 1, 'a sim that is not running: exit 1');
@@ -55,12 +64,26 @@ t.test('commands on a running sim', async (t) => {
   const sim = await withSim(t, { nodes: 2, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
   const name = sim.info.name;
   const signed = (...args: string[]) =>
-    sim.exec('node1', ['node', fixture('openapi-call.mjs'), ...args], { env: { SIM_AK: sim.info.openapi.accessKeyId, SIM_SK: sim.info.openapi.secretAccessKey } });
+    sim.exec('node1', ['node', fixture('openapi-call.mjs'), ...args], {
+      env: { SIM_AK: sim.info.openapi.accessKeyId, SIM_SK: sim.info.openapi.secretAccessKey },
+    });
 
   const list = JSON.parse(String((await cli('list', '--json')).stdout)) as Array<{ name: string; status: string; nodes: number }>;
-  t.match(list.find((s) => s.name === name), { status: 'up', nodes: 2 }, 'list shows the sim');
+  t.match(
+    list.find((s) => s.name === name),
+    { status: 'up', nodes: 2 },
+    'list shows the sim',
+  );
 
-  const created = await cli('api', '--name', name, 'CreateNetworkInterface', `SubnetId=${sim.info.subnets[0]!.id}`, `SecurityGroupIds.1=${sim.info.securityGroups[0]!.id}`, 'SecondaryPrivateIpAddressCount=2');
+  const created = await cli(
+    'api',
+    '--name',
+    name,
+    'CreateNetworkInterface',
+    `SubnetId=${sim.info.subnets[0]!.id}`,
+    `SecurityGroupIds.1=${sim.info.securityGroups[0]!.id}`,
+    'SecondaryPrivateIpAddressCount=2',
+  );
   t.equal(created.exitCode, 0, String(created.stderr));
   const eniId = JSON.parse(String(created.stdout)).Result.NetworkInterfaceId;
   const failed = await cli('api', '--name', name, 'DeleteNetworkInterface', 'NetworkInterfaceId=eni-nope');
@@ -69,7 +92,10 @@ t.test('commands on a running sim', async (t) => {
   t.match(JSON.parse(String(failed.stdout)), { ResponseMetadata: { Error: { Code: 'InvalidEniId.NotFound' } } }, 'the envelope on stdout');
 
   const state = JSON.parse(String((await cli('state', '--name', name)).stdout));
-  t.match(state.enis.find((e: { id: string }) => e.id === eniId), { status: 'Available', type: 'secondary' });
+  t.match(
+    state.enis.find((e: { id: string }) => e.id === eniId),
+    { status: 'Available', type: 'secondary' },
+  );
   t.equal(state.enis.find((e: { id: string }) => e.id === eniId).secondaryIps.length, 2);
   t.equal(state.instances.length, 2);
   const table = await cli('state', '--name', name, '--output', 'table');
@@ -85,21 +111,51 @@ t.test('commands on a running sim', async (t) => {
   const injected = (list: Array<{ source: string }>) => list.filter((f) => f.source === 'fault');
   t.equal(injected(faults.faults).length, 2);
   const codes: string[] = [];
-  for (const [svc, action] of [['vpc', 'DescribeSubnets'], ['vpc', 'DescribeSubnets'], ['vpc', 'DescribeSubnets'], ['ecs', 'DescribeInstances'], ['ecs', 'DescribeInstances']]) {
+  for (const [svc, action] of [
+    ['vpc', 'DescribeSubnets'],
+    ['vpc', 'DescribeSubnets'],
+    ['vpc', 'DescribeSubnets'],
+    ['ecs', 'DescribeInstances'],
+    ['ecs', 'DescribeInstances'],
+  ]) {
     const r = await signed(svc!, action!);
     codes.push(JSON.parse(r.stdout).ResponseMetadata.Error?.Code ?? 'OK');
   }
   t.same(codes, ['OK', 'InternalError', 'OK', 'ServiceUnavailableTemp', 'OK'], 'the faults hit the signed calls as set');
-  const calls = JSON.parse(String((await cli('calls', '--name', name, '--json')).stdout)) as Array<{ seq: number; action: string; code: string; status: number; caller: string; auth: string }>;
-  t.same(calls.map((c) => `${c.action} ${c.code} ${c.status}`), ['DescribeSubnets OK 200', 'DescribeSubnets InternalError 500', 'DescribeSubnets OK 200', 'DescribeInstances ServiceUnavailableTemp 503', 'DescribeInstances OK 200'], 'calls: the log (admin api calls are not in it)');
+  const calls = JSON.parse(String((await cli('calls', '--name', name, '--json')).stdout)) as Array<{
+    seq: number;
+    action: string;
+    code: string;
+    status: number;
+    caller: string;
+    auth: string;
+  }>;
+  t.same(
+    calls.map((c) => `${c.action} ${c.code} ${c.status}`),
+    [
+      'DescribeSubnets OK 200',
+      'DescribeSubnets InternalError 500',
+      'DescribeSubnets OK 200',
+      'DescribeInstances ServiceUnavailableTemp 503',
+      'DescribeInstances OK 200',
+    ],
+    'calls: the log (admin api calls are not in it)',
+  );
   t.ok(calls.every((c) => c.caller === sim.info.nodes[0]!.instanceId && c.auth === 'owner'));
   const since = JSON.parse(String((await cli('calls', '--name', name, '--since', String(calls[2]!.seq), '--action', 'DescribeInstances')).stdout));
   t.equal(since.length, 2, 'calls --since SEQ --action');
   t.equal((await cli('fault', '--name', name, 'clear')).exitCode, 0);
-  t.same(injected(JSON.parse(String((await cli('fault', '--name', name, 'list')).stdout)).faults), [], 'clear removes every injected fault (the flow limits stay)');
+  t.same(
+    injected(JSON.parse(String((await cli('fault', '--name', name, 'list')).stdout)).faults),
+    [],
+    'clear removes every injected fault (the flow limits stay)',
+  );
 
   const nodes = JSON.parse(String((await cli('k8s', '--name', name, 'GET', '/api/v1/nodes')).stdout));
-  t.same(nodes.items.map((n: { metadata: { name: string } }) => n.metadata.name), ['node1', 'node2']);
+  t.same(
+    nodes.items.map((n: { metadata: { name: string } }) => n.metadata.name),
+    ['node1', 'node2'],
+  );
   const patched = await cli('k8s', '--name', name, 'PATCH', '/api/v1/nodes/node1', '--data', '{"metadata":{"labels":{"x":"y"}}}');
   t.equal(JSON.parse(String(patched.stdout)).metadata.labels.x, 'y', 'k8s PATCH (merge by default)');
   t.equal((await cli('k8s', '--name', name, 'GET', '/api/v1/nodes/node9')).exitCode, 1, 'a 404: exit 1');

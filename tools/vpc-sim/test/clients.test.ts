@@ -13,9 +13,16 @@ t.test('@volcengine/openapi on a node: the whole ENI life cycle', async (t) => {
   const node = sim.info.nodes[0]!;
   t.equal(out.instanceId, node.instanceId);
   t.equal(out.role, 'KubernetesNodeRoleForECS');
-  t.same(out.limits, { MaximumNetworkInterfaces: 4, MaximumPrivateIpv4AddressesPerNetworkInterface: 10, MaximumQueuesPerNetworkInterface: 2, MaximumBandwidthMbps: 2000, BaselineBandwidthMbps: 1000, MaximumThroughputKpps: 200 });
+  t.same(out.limits, {
+    MaximumNetworkInterfaces: 4,
+    MaximumPrivateIpv4AddressesPerNetworkInterface: 10,
+    MaximumQueuesPerNetworkInterface: 2,
+    MaximumBandwidthMbps: 2000,
+    BaselineBandwidthMbps: 1000,
+    MaximumThroughputKpps: 200,
+  });
   t.ok(out.retriedCreate, 'a create retried with its ClientToken returns the same ENI');
-  t.equal(out.device, 'eth1', 'the attached ENI is eth1 in the node\'s /sys/class/net');
+  t.equal(out.device, 'eth1', "the attached ENI is eth1 in the node's /sys/class/net");
   t.equal(out.assigned.length, 2);
   for (const ip of out.assigned) t.ok(out.metadataIps.includes(ip), `metadata lists ${ip}`);
   t.same(out.foundByTags, [out.eniId], 'found again by its tags');
@@ -24,11 +31,17 @@ t.test('@volcengine/openapi on a node: the whole ENI life cycle', async (t) => {
   t.equal(out.afterDelete, 'InvalidEniId.NotFound');
   const calls = await sim.control.calls();
   t.ok(calls.length > 10);
-  t.ok(calls.every((c) => c.caller === node.instanceId && c.auth === 'role'), 'every call came from the node with its role credentials');
+  t.ok(
+    calls.every((c) => c.caller === node.instanceId && c.auth === 'role'),
+    'every call came from the node with its role credentials',
+  );
   const deleted = calls.findIndex((c) => c.action === 'DeleteNetworkInterface');
   t.same([...new Set(calls.slice(0, deleted + 1).map((c) => c.code))], ['OK'], 'and succeeded up to the delete');
   const after = calls.slice(deleted + 1);
-  t.ok(after.every((c) => c.action === 'DescribeNetworkInterfaceAttributes'), 'then it only polled');
+  t.ok(
+    after.every((c) => c.action === 'DescribeNetworkInterfaceAttributes'),
+    'then it only polled',
+  );
   t.equal(after.at(-1)?.code, 'InvalidEniId.NotFound', 'until the ENI was gone');
 });
 
@@ -59,5 +72,9 @@ t.test('@kubernetes/client-node on a node', async (t) => {
     event: true,
   });
   const node = await sim.control.k8s('GET', '/api/v1/nodes/node2');
-  t.equal((node.body as { status: { capacity: Record<string, string> } }).status.capacity['vke.volcengine.com/eni-ip'], '27', 'the patch is visible through the control socket');
+  t.equal(
+    (node.body as { status: { capacity: Record<string, string> } }).status.capacity['vke.volcengine.com/eni-ip'],
+    '27',
+    'the patch is visible through the control socket',
+  );
 });

@@ -19,7 +19,14 @@ t.test('dataplane: devices and routes follow the cloud', async (t) => {
   const links = async (node: string) => JSON.parse(await ipIn(sim, node, '-j', 'link', 'show')) as Link[];
   const byMac = async (node: string, mac: string) => (await links(node)).find((l) => l.address === mac);
 
-  const eni1 = (await api(sim, 'CreateNetworkInterface', { SubnetId: subnet.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id, SecondaryPrivateIpAddressCount: 2, Ipv6AddressCount: 1 })).NetworkInterfaceId;
+  const eni1 = (
+    await api(sim, 'CreateNetworkInterface', {
+      SubnetId: subnet.id,
+      'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
+      SecondaryPrivateIpAddressCount: 2,
+      Ipv6AddressCount: 1,
+    })
+  ).NetworkInterfaceId;
   const eni2 = (await api(sim, 'CreateNetworkInterface', { SubnetId: subnet.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id })).NetworkInterfaceId;
   const attrs = async (id: string) => api(sim, 'DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id });
   const e1 = await attrs(eni1);
@@ -35,7 +42,9 @@ t.test('dataplane: devices and routes follow the cloud', async (t) => {
   t.equal(state.enis.find((e) => e.id === eni1)?.device, 'eth1', 'state reports the device');
 
   // Node 2 uses the ENI as a CNI would: its addresses on eth1, replies leave by eth1.
-  const [assigned, second] = e1.PrivateIpSets.PrivateIpSet.filter((s: { Primary: boolean }) => !s.Primary).map((s: { PrivateIpAddress: string }) => s.PrivateIpAddress);
+  const [assigned, second] = e1.PrivateIpSets.PrivateIpSet.filter((s: { Primary: boolean }) => !s.Primary).map(
+    (s: { PrivateIpAddress: string }) => s.PrivateIpAddress,
+  );
   const unassigned = '192.168.1.250';
   const v6 = e1.IPv6Sets[0] as string;
   const batch = [
@@ -63,8 +72,12 @@ t.test('dataplane: devices and routes follow the cloud', async (t) => {
   t.test('unassign withdraws the route; assigning again restores it', async (t) => {
     await api(sim, 'UnassignPrivateIpAddresses', { NetworkInterfaceId: eni1, 'PrivateIpAddress.1': assigned });
     t.notOk((await connect(sim, n1!.name, assigned, 8080)).ok, 'unreachable after unassign');
-    t.ok((await connect(sim, n1!.name, second, 8080)).ok, 'the ENI\'s other address still is');
-    t.notMatch((await must('ip', ['-n', sim.info.routerNetns, 'route', 'show'])).stdout, new RegExp(`^${assigned.replace(/\./g, '\\.')} `, 'm'), 'the router has no route for it');
+    t.ok((await connect(sim, n1!.name, second, 8080)).ok, "the ENI's other address still is");
+    t.notMatch(
+      (await must('ip', ['-n', sim.info.routerNetns, 'route', 'show'])).stdout,
+      new RegExp(`^${assigned.replace(/\./g, '\\.')} `, 'm'),
+      'the router has no route for it',
+    );
     await api(sim, 'AssignPrivateIpAddresses', { NetworkInterfaceId: eni1, 'PrivateIpAddress.1': assigned });
     t.ok((await connect(sim, n1!.name, assigned, 8080)).ok, 'reachable again once assigned');
   });
@@ -133,7 +146,15 @@ t.test('dataplane: devices and routes follow the cloud', async (t) => {
     t.notMatch(netns.stdout, new RegExp(`${n2!.netns}\\b`), 'the node namespace is gone');
     t.match(await attrs(eni2), { Status: 'Available', DeviceId: '' });
     const nodes = await sim.control.k8s('GET', '/api/v1/nodes');
-    t.same((nodes.body as { items: Array<{ metadata: { name: string } }> }).items.map((n) => n.metadata.name), ['node1'], 'and its Kubernetes Node');
-    t.same((await sim.control.info()).nodes.map((n) => n.name), ['node1'], 'and its entry in the info document');
+    t.same(
+      (nodes.body as { items: Array<{ metadata: { name: string } }> }).items.map((n) => n.metadata.name),
+      ['node1'],
+      'and its Kubernetes Node',
+    );
+    t.same(
+      (await sim.control.info()).nodes.map((n) => n.name),
+      ['node1'],
+      'and its entry in the info document',
+    );
   });
 });

@@ -17,7 +17,7 @@ t.test('exec runs a command as on the node', async (t) => {
   t.equal(who.exitCode, 0, String(who.stderr));
   const [host, ...rest] = String(who.stdout).trim().split('\n');
   t.equal(host, 'node1', 'hostname is the node name');
-  t.match(rest.join('\n'), /^eth0\nlo\n/, '/sys/class/net lists the node\'s own devices');
+  t.match(rest.join('\n'), /^eth0\nlo\n/, "/sys/class/net lists the node's own devices");
   t.match(rest.join('\n'), new RegExp(`${sim.info.nodes[0]!.primaryIp.replace(/\./g, '\\.')}/24`), 'eth0 holds the primary address');
 
   const hosts = await exec('node1', 'getent hosts open.volcengineapi.com');
@@ -29,11 +29,11 @@ t.test('exec runs a command as on the node', async (t) => {
   t.equal((await exec('node2', `test -e /var/lib/cello/${marker}`)).exitCode, 1, 'another node does not see them');
   t.notOk(existsSync(`/var/lib/cello/${marker}`), 'nor does the machine');
   t.notOk(existsSync(`/etc/cni/net.d/${marker}`));
-  t.ok(existsSync(`${sim.info.stateDir}/nodes/node1/root/var/lib/cello/${marker}`), 'they live in the sim\'s state directory');
+  t.ok(existsSync(`${sim.info.stateDir}/nodes/node1/root/var/lib/cello/${marker}`), "they live in the sim's state directory");
   t.notMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(sim.info.stateDir), 'no mount leaked into the machine');
 
   const io = await exec('node2', 'cat; echo err >&2; exit 3', 'from stdin\n');
-  t.equal(io.exitCode, 3, 'the exit code is the command\'s');
+  t.equal(io.exitCode, 3, "the exit code is the command's");
   t.equal(String(io.stdout), 'from stdin', 'stdin and stdout pass through (execa strips the final newline)');
   t.equal(String(io.stderr), 'err', 'stderr too');
 
@@ -41,7 +41,7 @@ t.test('exec runs a command as on the node', async (t) => {
   t.equal(String(env.stdout).trim(), `${sim.info.name} node2 ${sim.info.kubernetes.kubeconfig}`);
 
   const lib = await sim.exec('node1', ['cat', `/var/lib/cello/${marker}`]);
-  t.same([lib.code, lib.stdout], [0, 'one\n'], 'the library\'s exec is the same');
+  t.same([lib.code, lib.stdout], [0, 'one\n'], "the library's exec is the same");
 
   const missing = await run(vpcSim, ['exec', '--name', sim.info.name, 'node9', '--', 'true']);
   t.equal(missing.exitCode, 2, 'an unknown node is a usage error');

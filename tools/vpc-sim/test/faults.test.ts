@@ -9,7 +9,11 @@ t.test('which calls each rule hits', async (t) => {
     const f = new Faults();
     f.add({ kind: 'throttle', action: 'A', rate: 2 });
     const at = (action: string, ms: number) => f.decide(action, 10_000 + ms).error?.code ?? 'OK';
-    t.same([at('A', 0), at('A', 1), at('A', 2), at('B', 3), at('A', 999), at('A', 1001), at('A', 1002)], ['OK', 'OK', 'FlowLimitExceeded', 'OK', 'FlowLimitExceeded', 'OK', 'OK'], 'accepted calls at 0, 1, 1001, 1002');
+    t.same(
+      [at('A', 0), at('A', 1), at('A', 2), at('B', 3), at('A', 999), at('A', 1001), at('A', 1002)],
+      ['OK', 'OK', 'FlowLimitExceeded', 'OK', 'FlowLimitExceeded', 'OK', 'OK'],
+      'accepted calls at 0, 1, 1001, 1002',
+    );
     t.equal(f.decide('A', 10_003).error?.status, 429, 'the third within a second: 429');
   });
 
@@ -23,7 +27,11 @@ t.test('which calls each rule hits', async (t) => {
   t.test('error, garbage, latency: times and actions', async (t) => {
     const f = new Faults();
     f.add({ kind: 'error', action: 'A', status: 503, times: 2 });
-    t.same([1, 2, 3].map(() => f.decide('A').error?.code ?? 'OK'), ['ServiceUnavailableTemp', 'ServiceUnavailableTemp', 'OK'], 'two 503s then done');
+    t.same(
+      [1, 2, 3].map(() => f.decide('A').error?.code ?? 'OK'),
+      ['ServiceUnavailableTemp', 'ServiceUnavailableTemp', 'OK'],
+      'two 503s then done',
+    );
     f.add({ kind: 'garbage', times: 1 });
     const g = f.decide('B');
     t.match(g.garbage, { status: 502, body: /<html>/ });

@@ -24,8 +24,10 @@ export interface Creds {
   sessionToken?: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Envelope = { ResponseMetadata: { RequestId: string; Action: string; Service: string; Error?: { Code: string; CodeN?: number; Message: string } }; Result?: any };
+export type Envelope = {
+  ResponseMetadata: { RequestId: string; Action: string; Service: string; Error?: { Code: string; CodeN?: number; Message: string } };
+  Result?: any;
+};
 
 export async function inProcessCloud(config: Record<string, unknown> = {}, opts: { nodes?: number; dataplane?: Dataplane } = {}) {
   // A unit-test rig: no account flow limits (the sim's default) unless a test sets them.
@@ -58,7 +60,8 @@ export async function inProcessCloud(config: Record<string, unknown> = {}, opts:
   };
 
   /** The error code of a call ('OK' when it succeeded). */
-  const code = async (action: string, params: Record<string, unknown> = {}, creds: Creds = owner) => (await call(action, params, creds)).ResponseMetadata.Error?.Code ?? 'OK';
+  const code = async (action: string, params: Record<string, unknown> = {}, creds: Creds = owner) =>
+    (await call(action, params, creds)).ResponseMetadata.Error?.Code ?? 'OK';
 
   return {
     cloud,
@@ -114,19 +117,28 @@ export function rawRequest(host: string, r: RawRequest): Promise<{ status: numbe
   r.after?.(req);
   const [hostname, port] = host.split(':');
   return new Promise((resolve, reject) => {
-    const hr = request({ hostname, port: Number(port), method, path: req.path, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body ?? '')) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let json: Envelope | undefined;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body: text, json, headersSigned });
-      });
-    });
+    const hr = request(
+      {
+        hostname,
+        port: Number(port),
+        method,
+        path: req.path,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body ?? '')) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          let json: Envelope | undefined;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: text, json, headersSigned });
+        });
+      },
+    );
     hr.on('error', reject);
     hr.end(req.body);
   });

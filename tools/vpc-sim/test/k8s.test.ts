@@ -69,7 +69,10 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
 
   t.test('nodes: one per sim node, with the instance id', async (t) => {
     const nodes = await core.listNode();
-    t.same(nodes.items.map((n) => n.metadata?.name), ['node1', 'node2']);
+    t.same(
+      nodes.items.map((n) => n.metadata?.name),
+      ['node1', 'node2'],
+    );
     const n1 = await core.readNode({ name: 'node1' });
     const inst = s.cloud.world.instances[0]!;
     t.equal(n1.spec?.providerID, `volcengine://${inst.zoneId}/${inst.id}`);
@@ -85,30 +88,46 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
     const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
     await core.patchNode({ name: 'node1', body: { metadata: { labels: { 'vke.volcengine.com/vpc-cni-config': 'x' } } } }, merge);
     t.equal((await core.readNode({ name: 'node1' })).metadata?.labels?.['vke.volcengine.com/vpc-cni-config'], 'x', 'merge patch');
-    await core.patchNodeStatus({ name: 'node1', body: { status: { capacity: { 'vke.volcengine.com/eni-ip': '27' }, allocatable: { 'vke.volcengine.com/eni-ip': '27' } } } }, merge);
+    await core.patchNodeStatus(
+      { name: 'node1', body: { status: { capacity: { 'vke.volcengine.com/eni-ip': '27' }, allocatable: { 'vke.volcengine.com/eni-ip': '27' } } } },
+      merge,
+    );
     const n1 = await core.readNode({ name: 'node1' });
     t.equal(n1.status?.capacity?.['vke.volcengine.com/eni-ip'], '27', 'status merge patch');
     t.equal(n1.status?.capacity?.cpu, '2', 'the rest of the status kept');
-    await core.patchNodeStatus({ name: 'node1', body: { status: { conditions: [{ type: 'NetworkUnavailable', status: 'False', reason: 'CelloReady' }] } } }, strategic);
+    await core.patchNodeStatus(
+      { name: 'node1', body: { status: { conditions: [{ type: 'NetworkUnavailable', status: 'False', reason: 'CelloReady' }] } } },
+      strategic,
+    );
     const conds = (await core.readNode({ name: 'node1' })).status?.conditions?.map((c) => c.type);
     t.same(conds, ['Ready', 'NetworkUnavailable'], 'strategic merge: conditions merged by type');
     await core.patchNodeStatus({ name: 'node1', body: [{ op: 'replace', path: '/status/capacity/vke.volcengine.com~1eni-ip', value: '30' }] });
     t.equal((await core.readNode({ name: 'node1' })).status?.capacity?.['vke.volcengine.com/eni-ip'], '30', 'JSON patch (the client default)');
     await core.patchNode({ name: 'node1', body: { status: { capacity: { cpu: '99' } } } }, merge);
     t.equal((await core.readNode({ name: 'node1' })).status?.capacity?.cpu, '2', 'the main resource ignores status changes');
-    await t.rejects(core.patchNode({ name: 'node1', body: [{ op: 'test', path: '/metadata/name', value: 'other' }] }), { code: 422 }, 'a failing JSON patch test');
+    await t.rejects(
+      core.patchNode({ name: 'node1', body: [{ op: 'test', path: '/metadata/name', value: 'other' }] }),
+      { code: 422 },
+      'a failing JSON patch test',
+    );
   });
 
   t.test('pods: list and watch by spec.nodeName, create and delete', async (t) => {
     const watch = collect(s.kc, '/api/v1/pods', { fieldSelector: 'spec.nodeName=node1' }, (ev) => ev.some(([type]) => type === 'DELETED'));
     await watch.started;
-    const pod = (name: string, node: string) => ({ metadata: { name, labels: { app: 'web' } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'pause' }] } });
+    const pod = (name: string, node: string) => ({
+      metadata: { name, labels: { app: 'web' } },
+      spec: { nodeName: node, containers: [{ name: 'c', image: 'pause' }] },
+    });
     await core.createNamespacedPod({ namespace: 'default', body: pod('p1', 'node1') });
     await core.createNamespacedPod({ namespace: 'default', body: pod('p2', 'node2') });
     await core.createNamespacedPod({ namespace: 'kube-system', body: pod('p3', 'node1') });
     await t.rejects(core.createNamespacedPod({ namespace: 'default', body: pod('p1', 'node1') }), { code: 409 }, 'AlreadyExists');
     const listed = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node1' });
-    t.same(listed.items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`), ['default/p1', 'kube-system/p3']);
+    t.same(
+      listed.items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`),
+      ['default/p1', 'kube-system/p3'],
+    );
     t.equal(listed.items[0]!.status?.phase, 'Pending');
     t.same((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' })).items.length, 2, 'labelSelector');
     t.same((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app in (db)' })).items.length, 0);
@@ -116,7 +135,15 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
     t.equal(deleted.metadata?.name, 'p1');
     const events = await watch.finished;
     watch.stop();
-    t.same(events, [['ADDED', 'p1'], ['ADDED', 'p3'], ['DELETED', 'p1']], 'only node1 pods, in order');
+    t.same(
+      events,
+      [
+        ['ADDED', 'p1'],
+        ['ADDED', 'p3'],
+        ['DELETED', 'p1'],
+      ],
+      'only node1 pods, in order',
+    );
   });
 
   t.test('configmaps: get, watch, update with resourceVersion conflicts', async (t) => {
@@ -125,7 +152,11 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
     const watch = collect(s.kc, '/api/v1/namespaces/kube-system/configmaps', { resourceVersion: rv }, (ev) => ev.length >= 1);
     const updated = await core.replaceNamespacedConfigMap({ name: 'cello-config', namespace: 'kube-system', body: { ...cm, data: { poolTarget: '8' } } });
     t.not(updated.metadata?.resourceVersion, rv);
-    await t.rejects(core.replaceNamespacedConfigMap({ name: 'cello-config', namespace: 'kube-system', body: { ...cm, data: { poolTarget: '9' } } }), { code: 409 }, 'a stale resourceVersion is a Conflict');
+    await t.rejects(
+      core.replaceNamespacedConfigMap({ name: 'cello-config', namespace: 'kube-system', body: { ...cm, data: { poolTarget: '9' } } }),
+      { code: 409 },
+      'a stale resourceVersion is a Conflict',
+    );
     t.same((await watch.finished)[0], ['MODIFIED', 'cello-config'], 'a watch from the create resourceVersion sees the update');
     watch.stop();
     t.equal((await core.readNamespacedConfigMap({ name: 'cello-config', namespace: 'kube-system' })).data?.poolTarget, '8');
@@ -148,7 +179,13 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
   t.test('events', async (t) => {
     const ev = await core.createNamespacedEvent({
       namespace: 'default',
-      body: { metadata: { generateName: 'node1.' }, involvedObject: { kind: 'Node', name: 'node1' }, reason: 'InsufficientIpInSubnet', message: 'subnet full', type: 'Warning' },
+      body: {
+        metadata: { generateName: 'node1.' },
+        involvedObject: { kind: 'Node', name: 'node1' },
+        reason: 'InsufficientIpInSubnet',
+        message: 'subnet full',
+        type: 'Warning',
+      },
     });
     t.match(ev.metadata?.name, /^node1\./, 'generateName');
     const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=node1' });
@@ -163,7 +200,11 @@ t.test('Kubernetes API with @kubernetes/client-node', async (t) => {
     t.equal(bad.status, 401);
     const version = await (await fetch(`${s.url}/version`, { headers: { authorization: `Bearer ${s.cloud.world.kubeToken}` } })).json();
     t.match(version, { major: '1' });
-    const junk = await fetch(`${s.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', body: '{nope', headers: { authorization: `Bearer ${s.cloud.world.kubeToken}` } });
+    const junk = await fetch(`${s.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      body: '{nope',
+      headers: { authorization: `Bearer ${s.cloud.world.kubeToken}` },
+    });
     t.equal(junk.status, 400, 'a malformed body is a 400 Status, not a crash');
   });
 });

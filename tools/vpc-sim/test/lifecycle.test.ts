@@ -51,7 +51,15 @@ t.test('up --nodes 3, then down: nothing left', async (t) => {
     control: { socket: `/run/vpc-sim/${name}/control.sock` },
   });
   t.equal(info.nodes.length, 3);
-  t.match(info.nodes[2], { name: 'node3', netns: `${name}-node3`, instanceId: /^i-/, instanceType: 'ecs.g3i.large', primaryIp: /^192\.168\.1\.\d+$/, mac: /^02:/, primaryEniId: /^eni-/ });
+  t.match(info.nodes[2], {
+    name: 'node3',
+    netns: `${name}-node3`,
+    instanceId: /^i-/,
+    instanceType: 'ecs.g3i.large',
+    primaryIp: /^192\.168\.1\.\d+$/,
+    mac: /^02:/,
+    primaryEniId: /^eni-/,
+  });
   const again = await run(vpcSim, ['info', '--name', name]);
   t.same(JSON.parse(String(again.stdout)), info, 'info prints the same document');
 
@@ -62,7 +70,11 @@ t.test('up --nodes 3, then down: nothing left', async (t) => {
   const ids = String((await run('ip', ['netns', 'list-id'])).stdout);
   const ours = [...ids.matchAll(/nsid (\d+) \(iproute2 netns name: (\S+)\)/g)].filter((m) => m[2]!.startsWith(`${name}-`)).map((m) => Number(m[1]));
   const rootLinks = JSON.parse(String((await run('ip', ['-j', 'link', 'show'])).stdout)) as Array<{ ifname: string; link_netnsid?: number }>;
-  t.same(rootLinks.filter((l) => l.link_netnsid !== undefined && ours.includes(l.link_netnsid)), [], 'no root-namespace link reaches into the sim');
+  t.same(
+    rootLinks.filter((l) => l.link_netnsid !== undefined && ours.includes(l.link_netnsid)),
+    [],
+    'no root-namespace link reaches into the sim',
+  );
 
   const refused = await run(vpcSim, ['up', '--name', name]);
   t.equal(refused.exitCode, 2, 'a second up of a running sim is refused');

@@ -63,19 +63,35 @@ t.test('metadata per instance, on a real sim', async (t) => {
     const dashed = n1!.mac.replace(/:/g, '-').toUpperCase();
     t.equal(await body(sim, n1!.name, `/LATEST/Network/Interfaces/MACS/${dashed}/Network_Interface_Id`), n1!.primaryEniId);
     t.equal(await body(sim, n1!.name, '/latest/INSTANCE_ID'), n1!.instanceId);
-    const [v6gw, nope, other] = await get(sim, n1!.name, [`${base}/ipv6-gateway`, '/latest/no_such_item', `/latest/network/interfaces/macs/${n2!.mac}/primary_ip_address`]);
+    const [v6gw, nope, other] = await get(sim, n1!.name, [
+      `${base}/ipv6-gateway`,
+      '/latest/no_such_item',
+      `/latest/network/interfaces/macs/${n2!.mac}/primary_ip_address`,
+    ]);
     t.equal(v6gw!.status, 404, 'ipv6-gateway: not supported, as on the real service');
     t.equal(nope!.status, 404);
-    t.equal(other!.status, 404, 'another instance\'s interface is not visible');
+    t.equal(other!.status, 404, "another instance's interface is not visible");
   });
 
   t.test('an attached ENI and its addresses appear; detached they go', async (t) => {
-    const id = (await api(sim, 'CreateNetworkInterface', { SubnetId: n1!.subnetId, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id, SecondaryPrivateIpAddressCount: 2 })).NetworkInterfaceId;
+    const id = (
+      await api(sim, 'CreateNetworkInterface', {
+        SubnetId: n1!.subnetId,
+        'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
+        SecondaryPrivateIpAddressCount: 2,
+      })
+    ).NetworkInterfaceId;
     const eni = await api(sim, 'DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id });
     await api(sim, 'AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: n1!.instanceId });
     t.same((await body(sim, n1!.name, '/latest/network/interfaces/macs')).split('\n'), [n1!.mac, eni.MacAddress]);
-    const secondaries = eni.PrivateIpSets.PrivateIpSet.filter((s: { Primary: boolean }) => !s.Primary).map((s: { PrivateIpAddress: string }) => s.PrivateIpAddress);
-    t.same((await body(sim, n1!.name, `/latest/network/interfaces/macs/${eni.MacAddress}/private_ipv4s`)).split('\n'), secondaries, 'private_ipv4s: the secondary addresses');
+    const secondaries = eni.PrivateIpSets.PrivateIpSet.filter((s: { Primary: boolean }) => !s.Primary).map(
+      (s: { PrivateIpAddress: string }) => s.PrivateIpAddress,
+    );
+    t.same(
+      (await body(sim, n1!.name, `/latest/network/interfaces/macs/${eni.MacAddress}/private_ipv4s`)).split('\n'),
+      secondaries,
+      'private_ipv4s: the secondary addresses',
+    );
     t.equal(await body(sim, n2!.name, '/latest/network/interfaces/macs'), n2!.mac, 'node2 does not see it');
     const added = (await api(sim, 'AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 })).PrivateIpSet[0];
     t.match(await body(sim, n1!.name, `/latest/network/interfaces/macs/${eni.MacAddress}/private_ipv4s`), added, 'a new address shows');
@@ -114,7 +130,13 @@ t.test('metadata per instance, on a real sim', async (t) => {
     t.same(JSON.parse(await body(sim, n1!.name, '/volcstack/latest/iam/security_credentials?type=user&format=json')), [role]);
     const c1 = JSON.parse(await body(sim, n1!.name, `/volcstack/latest/iam/security_credentials/${role}`));
     const c2 = JSON.parse(await body(sim, n2!.name, `/volcstack/latest/iam/security_credentials/${role}`));
-    t.match(c1, { AccessKeyId: /^AKTP/, SecretAccessKey: /\w{30,}/, SessionToken: /\w{50,}/, ExpiredTime: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, CurrentTime: /Z$/ });
+    t.match(c1, {
+      AccessKeyId: /^AKTP/,
+      SecretAccessKey: /\w{30,}/,
+      SessionToken: /\w{50,}/,
+      ExpiredTime: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+      CurrentTime: /Z$/,
+    });
     t.ok(Date.parse(c1.ExpiredTime) > Date.parse(c1.CurrentTime), 'ExpiredTime after CurrentTime');
     t.not(c1.AccessKeyId, c2.AccessKeyId, 'each instance its own credentials');
     t.equal((await get(sim, n1!.name, ['/volcstack/latest/iam/security_credentials/OtherRole']))[0]!.status, 404);
@@ -151,6 +173,9 @@ t.test('the default lag varies per item, between metadataLagMs and twice it', as
   const primary = sim.cloud.enis.get(sim.world.instances[0]!.primaryEniId)!;
   await sim.ok('AssignPrivateIpAddresses', { NetworkInterfaceId: primary.id, SecondaryPrivateIpAddressCount: 9 });
   const lags = sim.cloud.metaIps.filter((m) => m.eniId === primary.id).map((m) => sim.cloud.lagOf(m));
-  t.ok(lags.every((l) => l >= 250 && l <= 500), `every lag in [250, 500] ms: ${lags.join(' ')}`);
+  t.ok(
+    lags.every((l) => l >= 250 && l <= 500),
+    `every lag in [250, 500] ms: ${lags.join(' ')}`,
+  );
   t.ok(new Set(lags).size > 1, 'and they differ');
 });

@@ -75,7 +75,10 @@ t.test('pagination', async (t) => {
     t.equal(s1.Subnets[0].SubnetId, sim.world.subnets[1]!.id);
     const s2 = await sim.ok('DescribeSubnets', { MaxResults: 1 });
     const s3 = await sim.ok('DescribeSubnets', { MaxResults: 1, NextToken: s2.NextToken });
-    t.same([s2.Subnets[0].SubnetId, s3.Subnets[0].SubnetId], sim.world.subnets.map((s) => s.id));
+    t.same(
+      [s2.Subnets[0].SubnetId, s3.Subnets[0].SubnetId],
+      sim.world.subnets.map((s) => s.id),
+    );
     t.equal(s3.NextToken, '');
 
     const i1 = await sim.ok('DescribeInstances', { MaxResults: 1, PageNumber: 2 });
@@ -92,7 +95,10 @@ t.test('pagination', async (t) => {
       types.push(...r.InstanceTypes.map((x: { InstanceTypeId: string }) => x.InstanceTypeId));
       token = r.NextToken;
     } while (token);
-    t.same(types, sim.world.instanceTypes.map((x) => x.id));
+    t.same(
+      types,
+      sim.world.instanceTypes.map((x) => x.id),
+    );
     t.equal((await sim.ok('DescribeInstanceTypes', {})).InstanceTypes.length, 3, 'default MaxResults 10');
   });
 });
@@ -102,7 +108,8 @@ t.test('a tag-filtered describe stops at 1,000 ENIs; ListTagsForResources finds 
   t.teardown(sim.close);
   const tag = { 'Tags.1.Key': 'k8s:cello:cluster', 'Tags.1.Value': 'c1', 'Tags.2.Key': 'k8s:cello:created-by', 'Tags.2.Value': 'cello' };
   const made: string[] = [];
-  for (let n = 0; n < 1005; n++) made.push((await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, ...tag })).NetworkInterfaceId);
+  for (let n = 0; n < 1005; n++)
+    made.push((await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, ...tag })).NetworkInterfaceId);
   const filter = { 'TagFilters.1.Key': 'k8s:cello:cluster', 'TagFilters.1.Values.1': 'c1' };
 
   const described: string[] = [];
@@ -136,6 +143,10 @@ t.test('a tag-filtered describe stops at 1,000 ENIs; ListTagsForResources finds 
     }
   } while (token);
   t.ok(churned, 'the listing ran while ENIs came and went');
-  t.same([...listed].sort(), [...made].sort(), 'ListTagsForResources (a row per tag) names every ENI once the tokens are followed: none skipped, the new one too');
+  t.same(
+    [...listed].sort(),
+    [...made].sort(),
+    'ListTagsForResources (a row per tag) names every ENI once the tokens are followed: none skipped, the new one too',
+  );
   t.equal(rows, 2 * 1006, 'two rows per ENI listed');
 });

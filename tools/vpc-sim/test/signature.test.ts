@@ -24,7 +24,13 @@ t.test('signature accept and reject', async (t) => {
   t.test('accepted: values the wire and the canonical string encode differently', async (t) => {
     // A description takes any text (tag keys and values are restricted to a few characters).
     const text = "k:(x)*!'~ é/+=&";
-    const created = await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, Description: text, 'Tags.1.Key': 'k:x/+=@', 'Tags.1.Value': 'a b' });
+    const created = await sim.ok('CreateNetworkInterface', {
+      SubnetId: sim.subnetId,
+      'SecurityGroupIds.1': sim.sgId,
+      Description: text,
+      'Tags.1.Key': 'k:x/+=@',
+      'Tags.1.Value': 'a b',
+    });
     const eni = await sim.ok('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: created.NetworkInterfaceId });
     t.equal(eni.Description, text, 'the description arrived intact');
     t.same(eni.Tags, [{ Key: 'k:x/+=@', Value: 'a b' }], 'and the tag');
@@ -50,8 +56,18 @@ t.test('signature accept and reject', async (t) => {
   });
 
   const cases: Array<[string, () => Promise<{ status: number; json?: { ResponseMetadata: { Error?: { Code: string; CodeN?: number } } } }>, string, number]> = [
-    ['wrong secret', () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: { ...owner, secretKey: 'not-the-secret' } }), 'SignatureDoesNotMatch', 401],
-    ['unknown access key', () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: { ...owner, accessKeyId: 'AKLTunknown' } }), 'InvalidAccessKey', 401],
+    [
+      'wrong secret',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: { ...owner, secretKey: 'not-the-secret' } }),
+      'SignatureDoesNotMatch',
+      401,
+    ],
+    [
+      'unknown access key',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: { ...owner, accessKeyId: 'AKLTunknown' } }),
+      'InvalidAccessKey',
+      401,
+    ],
     [
       'no Authorization header',
       () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, after: (r) => delete r.headers.Authorization }),
@@ -60,7 +76,12 @@ t.test('signature accept and reject', async (t) => {
     ],
     [
       'malformed Authorization header',
-      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, after: (r) => (r.headers.Authorization = 'HMAC-SHA256 Credential=x') }),
+      () =>
+        rawRequest(sim.host, {
+          query: { Action: 'DescribeSubnets', Version: '2020-04-01' },
+          creds: owner,
+          after: (r) => (r.headers.Authorization = 'HMAC-SHA256 Credential=x'),
+        }),
       'MissingSignature',
       401,
     ],
@@ -70,16 +91,33 @@ t.test('signature accept and reject', async (t) => {
       'MissingRequestInfo',
       400,
     ],
-    ['X-Date an hour old', () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, date: new Date(Date.now() - 3600_000) }), 'InvalidTimestamp', 400],
+    [
+      'X-Date an hour old',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, date: new Date(Date.now() - 3600_000) }),
+      'InvalidTimestamp',
+      400,
+    ],
     [
       'a query parameter changed after signing',
-      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01', PageSize: '10' }, creds: owner, after: (r) => (r.path = r.path.replace('PageSize=10', 'PageSize=11')) }),
+      () =>
+        rawRequest(sim.host, {
+          query: { Action: 'DescribeSubnets', Version: '2020-04-01', PageSize: '10' },
+          creds: owner,
+          after: (r) => (r.path = r.path.replace('PageSize=10', 'PageSize=11')),
+        }),
       'SignatureDoesNotMatch',
       401,
     ],
     [
       'the body changed after signing',
-      () => rawRequest(sim.host, { method: 'POST', query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, body: 'PageSize=1', creds: owner, after: (r) => (r.body = 'PageSize=2') }),
+      () =>
+        rawRequest(sim.host, {
+          method: 'POST',
+          query: { Action: 'DescribeSubnets', Version: '2020-04-01' },
+          body: 'PageSize=1',
+          creds: owner,
+          after: (r) => (r.body = 'PageSize=2'),
+        }),
       'SignatureDoesNotMatch',
       401,
     ],
@@ -89,11 +127,36 @@ t.test('signature accept and reject', async (t) => {
       'SignatureDoesNotMatch',
       401,
     ],
-    ['a service the gateway does not know', () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, service: 'nosuch' }), 'ServiceNotFound', 404],
-    ['another region', () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, region: 'cn-shanghai' }), 'ServiceNotFound', 404],
-    ['an unknown action', () => rawRequest(sim.host, { query: { Action: 'DescribeNothing', Version: '2020-04-01' }, creds: owner }), 'InvalidActionOrVersion', 404],
-    ['a wrong version', () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2018-01-01' }, creds: owner }), 'InvalidActionOrVersion', 404],
-    ['an ecs action signed for vpc', () => rawRequest(sim.host, { query: { Action: 'DescribeInstances', Version: '2020-04-01' }, creds: owner, service: 'vpc' }), 'InvalidActionOrVersion', 404],
+    [
+      'a service the gateway does not know',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, service: 'nosuch' }),
+      'ServiceNotFound',
+      404,
+    ],
+    [
+      'another region',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner, region: 'cn-shanghai' }),
+      'ServiceNotFound',
+      404,
+    ],
+    [
+      'an unknown action',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeNothing', Version: '2020-04-01' }, creds: owner }),
+      'InvalidActionOrVersion',
+      404,
+    ],
+    [
+      'a wrong version',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeSubnets', Version: '2018-01-01' }, creds: owner }),
+      'InvalidActionOrVersion',
+      404,
+    ],
+    [
+      'an ecs action signed for vpc',
+      () => rawRequest(sim.host, { query: { Action: 'DescribeInstances', Version: '2020-04-01' }, creds: owner, service: 'vpc' }),
+      'InvalidActionOrVersion',
+      404,
+    ],
     ['PUT', () => rawRequest(sim.host, { method: 'PUT', query: { Action: 'DescribeSubnets', Version: '2020-04-01' }, creds: owner }), 'MethodNotAllowed', 405],
   ];
   for (const [name, pending, code, status] of cases) {
@@ -143,6 +206,10 @@ t.test('STS credentials really expire, and the metadata service rotates them', a
   const second = store.roleCredentials(instanceId, t0 + 50_000);
   t.not(second.accessKeyId, first.accessKeyId, 'new keys from half the lifetime on');
   t.same(store.resolve(first.accessKeyId, first.sessionToken, t0 + 99_000).principal, { kind: 'role', instanceId }, 'old keys still valid until their expiry');
-  t.throws(() => store.resolve(first.accessKeyId, first.sessionToken, t0 + 100_000), { code: 'InvalidAccessKey', message: /expired/ }, 'expired at ExpiredTime');
+  t.throws(
+    () => store.resolve(first.accessKeyId, first.sessionToken, t0 + 100_000),
+    { code: 'InvalidAccessKey', message: /expired/ },
+    'expired at ExpiredTime',
+  );
   t.ok(store.resolve(second.accessKeyId, second.sessionToken, t0 + 100_000), 'the rotated keys are valid');
 });

@@ -17,7 +17,6 @@ export async function withSim(t: Test, opts: UpOptions = {}): Promise<Sim> {
 }
 
 /** The API as the owner; throws with the error code unless it succeeded. Returns Result. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function api(sim: Sim, action: string, params: Record<string, string | number | boolean> = {}): Promise<any> {
   const r = await sim.api(action, params);
   const err = r.ResponseMetadata?.Error;

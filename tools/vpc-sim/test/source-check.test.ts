@@ -58,12 +58,19 @@ t.test('source check: ARP from an unaddressed ENI is answered, spoofed IP is dro
   const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS } });
   const [n1, n2] = sim.info.nodes;
   const eniSubnet = sim.info.subnets[1]!; // not the nodes' subnet: its gateway is new to node1
-  const eni = (await api(sim, 'CreateNetworkInterface', { SubnetId: eniSubnet.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id, SecondaryPrivateIpAddressCount: 1 })).NetworkInterfaceId;
+  const eni = (
+    await api(sim, 'CreateNetworkInterface', {
+      SubnetId: eniSubnet.id,
+      'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
+      SecondaryPrivateIpAddressCount: 1,
+    })
+  ).NetworkInterfaceId;
   await api(sim, 'AttachNetworkInterface', { NetworkInterfaceId: eni, InstanceId: n1!.instanceId });
   const attrs = await api(sim, 'DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: eni });
   const podIp = attrs.PrivateIpSets.PrivateIpSet.find((s: { Primary: boolean }) => !s.Primary).PrivateIpAddress as string;
   // An address the cloud gave node1's *primary* ENI: routable back to node1, but not eth1's.
-  const [otherEnisIp] = (await api(sim, 'AssignPrivateIpAddresses', { NetworkInterfaceId: n1!.primaryEniId, SecondaryPrivateIpAddressCount: 1 })).PrivateIpSet as string[];
+  const [otherEnisIp] = (await api(sim, 'AssignPrivateIpAddresses', { NetworkInterfaceId: n1!.primaryEniId, SecondaryPrivateIpAddressCount: 1 }))
+    .PrivateIpSet as string[];
 
   // node1 as Cello's veth datapath leaves it: eth1 up without an address, pod traffic policy-routed out of it.
   const r = await sim.exec(n1!.name, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
@@ -77,13 +84,13 @@ t.test('source check: ARP from an unaddressed ENI is answered, spoofed IP is dro
   ];
   const e = await sim.exec(n1!.name, ['ip', '-batch', '-'], { input: `${eniLines.join('\n')}\n` });
   t.equal(e.code, 0, `node1 configured ${e.stderr}`);
-  t.equal((await ipIn(sim, n1!.name, '-4', 'addr', 'show', 'dev', 'eth1')).trim(), '', 'eth1 has no IPv4 address: its ARP sender is eth0\'s');
+  t.equal((await ipIn(sim, n1!.name, '-4', 'addr', 'show', 'dev', 'eth1')).trim(), '', "eth1 has no IPv4 address: its ARP sender is eth0's");
   await tcpServer(t, sim, n2!.name, 8080);
 
   t.test('a pod on the ENI reaches another node', async (t) => {
     const ok = await connectFromPod(pod, n2!.primaryIp, podIp);
     t.ok(ok.ok, `pod ${podIp} → node2 over eth1 (${ok.error ?? ''})`);
-    t.match(ok.reply, new RegExp(`hello from node2`));
+    t.match(ok.reply, /hello from node2/);
     const neigh = await ipIn(sim, n1!.name, 'neigh', 'show', eniSubnet.gateway, 'dev', 'eth1');
     t.notMatch(neigh, /FAILED|INCOMPLETE/, `the gateway resolved on eth1: ${neigh.trim()}`);
     t.match(neigh, /lladdr/);
@@ -124,7 +131,13 @@ t.test('source check: ARP from an unaddressed ENI is answered, spoofed IP is dro
 t.test('sourceCheck: false lets any source through', async (t) => {
   const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS, sourceCheck: false } });
   const [n1, n2] = sim.info.nodes;
-  const eni = (await api(sim, 'CreateNetworkInterface', { SubnetId: sim.info.subnets[0]!.id, 'SecurityGroupIds.1': sim.info.securityGroups[0]!.id, SecondaryPrivateIpAddressCount: 1 })).NetworkInterfaceId;
+  const eni = (
+    await api(sim, 'CreateNetworkInterface', {
+      SubnetId: sim.info.subnets[0]!.id,
+      'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
+      SecondaryPrivateIpAddressCount: 1,
+    })
+  ).NetworkInterfaceId;
   await api(sim, 'AttachNetworkInterface', { NetworkInterfaceId: eni, InstanceId: n1!.instanceId });
   const attrs = await api(sim, 'DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: eni });
   const ip = attrs.PrivateIpSets.PrivateIpSet.find((s: { Primary: boolean }) => !s.Primary).PrivateIpAddress as string;

@@ -47,11 +47,16 @@ t.test('each transition in order, with its delay', async (t) => {
   }
   const refused = async (action: string, params: Record<string, unknown>) => sim.code(action, params);
 
-  const id = (await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, SecondaryPrivateIpAddressCount: 1 })).NetworkInterfaceId;
+  const id = (await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, SecondaryPrivateIpAddressCount: 1 }))
+    .NetworkInterfaceId;
   t.equal((await sim.ok('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id })).Status, 'Creating', 'Creating right after the call');
   t.equal(await refused('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: instance }), 'InvalidEni.InvalidStatus', 'Creating: attach refused');
   t.equal(await refused('DeleteNetworkInterface', { NetworkInterfaceId: id }), 'InvalidEni.InvalidStatus', 'Creating: delete refused');
-  t.equal(await refused('AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 }), 'InvalidEni.InvalidStatus', 'Creating: assign refused');
+  t.equal(
+    await refused('AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 }),
+    'InvalidEni.InvalidStatus',
+    'Creating: assign refused',
+  );
   t.same(await watch(id, 'Available'), ['Creating', 'Available']);
   const created = await sim.ok('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id });
 
@@ -62,7 +67,11 @@ t.test('each transition in order, with its delay', async (t) => {
   t.equal(await refused('DetachNetworkInterface', { NetworkInterfaceId: id, InstanceId: instance }), 'InvalidEni.InvalidStatus', 'Attaching: detach refused');
   t.equal(await refused('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: other }), 'InvalidEni.InvalidStatus', 'Attaching: attach refused');
   t.equal(await refused('DeleteNetworkInterface', { NetworkInterfaceId: id }), 'InvalidEni.InvalidStatus', 'Attaching: delete refused');
-  t.equal(await refused('AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 }), 'InvalidEni.InvalidStatus', 'Attaching: assign refused');
+  t.equal(
+    await refused('AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 }),
+    'InvalidEni.InvalidStatus',
+    'Attaching: assign refused',
+  );
   t.same(await watch(id, 'InUse'), ['Attaching', 'InUse']);
   t.same(rec.log, [`plug ${id} while Attaching`, 'route 2 while Attaching'], 'the device and the routes exist before the ENI is InUse');
 
@@ -86,11 +95,28 @@ t.test('each transition in order, with its delay', async (t) => {
   t.equal((await sim.ok('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id })).Status, 'Deleting');
   t.equal(await refused('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: instance }), 'InvalidEni.InvalidStatus', 'Deleting: attach refused');
   t.equal(await refused('DeleteNetworkInterface', { NetworkInterfaceId: id }), 'InvalidEni.InvalidStatus', 'Deleting: delete refused');
-  t.equal(await refused('AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 }), 'InvalidEni.InvalidStatus', 'Deleting: assign refused');
+  t.equal(
+    await refused('AssignPrivateIpAddresses', { NetworkInterfaceId: id, SecondaryPrivateIpAddressCount: 1 }),
+    'InvalidEni.InvalidStatus',
+    'Deleting: assign refused',
+  );
   t.same(await watch(id, 'gone'), ['Deleting', 'gone']);
 
   const path = sim.cloud.transitions.filter((x) => x.eniId === id).map((x) => `${x.from}→${x.to}`);
-  t.same(path, ['none→Creating', 'Creating→Available', 'Available→Attaching', 'Attaching→InUse', 'InUse→Detaching', 'Detaching→Available', 'Available→Deleting', 'Deleting→deleted'], 'the recorded path');
+  t.same(
+    path,
+    [
+      'none→Creating',
+      'Creating→Available',
+      'Available→Attaching',
+      'Attaching→InUse',
+      'InUse→Detaching',
+      'Detaching→Available',
+      'Available→Deleting',
+      'Deleting→deleted',
+    ],
+    'the recorded path',
+  );
   const times = sim.cloud.transitions.filter((x) => x.eniId === id).map((x) => x.at);
   t.same(times, [...times].sort(), 'in time order');
 
@@ -138,7 +164,8 @@ t.test('deleting an instance: its secondary ENIs become Available, its primary g
   t.teardown(sim.close);
   const { deleteInstance } = await import('../src/cloud/instances.ts');
   const victim = sim.world.instances[1]!;
-  const id = (await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, SecondaryPrivateIpAddressCount: 2 })).NetworkInterfaceId;
+  const id = (await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId, SecondaryPrivateIpAddressCount: 2 }))
+    .NetworkInterfaceId;
   await sim.ok('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: victim.id });
   const doomed = (await sim.ok('CreateNetworkInterface', { SubnetId: sim.subnetId, 'SecurityGroupIds.1': sim.sgId })).NetworkInterfaceId;
   await sim.ok('AttachNetworkInterface', { NetworkInterfaceId: doomed, InstanceId: victim.id, DeleteOnTermination: true });
@@ -146,11 +173,23 @@ t.test('deleting an instance: its secondary ENIs become Available, its primary g
   const eni = await sim.ok('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: id });
   t.match(eni, { Status: 'Available', DeviceId: '' });
   t.equal(eni.PrivateIpSets.PrivateIpSet.length, 3, 'it keeps its addresses');
-  t.equal(await sim.code('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: victim.primaryEniId }), 'InvalidEniId.NotFound', 'the primary ENI is deleted with it');
-  t.equal(await sim.code('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: doomed }), 'InvalidEniId.NotFound', 'so is an ENI attached with DeleteOnTermination');
+  t.equal(
+    await sim.code('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: victim.primaryEniId }),
+    'InvalidEniId.NotFound',
+    'the primary ENI is deleted with it',
+  );
+  t.equal(
+    await sim.code('DescribeNetworkInterfaceAttributes', { NetworkInterfaceId: doomed }),
+    'InvalidEniId.NotFound',
+    'so is an ENI attached with DeleteOnTermination',
+  );
   t.equal((await sim.ok('DescribeInstances', {})).Instances.length, 1);
   t.equal(await sim.code('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: victim.id }), 'InvalidInstanceId.NotFound');
   t.equal(rec.log.at(-1), 'removeNode');
-  t.equal(await sim.code('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: sim.world.instances[0]!.id }), 'OK', 'the ENI can be attached elsewhere');
+  t.equal(
+    await sim.code('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: sim.world.instances[0]!.id }),
+    'OK',
+    'the ENI can be attached elsewhere',
+  );
   t.equal(rec.log.at(-1), 'route 3 while Attaching', 'with its addresses routed to the new device');
 });

@@ -30,9 +30,7 @@ export function requestsCelloResource(pod: V1Pod): boolean {
 
 /** Pods holding a Cello allocation without asking the scheduler for the resource. */
 export function stockPods(pods: readonly V1Pod[], allocated: ReadonlySet<string>): V1Pod[] {
-  return pods.filter(
-    (p) => !p.spec?.hostNetwork && allocated.has(`${p.metadata?.namespace}/${p.metadata?.name}`) && !requestsCelloResource(p),
-  );
+  return pods.filter((p) => !p.spec?.hostNetwork && allocated.has(`${p.metadata?.namespace}/${p.metadata?.name}`) && !requestsCelloResource(p));
 }
 
 export function deviceCount(capacity: number, stock: number): number {

@@ -58,7 +58,8 @@ export class DevicePluginServer {
     rmSync(this.socketPath, { force: true });
     const server = new Server();
     server.addService(devicePluginService, {
-      GetDevicePluginOptions: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { pre_start_required: false, get_preferred_allocation_available: false }),
+      GetDevicePluginOptions: (_call: unknown, cb: (e: null, r: object) => void) =>
+        cb(null, { pre_start_required: false, get_preferred_allocation_available: false }),
       ListAndWatch: (stream: ServerWritableStream<unknown, { devices: Device[] }>) => {
         this.streams.add(stream);
         stream.write({ devices: this.devices });
@@ -83,10 +84,18 @@ export class DevicePluginServer {
   /** Register with the kubelet through its socket. */
   register(kubeletSocket: string, timeoutMs = 10_000): Promise<void> {
     const { Registration } = devicePluginApi();
-    const client = new (Registration as ServiceClientConstructor)(`unix://${kubeletSocket}`, credentials.createInsecure()) as InstanceType<ServiceClientConstructor> & {
+    const client = new (Registration as ServiceClientConstructor)(
+      `unix://${kubeletSocket}`,
+      credentials.createInsecure(),
+    ) as InstanceType<ServiceClientConstructor> & {
       Register: (req: object, opts: { deadline: number }, cb: (err: Error | null) => void) => void;
     };
-    const request = { version: API_VERSION, endpoint: basename(this.socketPath), resource_name: this.resourceName, options: { pre_start_required: false, get_preferred_allocation_available: false } };
+    const request = {
+      version: API_VERSION,
+      endpoint: basename(this.socketPath),
+      resource_name: this.resourceName,
+      options: { pre_start_required: false, get_preferred_allocation_available: false },
+    };
     return new Promise((resolve, reject) => {
       client.Register(request, { deadline: Date.now() + timeoutMs }, (err: Error | null) => {
         client.close();

@@ -46,7 +46,12 @@ function allocatedPods(stateDir: string): Set<string> {
   if (!existsSync(join(stateDir, DB_FILE))) return new Set();
   const store = openStore({ stateDir });
   try {
-    return new Set(store.allocations().filter((a) => a.podName).map((a) => `${a.podNamespace}/${a.podName}`));
+    return new Set(
+      store
+        .allocations()
+        .filter((a) => a.podName)
+        .map((a) => `${a.podNamespace}/${a.podName}`),
+    );
   } finally {
     store.close();
   }
@@ -57,9 +62,23 @@ export async function runCapacityReporter(opts: CapacityOptions): Promise<void> 
   const files = runFiles(opts.paths.runDir);
   const kubeletSocket = join(opts.paths.devicePluginDir, KUBELET_SOCKET);
   const registry = new Registry();
-  const devices = new Gauge({ name: 'cello_device_plugin_devices', help: 'Devices (pods) advertised to the kubelet, by resource', labelNames: ['resource'], registers: [registry] });
-  const stockGauge = new Gauge({ name: 'cello_device_plugin_stock_pods', help: 'Pods holding a Cello IP without requesting the resource (taken off the count)', registers: [registry] });
-  const registrations = new Counter({ name: 'cello_device_plugin_registrations_total', help: 'Registrations with the kubelet, by resource and result', labelNames: ['resource', 'result'], registers: [registry] });
+  const devices = new Gauge({
+    name: 'cello_device_plugin_devices',
+    help: 'Devices (pods) advertised to the kubelet, by resource',
+    labelNames: ['resource'],
+    registers: [registry],
+  });
+  const stockGauge = new Gauge({
+    name: 'cello_device_plugin_stock_pods',
+    help: 'Pods holding a Cello IP without requesting the resource (taken off the count)',
+    registers: [registry],
+  });
+  const registrations = new Counter({
+    name: 'cello_device_plugin_registrations_total',
+    help: 'Registrations with the kubelet, by resource and result',
+    labelNames: ['resource', 'result'],
+    registers: [registry],
+  });
   const metricsServer = await serveRegistry(files.metricsSocket('capacity'), registry);
 
   let plugin: DevicePluginServer | undefined;

@@ -52,7 +52,8 @@ async function readConf(core: CoreV1Api, ref: ConfigRef): Promise<string> {
     data = (await core.readNamespacedConfigMap(ref)).data;
   } catch (err) {
     if (statusOf(err) === 404) throw new ConfigSourceError(`${show(ref)} does not exist (apply manifests/configmap.yaml, or fix the reference)`);
-    if (statusOf(err) === 403) throw new ConfigSourceError(`reading ${show(ref)} is forbidden: the cello service account needs get on configmaps there (manifests/rbac.yaml)`);
+    if (statusOf(err) === 403)
+      throw new ConfigSourceError(`reading ${show(ref)} is forbidden: the cello service account needs get on configmaps there (manifests/rbac.yaml)`);
     throw new ConfigSourceError(`cannot read ${show(ref)}: ${(err as Error).message}`);
   }
   const text = data?.[CONFIG_KEY];

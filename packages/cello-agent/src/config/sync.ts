@@ -65,7 +65,12 @@ export class ConfigSync {
       const r = await this.syncOnce();
       this.lastError = '';
       if (r.changed.length) {
-        log.info('config written', { why, files: r.changed, cluster: refText(r.fetched.cluster.ref), node: r.fetched.node ? refText(r.fetched.node.ref) : null });
+        log.info('config written', {
+          why,
+          files: r.changed,
+          cluster: refText(r.fetched.cluster.ref),
+          node: r.fetched.node ? refText(r.fetched.node.ref) : null,
+        });
         for (const w of r.fetched.warnings) log.warn(w);
       }
     } catch (err) {

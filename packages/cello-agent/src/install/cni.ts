@@ -89,7 +89,9 @@ export function smokeTest(binary: string): string[] {
   } catch {
     // reported below
   }
-  throw new Error(`the new ${CNI_BINARY} does not run on this host (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(0, 300)}`);
+  throw new Error(
+    `the new ${CNI_BINARY} does not run on this host (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(0, 300)}`,
+  );
 }
 
 export interface BinaryInstall {

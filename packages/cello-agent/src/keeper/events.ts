@@ -16,7 +16,10 @@ const AUTH_CODES = new Set(['InvalidAccessKey', 'MissingAuthenticationToken', 'S
 /** An OpenAPI error code as an event, or undefined for codes that are not one of ours. */
 export function eventForCode(action: string, code: string): NodeEvent | undefined {
   if (/^QuotaExceeded\./.test(code)) {
-    return { reason: 'VpcResourceQuotaExceeded', message: `${action}: ${code}: an account quota is used up; raise the quota or lower poolTarget/poolTargetMin` };
+    return {
+      reason: 'VpcResourceQuotaExceeded',
+      message: `${action}: ${code}: an account quota is used up; raise the quota or lower poolTarget/poolTargetMin`,
+    };
   }
   if (code === 'InsufficientIpInSubnet') {
     return { reason: 'InsufficientIpInSubnet', message: `${action}: ${code}: a configured subnet has no free address; add subnets to cello-config` };
@@ -25,7 +28,10 @@ export function eventForCode(action: string, code: string): NodeEvent | undefine
     return { reason: 'OpenApiFlowLimit', message: `${action}: ${code}: the OpenAPI is throttling this account; calls are retried with backoff` };
   }
   if (AUTH_CODES.has(code)) {
-    return { reason: 'CredentialServiceAbnormal', message: `${action}: ${code}: the OpenAPI refused the credentials; check ramRole or the access key in cello-config` };
+    return {
+      reason: 'CredentialServiceAbnormal',
+      message: `${action}: ${code}: the OpenAPI refused the credentials; check ramRole or the access key in cello-config`,
+    };
   }
   return undefined;
 }

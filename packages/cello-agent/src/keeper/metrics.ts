@@ -28,14 +28,46 @@ export function metadataLabel(path: string): string {
 export function keeperMetrics(): KeeperMetrics {
   const registry = new Registry();
   const reg = { registers: [registry] };
-  const apiLatency = new Summary({ name: 'openapi_latency_ms', help: 'OpenAPI call latency by action, error and code', labelNames: ['api', 'error', 'code'], ...QUANTILES, ...reg });
-  const apiErrors = new Counter({ name: 'openapi_error_count', help: 'OpenAPI calls that failed, by action and code', labelNames: ['api', 'error', 'code'], ...reg });
-  const apiRetries = new Counter({ name: 'cello_openapi_retries_total', help: 'OpenAPI calls that were retries of an earlier attempt', labelNames: ['api'], ...reg });
-  const apiWaits = new Counter({ name: 'cello_openapi_rate_limited_ms_total', help: 'Time OpenAPI calls waited for the client-side rate limit', labelNames: ['api'], ...reg });
-  const mdLatency = new Summary({ name: 'metadata_latency_ms', help: 'Metadata service read latency', labelNames: ['metadata', 'error', 'status'], ...QUANTILES, ...reg });
+  const apiLatency = new Summary({
+    name: 'openapi_latency_ms',
+    help: 'OpenAPI call latency by action, error and code',
+    labelNames: ['api', 'error', 'code'],
+    ...QUANTILES,
+    ...reg,
+  });
+  const apiErrors = new Counter({
+    name: 'openapi_error_count',
+    help: 'OpenAPI calls that failed, by action and code',
+    labelNames: ['api', 'error', 'code'],
+    ...reg,
+  });
+  const apiRetries = new Counter({
+    name: 'cello_openapi_retries_total',
+    help: 'OpenAPI calls that were retries of an earlier attempt',
+    labelNames: ['api'],
+    ...reg,
+  });
+  const apiWaits = new Counter({
+    name: 'cello_openapi_rate_limited_ms_total',
+    help: 'Time OpenAPI calls waited for the client-side rate limit',
+    labelNames: ['api'],
+    ...reg,
+  });
+  const mdLatency = new Summary({
+    name: 'metadata_latency_ms',
+    help: 'Metadata service read latency',
+    labelNames: ['metadata', 'error', 'status'],
+    ...QUANTILES,
+    ...reg,
+  });
   const mdErrors = new Counter({ name: 'metadata_error_count', help: 'Metadata service reads that failed', labelNames: ['metadata', 'error'], ...reg });
   const rounds = new Counter({ name: 'cello_keeper_rounds_total', help: 'Pool keeper rounds by result (met, unmet, error)', labelNames: ['result'], ...reg });
-  const events = new Counter({ name: 'cello_events_total', help: 'Kubernetes events the agent recorded on the node, by reason', labelNames: ['reason'], ...reg });
+  const events = new Counter({
+    name: 'cello_events_total',
+    help: 'Kubernetes events the agent recorded on the node, by reason',
+    labelNames: ['reason'],
+    ...reg,
+  });
   for (const result of ['met', 'unmet', 'error']) rounds.inc({ result }, 0);
 
   return {

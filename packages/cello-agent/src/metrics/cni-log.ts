@@ -16,10 +16,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-export type CniCall =
-  | { kind: 'done'; verb: string; ms?: number }
-  | { kind: 'failed'; verb: string; reason: string }
-  | { kind: 'pool-empty'; reason: string };
+export type CniCall = { kind: 'done'; verb: string; ms?: number } | { kind: 'failed'; verb: string; reason: string } | { kind: 'pool-empty'; reason: string };
 
 interface Line {
   level?: string;

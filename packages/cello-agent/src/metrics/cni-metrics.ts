@@ -16,8 +16,18 @@ export function registerCniMetrics(registry: Registry, cniLog: string): CniLogTa
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const calls = new Counter({ name: 'cello_cni_calls_total', help: 'CNI calls by verb and result (ok, failed)', labelNames: ['verb', 'result'], registers: [registry] });
-  const failures = new Counter({ name: 'cello_cni_failures_total', help: 'Failed CNI calls by verb and reason', labelNames: ['verb', 'reason'], registers: [registry] });
+  const calls = new Counter({
+    name: 'cello_cni_calls_total',
+    help: 'CNI calls by verb and result (ok, failed)',
+    labelNames: ['verb', 'result'],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'cello_cni_failures_total',
+    help: 'Failed CNI calls by verb and reason',
+    labelNames: ['verb', 'reason'],
+    registers: [registry],
+  });
   const empty = new Counter({
     name: 'cello_cni_pool_empty_total',
     help: 'ADDs that found no free IP and waited for the keeper, by reason (no-eni, exhausted, cooling)',

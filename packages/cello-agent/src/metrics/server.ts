@@ -30,7 +30,12 @@ export interface MetricsServerOptions {
 
 function registerAgentMetrics(registry: Registry, agentStateFile: string) {
   const up = new Gauge({ name: 'cello_agent_child_up', help: '1 while the supervisor’s child runs', labelNames: ['child'], registers: [registry] });
-  const restarts = new Gauge({ name: 'cello_agent_child_restarts', help: 'Times the supervisor restarted the child since it started', labelNames: ['child'], registers: [registry] });
+  const restarts = new Gauge({
+    name: 'cello_agent_child_restarts',
+    help: 'Times the supervisor restarted the child since it started',
+    labelNames: ['child'],
+    registers: [registry],
+  });
   const ready = new Gauge({ name: 'cello_agent_ready', help: '1 once the node is ready for pods (pool filled, conflist installed)', registers: [registry] });
   return () => {
     const s = readAgentState(agentStateFile);

@@ -53,7 +53,9 @@ export function scrapeSocket(socketPath: string, timeoutMs = 2000): Promise<stri
 export async function scrapeChildren(dir: string): Promise<Map<string, string | undefined>> {
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.sock')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.sock'))
+      .sort();
   } catch {
     // no child has started yet
   }

@@ -86,9 +86,28 @@ export function roleSpecs(o: RoleOptions): Array<RoleSpec & { afterReady?: boole
 
 /** A gc sweep now and after every jittered interval, each in its own process, until stopped. */
 async function gcSweeps(o: RoleOptions, gc: string, signal: AbortSignal, log: Logger): Promise<void> {
-  const args = ['node', '--once', '--config', o.paths.configFile, '--node-config', o.paths.nodeConfigFile, '--state-dir', o.paths.stateDir, '--node-name', o.nodeName, '--output', 'json'];
+  const args = [
+    'node',
+    '--once',
+    '--config',
+    o.paths.configFile,
+    '--node-config',
+    o.paths.nodeConfigFile,
+    '--state-dir',
+    o.paths.stateDir,
+    '--node-name',
+    o.nodeName,
+    '--output',
+    'json',
+  ];
   while (!signal.aborted) {
-    const sweep = $({ stdio: ['ignore', 'pipe', 'inherit'], nothrow: true, quiet: true, verbose: false, env: { ...process.env, NODE_NAME: o.nodeName } })`${o.node} ${gc} ${args}`;
+    const sweep = $({
+      stdio: ['ignore', 'pipe', 'inherit'],
+      nothrow: true,
+      quiet: true,
+      verbose: false,
+      env: { ...process.env, NODE_NAME: o.nodeName },
+    })`${o.node} ${gc} ${args}`;
     log.debug('gc sweep started', { pid: sweep.pid });
     const stop = () => {
       sweep.child?.kill('SIGTERM');
@@ -101,7 +120,8 @@ async function gcSweeps(o: RoleOptions, gc: string, signal: AbortSignal, log: Lo
     const report = out.stdout.trim();
     if (report) process.stdout.write(`${oneLine(report)}\n`);
     // exit 1: something found could not be fixed, or a sweep could not start (cello-gc logged why).
-    if (out.exitCode !== 0 && !signal.aborted) log.warn('gc sweep did not finish clean; next one after the interval', { how: out.signal ? `signal ${out.signal}` : `exit ${out.exitCode}` });
+    if (out.exitCode !== 0 && !signal.aborted)
+      log.warn('gc sweep did not finish clean; next one after the interval', { how: out.signal ? `signal ${out.signal}` : `exit ${out.exitCode}` });
     const delay = Math.round(o.gcIntervalSec * 1000 * (0.8 + 0.4 * Math.random()));
     await sleep(delay, undefined, { signal }).catch(() => undefined);
   }

@@ -122,7 +122,13 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
       state.ready = true;
       state.readyAt = new Date().toISOString();
       writeFileAtomic(files.ready, `${JSON.stringify({ at: state.readyAt, pool: k!.pool, conflist: conf.path })}\n`);
-      log.info('node ready: the pool holds IPs and the conflist is installed', { conflist: conf.path, changed: conf.changed, removed: conf.removed, free: k!.pool.free, total: k!.pool.total });
+      log.info('node ready: the pool holds IPs and the conflist is installed', {
+        conflist: conf.path,
+        changed: conf.changed,
+        removed: conf.removed,
+        free: k!.pool.free,
+        total: k!.pool.total,
+      });
       start(true);
       break;
     }

@@ -15,14 +15,15 @@ export interface CacheEntry {
   result?: Result;
 }
 
-const file = (cacheDir: string, net: string, id: string, ifname: string) =>
-  join(cacheDir, 'results', `${net}-${id}-${ifname}`);
+const file = (cacheDir: string, net: string, id: string, ifname: string) => join(cacheDir, 'results', `${net}-${id}-${ifname}`);
 
 export function readCache(cacheDir: string, net: string, id: string, ifname: string): CacheEntry | undefined {
   try {
     const value = JSON.parse(readFileSync(file(cacheDir, net, id, ifname), 'utf8')) as CacheEntry & Result;
     // Files that are not cniCacheV1 are a bare result, as libcni reads them.
-    return value.kind === 'cniCacheV1' ? value : ({ kind: 'cniCacheV1', containerId: id, config: '', ifName: ifname, networkName: net, result: value } as CacheEntry);
+    return value.kind === 'cniCacheV1'
+      ? value
+      : ({ kind: 'cniCacheV1', containerId: id, config: '', ifName: ifname, networkName: net, result: value } as CacheEntry);
   } catch {
     return undefined;
   }

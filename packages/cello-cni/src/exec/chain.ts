@@ -99,8 +99,15 @@ export async function runChain(req: ExecRequest): Promise<ExecReport> {
         }
         report.result = prev;
         writeCache(req.cacheDir, {
-          kind: 'cniCacheV1', containerId: req.containerId, config: req.conf.bytes.toString('base64'), ifName: req.ifname,
-          networkName: list.name, netns: req.netns, cniArgs: req.args, capabilityArgs: req.capabilityArgs, result: prev,
+          kind: 'cniCacheV1',
+          containerId: req.containerId,
+          config: req.conf.bytes.toString('base64'),
+          ifName: req.ifname,
+          networkName: list.name,
+          netns: req.netns,
+          cniArgs: req.args,
+          capabilityArgs: req.capabilityArgs,
+          result: prev,
         });
         break;
       }

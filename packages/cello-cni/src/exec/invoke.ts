@@ -26,12 +26,7 @@ export function findPlugin(type: string, cniPath: string[]): string {
 }
 
 /** Run a plugin binary as a runtime does: CNI_* in the environment, the config on stdin. */
-export function invokePlugin(
-  path: string,
-  type: string,
-  cniEnv: Record<string, string>,
-  stdin: Record<string, unknown>,
-): Promise<PluginStep> {
+export function invokePlugin(path: string, type: string, cniEnv: Record<string, string>, stdin: Record<string, unknown>): Promise<PluginStep> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(path, [], { env: { ...process.env, ...cniEnv }, stdio: ['pipe', 'pipe', 'pipe'] });

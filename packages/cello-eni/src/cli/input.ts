@@ -36,4 +36,3 @@ export function surplusDoc(input: unknown) {
     throw err;
   }
 }
-

@@ -62,4 +62,3 @@ export function treeText(tree: MetadataTree, indent = ''): string {
     })
     .join('\n');
 }
-

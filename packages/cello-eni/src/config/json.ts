@@ -85,7 +85,10 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
         i++;
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     if (c === '-' || (c >= '0' && c <= '9')) {
       NUMBER.lastIndex = i;
       if (!NUMBER.test(text)) fail('a malformed number');

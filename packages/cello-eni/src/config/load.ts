@@ -32,7 +32,6 @@ function readText(path: string): string | undefined {
   }
 }
 
-
 /** A hash of both files' bytes (a missing file counts as its own content). */
 export function configFingerprint(paths: ConfigPaths): string {
   const h = createHash('sha256');

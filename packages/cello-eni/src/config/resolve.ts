@@ -6,9 +6,19 @@
  * ramRole and keys) become warnings.
  */
 import { isSecretKey } from '@cello/cli-kit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DEFAULT_METRICS_LISTEN } from './listen.ts';
-import { CALL_CLASSES, type CallClass, type ClusterInput, clusterSchema, DATAPATHS, IP_FAMILIES, KNOWN_KEYS, NETWORK_MODES, NODE_KEYS } from './schema.ts';
+import {
+  CALL_CLASSES,
+  type CallClass,
+  type ClusterInput,
+  clusterSchema,
+  type DATAPATHS,
+  type IP_FAMILIES,
+  KNOWN_KEYS,
+  type NETWORK_MODES,
+  NODE_KEYS,
+} from './schema.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -135,7 +145,8 @@ function secretValues(input: unknown, underSecret = false, out: string[] = []): 
   return out;
 }
 
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'boolean' ? 'true or false' : `a ${typeof v}`);
+const kindOf = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'boolean' ? 'true or false' : `a ${typeof v}`;
 
 /**
  * A refused value as an error may quote it: JSON, unless it is (or holds)
@@ -159,7 +170,9 @@ export function nodeOverrides(input: Raw, file?: string): { overrides: Partial<C
     if ((NODE_KEYS as readonly string[]).includes(k)) picked[k] = v;
     else warnings.push(`${file ?? 'node config'}: ${k} is ignored (a node may override only ${NODE_KEYS.join(', ')})`);
   }
-  const schema = clusterSchema.pick({ poolTargetLimit: true, poolTarget: true, poolTargetMin: true, enableTrunk: true, securityGroups: true, subnets: true }).partial();
+  const schema = clusterSchema
+    .pick({ poolTargetLimit: true, poolTarget: true, poolTargetMin: true, enableTrunk: true, securityGroups: true, subnets: true })
+    .partial();
   return { overrides: parseWith(schema, picked, file) as Partial<ClusterInput>, warnings };
 }
 
@@ -188,7 +201,8 @@ export function resolveConfig(clusterInput: unknown, nodeInput?: unknown, files:
   }
   let node: Partial<ClusterInput> = {};
   if (nodeInput !== undefined) {
-    if (typeof nodeInput !== 'object' || nodeInput === null || Array.isArray(nodeInput)) throw new ConfigError('(document)', 'expected a JSON object', files.node);
+    if (typeof nodeInput !== 'object' || nodeInput === null || Array.isArray(nodeInput))
+      throw new ConfigError('(document)', 'expected a JSON object', files.node);
     const n = nodeOverrides(nodeInput as Raw, files.node);
     node = n.overrides;
     warnings.push(...n.warnings);

@@ -18,9 +18,17 @@ export const CALL_CLASSES = ['write', 'describe', 'wait'] as const;
 export type CallClass = (typeof CALL_CLASSES)[number];
 
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.number({ error: `expected a whole number ≥ ${min}` }).int({ error: `expected a whole number ≥ ${min}` }).min(min, { error: `must be ≥ ${min}` }).max(max, { error: `must be ≤ ${max}` });
+  z
+    .number({ error: `expected a whole number ≥ ${min}` })
+    .int({ error: `expected a whole number ≥ ${min}` })
+    .min(min, { error: `must be ≥ ${min}` })
+    .max(max, { error: `must be ≤ ${max}` });
 
-const nonEmpty = (what: string) => z.string({ error: `expected ${what} (a string)` }).trim().min(1, { error: `${what} must not be empty` });
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `expected ${what} (a string)` })
+    .trim()
+    .min(1, { error: `${what} must not be empty` });
 
 const idList = (what: string) =>
   z
@@ -53,7 +61,9 @@ const backoff = z.strictObject(
 export const clusterSchema = z.object({
   // --- upstream Cello ---
   subnets: idList('subnet id'),
-  securityGroups: idList('security group id').refine((l) => l.length <= 5, { error: 'an ENI joins at most 5 security groups' }).optional(),
+  securityGroups: idList('security group id')
+    .refine((l) => l.length <= 5, { error: 'an ENI joins at most 5 security groups' })
+    .optional(),
   /** Legacy spelling of securityGroups. */
   security_groups: idList('security group id').optional(),
   ramRole: nonEmpty('a RAM role name').optional(),
@@ -88,7 +98,11 @@ export const clusterSchema = z.object({
   /** How long a subnet that answered InsufficientIpInSubnet is skipped. */
   subnetHoldOffSec: wholeNumber(0, 86_400).optional(),
   /** Client-side token buckets per API action; `default` applies to every action not named. */
-  rateLimits: z.record(z.string().regex(/^(default|[A-Z][A-Za-z0-9]+)$/, { error: 'expected an action name (e.g. CreateNetworkInterface) or "default"' }), rate, { error: 'expected an object of action → {qps, burst}' }).optional(),
+  rateLimits: z
+    .record(z.string().regex(/^(default|[A-Z][A-Za-z0-9]+)$/, { error: 'expected an action name (e.g. CreateNetworkInterface) or "default"' }), rate, {
+      error: 'expected an object of action → {qps, burst}',
+    })
+    .optional(),
   /** Retry schedules per operation class. */
   backoff: z.partialRecord(oneOf(CALL_CLASSES), backoff, { error: 'expected an object with write, describe and/or wait' }).optional(),
   openApiTimeoutSec: wholeNumber(1, 300).optional(),
@@ -102,7 +116,9 @@ export const clusterSchema = z.object({
   /** cello-agent's metrics and health server (`cello-agent run --listen` wins). */
   metricsListen: z
     .string({ error: 'expected [host]:port (a string), e.g. ":11414" or "192.168.0.5:11414"' })
-    .refine((v) => parseListenAddress(v) !== undefined, { error: 'expected [host]:port with no host or an IP address ([…] for IPv6) and a port 1-65535, e.g. ":11414"' })
+    .refine((v) => parseListenAddress(v) !== undefined, {
+      error: 'expected [host]:port with no host or an IP address ([…] for IPv6) and a port 1-65535, e.g. ":11414"',
+    })
     .optional(),
 });
 

@@ -68,7 +68,11 @@ export function roleCredentials(md: MetadataClient, role: string, log: Logger, n
     const creds = { accessKeyId: doc.AccessKeyId, secretKey: doc.SecretAccessKey, sessionToken: doc.SessionToken };
     const first = !cached;
     cached = { creds, expiresAt, refreshAt: t + Math.max(1000, (expiresAt - current) / 2) };
-    (first ? log.debug : log.info)('role credentials fetched', { role, expiresAt: new Date(expiresAt).toISOString(), refreshAt: new Date(cached.refreshAt).toISOString() });
+    (first ? log.debug : log.info)('role credentials fetched', {
+      role,
+      expiresAt: new Date(expiresAt).toISOString(),
+      refreshAt: new Date(cached.refreshAt).toISOString(),
+    });
     return creds;
   }
 

@@ -188,7 +188,8 @@ export async function createAndAttach(ctx: EniContext, r: CreateRequest): Promis
     const added = await assignIps(ctx, attached.eni, 0, rest);
     return { ...attached, eni: { ...attached.eni, ipv6s: [...attached.eni.ipv6s, ...added.ipv6s] } };
   } catch (err) {
-    if (!stopped(ctx, err)) await freeEni(ctx, eni.id).catch((e: unknown) => ctx.log.error('could not free the ENI after a failed attach', { eni: eni.id, error: e }));
+    if (!stopped(ctx, err))
+      await freeEni(ctx, eni.id).catch((e: unknown) => ctx.log.error('could not free the ENI after a failed attach', { eni: eni.id, error: e }));
     throw err;
   }
 }

@@ -51,12 +51,14 @@ export class SubnetPicker {
     if (this.inflight?.key !== key) {
       const subnets = this.ctx.api.describeSubnets(ids, this.ctx.identity.vpcId);
       this.inflight = { key, subnets };
-      subnets.then(
-        (list) => (this.cache = { at: Date.now(), key, subnets: list }),
-        () => undefined,
-      ).finally(() => {
-        if (this.inflight?.subnets === subnets) this.inflight = undefined;
-      });
+      subnets
+        .then(
+          (list) => (this.cache = { at: Date.now(), key, subnets: list }),
+          () => undefined,
+        )
+        .finally(() => {
+          if (this.inflight?.subnets === subnets) this.inflight = undefined;
+        });
     }
     return this.inflight.subnets;
   }

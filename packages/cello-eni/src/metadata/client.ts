@@ -117,7 +117,8 @@ export class MetadataClient {
 
   private async reported<T>(path: string, f: () => Promise<T>): Promise<T> {
     const started = performance.now();
-    const report = (status: number, error?: string) => this.metrics.emit('call', { path, status, latencyMs: performance.now() - started, ...(error ? { error } : {}) });
+    const report = (status: number, error?: string) =>
+      this.metrics.emit('call', { path, status, latencyMs: performance.now() - started, ...(error ? { error } : {}) });
     try {
       const r = await f();
       report(200);
@@ -143,7 +144,9 @@ export class MetadataClient {
     const asked = this.now();
     let value: string;
     try {
-      value = (await this.request(new URL(TOKEN_PATH, this.base), 'PUT', { [TOKEN_TTL_HEADER]: String(TOKEN_TTL_SEC), 'Content-Length': '0' }, 'api/token', true)).trim();
+      value = (
+        await this.request(new URL(TOKEN_PATH, this.base), 'PUT', { [TOKEN_TTL_HEADER]: String(TOKEN_TTL_SEC), 'Content-Length': '0' }, 'api/token', true)
+      ).trim();
     } catch (err) {
       // No token endpoint at all: this service serves tokenless reads (a refusal later makes us ask again).
       if (err instanceof MetadataError && err.status === 404) {
@@ -178,7 +181,9 @@ export class MetadataClient {
         res.on('error', (err) => reject(new MetadataError(path, 0, err.message)));
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (err) => reject(err instanceof MetadataError ? err : new MetadataError(path, 0, `${err.message} (is ${this.base} the metadata service?)`)));
+      req.on('error', (err) =>
+        reject(err instanceof MetadataError ? err : new MetadataError(path, 0, `${err.message} (is ${this.base} the metadata service?)`)),
+      );
       req.end();
     });
   }

@@ -45,13 +45,18 @@ export async function metadataEni(md: MetadataClient, mac: string, signal?: Abor
   const id = await md.tryGet(`${base}/network_interface_id`, signal);
   if (id === undefined) return undefined;
   const [primaryIp, ips, gateway, subnetId, subnetCidr] = await Promise.all(
-    ['primary_ip_address', 'private_ipv4s', 'gateway', 'subnet_id', 'subnet_cidr_block'].map(async (p) => ((await md.tryGet(`${base}/${p}`, signal)) ?? '').trim()),
+    ['primary_ip_address', 'private_ipv4s', 'gateway', 'subnet_id', 'subnet_cidr_block'].map(async (p) =>
+      ((await md.tryGet(`${base}/${p}`, signal)) ?? '').trim(),
+    ),
   );
   return {
     mac: m,
     id: id.trim(),
     primaryIp: primaryIp!,
-    privateIpv4s: ips!.split('\n').map((s) => s.trim()).filter(Boolean),
+    privateIpv4s: ips!
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
     gateway: gateway!,
     subnetId: subnetId!,
     subnetCidr: subnetCidr!,

@@ -64,7 +64,7 @@ export interface CloudInstance {
   networkInterfaces: Array<{ id: string; mac: string; type: string; primaryIp: string }>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: an API answer before it is read field by field
 type Any = any;
 
 export function toEni(e: Any): CloudEni {

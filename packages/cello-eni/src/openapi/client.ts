@@ -92,7 +92,13 @@ export class OpenApiClient {
     const name = ECS_ACTIONS.has(action) ? 'ecs' : 'vpc';
     let s = this.services.get(name);
     if (!s) {
-      s = new Service({ serviceName: name, host: this.opts.endpoint.host, protocol: this.opts.endpoint.protocol, region: this.opts.region, defaultVersion: API_VERSION });
+      s = new Service({
+        serviceName: name,
+        host: this.opts.endpoint.host,
+        protocol: this.opts.endpoint.protocol,
+        region: this.opts.region,
+        defaultVersion: API_VERSION,
+      });
       this.services.set(name, s);
     }
     return s;
@@ -101,7 +107,9 @@ export class OpenApiClient {
   private async send(action: string, query: Record<string, string>, creds: Credentials): Promise<unknown> {
     if (process.env.VOLC_PROXY_PORT && !this.warnedProxy) {
       this.warnedProxy = true;
-      this.log.warn('VOLC_PROXY_PORT is set: the SDK sends every OpenAPI request through that proxy', { proxyHost: process.env.VOLC_PROXY_HOST ?? '127.0.0.1' });
+      this.log.warn('VOLC_PROXY_PORT is set: the SDK sends every OpenAPI request through that proxy', {
+        proxyHost: process.env.VOLC_PROXY_HOST ?? '127.0.0.1',
+      });
     }
     const api = this.service(action).createAPI(action, { Version: API_VERSION, method: 'GET' });
     // Keys are passed on every call so rotated role credentials apply at once; sessionToken undefined clears a stale one.
@@ -115,7 +123,11 @@ export class OpenApiClient {
   /** The Result of a response body, or the OpenApiError it carries. */
   private parse(action: string, body: unknown): { result?: unknown; requestId?: string; error?: OpenApiError } {
     if (typeof body !== 'object' || body === null) {
-      const text = String(body).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+      const text = String(body)
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 120);
       return { error: new OpenApiError(action, BAD_RESPONSE, `the endpoint answered with something that is not JSON: ${JSON.stringify(text)}`) };
     }
     const env = body as Envelope;
@@ -135,7 +147,11 @@ export class OpenApiClient {
     if (err instanceof OpenApiError) return err;
     const e = err as Error & { code?: string; isAxiosError?: boolean };
     if (e?.isAxiosError || e?.code) {
-      return new OpenApiError(action, NETWORK_ERROR, `${e.code ? `${e.code} ` : ''}${e.message} (endpoint ${this.opts.endpoint.protocol}//${this.opts.endpoint.host})`);
+      return new OpenApiError(
+        action,
+        NETWORK_ERROR,
+        `${e.code ? `${e.code} ` : ''}${e.message} (endpoint ${this.opts.endpoint.protocol}//${this.opts.endpoint.host})`,
+      );
     }
     return new OpenApiError(action, CLIENT_ERROR, e?.message ?? String(err));
   }

@@ -128,7 +128,14 @@ export const isIdempotent = (action: string, hasClientToken = false) => hasClien
  * answers MissingAuthenticationToken to a role key sent without its token and
  * SignatureDoesNotMatch to a secret that does not match the key.
  */
-export const AUTH_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidAccessKey', 'MissingAuthenticationToken', 'SignatureDoesNotMatch']);
+export const AUTH_CODES = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
+  'InvalidAccessKey',
+  'MissingAuthenticationToken',
+  'SignatureDoesNotMatch',
+]);
 
 /** Per action, the codes that mean "already done" (upstream's treatment). */
 export const IDEMPOTENT_SUCCESS: Record<string, readonly string[]> = {

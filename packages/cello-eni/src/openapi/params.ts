@@ -11,7 +11,7 @@ export function flatten(params: Record<string, ParamValue>): Record<string, stri
   const put = (key: string, v: ParamValue) => {
     if (v === undefined || v === null) return;
     if (Array.isArray(v)) {
-      v.forEach((item, i) => put(`${key}.${i + 1}`, item));
+      for (const [i, item] of v.entries()) put(`${key}.${i + 1}`, item);
     } else if (typeof v === 'object') {
       for (const [k, inner] of Object.entries(v)) put(`${key}.${k}`, inner);
     } else {

@@ -33,7 +33,11 @@ function nextRouteTable(store: IpamStore): number {
 }
 
 /** The keeper's Import entry for a cloud ENI: its subnet from the picker's cache, not a DescribeSubnets each. */
-export function keeperImportDoc(k: KeeperContext, eni: CloudEni, facts: { metadata?: MetadataEni; device?: string; mode?: EniRecord['mode'] } = {}): Promise<ImportEni> {
+export function keeperImportDoc(
+  k: KeeperContext,
+  eni: CloudEni,
+  facts: { metadata?: MetadataEni; device?: string; mode?: EniRecord['mode'] } = {},
+): Promise<ImportEni> {
   return importDocFor(k, eni, facts, (id) => k.picker.subnet(id));
 }
 
@@ -55,7 +59,11 @@ async function bringUp(k: BringUpContext, doc: ImportEni): Promise<EniRecord> {
   const stored = k.store.import({ enis: [{ ...doc, device: up.device, routeTable }] }).enis[0]!;
   if (stored.routeTable !== routeTable) {
     // Someone else imported an ENI in between (a hand-run cello-ipam import) and took the table.
-    k.log.warn('cello-ipam gave the ENI another route table than eni-up used; eni-up runs again with it', { eni: doc.id, used: routeTable, stored: stored.routeTable });
+    k.log.warn('cello-ipam gave the ENI another route table than eni-up used; eni-up runs again with it', {
+      eni: doc.id,
+      used: routeTable,
+      stored: stored.routeTable,
+    });
     await eniUp(stored, opts);
   }
   k.log.info('ENI ready for pods', { eni: doc.id, device: up.device, datapath: up.datapath, routeTable: stored.routeTable });

@@ -48,7 +48,8 @@ async function adoptOne(k: KeeperContext, eni: CloudEni, units: number, result: 
     result.adopted.push(eni.id);
     result.added += units;
   } catch (err) {
-    if (!k.signal?.aborted && !(err instanceof StoppedError)) await freeEni(k, eni.id).catch((e: unknown) => k.log.error('could not free a spare ENI', { eni: eni.id, error: e }));
+    if (!k.signal?.aborted && !(err instanceof StoppedError))
+      await freeEni(k, eni.id).catch((e: unknown) => k.log.error('could not free a spare ENI', { eni: eni.id, error: e }));
     throw err;
   }
 }
@@ -67,7 +68,8 @@ async function createOne(k: KeeperContext, n: NewEni, result: FillResult) {
     try {
       await upAndImport(k, await keeperImportDoc(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
     } catch (err) {
-      if (!k.signal?.aborted && !(err instanceof StoppedError)) await freeEni(k, attached.eni.id).catch((e: unknown) => k.log.error('could not free the new ENI', { eni: attached.eni.id, error: e }));
+      if (!k.signal?.aborted && !(err instanceof StoppedError))
+        await freeEni(k, attached.eni.id).catch((e: unknown) => k.log.error('could not free the new ENI', { eni: attached.eni.id, error: e }));
       throw err;
     }
     result.created.push(attached.eni.id);
@@ -83,7 +85,11 @@ export async function fill(k: KeeperContext, plan: FillPlan): Promise<FillResult
   };
   collect(await mapLimit(plan.assign, plan.assign.length || 1, (a) => assignOne(k, a, result)));
   const enis: Array<() => Promise<void>> = [
-    ...plan.adopt.map(({ eni, units }) => () => adoptOne(k, eni, units, result)),
+    ...plan.adopt.map(
+      ({ eni, units }) =>
+        () =>
+          adoptOne(k, eni, units, result),
+    ),
     ...plan.create.map((n) => () => createOne(k, n, result)),
   ];
   collect(await mapLimit(enis, k.config.maxConcurrentEniCreates, (run) => run()));

@@ -68,7 +68,10 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
   const loaded = loadConfig(paths);
   for (const w of loaded.warnings) log.warn(w);
   const lock: NodeLock | undefined = await tryLock(opts.stateDir ?? DEFAULT_STATE_DIR, KEEPER_LOCK);
-  if (!lock) throw new KeeperBusyError("another pool keeper is running on this node, or cello-gc is sweeping the cloud (either holds the node lock 'keeper'); stop the other keeper, or try again in a moment");
+  if (!lock)
+    throw new KeeperBusyError(
+      "another pool keeper is running on this node, or cello-gc is sweeping the cloud (either holds the node lock 'keeper'); stop the other keeper, or try again in a moment",
+    );
   let store: IpamStore | undefined;
   const summary: KeeperSummary = { instanceId: '', met: false, stopped: false, rounds: [], calls: {} };
   let k: KeeperContext | undefined;
@@ -82,7 +85,16 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
     summary.instanceId = k.identity.instanceId;
     const cfg = k.config;
     store.setSettings({ networkMode: ipamMode(cfg), ipFamily: cfg.ipFamily, ipCooldownSec: cfg.ipCooldownSec, datapath: cfg.datapath });
-    log.info('pool keeper started', { instanceId: k.identity.instanceId, instanceType: k.identity.instanceType, zone: k.identity.zone, networkMode: cfg.networkMode, ipFamily: cfg.ipFamily, poolTarget: cfg.poolTarget, poolTargetMin: cfg.poolTargetMin, once: Boolean(opts.once) });
+    log.info('pool keeper started', {
+      instanceId: k.identity.instanceId,
+      instanceType: k.identity.instanceType,
+      zone: k.identity.zone,
+      networkMode: cfg.networkMode,
+      ipFamily: cfg.ipFamily,
+      poolTarget: cfg.poolTarget,
+      poolTargetMin: cfg.poolTargetMin,
+      once: Boolean(opts.once),
+    });
 
     const state: RoundState = { spares: [] };
     const record = (r: RoundReport) => {

@@ -60,7 +60,12 @@ function forgetAndFlag(k: KeeperContext, gone: SurplusEni[], report: ReconcileRe
   for (const f of r.flagged) {
     const pod = `${f.allocation.podNamespace}/${f.allocation.podName}`;
     report.flagged.push({ ip: f.ip, eniId: f.eniId, pod });
-    k.log.warn('the cloud no longer has an IP a pod holds; the pod has no working address until it is recreated', { ip: f.ip, eni: f.eniId, pod, containerId: f.allocation.containerId });
+    k.log.warn('the cloud no longer has an IP a pod holds; the pod has no working address until it is recreated', {
+      ip: f.ip,
+      eni: f.eniId,
+      pod,
+      containerId: f.allocation.containerId,
+    });
   }
   if (r.enis.length) k.log.warn('forgot what the cloud no longer has', { removed: r.enis });
 }
@@ -90,7 +95,12 @@ export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
     const before = known.get(eni.id);
     // An exclusive ENI a pod holds lives in the pod's namespace: not on the host, and not eni-up's business.
     const inPod = before?.mode === 'exclusive' && held.has(eni.id);
-    const ipsBefore = new Set(k.store.ips().filter((r) => r.eniId === eni.id).map((r) => r.ip));
+    const ipsBefore = new Set(
+      k.store
+        .ips()
+        .filter((r) => r.eniId === eni.id)
+        .map((r) => r.ip),
+    );
     let doc;
     if (inPod) {
       doc = await keeperImportDoc(k, eni, { mode: 'exclusive' });
@@ -116,7 +126,8 @@ export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
       report.spares.push(eni);
     }
   }
-  if (report.spares.length) k.log.info('found ENIs of ours that are not attached; they are used before creating new ones, or deleted', { enis: report.spares.map((e) => e.id) });
+  if (report.spares.length)
+    k.log.info('found ENIs of ours that are not attached; they are used before creating new ones, or deleted', { enis: report.spares.map((e) => e.id) });
   return report;
 }
 

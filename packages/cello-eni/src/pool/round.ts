@@ -97,7 +97,15 @@ async function add(k: KeeperContext, state: RoundState, limits: NodeLimits, t: P
     heldOff: (id) => (id ? k.picker.isHeldOff(id) : false),
     cfg: k.config,
   });
-  k.log.info('filling the pool', { toAdd: t.toAdd, free: t.free, total: t.total, demand: t.demand, assign: plan.assign.length, adopt: plan.adopt.length, create: plan.create.length });
+  k.log.info('filling the pool', {
+    toAdd: t.toAdd,
+    free: t.free,
+    total: t.total,
+    demand: t.demand,
+    assign: plan.assign.length,
+    adopt: plan.adopt.length,
+    create: plan.create.length,
+  });
   const { errors: failed, ...filled } = await fill(k, plan);
   state.spares = state.spares.filter((s) => !plan.adopt.some((a) => a.eni.id === s.id));
   errors.push(...failed.map((e) => e.message));
@@ -134,7 +142,13 @@ export async function runRound(k: KeeperContext, state: RoundState, opts: { rele
   if (before.toAdd > 0) {
     added = await add(k, state, limits, before, errors);
   } else if (opts.release && before.toRelease > 0) {
-    k.log.info('releasing surplus', { toRelease: before.toRelease, free: before.free, target: before.target, total: before.total, targetMin: before.targetMin });
+    k.log.info('releasing surplus', {
+      toRelease: before.toRelease,
+      free: before.free,
+      target: before.target,
+      total: before.total,
+      targetMin: before.targetMin,
+    });
     await giveBack(k, k.store.surplus({ keep: before.free - before.toRelease }), released, errors);
   }
   const after = poolTargets(k.store.stats(), limits, k.config);

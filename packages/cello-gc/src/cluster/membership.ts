@@ -35,11 +35,16 @@ export function membership(instances: readonly CloudInstance[], nodes: View<Node
   if (nodes.state === 'off') return unknown('Kubernetes not consulted: ENIs are judged only by whether their instance exists');
   if (nodes.state === 'unknown') return unknown(`Kubernetes unreachable (${nodes.why}): ENIs are judged only by whether their instance exists`);
   if (!nodes.items.length) return unknown('Kubernetes lists no nodes: not trusted; ENIs are judged only by whether their instance exists');
-  const byPrimaryIp = new Map(instances.flatMap((i) => i.networkInterfaces.filter((n) => n.type === 'primary' && n.primaryIp).map((n) => [n.primaryIp, i.id] as const)));
+  const byPrimaryIp = new Map(
+    instances.flatMap((i) => i.networkInterfaces.filter((n) => n.type === 'primary' && n.primaryIp).map((n) => [n.primaryIp, i.id] as const)),
+  );
   const ids = new Set<string>();
   for (const n of nodes.items) {
     const id = instanceOfNode(n, byPrimaryIp);
-    if (!id) return unknown(`node ${n.name} matches no instance (no providerID, no InternalIP of an instance in the VPC): ENIs are judged only by whether their instance exists`);
+    if (!id)
+      return unknown(
+        `node ${n.name} matches no instance (no providerID, no InternalIP of an instance in the VPC): ENIs are judged only by whether their instance exists`,
+      );
     ids.add(id);
   }
   return { instances: byId, nodes: ids, note: `${ids.size} nodes matched to instances` };

@@ -74,7 +74,9 @@ export async function sweepCluster(opts: ClusterSweepOptions): Promise<SweepRepo
   const { config } = opts;
   const log = opts.log ?? createLogger({ component: 'cello-gc' });
   if (!config.clusterName) {
-    throw new CommandError('the config has no clusterName: the cluster sweep needs it to tell this cluster\'s ENIs from those of other clusters in the VPC (set clusterName in cello-config; new ENIs are tagged with it)');
+    throw new CommandError(
+      "the config has no clusterName: the cluster sweep needs it to tell this cluster's ENIs from those of other clusters in the VPC (set clusterName in cello-config; new ENIs are tagged with it)",
+    );
   }
   const dryRun = opts.dryRun ?? false;
   const report = newReport('cluster', config.clusterName, { dryRun, graceSec: opts.graceSec, started });
@@ -84,7 +86,11 @@ export async function sweepCluster(opts: ClusterSweepOptions): Promise<SweepRepo
     const identity = opts.identity ? { instanceId: '', instanceType: '', zone: '', primaryMac: '', primaryEniId: '', ...opts.identity } : undefined;
     ctx = await connect(config, { log, signal: opts.signal, identity });
     const vpcId = ctx.identity.vpcId;
-    const [enis, instances, nodes] = await Promise.all([ctx.api.listEnisByTags(clusterFilter(config), { vpcId }), ctx.api.listInstances(vpcId), clusterNodes(opts.kube ?? {})]);
+    const [enis, instances, nodes] = await Promise.all([
+      ctx.api.listEnisByTags(clusterFilter(config), { vpcId }),
+      ctx.api.listInstances(vpcId),
+      clusterNodes(opts.kube ?? {}),
+    ]);
     const m = membership(instances, nodes);
     report.sources.cloud = `ok (${enis.length} ENIs of the cluster, ${instances.length} instances in ${vpcId})`;
     report.sources.kubernetes = `${describeView(nodes, 'nodes')}; ${m.note}`;
@@ -111,7 +117,14 @@ async function sweepEnis(l: Ledger, ctx: EniContext, enis: CloudEni[], m: Member
       continue;
     }
     const since = (plan.markFirst ? markedAt : lastChange(e)) ?? l.now;
-    const { finding, due } = register(l, { kind: 'eni-orphaned', id: e.id, reason: plan.reason, action: e.status === 'InUse' ? 'detach+delete' : 'delete', since, sinceOnly: true });
+    const { finding, due } = register(l, {
+      kind: 'eni-orphaned',
+      id: e.id,
+      reason: plan.reason,
+      action: e.status === 'InUse' ? 'detach+delete' : 'delete',
+      since,
+      sinceOnly: true,
+    });
     if (!due && plan.markFirst && !markedAt) {
       finding.note = `${l.dryRun ? 'would mark' : 'marked'} ${ORPHAN_MARK_TAG}=${l.now.toISOString()}; detached and deleted a grace period later`;
       if (l.dryRun) continue;

@@ -50,7 +50,12 @@ export async function sweepNodeCloud(l: Ledger, store: IpamStore, ctx: EniContex
       const { finding, due } = register(l, { ...c, since: lastChange(e) ?? l.now, sinceOnly: true });
       await settle(l, finding, due, () => deleteDetached(ctx, store, e.id));
     } else if (e.status === 'InUse' && e.instanceId === me && !known.has(e.id)) {
-      const { finding, due } = register(l, { kind: 'eni-unknown', id: e.id, reason: `attached to ${me} and tagged ours, but cello-ipam does not know it`, action: 'adopt' });
+      const { finding, due } = register(l, {
+        kind: 'eni-unknown',
+        id: e.id,
+        reason: `attached to ${me} and tagged ours, but cello-ipam does not know it`,
+        action: 'adopt',
+      });
       await settle(l, finding, due, () => adoptEni(ctx, store, e.id));
     } else if (e.status === 'InUse' && e.instanceId === me) {
       await sweepUnknownIps(l, store, ctx, e, known.get(e.id)!, opts);
@@ -72,7 +77,8 @@ async function deleteDetached(ctx: EniContext, store: IpamStore, id: string): Pr
 async function adoptEni(ctx: EniContext, store: IpamStore, id: string): Promise<void> {
   if (store.enis().some((e) => e.id === id)) throw new Skip('cello-ipam knows it now');
   const eni = await ctx.api.describeEni(id);
-  if (!eni || eni.status !== 'InUse' || eni.instanceId !== ctx.identity.instanceId) throw new Skip(`it is ${eni ? `${eni.status} on ${eni.instanceId || 'no instance'}` : 'gone'} now`);
+  if (eni?.status !== 'InUse' || eni.instanceId !== ctx.identity.instanceId)
+    throw new Skip(`it is ${eni ? `${eni.status} on ${eni.instanceId || 'no instance'}` : 'gone'} now`);
   // Within waitTimeoutSec of its attach, a missing device or metadata entry is the attach still settling.
   const settling = Date.now() - (lastChange(eni)?.getTime() ?? 0) < ctx.config.waitTimeoutSec * 1000;
   const notYet = (what: string) => (settling ? new Skip(`${what} yet (attached moments ago)`) : new Error(what));
@@ -84,7 +90,12 @@ async function adoptEni(ctx: EniContext, store: IpamStore, id: string): Promise<
 }
 
 async function sweepUnknownIps(l: Ledger, store: IpamStore, ctx: EniContext, e: CloudEni, record: EniRecord, opts: NodeCloudOptions): Promise<void> {
-  const knownIps = new Set(store.ips().filter((r) => r.eniId === e.id).map((r) => r.ip));
+  const knownIps = new Set(
+    store
+      .ips()
+      .filter((r) => r.eniId === e.id)
+      .map((r) => r.ip),
+  );
   const v6 = ctx.config.ipFamily !== 'ipv4';
   const unknown = [e.primaryIp, ...e.ips, ...(v6 ? e.ipv6s : [])].filter((ip) => ip && !knownIps.has(ip));
   for (const ip of unknown) {
@@ -119,4 +130,3 @@ async function unassign(ctx: EniContext, eniId: string, ip: string, family: 4 | 
   if (family === 4) await ctx.api.unassignIpv4(eniId, [ip], randomUUID());
   else await ctx.api.unassignIpv6(eniId, [ip], randomUUID());
 }
-

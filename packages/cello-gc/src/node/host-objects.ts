@@ -104,14 +104,21 @@ export async function sweepHostObjects(l: Ledger, store: IpamStore, opts: { eniL
     }
     const { finding, due } = register(l, c);
     const family = isV6Route(r) ? ['-6'] : [];
-    await settle(l, finding, due, () => deleteOrphan(store, { ip: eniLevel ? undefined : bare(r.dst) }, [...family, 'route', 'del', r.dst, 'table', r.table, 'dev', r.dev, 'proto', PROTO]));
+    await settle(l, finding, due, () =>
+      deleteOrphan(store, { ip: eniLevel ? undefined : bare(r.dst) }, [...family, 'route', 'del', r.dst, 'table', r.table, 'dev', r.dev, 'proto', PROTO]),
+    );
   }
 
   for (const r of kernel.rules) {
     const ip = ruleIp(r);
     if (!ip || held.has(ip)) continue;
     const selector = r.priority === PRIO_TO_POD ? ['to', ip] : ['from', ip];
-    const { finding, due } = register(l, { kind: 'host-rule', id: `rule ${r.priority} ${selector.join(' ')} lookup ${r.table}`, reason: `no allocation holds ${ip}`, action: 'delete' });
+    const { finding, due } = register(l, {
+      kind: 'host-rule',
+      id: `rule ${r.priority} ${selector.join(' ')} lookup ${r.table}`,
+      reason: `no allocation holds ${ip}`,
+      action: 'delete',
+    });
     const family = ip.includes(':') ? ['-6'] : [];
     await settle(l, finding, due, () => deleteOrphan(store, { ip }, [...family, 'rule', 'del', 'pref', String(r.priority), ...selector, 'protocol', PROTO]));
   }

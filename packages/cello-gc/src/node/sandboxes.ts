@@ -63,7 +63,12 @@ export async function sweepSandboxes(l: Ledger, store: IpamStore, e: SandboxEvid
   const all = store.allocations();
   for (const a of all) {
     const v = sandboxVerdict(a, all, e);
-    const candidate = { kind: 'allocation' as const, id: `${tripleOf(a)} ${a.ipv4 ?? ''}${a.ipv6 ? ` ${a.ipv6}` : ''}`.trim(), reason: v.reason ?? '', action: 'release' };
+    const candidate = {
+      kind: 'allocation' as const,
+      id: `${tripleOf(a)} ${a.ipv4 ?? ''}${a.ipv6 ? ` ${a.ipv6}` : ''}`.trim(),
+      reason: v.reason ?? '',
+      action: 'release',
+    };
     if (!v.gone) {
       if (v.reason) skipped(l, candidate, 'not proven gone');
       continue;

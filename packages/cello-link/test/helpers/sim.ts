@@ -62,7 +62,14 @@ export class Sim {
     await must('ip', ['netns', 'exec', vpc.name, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv4/conf/all/proxy_arp']);
     // No IPv6 DAD in the node: link-local addresses (and their local routes)
     // appear at once instead of a second later, so state dumps are stable.
-    await must('ip', ['netns', 'exec', node.name, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad']);
+    await must('ip', [
+      'netns',
+      'exec',
+      node.name,
+      'sh',
+      '-c',
+      'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad',
+    ]);
     // node primary NIC
     await must('ip', ['-n', node.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'pnode', 'netns', vpc.name]);
     await must('ip', ['-n', node.name, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0']);
@@ -160,7 +167,10 @@ export class Sim {
 
   /** Start the xfer server in a namespace on ip:port; resolves once it listens. */
   async serve(ns: string, ip: string, port: number): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, XFER, 'serve', ip, String(port)], { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, XFER, 'serve', ip, String(port)], {
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.servers.push(child);
     await new Promise<void>((resolve, reject) => {
       const rl = createInterface({ input: child.stdout! });

@@ -61,7 +61,10 @@ function metadata(w: ProtoWriter, c: SandboxConfig): ProtoWriter {
 
 function sandboxConfig(c: SandboxConfig): ProtoWriter {
   // PodSandboxConfig: metadata = 1, hostname = 2, labels = 6, annotations = 7, linux = 8
-  const w = metadata(new ProtoWriter(), c).string(2, c.hostname ?? c.name).map(6, c.labels).map(7, c.annotations);
+  const w = metadata(new ProtoWriter(), c)
+    .string(2, c.hostname ?? c.name)
+    .map(6, c.labels)
+    .map(7, c.annotations);
   // LinuxPodSandboxConfig: cgroup_parent = 1, security_context = 2 {namespace_options = 1 {network = 1: POD (0)}}
   return w.message(8, new ProtoWriter().string(1, c.cgroupParent).message(2, new ProtoWriter().message(1, new ProtoWriter())));
 }
@@ -152,7 +155,13 @@ export class CriClient {
 
   /** RunPodSandbox: the new sandbox's id. */
   async runPodSandbox(config: SandboxConfig, runtimeHandler = ''): Promise<string> {
-    const m = await this.call('RunPodSandbox', new ProtoWriter().message(1, sandboxConfig({ ...this.defaults, ...config })).string(2, runtimeHandler).finish());
+    const m = await this.call(
+      'RunPodSandbox',
+      new ProtoWriter()
+        .message(1, sandboxConfig({ ...this.defaults, ...config }))
+        .string(2, runtimeHandler)
+        .finish(),
+    );
     return m.string(1);
   }
 

@@ -240,10 +240,21 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
     log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
     async start() {
       const fd = openSync(logPath, 'a');
-      const arg = (n: number) => '$' + `{${n}}`; // sh's ${N}
+      const arg = (n: number) => `\${${n}}`; // sh's ${N}
       const containerd = ['containerd', '--config', join(dir, 'config.toml')];
       const argv = o.binds?.length
-        ? ['unshare', '--mount', '--propagation', 'unchanged', 'sh', '-ec', `${o.binds.map((_, i) => `mount --bind "${arg(2 * i + 1)}" "${arg(2 * i + 2)}"`).join('; ')}; shift ${2 * o.binds.length}; exec "$@"`, 'sh', ...o.binds.flat(), ...containerd]
+        ? [
+            'unshare',
+            '--mount',
+            '--propagation',
+            'unchanged',
+            'sh',
+            '-ec',
+            `${o.binds.map((_, i) => `mount --bind "${arg(2 * i + 1)}" "${arg(2 * i + 2)}"`).join('; ')}; shift ${2 * o.binds.length}; exec "$@"`,
+            'sh',
+            ...o.binds.flat(),
+            ...containerd,
+          ]
         : containerd;
       child = spawn('nsenter', [`--net=${o.netns}`, ...argv], {
         stdio: ['ignore', fd, fd],
@@ -317,4 +328,3 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
   };
   return self;
 }
-

@@ -18,7 +18,15 @@ import type { Sim } from './sim.ts';
 
 export interface CloudView {
   instances: Array<{ id: string; node: string }>;
-  enis: Array<{ id: string; status: string; instanceId: string; primaryIp: string; secondaryIps: string[]; ipv6s: string[]; tags: Array<{ Key: string; Value: string }> }>;
+  enis: Array<{
+    id: string;
+    status: string;
+    instanceId: string;
+    primaryIp: string;
+    secondaryIps: string[];
+    ipv6s: string[];
+    tags: Array<{ Key: string; Value: string }>;
+  }>;
 }
 
 export interface StoreIp {
@@ -63,8 +71,14 @@ export function audit(cloud: CloudView, stores: NodeStore[]): AuditReport {
       else seen.set(ip.ip, where);
       const eni = enis.get(ip.eniId);
       if (!eni) r.strays.push({ kind: 'stray', what: ip.ip, detail: `${where}: the cloud has no ENI ${ip.eniId}` });
-      else if (eni.instanceId !== s.instanceId) r.strays.push({ kind: 'stray', what: ip.ip, detail: `${where}: ${ip.eniId} is ${eni.status}${eni.instanceId ? ` on ${eni.instanceId}` : ''}, not on ${s.instanceId}` });
-      else if (![eni.primaryIp, ...eni.secondaryIps, ...eni.ipv6s].includes(ip.ip)) r.strays.push({ kind: 'stray', what: ip.ip, detail: `${where}: the cloud does not assign it to ${ip.eniId}` });
+      else if (eni.instanceId !== s.instanceId)
+        r.strays.push({
+          kind: 'stray',
+          what: ip.ip,
+          detail: `${where}: ${ip.eniId} is ${eni.status}${eni.instanceId ? ` on ${eni.instanceId}` : ''}, not on ${s.instanceId}`,
+        });
+      else if (![eni.primaryIp, ...eni.secondaryIps, ...eni.ipv6s].includes(ip.ip))
+        r.strays.push({ kind: 'stray', what: ip.ip, detail: `${where}: the cloud does not assign it to ${ip.eniId}` });
     }
   }
   const live = new Set(cloud.instances.map((i) => i.id));

@@ -49,9 +49,15 @@ function follow(child: ChildProcess, node: string, t0: number): Promise<NodeTimi
 }
 
 /** `cello-eni pool --once` on every node at the same moment (under /usr/bin/time, for its CPU); resolves when all have exited. */
-export async function scaleUp(sim: Sim, nodes: string[], onPid: (pid: number) => void = () => {}): Promise<{ t0: number; timings: NodeTiming[]; pids: number[] }> {
+export async function scaleUp(
+  sim: Sim,
+  nodes: string[],
+  onPid: (pid: number) => void = () => {},
+): Promise<{ t0: number; timings: NodeTiming[]; pids: number[] }> {
   const t0 = Date.now();
-  const children = nodes.map((n) => sim.spawn(n, ['/usr/bin/time', '-f', 'keeper-cpu %U %S', celloEni(), 'pool', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const children = nodes.map((n) =>
+    sim.spawn(n, ['/usr/bin/time', '-f', 'keeper-cpu %U %S', celloEni(), 'pool', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   const pids = children.map((c) => c.pid!).filter(Boolean);
   pids.forEach(onPid);
   const timings = await Promise.all(children.map((c, i) => follow(c, nodes[i]!, t0)));

@@ -31,7 +31,9 @@ export function withDescendants(pid: number): number[] {
 export function sampleRss(pids: () => number[], everyMs = 500) {
   let peak = 0;
   const tick = () => {
-    const sum = pids().flatMap(withDescendants).reduce((a, p) => a + rssKiB(p), 0);
+    const sum = pids()
+      .flatMap(withDescendants)
+      .reduce((a, p) => a + rssKiB(p), 0);
     if (sum > peak) peak = sum;
   };
   const timer = setInterval(tick, everyMs);

@@ -44,7 +44,12 @@ const stats = (values: number[]) => {
 };
 
 function perUnit(s: CallSummary, units: number) {
-  return { reads: units ? s.reads / units : NaN, readsOk: units ? s.readsOk / units : NaN, writes: units ? s.writes / units : NaN, writesOk: units ? s.writesOk / units : NaN };
+  return {
+    reads: units ? s.reads / units : NaN,
+    readsOk: units ? s.readsOk / units : NaN,
+    writes: units ? s.writes / units : NaN,
+    writesOk: units ? s.writesOk / units : NaN,
+  };
 }
 
 export async function runCluster(o: ClusterOptions) {
@@ -65,7 +70,9 @@ export async function runCluster(o: ClusterOptions) {
     // 1. scale-up
     const up = await scaleUp(sim, nodes, (pid) => pids.add(pid));
     const upCalls = await callSummary(sim, 0);
-    const attached = upCalls.byAction.AttachNetworkInterface ? upCalls.byAction.AttachNetworkInterface.calls - upCalls.byAction.AttachNetworkInterface.throttled - upCalls.byAction.AttachNetworkInterface.errors : 0;
+    const attached = upCalls.byAction.AttachNetworkInterface
+      ? upCalls.byAction.AttachNetworkInterface.calls - upCalls.byAction.AttachNetworkInterface.throttled - upCalls.byAction.AttachNetworkInterface.errors
+      : 0;
     const notMet = up.timings.filter((t) => t.exitCode !== 0);
     log(`scale-up: ${nodes.length - notMet.length}/${nodes.length} met; ${attached} ENIs attached`);
     for (const t of notMet.slice(0, 3)) log(`  not met on ${t.node} (exit ${t.exitCode}): ${t.stderrTail.slice(-300)}`);
@@ -76,7 +83,10 @@ export async function runCluster(o: ClusterOptions) {
 
     // 2–3. churn on a sample with keepers watching; node loss after its first round; then the sweep
     const sample = nodes.slice(0, o.sample);
-    const victims = nodes.slice(o.sample).filter((_, i) => i % Math.round(1 / o.lossShare) === 0).slice(0, Math.round(nodes.length * o.lossShare));
+    const victims = nodes
+      .slice(o.sample)
+      .filter((_, i) => i % Math.round(1 / o.lossShare) === 0)
+      .slice(0, Math.round(nodes.length * o.lossShare));
     for (const n of sample) installConflist(sim, n);
     const keepers = watchKeepers(sim, sample);
     for (const c of keepers.children) if (c.pid) pids.add(c.pid);

@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bin, must, run } from '@cello/testkit';
 import { bunPath } from '../../../../packages/runtime/src/bun-path.ts';
-import { type BenchReport } from '../report.ts';
+import type { BenchReport } from '../report.ts';
 
 const IDLE_MS = 60_000;
 const TICK = 100; // USER_HZ on Linux
@@ -37,7 +37,13 @@ function procs(): Proc[] {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const f = stat.slice(close + 2).split(' ');
-      out.push({ pid: Number(name), ppid: Number(f[1]), comm, cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), reapedTicks: Number(f[13]) + Number(f[14]) });
+      out.push({
+        pid: Number(name),
+        ppid: Number(f[1]),
+        comm,
+        cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+        reapedTicks: Number(f[13]) + Number(f[14]),
+      });
     } catch {
       // gone meanwhile
     }
@@ -51,7 +57,7 @@ function tree(root: number): Proc[] {
   const keep = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of all) if (!keep.has(p.pid) && keep.has(p.ppid)) (keep.add(p.pid), (grew = true));
+    for (const p of all) if (!keep.has(p.pid) && keep.has(p.ppid)) keep.add(p.pid), (grew = true);
   }
   return all.filter((p) => keep.has(p.pid));
 }
@@ -96,8 +102,23 @@ async function idleAgent(runtime: string, tag: string): Promise<Idle> {
   const marker = `/tmp/cello-bench-idle-${tag}-${process.pid}`;
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const conf = { subnets: [info.subnets[0].id], securityGroups: [info.securityGroups[0].id], ramRole: info.metadata.ramRole, openApiAddress: info.openapi.endpoint, poolTarget: 5, poolTargetMin: 5 };
-    await must(vpcSim, ['k8s', '--name', name, 'POST', '/api/v1/namespaces/kube-system/configmaps', '--data', JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } })]);
+    const conf = {
+      subnets: [info.subnets[0].id],
+      securityGroups: [info.securityGroups[0].id],
+      ramRole: info.metadata.ramRole,
+      openApiAddress: info.openapi.endpoint,
+      poolTarget: 5,
+      poolTargetMin: 5,
+    };
+    await must(vpcSim, [
+      'k8s',
+      '--name',
+      name,
+      'POST',
+      '/api/v1/namespaces/kube-system/configmaps',
+      '--data',
+      JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } }),
+    ]);
     child = spawn(vpcSim, ['exec', '--name', name, 'node1', '--', runtime, bin('cello-agent'), 'run', '--runtime-dir', marker, '--listen', '127.0.0.1:11414'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '' },

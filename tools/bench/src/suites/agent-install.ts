@@ -29,10 +29,29 @@ const versionCmd = (exe: string) => `sh -c 'echo {\\"cniVersion\\":\\"1.0.0\\"} 
 function timeToReady(sim: string, runtime: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(bin('vpc-sim'), ['exec', '--name', sim, 'node1', '--', process.execPath, bin('cello-agent'), 'run', '--runtime-dir', runtime, '--gc-interval', '0', '--listen', '127.0.0.1:11414'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const child = spawn(
+      bin('vpc-sim'),
+      [
+        'exec',
+        '--name',
+        sim,
+        'node1',
+        '--',
+        process.execPath,
+        bin('cello-agent'),
+        'run',
+        '--runtime-dir',
+        runtime,
+        '--gc-interval',
+        '0',
+        '--listen',
+        '127.0.0.1:11414',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
+    );
     let buf = '';
     let elapsed: number | undefined;
     child.stderr.on('data', (d) => {
@@ -57,8 +76,23 @@ async function simReady(): Promise<{ agent: number[]; keeperOnly: number[] }> {
       const name = `bag${process.pid % 10000}${i}`;
       const info = JSON.parse(String((await must(vpcSim, ['up', '--name', name, '--nodes', '1', '--json'])).stdout));
       try {
-        const conf = { subnets: [info.subnets[0].id], securityGroups: [info.securityGroups[0].id], ramRole: info.metadata.ramRole, openApiAddress: info.openapi.endpoint, poolTarget: 5, poolTargetMin: 5 };
-        await must(vpcSim, ['k8s', '--name', name, 'POST', '/api/v1/namespaces/kube-system/configmaps', '--data', JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } })]);
+        const conf = {
+          subnets: [info.subnets[0].id],
+          securityGroups: [info.securityGroups[0].id],
+          ramRole: info.metadata.ramRole,
+          openApiAddress: info.openapi.endpoint,
+          poolTarget: 5,
+          poolTargetMin: 5,
+        };
+        await must(vpcSim, [
+          'k8s',
+          '--name',
+          name,
+          'POST',
+          '/api/v1/namespaces/kube-system/configmaps',
+          '--data',
+          JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } }),
+        ]);
         agent.push(await timeToReady(name, join(dir.path, `rt${i}`)));
       } finally {
         await run(vpcSim, ['down', '--name', name]);
@@ -67,9 +101,38 @@ async function simReady(): Promise<{ agent: number[]; keeperOnly: number[] }> {
       const info2 = JSON.parse(String((await must(vpcSim, ['up', '--name', `${name}k`, '--nodes', '1', '--json'])).stdout));
       try {
         const confFile = join(dir.path, `conf${i}`);
-        writeFileSync(confFile, JSON.stringify({ subnets: [info2.subnets[0].id], securityGroups: [info2.securityGroups[0].id], ramRole: info2.metadata.ramRole, openApiAddress: info2.openapi.endpoint, poolTarget: 5, poolTargetMin: 5 }));
+        writeFileSync(
+          confFile,
+          JSON.stringify({
+            subnets: [info2.subnets[0].id],
+            securityGroups: [info2.securityGroups[0].id],
+            ramRole: info2.metadata.ramRole,
+            openApiAddress: info2.openapi.endpoint,
+            poolTarget: 5,
+            poolTargetMin: 5,
+          }),
+        );
         const t0 = performance.now();
-        await must(vpcSim, ['exec', '--name', `${name}k`, 'node1', '--', bin('cello-eni'), 'pool', '--once', '--config', confFile, '--node-config', join(dir.path, 'none'), '--output', 'json'], { env: { NODE_OPTIONS: '' } });
+        await must(
+          vpcSim,
+          [
+            'exec',
+            '--name',
+            `${name}k`,
+            'node1',
+            '--',
+            bin('cello-eni'),
+            'pool',
+            '--once',
+            '--config',
+            confFile,
+            '--node-config',
+            join(dir.path, 'none'),
+            '--output',
+            'json',
+          ],
+          { env: { NODE_OPTIONS: '' } },
+        );
         keeperOnly.push(performance.now() - t0);
       } finally {
         await run(vpcSim, ['down', '--name', `${name}k`]);
@@ -103,7 +166,10 @@ export default {
         hostLocal: await cpuMs(versionPipe('/usr/lib/cni/host-local')),
         installedCni: await cpuMs(versionPipe(installed)),
       };
-      const [fresh] = await hyperfine({ 'cello-agent install (fresh)': `sh -c '${install} >/dev/null'` }, { runs: 8, warmup: 1, prepare: `rm -rf ${target('bin')} ${target('opt')}` });
+      const [fresh] = await hyperfine(
+        { 'cello-agent install (fresh)': `sh -c '${install} >/dev/null'` },
+        { runs: 8, warmup: 1, prepare: `rm -rf ${target('bin')} ${target('opt')}` },
+      );
       const [again] = await hyperfine({ 'cello-agent install (again)': `sh -c '${install} >/dev/null'` }, { runs: 15, warmup: 2 });
       const ready = await simReady();
       const agentReady = median(ready.agent);

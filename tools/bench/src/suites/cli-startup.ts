@@ -25,7 +25,11 @@ export default {
       const compiled: Record<string, boolean> = {};
       for (const c of CLIS) {
         const out = join(dir.path, c.name);
-        const r = spawnSync(bunPath(), ['build', '--compile', '--minify', '--bytecode', '--format=esm', '--external', 'better-sqlite3', '--outfile', out, join(repoRoot, c.entry)], { encoding: 'utf8' });
+        const r = spawnSync(
+          bunPath(),
+          ['build', '--compile', '--minify', '--bytecode', '--format=esm', '--external', 'better-sqlite3', '--outfile', out, join(repoRoot, c.entry)],
+          { encoding: 'utf8' },
+        );
         compiled[c.name] = r.status === 0;
         const args = c.args.replace('STATE', state);
         commands[`${c.name} (Node bundle)`] = `node ${bin(c.name)} ${args}`;
@@ -37,7 +41,9 @@ export default {
       for (const c of CLIS) {
         const n = by[`${c.name} (Node bundle)`]!;
         const b = by[`${c.name} (Bun compiled)`];
-        lines.push(`${c.name} ${c.args.replace(/ --state-dir STATE/, '')}: Node bundle ${ms(n.medianMs)}, ${b ? `Bun compiled ${ms(b.medianMs)} (${ratio(b.medianMs, n.medianMs)})` : 'Bun compile failed'}`);
+        lines.push(
+          `${c.name} ${c.args.replace(/ --state-dir STATE/, '')}: Node bundle ${ms(n.medianMs)}, ${b ? `Bun compiled ${ms(b.medianMs)} (${ratio(b.medianMs, n.medianMs)})` : 'Bun compile failed'}`,
+        );
       }
       return { suite: 'cli-startup', lines, data: { timings, compiled } };
     } finally {

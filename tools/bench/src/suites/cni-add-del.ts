@@ -28,11 +28,14 @@ export default {
       });
       await node.ipam('settings', 'ipCooldownSec=0'); // each storm round finds its IPs free again
       const ptp = join(node.confDir, 'bench-ptp.conflist');
-      writeFileSync(ptp, JSON.stringify({
-        cniVersion: '1.0.0',
-        name: 'benchptp',
-        plugins: [{ type: 'ptp', ipMasq: false, ipam: { type: 'host-local', subnet: '10.254.0.0/24', dataDir: join(node.stateDir, 'host-local') } }],
-      }));
+      writeFileSync(
+        ptp,
+        JSON.stringify({
+          cniVersion: '1.0.0',
+          name: 'benchptp',
+          plugins: [{ type: 'ptp', ipMasq: false, ipam: { type: 'host-local', subnet: '10.254.0.0/24', dataDir: join(node.stateDir, 'host-local') } }],
+        }),
+      );
       const base = (conflist: string, netns: string, id: string) =>
         `ip netns exec ${node.node} ${testBin('libcni-driver')} -cni-path ${join(bin('cello-cni'), '..')}:/usr/lib/cni -conflist ${conflist} -netns ${netns} -id ${id} -cache-dir ${node.cacheDir} -args 'IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=${id}'`;
       // One script per pair so hyperfine runs it without a shell of its own.
@@ -58,7 +61,10 @@ export default {
       };
       const storm = { cello: { add: [] as number[], del: [] as number[], errors: 0 }, ptp: { add: [] as number[], del: [] as number[], errors: 0 } };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [which, conflist] of [['cello', cello], ['ptp', ptp]] as const) {
+        for (const [which, conflist] of [
+          ['cello', cello],
+          ['ptp', ptp],
+        ] as const) {
           const a = await wave(conflist, 'add', round);
           const d = await wave(conflist, 'del', round);
           storm[which].add.push(a.ms);

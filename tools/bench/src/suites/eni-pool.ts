@@ -55,7 +55,10 @@ async function fillAndTrim(sim: string, info: Info, rounds: number) {
   const fill: number[] = [];
   const trim: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    for (const [target, into] of [[25, fill], [0, trim]] as const) {
+    for (const [target, into] of [
+      [25, fill],
+      [0, trim],
+    ] as const) {
       writeConf(sim, info, 'node1', { poolTarget: target, poolMonitorIntervalSec: 3600 });
       const start = performance.now();
       const r = await exec(['pool', '--once']);
@@ -69,7 +72,10 @@ async function fillAndTrim(sim: string, info: Info, rounds: number) {
 /** With a keeper watching node2: how long an ADD that found no IP waits for one. */
 async function demandLatency(sim: string, info: Info, samples: number) {
   writeConf(sim, info, 'node2', { poolTarget: 0, poolMonitorIntervalSec: 3600 });
-  const keeper = spawn(bin('vpc-sim'), ['exec', '--name', sim, 'node2', '--', bin('cello-eni'), 'pool', '--watch'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const keeper = spawn(bin('vpc-sim'), ['exec', '--name', sim, 'node2', '--', bin('cello-eni'), 'pool', '--watch'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   let log = '';
   keeper.stderr!.on('data', (d: Buffer) => (log += d));
   const ipam = (args: string[]) => run(bin('vpc-sim'), ['exec', '--name', sim, 'node2', '--', bin('cello-ipam'), ...args]);
@@ -107,7 +113,10 @@ export default {
       const infoFast = await up(fast, 0);
       const infoSlow = await up(slow, 300);
       writeConf(fast, infoFast, 'node1', { poolTarget: 0 });
-      const [limits] = await hyperfine({ 'cello-eni limits': `${bin('vpc-sim')} exec --name ${fast} node1 -- ${bin('cello-eni')} limits` }, { runs: 10, warmup: 2 });
+      const [limits] = await hyperfine(
+        { 'cello-eni limits': `${bin('vpc-sim')} exec --name ${fast} node1 -- ${bin('cello-eni')} limits` },
+        { runs: 10, warmup: 2 },
+      );
       const instant = await fillAndTrim(fast, infoFast, 5);
       const delayed = await fillAndTrim(slow, infoSlow, 3);
       const demand = await demandLatency(fast, infoFast, 12);

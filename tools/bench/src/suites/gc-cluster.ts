@@ -29,7 +29,15 @@ export default {
     const fixture = join(repoRoot, 'packages/cello-gc/test/fixtures/cluster-sweep.ts');
     const r = await run(join(repoRoot, 'node_modules/.bin/tsx'), [fixture, '1000', '100'], { timeout: 15 * 60_000 });
     if (r.exitCode !== 0) throw new Error(`cluster-sweep fixture: ${String(r.stderr).slice(-2000)}`);
-    const d = JSON.parse(String(r.stdout).trim().split('\n').pop()!) as { total: number; leaked: number; setupMs: number; dryRun: Sweep; real: Sweep; after: Sweep; left: number };
+    const d = JSON.parse(String(r.stdout).trim().split('\n').pop()!) as {
+      total: number;
+      leaked: number;
+      setupMs: number;
+      dryRun: Sweep;
+      real: Sweep;
+      after: Sweep;
+      left: number;
+    };
     return {
       suite: 'gc-cluster',
       lines: [

@@ -19,7 +19,17 @@ async function node(dir: string): Promise<{ node: Netns; vpc: Netns; alloc: stri
   const nodeNs = await createNetns('bn');
   await must('ip', ['-n', nodeNs.name, 'link', 'add', 'eth1', 'address', '02:00:00:00:01:0a', 'type', 'veth', 'peer', 'name', 'peni', 'netns', vpc.name]);
   await must('ip', ['-n', nodeNs.name, 'addr', 'add', '192.168.0.11/24', 'dev', 'lo']);
-  const eni = { id: 'eni-1', mac: '02:00:00:00:01:0a', device: 'eth1', mode: 'shared', subnetCidr: '192.168.1.0/24', gateway: '192.168.1.1', primaryIp: '192.168.1.10', mtu: 1500, routeTable: 101 };
+  const eni = {
+    id: 'eni-1',
+    mac: '02:00:00:00:01:0a',
+    device: 'eth1',
+    mode: 'shared',
+    subnetCidr: '192.168.1.0/24',
+    gateway: '192.168.1.1',
+    primaryIp: '192.168.1.10',
+    mtu: 1500,
+    routeTable: 101,
+  };
   writeFileSync(join(dir, 'eni.json'), JSON.stringify(eni));
   await must('ip', ['netns', 'exec', nodeNs.name, bin('cello-link'), 'eni-up', join(dir, 'eni.json')]);
   return { node: nodeNs, vpc, alloc: join(dir, 'alloc.json') };
@@ -78,7 +88,14 @@ export default {
       made.push(celloPod, ptpPod);
       writeFileSync(
         alloc,
-        JSON.stringify({ containerId: 'bench-cello', ifname: 'eth0', netns: celloPod.path, mode: 'shared', ipv4: '192.168.1.11', eni: JSON.parse(readFileSync(join(dir.path, 'eni.json'), 'utf8')) }),
+        JSON.stringify({
+          containerId: 'bench-cello',
+          ifname: 'eth0',
+          netns: celloPod.path,
+          mode: 'shared',
+          ipv4: '192.168.1.11',
+          eni: JSON.parse(readFileSync(join(dir.path, 'eni.json'), 'utf8')),
+        }),
       );
       const conflist = join(dir.path, 'ptp.conflist');
       writeFileSync(
@@ -111,7 +128,11 @@ export default {
       const ptpSetup = await processCount(nodeNs.name, driver.split(' ').concat('add'));
       await run('ip', ['netns', 'exec', nodeNs.name, ...driver.split(' '), 'del']);
       const debug = await must('ip', ['netns', 'exec', nodeNs.name, link, 'setup', alloc], { env: { CELLO_LOG_LEVEL: 'debug' } });
-      const children = JSON.parse(String(debug.stderr).split('\n').find((l) => l.includes('"setup done"'))!).processes as number;
+      const children = JSON.parse(
+        String(debug.stderr)
+          .split('\n')
+          .find((l) => l.includes('"setup done"'))!,
+      ).processes as number;
       await must('ip', ['netns', 'exec', nodeNs.name, link, 'teardown', alloc]);
 
       return {

@@ -60,7 +60,8 @@ export interface AddressRequest {
 /** Reserve a new ENI's addresses in its subnet, all or nothing. */
 export function takeAddresses(cloud: Cloud, subnetId: string, req: AddressRequest): { primaryIp: string; v4: string[]; v6: string[] } {
   const pools = cloud.pools.get(subnetId)!;
-  if (req.ips?.length && req.count !== undefined) throw invalid('SecondaryPrivateIpAddressCount', 'give either PrivateIpAddress.N or SecondaryPrivateIpAddressCount, not both');
+  if (req.ips?.length && req.count !== undefined)
+    throw invalid('SecondaryPrivateIpAddressCount', 'give either PrivateIpAddress.N or SecondaryPrivateIpAddressCount, not both');
   if (req.ipv6s?.length && req.ipv6Count !== undefined) throw invalid('Ipv6AddressCount', 'give either Ipv6Address.N or Ipv6AddressCount, not both');
   const primary = req.primaryIp !== undefined ? parseIps([req.primaryIp], 4) : [];
   const v4 = parseIps(req.ips ?? [], 4).filter((ip) => !primary.includes(ip));

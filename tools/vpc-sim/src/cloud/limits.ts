@@ -32,7 +32,10 @@ export function checkIpLimits(cloud: Cloud, eni: Eni, v4: number, v6: number): v
   if (type) {
     const max = type.maximumPrivateIpv4AddressesPerNetworkInterface;
     if (1 + eni.secondaryIps.length + v4 > max) {
-      throw new CloudError('LimitExceeded.PrivateIpsPerEni', `An ENI of ${type.id} holds at most ${max} private IPv4 addresses (the primary included); it has ${1 + eni.secondaryIps.length}.`);
+      throw new CloudError(
+        'LimitExceeded.PrivateIpsPerEni',
+        `An ENI of ${type.id} holds at most ${max} private IPv4 addresses (the primary included); it has ${1 + eni.secondaryIps.length}.`,
+      );
     }
     if (eni.ipv6s.length + v6 > max) {
       throw new CloudError('LimitExceeded.Ipv6AddressesPerEni', `An ENI of ${type.id} holds at most ${max} IPv6 addresses; it has ${eni.ipv6s.length}.`);
@@ -41,7 +44,10 @@ export function checkIpLimits(cloud: Cloud, eni: Eni, v4: number, v6: number): v
   }
   const max = cloud.config.maxSecondaryIpsUnattached;
   if (eni.secondaryIps.length + v4 > max) {
-    throw new CloudError('LimitExceeded.PrivateIpsPerEni', `An unattached ENI holds at most ${max} secondary private IPv4 addresses; it has ${eni.secondaryIps.length}.`);
+    throw new CloudError(
+      'LimitExceeded.PrivateIpsPerEni',
+      `An unattached ENI holds at most ${max} secondary private IPv4 addresses; it has ${eni.secondaryIps.length}.`,
+    );
   }
   if (eni.ipv6s.length + v6 > max) {
     throw new CloudError('LimitExceeded.Ipv6AddressesPerEni', `An unattached ENI holds at most ${max} IPv6 addresses; it has ${eni.ipv6s.length}.`);
@@ -52,13 +58,22 @@ export function checkAttachLimits(cloud: Cloud, eni: Eni, instance: Instance): v
   const type = cloud.instanceType(instance.typeId);
   const attached = cloud.enisOf(instance.id).length;
   if (attached >= type.maximumNetworkInterfaces) {
-    throw new CloudError('LimitExceeded.EnisPerInstance', `Instance ${instance.id} (${type.id}) already has ${attached} network interfaces, its maximum (the primary included).`);
+    throw new CloudError(
+      'LimitExceeded.EnisPerInstance',
+      `Instance ${instance.id} (${type.id}) already has ${attached} network interfaces, its maximum (the primary included).`,
+    );
   }
   const max = type.maximumPrivateIpv4AddressesPerNetworkInterface;
   if (1 + eni.secondaryIps.length > max) {
-    throw new CloudError('LimitExceeded.PrivateIpsPerEni', `The network interface holds ${1 + eni.secondaryIps.length} IPv4 addresses; ${type.id} allows ${max} per interface.`);
+    throw new CloudError(
+      'LimitExceeded.PrivateIpsPerEni',
+      `The network interface holds ${1 + eni.secondaryIps.length} IPv4 addresses; ${type.id} allows ${max} per interface.`,
+    );
   }
   if (eni.ipv6s.length > max) {
-    throw new CloudError('LimitExceeded.Ipv6AddressesPerEni', `The network interface holds ${eni.ipv6s.length} IPv6 addresses; ${type.id} allows ${max} per interface.`);
+    throw new CloudError(
+      'LimitExceeded.Ipv6AddressesPerEni',
+      `The network interface holds ${eni.ipv6s.length} IPv6 addresses; ${type.id} allows ${max} per interface.`,
+    );
   }
 }

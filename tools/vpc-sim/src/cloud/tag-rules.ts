@@ -26,10 +26,16 @@ export const isReservedTagKey = (key: string) => RESERVED.test(key);
 
 export function checkTagKey(cloud: Cloud, key: string): void {
   if (!KEY_CHARS.test(key) || key.startsWith(' ') || key.endsWith(' ')) {
-    throw new CloudError('InvalidTagKey.Malformed', `The tag key ${JSON.stringify(key)} is malformed: 1-128 letters, digits, spaces or _.:/=+-@, not starting or ending with a space.`);
+    throw new CloudError(
+      'InvalidTagKey.Malformed',
+      `The tag key ${JSON.stringify(key)} is malformed: 1-128 letters, digits, spaces or _.:/=+-@, not starting or ending with a space.`,
+    );
   }
   if (isReservedTagKey(key) && !cloud.config.allowReservedTagKeys) {
-    throw new CloudError('InvalidTagKey.Malformed', `The tag key ${JSON.stringify(key)} is malformed: keys beginning with volc: or sys: (any case) are reserved for the system.`);
+    throw new CloudError(
+      'InvalidTagKey.Malformed',
+      `The tag key ${JSON.stringify(key)} is malformed: keys beginning with volc: or sys: (any case) are reserved for the system.`,
+    );
   }
 }
 

@@ -72,7 +72,10 @@ export class CredentialStore {
       throw new CloudError('InvalidAccessKey', 'The security token does not belong to this access key.');
     }
     if (now >= role.expiresAt) {
-      throw new CloudError('InvalidAccessKey', `The temporary credentials expired at ${new Date(role.expiresAt).toISOString()}; fetch new ones from the metadata service.`);
+      throw new CloudError(
+        'InvalidAccessKey',
+        `The temporary credentials expired at ${new Date(role.expiresAt).toISOString()}; fetch new ones from the metadata service.`,
+      );
     }
     return { secret: role.secretAccessKey, principal: { kind: 'role', instanceId: role.instanceId } };
   }

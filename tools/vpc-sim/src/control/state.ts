@@ -53,7 +53,14 @@ export function renderState(cloud: Cloud): SimState {
     })),
     subnets: [...cloud.subnets.values()].map((s) => {
       const p = cloud.pools.get(s.id)!;
-      return { id: s.id, name: s.name, cidr: s.cidr, ...(s.cidrV6 ? { cidrV6: s.cidrV6 } : {}), availableIps: Number(p.v4.available), totalIps: Number(p.v4.capacity) };
+      return {
+        id: s.id,
+        name: s.name,
+        cidr: s.cidr,
+        ...(s.cidrV6 ? { cidrV6: s.cidrV6 } : {}),
+        availableIps: Number(p.v4.available),
+        totalIps: Number(p.v4.capacity),
+      };
     }),
     transitions: cloud.transitions.slice(-500),
   };

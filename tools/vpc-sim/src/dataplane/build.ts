@@ -64,11 +64,10 @@ export async function buildNetwork(world: World, config: SimConfig, paths: SimPa
   const router = paths.routerNetns;
   const nodes = world.instances;
   await ipBatch([`netns add ${router}`, ...nodes.map((i) => `netns add ${i.netns}`)]);
-  const nodeSysctls = Object.entries(NODE_SYSCTLS).map(([k, v]) => `${k}=${v}`).join(' ');
-  await Promise.all([
-    sysctlIn(router, ROUTER_SYSCTLS),
-    inChunks(nodes.map((i) => `nsenter --net=/var/run/netns/${i.netns} sysctl -q -w ${nodeSysctls}`)),
-  ]);
+  const nodeSysctls = Object.entries(NODE_SYSCTLS)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  await Promise.all([sysctlIn(router, ROUTER_SYSCTLS), inChunks(nodes.map((i) => `nsenter --net=/var/run/netns/${i.netns} sysctl -q -w ${nodeSysctls}`))]);
 
   const primaries = nodes.map((i) => ({ instance: i, eni: world.enis.find((e) => e.id === i.primaryEniId)! }));
   await ipBatch(
@@ -87,12 +86,21 @@ export async function buildNetwork(world: World, config: SimConfig, paths: SimPa
     if (subnet.gatewayV6) routerLines.push(`neigh add proxy ${subnet.gatewayV6} dev ${eni.port}`);
   }
   await ipBatch(routerLines, router);
-  if (config.sourceCheck) await applySourceCheck(router, primaries.map((p) => p.eni));
+  if (config.sourceCheck)
+    await applySourceCheck(
+      router,
+      primaries.map((p) => p.eni),
+    );
 
   await inChunks(
     primaries.map(({ instance, eni }) => {
       const subnet = world.subnets.find((s) => s.id === eni.subnetId)!;
-      const lines = ['link set lo up', 'link set eth0 up', `addr add ${eni.primaryIp}/${parseCidr(subnet.cidr).prefix} dev eth0`, `route add default via ${subnet.gateway} dev eth0`];
+      const lines = [
+        'link set lo up',
+        'link set eth0 up',
+        `addr add ${eni.primaryIp}/${parseCidr(subnet.cidr).prefix} dev eth0`,
+        `route add default via ${subnet.gateway} dev eth0`,
+      ];
       return `ip -n ${instance.netns} -batch - <<'EOF'\n${lines.join('\n')}\nEOF`;
     }),
   );

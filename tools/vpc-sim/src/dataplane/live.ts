@@ -64,7 +64,10 @@ export class LiveDataplane implements Dataplane {
   /** Rewrite the source check from the plugged ENIs, leaving out one whose port is going away. */
   private async checkSources(without?: Eni): Promise<void> {
     if (!this.sourceCheck) return;
-    await applySourceCheck(this.router, this.view.pluggedEnis().filter((e) => e !== without));
+    await applySourceCheck(
+      this.router,
+      this.view.pluggedEnis().filter((e) => e !== without),
+    );
   }
 
   private peers(eni: Eni): Eni[] {
@@ -79,7 +82,11 @@ export class LiveDataplane implements Dataplane {
     await ipBatch([`link add name eth%d netns ${instance.netns} address ${eni.mac} mtu 1500 type veth peer name ${port}`, ...portUpLines(port)], this.router);
     const subnet = this.view.subnet(eni.subnetId);
     const proxies = [subnet?.gatewayV6, ...this.peers(eni).flatMap((p) => p.ipv6s)].filter((a): a is string => !!a);
-    await ipBatch(proxies.map((a) => `neigh replace proxy ${a} dev ${port}`), this.router, { force: true });
+    await ipBatch(
+      proxies.map((a) => `neigh replace proxy ${a} dev ${port}`),
+      this.router,
+      { force: true },
+    );
     const device = (await links(instance.netns)).find((l) => l.address === eni.mac);
     return device?.ifname ?? '';
   }

@@ -46,7 +46,9 @@ export async function applySourceCheck(routerNetns: string, enis: Eni[]): Promis
   if (written.get(routerNetns) === table) return;
   written.delete(routerNetns);
   await must('nsenter', [`--net=/var/run/netns/${routerNetns}`, 'iptables-restore', '--wait'], table).catch((err: Error) => {
-    throw new Error(`could not write the source check (it needs iptables, which make setup installs; or run the sim with "sourceCheck": false): ${err.message}`);
+    throw new Error(
+      `could not write the source check (it needs iptables, which make setup installs; or run the sim with "sourceCheck": false): ${err.message}`,
+    );
   });
   written.set(routerNetns, table);
 }

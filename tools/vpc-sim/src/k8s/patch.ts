@@ -73,7 +73,10 @@ function strategicMergePatch(target: Json, patch: Json, field = ''): Json {
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new PatchError(`JSON pointer "${path}" must start with /`);
-  return path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: Json, parts: string[], op: string): { parent: JsonObject | Json[]; key: string } {

@@ -11,7 +11,12 @@ export interface ResourceDef {
 }
 
 const def = (group: string, version: string, plural: string, kind: string, namespaced: boolean, hasStatus = false): ResourceDef => ({
-  group, version, plural, kind, namespaced, hasStatus,
+  group,
+  version,
+  plural,
+  kind,
+  namespaced,
+  hasStatus,
 });
 
 export const RESOURCES: ResourceDef[] = [

@@ -36,8 +36,17 @@ function nodeObject(cloud: Cloud, i: Instance) {
         { type: 'InternalIP', address: primary?.primaryIp ?? '' },
         { type: 'Hostname', address: i.node },
       ],
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'vpc-sim node is ready', lastHeartbeatTime: now, lastTransitionTime: now }],
-      nodeInfo: { kubeletVersion: 'v1.30.0', osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: 'sim', containerRuntimeVersion: 'none', operatingSystem: 'linux', architecture: 'amd64' },
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'vpc-sim node is ready', lastHeartbeatTime: now, lastTransitionTime: now },
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.30.0',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        kernelVersion: 'sim',
+        containerRuntimeVersion: 'none',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
     },
   };
 }

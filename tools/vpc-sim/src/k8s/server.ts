@@ -36,7 +36,11 @@ function discovery(segs: string[]): Reply | undefined {
       body: {
         kind: 'APIGroupList',
         apiVersion: 'v1',
-        groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })),
+        groups: groups.map((g) => ({
+          name: g,
+          versions: [{ groupVersion: `${g}/v1`, version: 'v1' }],
+          preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' },
+        })),
       },
     };
   }
@@ -114,7 +118,11 @@ export function createKubernetes(store: K8sStore, token: string, log: Logger) {
       stop = store.watch(t.resource, t.namespace, (o: Obj) => labels(o) && fields(o), url.searchParams.get('resourceVersion') ?? undefined, send);
     } catch (err) {
       const e =
-        err instanceof K8sError ? err : err instanceof SelectorError ? new K8sError(400, 'BadRequest', err.message) : new K8sError(500, 'InternalError', String(err));
+        err instanceof K8sError
+          ? err
+          : err instanceof SelectorError
+            ? new K8sError(400, 'BadRequest', err.message)
+            : new K8sError(500, 'InternalError', String(err));
       send('ERROR', e.toStatus());
       res.end();
       return;
@@ -177,14 +185,19 @@ export function createKubernetes(store: K8sStore, token: string, log: Logger) {
       case 'PUT':
         return { status: 200, body: store.replace(r, space, name, (await readJson(req)) as Obj, { status }) };
       case 'PATCH': {
-        const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        const type = String(req.headers['content-type'] ?? '')
+          .split(';')[0]!
+          .trim();
         return { status: 200, body: store.patch(r, space, name, type, await readJson(req), { status }) };
       }
       case 'DELETE': {
         await readJson(req).catch(() => undefined);
         const gone = store.delete(r, space, name);
         if (r.kind === 'Pod') return { status: 200, body: gone };
-        return { status: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: r.plural, uid: gone.metadata.uid } } };
+        return {
+          status: 200,
+          body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: r.plural, uid: gone.metadata.uid } },
+        };
       }
       default:
         throw new K8sError(405, 'MethodNotAllowed', `${method} is not allowed`);
@@ -204,7 +217,10 @@ export function createKubernetes(store: K8sStore, token: string, log: Logger) {
         .then((reply) => {
           if (!reply) return;
           const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-          res.writeHead(reply.status, { 'Content-Type': typeof reply.body === 'string' ? 'text/plain' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+          res.writeHead(reply.status, {
+            'Content-Type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
+            'Content-Length': Buffer.byteLength(text),
+          });
           res.end(text);
         });
     },

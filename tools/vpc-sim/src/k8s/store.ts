@@ -9,7 +9,8 @@ import { type Json, PatchError, PATCH_TYPES } from './patch.ts';
 import { type ResourceDef, apiVersionOf, storeKeyOf } from './resources.ts';
 import type { Matcher } from './selectors.ts';
 
-export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a Kubernetes object of any kind, as JSON
+export type Obj = Record<string, any>;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export class K8sError extends Error {
@@ -23,7 +24,16 @@ export class K8sError extends Error {
   }
 
   toStatus() {
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, details: this.details ?? {}, code: this.code };
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      details: this.details ?? {},
+      code: this.code,
+    };
   }
 }
 
@@ -111,9 +121,15 @@ export class K8sStore {
     if (!body || typeof body !== 'object') throw new K8sError(400, 'BadRequest', 'the body must be a JSON object');
     const want = body.metadata?.resourceVersion;
     if (want !== undefined && want !== '' && want !== old.metadata.resourceVersion) {
-      throw new K8sError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: r.plural });
+      throw new K8sError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${r.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name, kind: r.plural },
+      );
     }
-    if (body.metadata?.name && body.metadata.name !== name) throw new K8sError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    if (body.metadata?.name && body.metadata.name !== name)
+      throw new K8sError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     return this.update(r, namespace, old, structuredClone(body), opts.status);
   }
 
@@ -121,7 +137,12 @@ export class K8sStore {
     const old = this.bucket(r).get(`${namespace}/${name}`);
     if (!old) throw this.notFound(r, name);
     const apply = PATCH_TYPES[contentType as keyof typeof PATCH_TYPES];
-    if (!apply) throw new K8sError(415, 'UnsupportedMediaType', `the patch content type ${contentType} is not supported (json-patch, merge-patch, strategic-merge-patch)`);
+    if (!apply)
+      throw new K8sError(
+        415,
+        'UnsupportedMediaType',
+        `the patch content type ${contentType} is not supported (json-patch, merge-patch, strategic-merge-patch)`,
+      );
     let next: Json;
     try {
       next = apply(structuredClone(old) as Json, patch);
@@ -175,7 +196,10 @@ export class K8sStore {
     obj.metadata = statusOnly
       ? { ...old.metadata }
       : { ...meta, name: old.metadata.name, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, ...(r.namespaced ? { namespace } : {}) };
-    if (JSON.stringify({ ...obj, metadata: { ...obj.metadata, resourceVersion: '' } }) === JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })) {
+    if (
+      JSON.stringify({ ...obj, metadata: { ...obj.metadata, resourceVersion: '' } }) ===
+      JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })
+    ) {
       return this.present(r, old);
     }
     this.commit(r, namespace, 'MODIFIED', obj, old);

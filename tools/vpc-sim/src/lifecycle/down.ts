@@ -36,7 +36,11 @@ export async function down(name: string, opts: { dryRun?: boolean } = {}): Promi
   // Anything that started in a namespace while we were stopping the rest.
   const late = processesIn(namespaces);
   if (late.length) await stopProcesses(late, 500);
-  await ipBatch(namespaces.map((n) => `netns del ${n}`), undefined, { force: true });
+  await ipBatch(
+    namespaces.map((n) => `netns del ${n}`),
+    undefined,
+    { force: true },
+  );
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   return report;
 }

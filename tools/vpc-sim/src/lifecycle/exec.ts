@@ -87,7 +87,7 @@ export function execInNode(name: string, node: string, cmd: readonly string[], o
     child.on('close', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      resolve({ code: code ?? 128 + (signal ? (({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }) as Record<string, number>)[signal] ?? 1 : 1), stdout, stderr });
+      resolve({ code: code ?? 128 + (signal ? (({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal] ?? 1) : 1), stdout, stderr });
     });
   });
 }

@@ -67,7 +67,10 @@ async function startServer(paths: SimPaths, onPid: (pid: number) => void): Promi
   const ready = child.stdio[3] as Readable;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new UpError(`the sim server did not start within ${READY_TIMEOUT_MS / 1000}s; see ${paths.serverLog}`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new UpError(`the sim server did not start within ${READY_TIMEOUT_MS / 1000}s; see ${paths.serverLog}`)),
+        READY_TIMEOUT_MS,
+      );
       let got = '';
       ready.on('data', (d) => {
         got += d;

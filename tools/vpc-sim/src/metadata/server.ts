@@ -71,7 +71,10 @@ export function createMetadata(cloud: Cloud, log: Logger) {
       return { status: 401, body: 'the metadata token is invalid or expired' };
     }
     if (typeof token !== 'string' && cloud.config.metadataTokensRequired) {
-      return { status: 401, body: 'this instance requires a metadata token: PUT /latest/api/token with X-volc-ecs-metadata-token-ttl-seconds, then send X-volc-ecs-metadata-token' };
+      return {
+        status: 401,
+        body: 'this instance requires a metadata token: PUT /latest/api/token with X-volc-ecs-metadata-token-ttl-seconds, then send X-volc-ecs-metadata-token',
+      };
     }
     if (req.method !== 'GET' && !(req.method === 'POST' && lower.startsWith('iam/'))) return { status: 405, body: 'use GET' };
 

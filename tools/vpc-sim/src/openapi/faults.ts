@@ -52,10 +52,12 @@ function check(spec: FaultSpec): FaultSpec {
       positiveInt('rate', spec.rate);
       break;
     case 'error':
-      if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 500 && spec.status <= 599)) throw bad(`status must be 5xx, got ${spec.status}`);
+      if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 500 && spec.status <= 599))
+        throw bad(`status must be 5xx, got ${spec.status}`);
       break;
     case 'garbage':
-      if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 200 && spec.status <= 599)) throw bad(`status must be an HTTP status, got ${spec.status}`);
+      if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 200 && spec.status <= 599))
+        throw bad(`status must be an HTTP status, got ${spec.status}`);
       break;
     case 'latency':
       if (!Number.isInteger(spec.ms) || spec.ms < 0) throw bad(`ms must be a whole number ≥ 0, got ${spec.ms}`);
@@ -64,7 +66,8 @@ function check(spec: FaultSpec): FaultSpec {
       if (!spec.action) throw bad('needs an action');
       positiveInt('n', spec.n);
       if (!spec.code) throw bad('needs a code');
-      if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 400 && spec.status <= 599)) throw bad(`status must be 4xx or 5xx, got ${spec.status}`);
+      if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 400 && spec.status <= 599))
+        throw bad(`status must be 4xx or 5xx, got ${spec.status}`);
       break;
     default:
       throw new FaultError(`unknown fault kind ${(spec as { kind: string }).kind} (throttle, error, garbage, latency, nth)`);
@@ -134,7 +137,10 @@ export class Faults {
       }
       if (f.kind === 'garbage') {
         const status = f.status ?? 502;
-        d.garbage ??= { status, body: `<html><head><title>${status}</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>sim-gateway</center></body></html>\n` };
+        d.garbage ??= {
+          status,
+          body: `<html><head><title>${status}</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>sim-gateway</center></body></html>\n`,
+        };
       }
     }
     this.faults = this.faults.filter((f) => !(('times' in f && f.times !== undefined && f.hits >= f.times) || (f.kind === 'nth' && f.calls >= f.n)));

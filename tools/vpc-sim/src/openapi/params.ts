@@ -84,7 +84,9 @@ export class Params {
 
   /** A stable digest of every parameter but those named (for ClientToken idempotency). */
   fingerprint(exclude: readonly string[]): string {
-    const keys = Object.keys(this.raw).filter((k) => !exclude.includes(k)).sort();
+    const keys = Object.keys(this.raw)
+      .filter((k) => !exclude.includes(k))
+      .sort();
     return JSON.stringify(keys.map((k) => [k, this.raw[k]]));
   }
 

@@ -102,11 +102,11 @@ export function createOpenApi(cloud: Cloud, faults: Faults, calls: CallLog, log:
     try {
       const raw = await readBody(req);
       if (req.method !== 'GET' && req.method !== 'POST') throw new CloudError('MethodNotAllowed', `Method ${req.method} is not allowed; use GET or POST.`);
-      const verified = verifySignature(
-        { method: req.method, path: url.pathname, headers: req.headers, query, body: raw },
-        cloud.credentials,
-        { region: cloud.world.region, services: SERVICES, clockSkewSec: cloud.config.clockSkewSec },
-      );
+      const verified = verifySignature({ method: req.method, path: url.pathname, headers: req.headers, query, body: raw }, cloud.credentials, {
+        region: cloud.world.region,
+        services: SERVICES,
+        clockSkewSec: cloud.config.clockSkewSec,
+      });
       auth = verified.principal.kind;
       meta.Service = verified.service;
       if (url.pathname !== '/') throw new CloudError('InvalidActionOrVersion', `There is no API at path ${url.pathname}; send requests to /.`);
@@ -132,7 +132,8 @@ export function createOpenApi(cloud: Cloud, faults: Faults, calls: CallLog, log:
         body = success(meta, await run(meta.Action, new Params(params), verified.principal, verified.service));
       }
     } catch (err) {
-      const e = err instanceof CloudError ? err : new CloudError('InternalError', 'The request failed for an unknown reason inside the sim; see its server.log.');
+      const e =
+        err instanceof CloudError ? err : new CloudError('InternalError', 'The request failed for an unknown reason inside the sim; see its server.log.');
       if (!(err instanceof CloudError)) log.error('openapi: unexpected error', { action: meta.Action, err });
       status = e.status;
       code = e.code;

@@ -62,7 +62,11 @@ export function verifySignature(
   const auth = header(req.headers, 'authorization');
   if (!auth) throw new CloudError('MissingAuthenticationToken', 'The request has no Authorization header; sign it with an access key.');
   const m = AUTH_RE.exec(auth.trim());
-  if (!m) throw new CloudError('MissingSignature', 'The Authorization header is not "HMAC-SHA256 Credential=AK/date/region/service/request, SignedHeaders=…, Signature=…".');
+  if (!m)
+    throw new CloudError(
+      'MissingSignature',
+      'The Authorization header is not "HMAC-SHA256 Credential=AK/date/region/service/request, SignedHeaders=…, Signature=…".',
+    );
   const [, accessKeyId, date, region, service, signedHeaders, signature] = m as unknown as string[];
 
   const xDate = header(req.headers, 'x-date');
@@ -70,10 +74,15 @@ export function verifySignature(
   const t = parseXDate(xDate);
   if (t === undefined) throw new CloudError('InvalidTimestamp', `X-Date ${xDate} is not YYYYMMDDTHHMMSSZ.`);
   if (Math.abs(now - t) > opts.clockSkewSec * 1000) {
-    throw new CloudError('InvalidTimestamp', `The signature of the request is expired: X-Date ${xDate} is more than ${opts.clockSkewSec}s from the server's time.`);
+    throw new CloudError(
+      'InvalidTimestamp',
+      `The signature of the request is expired: X-Date ${xDate} is more than ${opts.clockSkewSec}s from the server's time.`,
+    );
   }
-  if (!opts.services.includes(service!)) throw new CloudError('ServiceNotFound', `There is no service ${service} (the sim serves ${opts.services.join(', ')}).`);
-  if (region !== opts.region) throw new CloudError('ServiceNotFound', `The service ${service} is not offered in region ${region} here (the sim's region is ${opts.region}).`);
+  if (!opts.services.includes(service!))
+    throw new CloudError('ServiceNotFound', `There is no service ${service} (the sim serves ${opts.services.join(', ')}).`);
+  if (region !== opts.region)
+    throw new CloudError('ServiceNotFound', `The service ${service} is not offered in region ${region} here (the sim's region is ${opts.region}).`);
 
   const { secret, principal } = credentials.resolve(accessKeyId!, header(req.headers, 'x-security-token'), now);
 
@@ -93,7 +102,10 @@ export function verifySignature(
     if (createHash('sha256').update(req.body).digest('hex') !== want) throw mismatch('X-Content-Sha256 is not the SHA-256 of the body');
   }
 
-  const signer = new Signer({ method: req.method, region: region!, pathname: req.path, params: req.query, headers, body: req.body || undefined } as never, service!);
+  const signer = new Signer(
+    { method: req.method, region: region!, pathname: req.path, params: req.query, headers, body: req.body || undefined } as never,
+    service!,
+  );
   // Exactly the listed headers: the Go SDK also signs host and content-type, which the Node Signer would skip.
   signer.isSignableHeader = (key: string) => names.includes(key);
   const expected = signer.signature({ accessKeyId: accessKeyId!, secretKey: secret }, xDate).toString();

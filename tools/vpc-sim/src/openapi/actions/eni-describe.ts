@@ -21,7 +21,8 @@ export const DescribeNetworkInterfaces: ActionDef = {
     const ids = p.list('NetworkInterfaceIds');
     if (ids.length > 100) throw new CloudError('InvalidParameter', 'NetworkInterfaceIds accepts at most 100 ids.');
     const status = p.str('Status') || undefined;
-    if (status && !STATUSES.includes(status)) throw new CloudError('InvalidParameter', `The parameter Status is invalid: ${status} is not one of ${STATUSES.join(', ')}.`);
+    if (status && !STATUSES.includes(status))
+      throw new CloudError('InvalidParameter', `The parameter Status is invalid: ${status} is not one of ${STATUSES.join(', ')}.`);
     const type = p.str('Type') || undefined;
     if (type && !TYPES.includes(type)) throw new CloudError('InvalidParameter', `The parameter Type is invalid: ${type} is not one of ${TYPES.join(', ')}.`);
     const instanceId = p.str('InstanceId') || undefined;

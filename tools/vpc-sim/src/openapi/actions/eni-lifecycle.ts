@@ -20,24 +20,21 @@ export const CreateNetworkInterface: ActionDef = {
     const securityGroupIds = p.list('SecurityGroupIds');
     if (!securityGroupIds.length) throw missing('SecurityGroupIds.1');
     const type = p.str('Type') || undefined;
-    const eni = await createEni(
-      cloud,
-      {
-        subnetId,
-        securityGroupIds,
-        primaryIp: p.str('PrimaryIpAddress') || undefined,
-        privateIps: p.list('PrivateIpAddress'),
-        secondaryCount: p.int('SecondaryPrivateIpAddressCount', 1, cloud.config.maxSecondaryIpsUnattached),
-        ipv6s: p.list('Ipv6Address'),
-        ipv6Count: p.int('Ipv6AddressCount', 1, cloud.config.maxSecondaryIpsUnattached),
-        name: lengthBetween('NetworkInterfaceName', p.str('NetworkInterfaceName'), 1, 128),
-        description: lengthBetween('Description', p.str('Description'), 1, 255),
-        portSecurityEnabled: p.bool('PortSecurityEnabled'),
-        projectName: p.str('ProjectName') || undefined,
-        tags: p.tags(),
-        type: type as EniType | undefined,
-      },
-    );
+    const eni = await createEni(cloud, {
+      subnetId,
+      securityGroupIds,
+      primaryIp: p.str('PrimaryIpAddress') || undefined,
+      privateIps: p.list('PrivateIpAddress'),
+      secondaryCount: p.int('SecondaryPrivateIpAddressCount', 1, cloud.config.maxSecondaryIpsUnattached),
+      ipv6s: p.list('Ipv6Address'),
+      ipv6Count: p.int('Ipv6AddressCount', 1, cloud.config.maxSecondaryIpsUnattached),
+      name: lengthBetween('NetworkInterfaceName', p.str('NetworkInterfaceName'), 1, 128),
+      description: lengthBetween('Description', p.str('Description'), 1, 255),
+      portSecurityEnabled: p.bool('PortSecurityEnabled'),
+      projectName: p.str('ProjectName') || undefined,
+      tags: p.tags(),
+      type: type as EniType | undefined,
+    });
     return { NetworkInterfaceId: eni.id, ...asyncTask() };
   },
 };

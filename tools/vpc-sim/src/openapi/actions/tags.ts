@@ -60,7 +60,7 @@ export const ListTagsForResources: ActionDef = {
     for (const e of cloud.listEnis()) {
       if (ids.length && !ids.includes(e.id)) continue;
       if (!matchesTagFilters(e.tags, filters)) continue;
-      e.tags.forEach((t, i) => rows.push({ seq: e.seq * 64 + i, ResourceId: e.id, ResourceType: 'eni', TagKey: t.Key, TagValue: t.Value }));
+      for (const [i, t] of e.tags.entries()) rows.push({ seq: e.seq * 64 + i, ResourceId: e.id, ResourceType: 'eni', TagKey: t.Key, TagValue: t.Value });
     }
     const page = paginate(rows, p, { pageNumbers: false, defaultSize: 20, maxSize: 100, seqOf: (r) => r.seq });
     return { ResourceTags: page.items.map(({ seq: _seq, ...r }) => r), NextToken: page.fields.NextToken };
