@@ -15,6 +15,12 @@ DEBIAN_PACKAGES=(
   podman buildah skopeo mmdebstrap                        # make image: the DaemonSet image from the Dockerfile, bases from Debian packages; run under podman
 )
 
+# `setup.sh --node-only` (make deps): only the npm packages, which needs no
+# root, for `make check`, `make build` and `make typecheck` on a developer's
+# machine. The full setup also installs Debian packages and the libcni driver.
+node_only=false
+[ "${1:-}" = --node-only ] && node_only=true
+
 # Node.js 20 is a prerequisite, not installed here: Debian 12's own nodejs is 18.
 if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
   echo "setup: Node.js 20.19 or newer is needed (found: $(node --version 2>/dev/null || echo none)); Debian 12's own nodejs is 18, install Node 20 first" >&2
@@ -22,6 +28,7 @@ if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); proce
 fi
 
 missing=()
+$node_only && DEBIAN_PACKAGES=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
@@ -32,6 +39,10 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+if ! command -v pnpm >/dev/null 2>&1 && $node_only; then
+  echo "setup: pnpm is missing: \`npm install -g pnpm@10\` (or \`make setup\` as root)" >&2
+  exit 1
+fi
 if ! command -v pnpm >/dev/null 2>&1; then
   echo "setup: installing pnpm 10 with npm (corepack's download fails its signature check here)"
   npm install -g --silent pnpm@10 >/dev/null
@@ -55,6 +66,8 @@ if ! "$bun" --version >/dev/null 2>&1; then
   echo "setup: $bun does not run: pnpm should have installed it (x86-64 Linux with glibc only; see docs/install.md)" >&2
   exit 1
 fi
+
+$node_only && exit 0
 
 # The libcni driver: a small Go program against Debian's libcni, built offline.
 driver_src=test/libcni-driver/main.go
