@@ -29,19 +29,23 @@ for (const dir of pkgDirs) {
     const sf = program.getSourceFile(file);
     if (!sf) continue;
     const names = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)).map((s) => s.name);
-    entries.push({ pkg: pkg.name, dir, spec: sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`, names });
+    entries.push({ pkg: pkg.name, dir, file, spec: sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`, names });
   }
 }
 
-// Which names are imported from each entry by a file outside the entry's package.
+// Which names are imported from each entry by a file outside the entry's own
+// src/ (another package, or the package's tests): the entry's real users.
+const byFile = new Map(entries.map((e) => [e.file, e]));
 const used = new Map(entries.map((e) => [e.spec, new Set()]));
 for (const sf of program.getSourceFiles()) {
   if (sf.fileName.includes('node_modules')) continue;
   for (const st of sf.statements) {
     if (!ts.isImportDeclaration(st) && !ts.isExportDeclaration(st)) continue;
     const spec = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
-    const entry = entries.find((e) => e.spec === spec);
-    if (!entry || sf.fileName.startsWith(`${entry.dir}/`)) continue;
+    if (!spec) continue;
+    const resolved = ts.resolveModuleName(spec, sf.fileName, config.options, ts.sys).resolvedModule?.resolvedFileName;
+    const entry = resolved && byFile.get(resolve(resolved));
+    if (!entry || sf.fileName.startsWith(`${entry.dir}/src/`)) continue;
     const clause = ts.isImportDeclaration(st) ? st.importClause?.namedBindings : st.exportClause;
     if (clause && (ts.isNamedImports(clause) || ts.isNamedExports(clause))) {
       for (const el of clause.elements) used.get(entry.spec).add((el.propertyName ?? el.name).text);
@@ -54,16 +58,16 @@ for (const sf of program.getSourceFiles()) {
 const rows = entries.map((e) => ({
   entry: e.spec,
   exported: e.names.length,
-  importedElsewhere: used.get(e.spec).size,
+  used: e.names.filter((n) => used.get(e.spec).has(n)).length,
   unused: e.names.filter((n) => !used.get(e.spec).has(n)),
 }));
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
   const w = Math.max(...rows.map((r) => r.entry.length));
-  console.log(`${'entry'.padEnd(w)}  exported  imported elsewhere`);
-  for (const r of rows) console.log(`${r.entry.padEnd(w)}  ${String(r.exported).padStart(8)}  ${String(r.importedElsewhere).padStart(18)}`);
+  console.log(`${'entry'.padEnd(w)}  exported  used (by other packages or tests)`);
+  for (const r of rows) console.log(`${r.entry.padEnd(w)}  ${String(r.exported).padStart(8)}  ${String(r.used).padStart(4)}`);
   console.log(
-    `${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.exported, 0)).padStart(8)}  ${String(rows.reduce((a, r) => a + r.importedElsewhere, 0)).padStart(18)}`,
+    `${'total'.padEnd(w)}  ${String(rows.reduce((a, r) => a + r.exported, 0)).padStart(8)}  ${String(rows.reduce((a, r) => a + r.used, 0)).padStart(4)}`,
   );
 }
