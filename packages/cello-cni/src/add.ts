@@ -1,30 +1,30 @@
 /**
- * ADD: allocate (cello-ipam, one transaction), program the datapath
- * (cello-link), print the result. An empty pool records a demand, and the ADD
- * waits for the keeper up to poolWaitSec before failing with code 11. Any
- * failure after the allocation undoes what was made.
+ * ADD, top-down: validate the config → withNodeStore (the pod's netns, its
+ * lock, the store, the call's log line) → allocate in one cello-ipam
+ * transaction → program the datapath with cello-link → the CNI result.
+ *
+ * An existing allocation for the same (network, container, ifname) and netns
+ * is returned again. An empty pool records a demand, and the ADD waits for
+ * the keeper up to poolWaitSec before failing with code 11.
+ *
+ * Undo is this file's, in one place (`undo` below): once the IP is allocated,
+ * a failure takes down whatever setup made and releases the IP, then the
+ * error goes on to the runtime. Nothing else undoes an ADD: withNodeStore
+ * and the skel only report, and cello-link's setup only clears leftovers of a
+ * crashed run before its one retry.
  */
-import { KEEPER_LOCK, isLocked } from '@cello/cli-kit';
-import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
+import { KEEPER_LOCK, isLocked, type Logger } from '@cello/cli-kit';
+import { type Call, CniError, ErrorCode, type Interface, type IpConfig, type Result, type Route } from '@cello/cni-types';
 import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } from '@cello/cello-ipam';
-import { setup, teardown } from '@cello/cello-link';
-import type { CallScope } from './call-log.ts';
-import { cniResult } from './cni-result.ts';
-import { allocationKey, forLink, lockCall, openNodeStore, podLabel, requirePodNetns } from './node-state.ts';
+import { type DatapathChoice, type LinkResult, setup, teardown } from '@cello/cello-link';
+import { type CelloNetConf, validateConfig } from './netconf.ts';
+import { allocationKey, forLink, podLabel, withNodeStore } from './node-store.ts';
 
-export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise<Result> {
+export async function cmdAdd(call: Call): Promise<Result> {
+  const cfg = validateConfig(call.conf);
   const { env } = call;
-  requirePodNetns(env.netns);
-  const lock = await lockCall(call, cfg.stateDir);
-  let store: IpamStore | undefined;
-  try {
-    store = openNodeStore(cfg);
-    const request: AllocRequest = {
-      ...allocationKey(call),
-      podNamespace: env.args.podNamespace,
-      podName: env.args.podName,
-      netns: env.netns,
-    };
+  return withNodeStore(call, cfg, { podNetns: true, podLock: true }, async ({ store, log, note }) => {
+    const request: AllocRequest = { ...allocationKey(call), podNamespace: env.args.podNamespace, podName: env.args.podName, netns: env.netns };
     const allocation = await allocateOrWait(store, request, cfg, log);
     if (allocation.netns !== env.netns) {
       // A repeated ADD is idempotent only for the same place; the allocation stays with the ADD that made it.
@@ -34,33 +34,27 @@ export async function cmdAdd(call: Call, { cfg, log, note }: CallScope): Promise
       );
     }
     const datapath = cfg.datapath ?? store.settings().datapath;
+    let link: LinkResult;
     try {
-      const link = await setup(forLink(allocation), {
-        datapath,
-        bandwidth: call.conf.runtimeConfig.bandwidth,
-        log,
-      });
-      note({ ipv4: allocation.ipv4, ipv6: allocation.ipv6, eni: allocation.eni?.id, datapath: link.datapath });
-      return cniResult(link, call.conf.prevResult);
+      link = await setup(forLink(allocation), { datapath, bandwidth: call.conf.runtimeConfig.bandwidth, log });
     } catch (err) {
-      log.error('datapath setup failed; releasing the allocation', { error: err });
-      await teardown(forLink(allocation), { datapath, log }).catch((e: unknown) => log.warn('undo teardown failed', { error: e }));
-      store.release(allocationKey(call));
+      await undo(store, allocation, datapath, log, err);
       throw err;
     }
-  } finally {
-    store?.close();
-    lock.release();
-  }
+    note({ ipv4: allocation.ipv4, ipv6: allocation.ipv6, eni: allocation.eni?.id, datapath: link.datapath });
+    return cniResult(link, call.conf.prevResult);
+  });
+}
+
+/** The undo of an ADD that allocated: take down what setup may have made (by the allocation), then release the IP. */
+async function undo(store: IpamStore, allocation: Allocation, datapath: DatapathChoice, log: Logger, err: unknown): Promise<void> {
+  log.error('datapath setup failed; releasing the allocation', { error: err });
+  await teardown(allocation, { datapath, log }).catch((e: unknown) => log.warn('undo teardown failed', { error: e }));
+  store.release(allocation);
 }
 
 /** Allocate; if the pool is empty, record a demand and wait for the keeper (bounded). */
-async function allocateOrWait(
-  store: IpamStore,
-  req: AllocRequest,
-  { poolWaitSec: waitSec, stateDir }: CallScope['cfg'],
-  log: CallScope['log'],
-): Promise<Allocation> {
+async function allocateOrWait(store: IpamStore, req: AllocRequest, { poolWaitSec: waitSec, stateDir }: CelloNetConf, log: Logger): Promise<Allocation> {
   let last: NoFreeIpError;
   try {
     return store.allocate(req, { recordDemand: true });
@@ -94,4 +88,29 @@ function noIpMessage(req: AllocRequest, err: NoFreeIpError, keeper: boolean, wai
     ? `the pool keeper was asked for more and did not deliver within ${waitSec}s (see \`cello-eni list\` and the agent's events)`
     : 'no pool keeper is running on this node (start cello-agent, or `cello-eni pool --watch`)';
   return `no IP for ${podLabel(req)}: ${why}; ${keeperNote}`;
+}
+
+/**
+ * The CNI result: interfaces (the host side first, as ptp does, so chained
+ * plugins such as bandwidth find the host veth; none on ipvlan), the pod's
+ * IPs on the pod interface, routes. A prevResult from an earlier plugin is
+ * kept and ours appended after it. Fields left undefined here are dropped
+ * when the skel prints the result in the config's version (toVersion).
+ */
+function cniResult(link: LinkResult, prev?: Result): Result {
+  const interfaces: Interface[] = [...(prev?.interfaces ?? [])];
+  if (link.hostInterface) interfaces.push({ name: link.hostInterface.name, mac: link.hostInterface.mac });
+  const podIndex = interfaces.length;
+  interfaces.push({ name: link.podInterface.name, mac: link.podInterface.mac, mtu: link.podInterface.mtu, sandbox: link.netns });
+  // The ifb of the shaping is listed as the reference bandwidth plugin lists its own.
+  if (link.ifbInterface) interfaces.push({ name: link.ifbInterface.name });
+  const ips: IpConfig[] = [...(prev?.ips ?? []), ...link.ips.map((ip) => ({ interface: podIndex, address: ip.address, gateway: ip.gateway }))];
+  const routes: Route[] = [...(prev?.routes ?? []), ...link.routes.map((r) => ({ dst: r.dst, gw: r.gw }))];
+  return {
+    cniVersion: '1.1.0',
+    interfaces,
+    ips,
+    routes,
+    ...(prev?.dns ? { dns: prev.dns } : {}),
+  };
 }

@@ -1,22 +1,24 @@
 /**
- * CHECK: the allocation exists, prevResult agrees with it, and every kernel
- * object the datapath needs is in place. The error names each thing wrong.
+ * CHECK, top-down: validate the config → withNodeStore (the pod's netns, its
+ * lock, the store, the call's log line) → the allocation exists, prevResult
+ * agrees with it, and every kernel object the datapath needs is in place.
+ * The error names each thing wrong, e.g. `host: rule pref 512 to
+ * 192.168.0.20 lookup main: missing`.
  */
 import { type Call, CniError, ErrorCode, type Result } from '@cello/cni-types';
-import type { Allocation, IpamStore } from '@cello/cello-ipam';
+import type { Allocation } from '@cello/cello-ipam';
 import { check } from '@cello/cello-link';
-import type { CallScope } from './call-log.ts';
-import { allocationKey, forLink, lockCall, openNodeStore, podLabel, requirePodNetns, storeExists } from './node-state.ts';
+import { validateConfig } from './netconf.ts';
+import { allocationKey, forLink, podLabel, withNodeStore } from './node-store.ts';
 
-export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promise<void> {
+export async function cmdCheck(call: Call): Promise<void> {
+  const cfg = validateConfig(call.conf);
   const { env } = call;
   const key = allocationKey(call);
-  requirePodNetns(env.netns);
-  if (!storeExists(cfg)) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.containerId}/${key.ifname}: this node has no IPAM store`);
-  const lock = await lockCall(call, cfg.stateDir);
-  let store: IpamStore | undefined;
-  try {
-    store = openNodeStore(cfg);
+  const noStore = async () => {
+    throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.containerId}/${key.ifname}: this node has no IPAM store`);
+  };
+  return withNodeStore(call, cfg, { podNetns: true, podLock: true, noStore }, async ({ store, log, note }) => {
     const allocation = store.allocation(key);
     if (!allocation) throw new CniError(ErrorCode.UnknownContainer, `no allocation for ${key.network}/${key.containerId}/${key.ifname}`);
     const problems = prevResultProblems(allocation, call.conf.prevResult, env.netns);
@@ -30,10 +32,7 @@ export async function cmdCheck(call: Call, { cfg, log, note }: CallScope): Promi
       note({ problems });
       throw new CniError(ErrorCode.Internal, `datapath of ${podLabel(allocation)} is not as set up: ${problems.join('; ')}`);
     }
-  } finally {
-    store?.close();
-    lock.release();
-  }
+  });
 }
 
 /** prevResult must show the pod interface in this netns carrying the allocated addresses. */

@@ -1,39 +1,28 @@
 /**
- * DEL: tear the datapath down, then release the allocation. Idempotent: no
- * netns, no allocation, a repeated DEL — all succeed. Never touches the cloud.
- * A DEL from an old sandbox of a recreated pod finds no allocation under its
- * container id and so cannot free the new sandbox's IP.
+ * DEL, top-down: validate the config → withNodeStore (the pod's lock, the
+ * store, the call's log line) → tear the datapath down → release the
+ * allocation. Idempotent: no netns, no allocation, no store, a repeated DEL —
+ * all succeed; with nothing recorded, the host objects go by their
+ * deterministic names. A DEL from an old sandbox of a recreated pod finds no
+ * allocation under its container id, so it cannot free the new sandbox's IP.
+ * Never touches the cloud.
  */
 import type { Call } from '@cello/cni-types';
-import { teardown } from '@cello/cello-link';
-import type { CallScope } from './call-log.ts';
-import { allocationKey, openNodeStore, lockCall, storeExists } from './node-state.ts';
+import { type TeardownTarget, teardown } from '@cello/cello-link';
+import { validateConfig } from './netconf.ts';
+import { allocationKey, type CallScope, withNodeStore } from './node-store.ts';
 
-export async function cmdDel(call: Call, { cfg, log, note }: CallScope): Promise<void> {
+export async function cmdDel(call: Call): Promise<void> {
+  const cfg = validateConfig(call.conf);
   const key = allocationKey(call);
-  const lock = await lockCall(call, cfg.stateDir);
-  try {
-    if (!storeExists(cfg)) {
-      // Nothing was ever allocated on this node; still remove any host objects by name.
-      await teardown({ containerId: key.containerId, ifname: key.ifname, netns: call.env.netns || undefined }, { datapath: cfg.datapath, log });
-      return;
-    }
-    const store = openNodeStore(cfg);
-    try {
-      const allocation = store.allocation(key);
-      const datapath = cfg.datapath ?? store.settings().datapath;
-      await teardown(
-        allocation
-          ? { ...allocation, netns: call.env.netns || allocation.netns }
-          : { containerId: key.containerId, ifname: key.ifname, netns: call.env.netns || undefined },
-        { datapath, log },
-      );
-      const released = store.release(key);
-      note({ released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
-    } finally {
-      store.close();
-    }
-  } finally {
-    lock.release();
-  }
+  const netns = call.env.netns || undefined;
+  const byName: TeardownTarget = { containerId: key.containerId, ifname: key.ifname, netns };
+  // A node that never allocated still gets its host objects removed by name.
+  const noStore = async ({ log }: CallScope) => void (await teardown(byName, { datapath: cfg.datapath, log }));
+  return withNodeStore(call, cfg, { podLock: true, noStore }, async ({ store, log, note }) => {
+    const allocation = store.allocation(key);
+    await teardown(allocation ? { ...allocation, netns: netns ?? allocation.netns } : byName, { datapath: cfg.datapath ?? store.settings().datapath, log });
+    const released = store.release(key);
+    note({ released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
+  });
 }

@@ -1,2 +1,2 @@
-export { handlers } from './plugin.ts';
-export { celloNetConf, CAPABILITIES, DEFAULTS, type CelloNetConf } from './netconf.ts';
+export { verbs } from './main.ts';
+export { validateConfig, CAPABILITIES, DEFAULTS, type CelloNetConf } from './netconf.ts';

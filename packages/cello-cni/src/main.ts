@@ -1,28 +1,42 @@
 /**
- * cello-cni: a runtime calls it with CNI_COMMAND set and no arguments (the CNI
- * protocol); an operator calls it with arguments (`cello-cni exec …`, `--help`).
- * The human CLI and yargs run only in the second case; their code is in the
- * bundle but never executed on the hot path (docs/cello-cni.md, Start-up).
- * The verb handlers (cello-ipam, cello-link, SQLite) load on first use, so
- * VERSION and a malformed call never initialise them.
+ * cello-cni, the CNI plugin, read top-down from here.
+ *
+ * A runtime runs it with CNI_COMMAND set and the network config on stdin.
+ * pluginMain (@cello/cni-types, the spec's skel) reads and checks the CNI_*
+ * variables and the config (codes 1, 4, 6, 7), checks the verb is allowed in
+ * the config's version, runs the verb's handler from the table below, and
+ * prints its result, or the error, in the config's version.
+ *
+ * Each verb is one file that reads the same way: validateConfig (netconf.ts:
+ * cello-cni's keys, codes 2 and 7) → withNodeStore (node-store.ts: the pod's
+ * netns, its lock, the IPAM store, the call's one log line, library errors as
+ * CNI codes) → the work → the result. Undo belongs to add.ts alone.
+ *
+ * An operator runs it with arguments (`cello-cni exec …`, `--help`): the
+ * human CLI and yargs load only then. A verb's module (cello-ipam,
+ * cello-link, SQLite) loads on its first call, so VERSION and a malformed
+ * call never load them (docs/cello-cni.md, Start-up).
  */
-import { type Call, type PluginHandlers, pluginMain } from '@cello/cni-types';
+import { type PluginHandlers, pluginMain, versionResult } from '@cello/cni-types';
 
-const load = () => import('./plugin.ts').then((m) => m.handlers);
-const handlers: PluginHandlers = {
-  add: async (call: Call) => (await load()).add(call),
-  del: async (call: Call) => (await load()).del(call),
-  check: async (call: Call) => (await load()).check(call),
-  gc: async (call: Call) => (await load()).gc(call),
-  status: async (call: Call) => (await load()).status(call),
+export const verbs: PluginHandlers = {
+  ADD: async (call) => (await import('./add.ts')).cmdAdd(call),
+  DEL: async (call) => (await import('./del.ts')).cmdDel(call),
+  CHECK: async (call) => (await import('./check.ts')).cmdCheck(call),
+  GC: async (call) => (await import('./gc.ts')).cmdGc(call),
+  STATUS: async (call) => (await import('./status.ts')).cmdStatus(call),
+  VERSION: versionResult,
 };
 
 const ABOUT = 'cello-cni: the Cello CNI plugin for the Volcengine VPC (run `cello-cni --help` for the operator commands)';
 
-if (process.argv.length > 2) {
-  void import('./cli.ts').then(({ runCli }) => runCli(process.argv.slice(2)));
-} else {
-  void pluginMain(handlers, ABOUT).then((code) => {
-    process.exitCode = code;
-  });
+// Bun sets import.meta.main when this file is the program; a test that imports `verbs` runs nothing.
+if ((import.meta as { main?: boolean }).main) {
+  if (process.argv.length > 2) {
+    void import('./cli.ts').then(({ runCli }) => runCli(process.argv.slice(2)));
+  } else {
+    void pluginMain(verbs, ABOUT).then((code) => {
+      process.exitCode = code;
+    });
+  }
 }

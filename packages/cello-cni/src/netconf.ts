@@ -1,3 +1,7 @@
+/**
+ * cello-cni's keys in a conflist's plugin object: what they mean, their
+ * defaults, and validateConfig, which every verb runs first.
+ */
 import { CniError, ErrorCode, type NetConf, type ParsedConf } from '@cello/cni-types';
 import { type DatapathChoice, parseBandwidth } from '@cello/cello-link';
 
@@ -63,8 +67,13 @@ function checkBandwidth(parsed: ParsedConf) {
   }
 }
 
-/** Validate cello-cni's keys and capabilities; return the effective settings. */
-export function celloNetConf(parsed: ParsedConf): CelloNetConf {
+/**
+ * Config validation, the first step of every verb but VERSION: cello-cni's
+ * keys and capabilities (the skel has checked the spec's: cniVersion, name,
+ * prevResult). Returns the effective settings; code 2 for a capability or
+ * runtimeConfig key cello-cni does not implement, 7 for an invalid field.
+ */
+export function validateConfig(parsed: ParsedConf): CelloNetConf {
   const { conf } = parsed;
   const known = CAPABILITIES as readonly string[];
   for (const [cap, on] of Object.entries(conf.capabilities ?? {})) {

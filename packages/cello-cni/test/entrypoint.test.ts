@@ -1,7 +1,9 @@
 // The real bin/cello-cni, invoked as a runtime would: every malformed input
 // gets the right CNI error code on stdout, a message naming the field, exit 1.
+import { join } from 'node:path';
 import t from 'tap';
-import { bin, run } from '@cello/testkit';
+import Database from 'better-sqlite3';
+import { bin, createNetns, must, run, tempDir } from '@cello/testkit';
 import { SUPPORTED_VERSIONS } from '@cello/cni-types';
 
 const cni = bin('cello-cni');
@@ -51,6 +53,31 @@ t.test('bad inputs, every spec version', async (t) => {
       t.notMatch(r.err, /\n\s+at /, `${v} ${name}: no stack trace`);
     }
   }
+});
+
+t.test('a store record cello-link refuses is code 7 naming the field, not 999, and the ADD releases its IP', async (t) => {
+  const dir = tempDir('cello-cni-record-');
+  const pod = await createNetns('rec');
+  t.teardown(async () => {
+    await pod.remove();
+    dir.remove();
+  });
+  const stateDir = join(dir.path, 'state');
+  const eni = { id: 'eni-rec', mac: '02:77:00:00:ee:01', mode: 'shared', subnetId: 'subnet-rec', subnetCidr: '10.78.0.0/24', gateway: '10.78.0.1' };
+  await must(bin('cello-ipam'), ['import', '--state-dir', stateDir], {
+    input: JSON.stringify({ enis: [{ ...eni, primaryIp: '10.78.0.20', ips: ['10.78.0.20'] }] }),
+  });
+  // A device name no importer accepts (it would be syntax to `ip -batch`): a store written by hand, or by another version.
+  const db = new Database(join(stateDir, 'ipam.db'));
+  db.prepare('UPDATE enis SET device = ?').run('eth1 #x');
+  db.close();
+  const stdin = conf('1.0.0', { stateDir, logFile: join(dir.path, 'cni.log'), datapath: 'veth' });
+  const r = await invoke({ ...env, CNI_NETNS: pod.path }, stdin);
+  t.equal(r.code, 1);
+  t.match(JSON.parse(r.out), { code: 7, msg: /^allocation\.eni\.device: .*"eth1 #x"/ }, 'code 7, naming the field');
+  const held = await must(bin('cello-ipam'), ['list', 'allocations', '--state-dir', stateDir, '-o', 'json']);
+  t.same(JSON.parse(String(held.stdout)), [], 'the ADD released the IP it allocated');
+  t.equal((await pod.exec('ip', ['link', 'show', 'eth0'])).exitCode, 1, 'nothing made in the pod');
 });
 
 t.test('unsupported versions get code 1 naming the version', async (t) => {

@@ -6,7 +6,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { pluginMain } from '@cello/cni-types';
 import { bin, run, tempDir } from '@cello/testkit';
-import { handlers } from '../src/plugin.ts';
+import { verbs } from '../src/main.ts';
 
 const state = tempDir('cello-fuzz-');
 t.teardown(() => state.remove());
@@ -96,7 +96,7 @@ t.test('in-process: 4000 mutated inputs', async (t) => {
     fc.asyncProperty(envArb, stdinArb, async (env, stdin) => {
       let out = '';
       let err = '';
-      const code = await pluginMain(handlers, 'about', {
+      const code = await pluginMain(verbs, 'about', {
         env: clean(env),
         readStdin: () => stdin,
         writeStdout: (s) => (out += s),

@@ -3,7 +3,7 @@ import { type ParsedConf, parseNetConf } from './config.ts';
 import { CniError, ErrorCode, asCniError } from './errors.ts';
 import { type CniEnv, parseEnv } from './env.ts';
 import { toVersion } from './result.ts';
-import type { Result, VersionResult } from './types.ts';
+import type { Result, Verb, VersionResult } from './types.ts';
 import { LATEST_VERSION, SUPPORTED_VERSIONS, hasCheck, hasGcAndStatus, isSupportedVersion } from './versions.ts';
 
 /** What a verb handler gets: the validated environment and configuration. */
@@ -12,12 +12,18 @@ export interface Call {
   conf: ParsedConf;
 }
 
+/**
+ * A plugin's verbs, one handler each, keyed as CNI_COMMAND names them (ptp.go's
+ * skel.CNIFuncs). VERSION gets the raw stdin: it must answer even a config
+ * that does not parse (`versionResult` is the spec's answer).
+ */
 export interface PluginHandlers {
-  add(call: Call): Promise<Result>;
-  del(call: Call): Promise<void>;
-  check(call: Call): Promise<void>;
-  gc(call: Call): Promise<void>;
-  status(call: Call): Promise<void>;
+  ADD(call: Call): Promise<Result>;
+  DEL(call: Call): Promise<void>;
+  CHECK(call: Call): Promise<void>;
+  GC(call: Call): Promise<void>;
+  STATUS(call: Call): Promise<void>;
+  VERSION(stdin: string): VersionResult;
 }
 
 export interface PluginIo {
@@ -60,8 +66,14 @@ function rawVersion(stdin: string): string | undefined {
   }
 }
 
+/** The verbs a config's version allows (code 1 otherwise): CHECK from 0.4.0, GC and STATUS from 1.1.0. */
+function requireVerbInVersion(verb: Verb, version: string): void {
+  const allowed = verb === 'CHECK' ? hasCheck(version) : verb === 'GC' || verb === 'STATUS' ? hasGcAndStatus(version) : true;
+  if (!allowed) throw new CniError(ErrorCode.IncompatibleVersion, `config version ${version} does not allow ${verb}`);
+}
+
 /**
- * Run one CNI invocation: validate env and stdin, dispatch to the verb handler,
+ * Run one CNI invocation: validate env and stdin, run the verb's handler,
  * print the result (in the config's version) or the error JSON on stdout.
  * Returns the process exit code: 0 on success, 1 on any error.
  */
@@ -80,7 +92,7 @@ export async function pluginMain(handlers: PluginHandlers, about: string, io: Pl
   let version: string | undefined;
   try {
     if (env.CNI_COMMAND === 'VERSION') {
-      writeOut(`${JSON.stringify(versionResult(readStdin()))}\n`);
+      writeOut(`${JSON.stringify(handlers.VERSION(readStdin()))}\n`);
       return 0;
     }
     stdin = readStdin();
@@ -88,32 +100,17 @@ export async function pluginMain(handlers: PluginHandlers, about: string, io: Pl
     if (stdin.trim() === '') throw new CniError(ErrorCode.DecodingFailure, 'no network config on stdin');
     const conf = parseNetConf(stdin, cniEnv.command);
     version = conf.cniVersion;
+    const verb = cniEnv.command;
+    requireVerbInVersion(verb, version);
     const call: Call = { env: cniEnv, conf };
-    switch (cniEnv.command) {
-      case 'ADD': {
-        const result = await handlers.add(call);
-        writeOut(`${JSON.stringify(toVersion(result, version), null, 2)}\n`);
-        return 0;
-      }
-      case 'DEL':
-        await handlers.del(call);
-        return 0;
-      case 'CHECK':
-        if (!hasCheck(version)) {
-          throw new CniError(ErrorCode.IncompatibleVersion, `config version ${version} does not allow CHECK`);
-        }
-        if (!conf.disableCheck) await handlers.check(call);
-        return 0;
-      case 'GC':
-      case 'STATUS':
-        if (!hasGcAndStatus(version)) {
-          throw new CniError(ErrorCode.IncompatibleVersion, `config version ${version} does not allow ${cniEnv.command}`);
-        }
-        await (cniEnv.command === 'GC' ? handlers.gc(call) : handlers.status(call));
-        return 0;
-      default:
-        throw new CniError(ErrorCode.InvalidEnvironment, `unknown CNI_COMMAND: ${String(cniEnv.command)}`);
+    if (verb === 'ADD') {
+      writeOut(`${JSON.stringify(toVersion(await handlers.ADD(call), version), null, 2)}\n`);
+    } else if (verb === 'CHECK') {
+      if (!conf.disableCheck) await handlers.CHECK(call);
+    } else if (verb !== 'VERSION') {
+      await handlers[verb](call);
     }
+    return 0;
   } catch (err) {
     const cniErr = asCniError(err);
     writeOut(`${JSON.stringify(cniErr.toJSON(version ?? rawVersion(stdin)), null, 2)}\n`);

@@ -1,25 +1,26 @@
 import t from 'tap';
-import { CniError, ErrorCode, pluginMain, type PluginHandlers, type Result } from '@cello/cni-types';
+import { CniError, ErrorCode, pluginMain, type PluginHandlers, type Result, versionResult } from '@cello/cni-types';
 
 const calls: string[] = [];
 const handlers: PluginHandlers = {
-  async add(call) {
+  async ADD(call) {
     calls.push(`add ${call.env.containerId}`);
     return { cniVersion: '1.1.0', ips: [{ address: '10.0.0.2/24', interface: 0 }], interfaces: [{ name: 'eth0', sandbox: call.env.netns }] };
   },
-  async del() {
+  async DEL() {
     calls.push('del');
   },
-  async check() {
+  async CHECK() {
     calls.push('check');
     throw new CniError(ErrorCode.Internal, 'eth0 has no address 10.0.0.2/24');
   },
-  async gc(call) {
+  async GC(call) {
     calls.push(`gc ${JSON.stringify(call.conf.validAttachments)}`);
   },
-  async status() {
+  async STATUS() {
     throw new CniError(ErrorCode.PluginNotAvailable, 'no free IP and no pool keeper');
   },
+  VERSION: versionResult,
 };
 
 async function run(env: Record<string, string>, stdin: string) {
