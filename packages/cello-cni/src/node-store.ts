@@ -26,7 +26,7 @@ import { type Allocation, type AllocationKey, DB_FILE, InvalidInputError, type I
 import { InputError, inspectNetns, type LinkAllocation, netnsProblem } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
 
-/** What a verb's body gets: its logger, a place for facts the closing line reports, and (inside withNodeStore's body) the store. */
+/** What a verb's body gets besides the store: the call's logger, and a place for facts its closing line reports. */
 export interface CallScope {
   log: Logger;
   note(fields: Record<string, unknown>): void;
@@ -42,7 +42,7 @@ export interface NodeStoreUse<T> {
 }
 
 /** How long a call waits for another ADD/DEL/CHECK of the same pod to finish. */
-export const POD_LOCK_WAIT_MS = 20_000;
+const POD_LOCK_WAIT_MS = 20_000;
 
 export async function withNodeStore<T>(
   call: Call,
