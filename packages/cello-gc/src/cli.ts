@@ -31,6 +31,7 @@ interface Common {
   config: string;
   nodeConfig: string;
   grace: number;
+  now?: string;
   dryRun: boolean;
   once: boolean;
   watch: boolean;
@@ -84,6 +85,10 @@ export async function main(argv: string[]): Promise<void> {
         default: 300,
         description: 'seconds a leak must persist before it is removed (allocations: also their age; ENIs: UpdatedAt/CreatedAt)',
       })
+      .option('now', {
+        type: 'string',
+        description: 'judge grace periods as of this time (RFC 3339, not in the past; with --dry-run: what a sweep then would remove)',
+      })
       .option('dry-run', { type: 'boolean', default: false, description: 'report what would be removed; change nothing' })
       .option('once', { type: 'boolean', default: false, description: 'one sweep, then exit (the default; for cron)' })
       .option('watch', { type: 'boolean', default: false, description: 'sweep every --interval seconds until SIGTERM (for the agent)' })
@@ -93,6 +98,8 @@ export async function main(argv: string[]): Promise<void> {
       .check((a) => {
         if (a.once && a.watch) throw new UsageError('--once and --watch: choose one');
         if (!(a.grace >= 0)) throw new UsageError(`--grace: expected seconds ≥ 0, got ${a.grace}`);
+        if (a.now !== undefined && !(Date.parse(a.now) >= Date.now())) throw new UsageError(`--now: expected a time from now on (RFC 3339), got ${a.now}`);
+        if (a.now !== undefined && a.watch) throw new UsageError('--now and --watch: a watch judges each sweep by the clock');
         if (!(a.interval > 0)) throw new UsageError(`--interval: expected seconds > 0, got ${a.interval}`);
         return true;
       })
@@ -118,6 +125,7 @@ export async function main(argv: string[]): Promise<void> {
               stateDir: a.stateDir,
               nodeName: a.nodeName,
               graceSec: a.grace,
+              now: a.now === undefined ? undefined : new Date(a.now),
               dryRun: a.dryRun,
               kube: { off: !a.kubernetes, kubeconfig: a.kubeconfig },
               validAttachments,
@@ -149,6 +157,7 @@ export async function main(argv: string[]): Promise<void> {
             sweepCluster({
               config,
               graceSec: a.grace,
+              now: a.now === undefined ? undefined : new Date(a.now),
               dryRun: a.dryRun,
               kube: { off: !a.kubernetes, kubeconfig: a.kubeconfig },
               identity: a.region && a.vpcId ? { region: a.region, vpcId: a.vpcId } : undefined,

@@ -65,6 +65,8 @@ export interface SweepReport {
   dryRun: boolean;
   graceSec: number;
   startedAt: string;
+  /** The time grace periods were judged at, when --now set one (otherwise startedAt). */
+  asOf?: string;
   durationMs: number;
   /** What each source of truth said: ok, off, or why it could not be read. */
   sources: Record<string, string>;
@@ -89,13 +91,14 @@ export function summarize(findings: readonly Finding[]): Summary {
 }
 
 /** An empty report for a sweep starting now. */
-export function newReport(sweep: SweepReport['sweep'], scope: string, opts: { dryRun: boolean; graceSec: number; started: number }): SweepReport {
+export function newReport(sweep: SweepReport['sweep'], scope: string, opts: { dryRun: boolean; graceSec: number; started: number; now?: Date }): SweepReport {
   return {
     sweep,
     scope,
     dryRun: opts.dryRun,
     graceSec: opts.graceSec,
     startedAt: new Date(opts.started).toISOString(),
+    ...(opts.now ? { asOf: opts.now.toISOString() } : {}),
     durationMs: 0,
     sources: {},
     findings: [],
@@ -128,7 +131,7 @@ export const FINDING_COLUMNS: Column<Finding>[] = [
 export function footer(r: SweepReport): string {
   const s = r.summary;
   const lines = [
-    `${r.sweep} sweep of ${r.scope}${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${s.found} found, ${s.fixed} fixed, ${s.wouldFix} would be fixed, ${s.waiting} waiting (grace ${r.graceSec}s), ${s.skipped} skipped, ${s.failed} failed in ${r.durationMs} ms`,
+    `${r.sweep} sweep of ${r.scope}${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${s.found} found, ${s.fixed} fixed, ${s.wouldFix} would be fixed, ${s.waiting} waiting (grace ${r.graceSec}s${r.asOf ? ` as of ${r.asOf}` : ''}), ${s.skipped} skipped, ${s.failed} failed in ${r.durationMs} ms`,
     `sources: ${Object.entries(r.sources)
       .map(([k, v]) => `${k} ${v}`)
       .join('; ')}`,

@@ -12,9 +12,9 @@ import t from 'tap';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { openStore } from '@cello/cello-ipam';
-import { bin } from '@cello/testkit';
+import { bin, waitFor } from '@cello/testkit';
 import type { SweepReport } from '../src/index.ts';
-import { gcSim, type Pod, until } from './helpers.ts';
+import { gcSim, type Pod } from './helpers.ts';
 
 const WORKLOAD_MS = 25_000;
 /** A lag of up to 0.6 s (two gc sweeps) between the kubelet's steps. */
@@ -140,13 +140,17 @@ t.test('gc in a loop never touches what live pods use', async (t) => {
       store.close();
     }
   };
-  const allReleased = await until('gc to release the crashed pods', () => [...crashed].every((id) => !held().has(id)), 15_000, 200).then(
+  const allReleased = await waitFor(() => [...crashed].every((id) => !held().has(id)), {
+    what: 'gc to release the crashed pods',
+    timeoutMs: 15_000,
+    everyMs: 200,
+  }).then(
     () => true,
     () => false,
   );
   // The sweep that released the last one reports at its end: wait for two more reports before counting fixes.
   const reported = reports.length;
-  await until('two more gc sweeps to report', () => reports.length >= reported + 2, 15_000, 100).catch(() => {});
+  await waitFor(() => reports.length >= reported + 2, { what: 'two more gc sweeps to report', timeoutMs: 15_000, everyMs: 100 }).catch(() => {});
 
   const fixed = reports.flatMap((r) => r.findings.filter((f) => f.outcome === 'fixed'));
   const fixedAllocs = fixed.filter((f) => f.kind === 'allocation').map((f) => f.id.split(' ')[0]!.split('/')[1]!);

@@ -9,12 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Allocation, openStore } from '@cello/cello-ipam';
 import { bin, run, uniqueName } from '@cello/testkit';
-import { type Sim, type SimState, startSim } from '@cello/vpc-sim';
+import { NO_DELAYS, nodePath } from '@cello/testkit/sim';
+import { type Sim, type SimState, startSim, uniqueSimName } from '@cello/vpc-sim';
 import type { SweepReport } from '../src/index.ts';
 
 export const CLUSTER = 'gc-test';
-const NO_DELAYS = { create: 0, attach: 0, detach: 0, delete: 0 };
-const SIM_DEFAULTS = { delaysMs: NO_DELAYS };
 
 export interface Pod {
   namespace: string;
@@ -52,9 +51,9 @@ export interface GcSim {
 const CONF = JSON.stringify({ cniVersion: '1.0.0', name: 'cello', type: 'cello-cni', logFile: '', poolWaitSec: 5 });
 
 export async function gcSim(nodes: number, simConfig: Record<string, unknown> = {}): Promise<GcSim> {
-  const sim = await startSim({ nodes, config: { ...SIM_DEFAULTS, ...simConfig } });
+  const sim = await startSim({ name: uniqueSimName('gc'), nodes, config: { delaysMs: NO_DELAYS, ...simConfig } });
   const netnses = new Set<string>();
-  const root = (node: string) => join(sim.info.stateDir, 'nodes', node, 'root');
+  const root = (node: string) => nodePath(sim, node, '/');
   const onNode = (node: string, cmd: string[], input?: string) => sim.exec(node, cmd, input === undefined ? {} : { input });
   const cniEnv = (verb: string, pod: Pod) => [
     'env',
@@ -154,7 +153,6 @@ export async function gcSim(nodes: number, simConfig: Record<string, unknown> = 
   return g;
 }
 
-/** The (kind, id) pairs of a report, sorted, for exact comparisons. */
 /** An ENI of `cluster` tagged for `instanceId` the way the keeper tags it, made through the owner's API (no keeper, no call budget). */
 export async function createClusterEni(sim: Sim, o: { instanceId: string; cluster: string; subnetId: string; description?: string }): Promise<string> {
   const r = await sim.api('CreateNetworkInterface', {
@@ -172,13 +170,5 @@ export async function createClusterEni(sim: Sim, o: { instanceId: string; cluste
   return String(r.Result.NetworkInterfaceId);
 }
 
+/** The (kind, id) pairs of a report, sorted, for exact comparisons. */
 export const kinds = (r: SweepReport) => r.findings.map((f) => `${f.kind} ${f.id}`).sort();
-
-/** Wait until `check` returns true (polling every `everyMs`), or throw after `ms`. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000, everyMs = 20): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

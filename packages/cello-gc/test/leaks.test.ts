@@ -15,8 +15,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '@cello/cello-ipam';
 import { hostVethName } from '@cello/cello-link';
-import { bin } from '@cello/testkit';
-import { type GcSim, gcSim, kinds, type Pod, until } from './helpers.ts';
+import { bin, waitFor } from '@cello/testkit';
+import { type GcSim, gcSim, kinds, type Pod } from './helpers.ts';
 
 const NODE_ARGS = ['node', '--grace', '0'];
 
@@ -209,7 +209,11 @@ async function killAddAfterAllocation(t: Test, g: GcSim, pod: Pod): Promise<void
   const child = g.spawnCni('node1', 'ADD', pod);
   const exited = new Promise((r) => child.once('exit', r));
   try {
-    await until('the ADD to allocate', () => Boolean(store.allocation({ network: 'cello', containerId: pod.containerId, ifname: 'eth0' })), 20_000, 0);
+    await waitFor(() => Boolean(store.allocation({ network: 'cello', containerId: pod.containerId, ifname: 'eth0' })), {
+      what: 'the ADD to allocate',
+      timeoutMs: 20_000,
+      everyMs: 0,
+    });
     child.kill('SIGKILL');
     await exited;
   } finally {
@@ -229,12 +233,15 @@ async function killKeeperBetweenCreateAndAttach(t: Test, g: GcSim): Promise<stri
   const exited = new Promise((r) => keeper.once('exit', r));
   let created = '';
   try {
-    await until('the keeper to create an ENI and fail to attach it', async () => {
-      const fresh = (await g.state()).enis.find((e) => !had.has(e.id) && e.tags.some((tag) => tag.Value === me));
-      const attachTried = (await g.sim.control.calls({ action: 'AttachNetworkInterface' })).length > 0 && (await g.sim.control.calls()).length > since;
-      created = fresh?.status === 'Available' && attachTried ? fresh.id : '';
-      return Boolean(created);
-    });
+    await waitFor(
+      async () => {
+        const fresh = (await g.state()).enis.find((e) => !had.has(e.id) && e.tags.some((tag) => tag.Value === me));
+        const attachTried = (await g.sim.control.calls({ action: 'AttachNetworkInterface' })).length > 0 && (await g.sim.control.calls()).length > since;
+        created = fresh?.status === 'Available' && attachTried ? fresh.id : '';
+        return Boolean(created);
+      },
+      { what: 'the keeper to create an ENI and fail to attach it' },
+    );
     keeper.kill('SIGKILL');
     await exited;
   } finally {

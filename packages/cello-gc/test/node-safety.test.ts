@@ -35,15 +35,16 @@ t.test('node sweep safety', async (t) => {
 
   await t.test('the grace period runs from when gc first saw the leak, across runs', async (t) => {
     const pod = await leak('graced');
-    const first = await g.gc('node1', ['node', '--grace', '3', '--no-cloud']);
+    const first = await g.gc('node1', ['node', '--grace', '60', '--no-cloud']);
     t.match(findingOf(first.report, pod), { kind: 'allocation', outcome: 'waiting' }, 'first seen: waiting');
     const table = join(g.stateDir('node1'), 'gc-first-seen.json');
     t.ok(existsSync(table) && readFileSync(table, 'utf8').includes(pod.containerId), 'first-seen time kept in the state dir');
-    const second = await g.gc('node1', ['node', '--grace', '3', '--no-cloud']);
+    const second = await g.gc('node1', ['node', '--grace', '60', '--no-cloud']);
     t.equal(findingOf(second.report, pod)?.since, findingOf(first.report, pod)?.since, 'the second run counts from the first sighting');
     t.ok(held(pod), 'still allocated inside the grace');
-    await new Promise((r) => setTimeout(r, 3100));
-    const third = await g.gc('node1', ['node', '--grace', '3', '--no-cloud']);
+    const later = new Date(Date.now() + 61_000).toISOString(); // a minute on, without waiting for it
+    const third = await g.gc('node1', ['node', '--grace', '60', '--no-cloud', '--now', later]);
+    t.equal(third.report.asOf, later, 'the report says which time it judged by');
     t.match(findingOf(third.report, pod), { outcome: 'fixed' }, 'released once the grace is over');
     t.notOk(held(pod));
     t.notOk(readFileSync(table, 'utf8').includes(pod.containerId), 'and forgotten by the first-seen table');

@@ -7,7 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Background, background, bin, must, run, tempDir, testBin, uniqueName } from './index.ts';
+import { type Background, bin, must, run, tempDir, testBin, uniqueName } from './index.ts';
+import { echoFrom, echoServer } from './tcp-echo.ts';
 
 export interface FakeNode {
   node: string;
@@ -31,12 +32,6 @@ export interface FakeNode {
   ipam(...args: string[]): ReturnType<typeof run>;
   remove(): Promise<void>;
 }
-
-const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(+process.argv[1],()=>console.log('listening'))";
-const CLIENT =
-  "const s=require('net').connect(+process.argv[2],process.argv[1]);let d='';s.on('data',c=>d+=c);" +
-  "s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{console.error(e.message);process.exit(1)});" +
-  'setTimeout(()=>{console.error("timeout");process.exit(1)},3000)';
 
 export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: number }): Promise<FakeNode> {
   const id = uniqueName('');
@@ -96,9 +91,7 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
     await must(bin('cello-ipam'), ['settings', '--state-dir', stateDir, 'datapath=veth', 'ipCooldownSec=1']);
     const enisJson = String((await must(bin('cello-ipam'), ['list', 'enis', '--state-dir', stateDir, '-o', 'json'])).stdout);
     await must('ip', ['netns', 'exec', node, bin('cello-link'), 'eni-up', '--datapath', 'veth'], { input: JSON.stringify({ enis: JSON.parse(enisJson) }) });
-    const peer = background('ip', ['netns', 'exec', vpc, 'node', '-e', ECHO, '7777']);
-    servers.push(peer);
-    await peer.firstLine();
+    servers.push(await echoServer(vpc, 7777));
   } catch (err) {
     await Promise.all(servers.map((s) => s.stop()));
     await run('ip', ['netns', 'del', node]);
@@ -144,11 +137,7 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
     plugin(env, stdin) {
       return run('ip', ['netns', 'exec', node, bin('cello-cni')], { env: { CNI_PATH: '/usr/lib/cni', ...env }, input: stdin });
     },
-    async tcp(fromNs, host, port) {
-      const r = await run('ip', ['netns', 'exec', fromNs, 'node', '-e', CLIENT, host, String(port)]);
-      if (r.exitCode !== 0) throw new Error(`tcp ${fromNs} → ${host}:${port}: ${String(r.stderr).trim()}`);
-      return String(r.stdout);
-    },
+    tcp: echoFrom,
     ipam: (...args) => run(bin('cello-ipam'), [...args, '--state-dir', stateDir]),
     async remove() {
       await Promise.all(servers.map((s) => s.stop()));

@@ -130,3 +130,6 @@ export async function kernelLacks(linkType: 'ipvlan' | 'dummy' | 'vrf'): Promise
     await ns.remove();
   }
 }
+
+export { waitFor, type WaitForOptions } from './wait-for.ts';
+export { echoFrom, echoServer } from './tcp-echo.ts';

@@ -34,6 +34,12 @@ export const ORPHAN_MARK_TAG = 'k8s:cello:gc-orphaned-at';
 export interface ClusterSweepOptions {
   config: CelloConfig;
   graceSec: number;
+  /**
+   * The time grace periods are judged at (default: the clock at the start).
+   * Never earlier than the clock: first-seen times and marks are recorded at
+   * it, and times in the past would shorten later sweeps' grace periods.
+   */
+  now?: Date;
   dryRun?: boolean;
   kube?: KubeOptions;
   /** Region and VPC when the metadata service should not be asked (off an instance). */
@@ -79,8 +85,15 @@ export async function sweepCluster(opts: ClusterSweepOptions): Promise<SweepRepo
     );
   }
   const dryRun = opts.dryRun ?? false;
-  const report = newReport('cluster', config.clusterName, { dryRun, graceSec: opts.graceSec, started });
-  const l: Ledger = { dryRun, graceMs: opts.graceSec * 1000, now: new Date(started), seen: FirstSeen.load(undefined), findings: report.findings, log };
+  const report = newReport('cluster', config.clusterName, { dryRun, graceSec: opts.graceSec, started, now: opts.now });
+  const l: Ledger = {
+    dryRun,
+    graceMs: opts.graceSec * 1000,
+    now: opts.now ?? new Date(started),
+    seen: FirstSeen.load(undefined),
+    findings: report.findings,
+    log,
+  };
   let ctx: EniContext | undefined;
   try {
     const identity = opts.identity ? { instanceId: '', instanceType: '', zone: '', primaryMac: '', primaryEniId: '', ...opts.identity } : undefined;

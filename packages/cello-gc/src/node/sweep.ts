@@ -29,6 +29,12 @@ export interface NodeSweepOptions {
   /** This node's name in Kubernetes (default $NODE_NAME, else the hostname). */
   nodeName?: string;
   graceSec: number;
+  /**
+   * The time grace periods are judged at (default: the clock at the start).
+   * Never earlier than the clock: first-seen times and marks are recorded at
+   * it, and times in the past would shorten later sweeps' grace periods.
+   */
+  now?: Date;
   dryRun?: boolean;
   kube?: KubeOptions;
   /** The runtime's valid attachments (CNI GC's cni.dev/valid-attachments), when known. */
@@ -52,9 +58,9 @@ export async function sweepNode(opts: NodeSweepOptions): Promise<SweepReport> {
   const gcLock = dryRun ? undefined : await tryLock(stateDir, GC_NODE_LOCK);
   if (!dryRun && !gcLock) throw new CommandError('another cello-gc node sweep is running on this node; try again when it is done');
 
-  const report = newReport('node', nodeName, { dryRun, graceSec: opts.graceSec, started });
+  const report = newReport('node', nodeName, { dryRun, graceSec: opts.graceSec, started, now: opts.now });
   const seen = FirstSeen.load(stateDir);
-  const l: Ledger = { dryRun, graceMs: opts.graceSec * 1000, now: new Date(started), seen, findings: report.findings, log };
+  const l: Ledger = { dryRun, graceMs: opts.graceSec * 1000, now: opts.now ?? new Date(started), seen, findings: report.findings, log };
   const store = openStore({ stateDir });
   let keeperLock: NodeLock | undefined;
   let ctx: EniContext | undefined;
