@@ -7,8 +7,10 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CommandError, createLogger, emit, formatTable, resolveFormat, runMain, stopOnSignals, UsageError } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { CommandError, createLogger, emit, keyValueColumns, resolveFormat, stopOnSignals, UsageError, untilStopped } from '@cello/cli-kit';
+import { onceOrWatch, runCommandLine } from '@cello/cli-kit/yargs';
+import { parseListen } from './cli/input.ts';
+import { installColumns, statusText } from './cli/tables.ts';
 import { nodeName } from './node-name.ts';
 import { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
 
@@ -67,248 +69,200 @@ function stopSignal(): AbortSignal {
   return stopOnSignals({ log, message: 'stopping', secondSignal: 'ignore' });
 }
 
-function parseListen(v: string): { host: string; port: number } {
-  const m = /^(?:\[?([^\]]*)\]?:)?(\d{1,5})$/.exec(v);
-  const port = Number(m?.[2]);
-  if (!m || !(port > 0 && port < 65536)) throw new UsageError(`--listen: expected [host]:port (e.g. :11414 or 127.0.0.1:11414), got ${JSON.stringify(v)}`);
-  return { host: m[1] || '0.0.0.0', port };
-}
-
-const untilAborted = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-
 export async function main(argv: string[]): Promise<void> {
-  await runMain('cello-agent', async () => {
-    let exitCode = 0;
-    log = log.child({ proc: argv.find((x) => COMMANDS.includes(x)) ?? 'cello-agent' });
-    await commandLine('cello-agent', argv, USAGE)
-      .option('run-dir', { type: 'string', default: DEFAULT_PATHS.runDir, description: 'readiness file, agent and keeper state, metrics sockets' })
-      .option('config', { type: 'string', default: DEFAULT_PATHS.configFile, description: 'the cluster config file the keeper reads' })
-      .option('node-config', { type: 'string', default: DEFAULT_PATHS.nodeConfigFile, description: 'the node-scope override file' })
-      .option('state-dir', { type: 'string', default: DEFAULT_PATHS.stateDir, description: "cello-ipam's state directory" })
-      .option('cni-log', { type: 'string', default: DEFAULT_PATHS.cniLog, description: "cello-cni's JSON-lines log (for the CNI metrics)" })
-      .option('device-plugin-dir', { type: 'string', default: DEFAULT_PATHS.devicePluginDir, description: "the kubelet's device-plugin directory" })
-      .option('cni-bin-dir', { type: 'string', default: DEFAULT_PATHS.cniBinDir, description: 'where the cello-cni executable is installed' })
-      .option('cni-conf-dir', { type: 'string', default: DEFAULT_PATHS.cniConfDir, description: 'where the conflist is installed' })
-      .option('runtime-dir', {
-        type: 'string',
-        default: DEFAULT_PATHS.runtimeDir,
-        description: 'where an older Cello installed Node for the host (only cleaned up now)',
-      })
-      .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
-      .command(
-        'run',
-        'the supervisor: install cello-cni, run and restart the roles (in this process), mark the node ready once the pool holds IPs; SIGTERM stops all',
-        (y) =>
-          y
-            .option('conflist', {
-              type: 'string',
-              description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)',
-            })
-            .option('listen', { type: 'string', description: "address of the metrics and health server (default: the config's metricsListen, else :11414)" })
-            .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc sweeps)' })
-            .option('capacity-recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the device plugin subtracts' })
-            .option('grace', { type: 'number', default: 10, description: 'seconds each role (and a gc sweep in flight) gets to stop after SIGTERM' })
-            .check((a) => {
-              if (a.listen !== undefined) parseListen(String(a.listen));
-              if (!(Number(a.gcInterval) >= 0)) throw new UsageError('--gc-interval must be ≥ 0 seconds');
-              if (!(Number(a.grace) > 0)) throw new UsageError('--grace must be > 0 seconds');
-              if (!(Number(a.capacityRecount) > 0)) throw new UsageError('--capacity-recount must be > 0 seconds');
-              return true;
-            }),
-        async (a) => {
-          const { runSupervisor } = await import('./supervisor/run.ts');
-          const binDir = ownDir();
-          exitCode = await runSupervisor({
-            paths: pathsOf(a),
-            conflist: a.conflist ?? join(binDir, '..', 'manifests', 'cni', '10-cello.conflist'),
-            binDir,
-            node: process.execPath,
-            nodeName: nodeName(a.nodeName),
-            ...(a.listen !== undefined ? { listen: parseListen(a.listen) } : {}),
-            gcIntervalSec: a.gcInterval,
-            capacityRecountSec: a.capacityRecount,
-            graceMs: a.grace * 1000,
-            log,
-            signal: stopSignal(),
-          });
-          // Every role has ended. A socket one leaves behind (a keep-alive connection of the
-          // Kubernetes client, a watch being torn down) must not keep the pod's main process alive.
-          // (stdout and stderr are synchronous for pipes and files on Linux: nothing is lost.)
-          process.exit(exitCode);
-        },
-      )
-      .command(
-        'config-sync',
-        'write the config files from ConfigMap kube-system/cello-config and the node label’s override; once, or following changes',
-        (y) =>
-          y
-            .option('once', {
-              type: 'boolean',
-              default: false,
-              description: 'write the files and exit (1 with the reason if the config is missing or invalid)',
-            })
-            .option('watch', { type: 'boolean', default: false, description: 'keep the files current until SIGTERM' })
-            .check((x) => {
-              if (x.once === x.watch) throw new UsageError('give exactly one of --once or --watch');
-              return true;
-            }),
-        async (a) => {
-          const [{ kubeClient }, { ConfigSync }, { NodeEventRecorder }] = await Promise.all([
-            import('./kube/client.ts'),
-            import('./config/sync.ts'),
-            import('./kube/events.ts'),
-          ]);
-          const kube = kubeClient();
-          const node = nodeName(a.nodeName);
-          const sync = new ConfigSync({
-            kube,
-            node,
-            configFile: a.config,
-            nodeConfigFile: a.nodeConfig,
-            log,
-            events: new NodeEventRecorder({ core: kube.core, node, log }),
-          });
-          if (a.once) {
-            const r = await sync.syncOnce().catch((err: Error) => {
-              throw new CommandError(err.message);
+  log = log.child({ proc: argv.find((x) => COMMANDS.includes(x)) ?? 'cello-agent' });
+  await runCommandLine(
+    'cello-agent',
+    argv,
+    USAGE,
+    (cli) =>
+      cli
+        .option('run-dir', { type: 'string', default: DEFAULT_PATHS.runDir, description: 'readiness file, agent and keeper state, metrics sockets' })
+        .option('config', { type: 'string', default: DEFAULT_PATHS.configFile, description: 'the cluster config file the keeper reads' })
+        .option('node-config', { type: 'string', default: DEFAULT_PATHS.nodeConfigFile, description: 'the node-scope override file' })
+        .option('state-dir', { type: 'string', default: DEFAULT_PATHS.stateDir, description: "cello-ipam's state directory" })
+        .option('cni-log', { type: 'string', default: DEFAULT_PATHS.cniLog, description: "cello-cni's JSON-lines log (for the CNI metrics)" })
+        .option('device-plugin-dir', { type: 'string', default: DEFAULT_PATHS.devicePluginDir, description: "the kubelet's device-plugin directory" })
+        .option('cni-bin-dir', { type: 'string', default: DEFAULT_PATHS.cniBinDir, description: 'where the cello-cni executable is installed' })
+        .option('cni-conf-dir', { type: 'string', default: DEFAULT_PATHS.cniConfDir, description: 'where the conflist is installed' })
+        .option('runtime-dir', {
+          type: 'string',
+          default: DEFAULT_PATHS.runtimeDir,
+          description: 'where an older Cello installed Node for the host (only cleaned up now)',
+        })
+        .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
+        .command(
+          'run',
+          'the supervisor: install cello-cni, run and restart the roles (in this process), mark the node ready once the pool holds IPs; SIGTERM stops all',
+          (y) =>
+            y
+              .option('conflist', {
+                type: 'string',
+                description: 'the conflist to install once ready (default: manifests/cni/10-cello.conflist beside this bundle)',
+              })
+              .option('listen', { type: 'string', description: "address of the metrics and health server (default: the config's metricsListen, else :11414)" })
+              .option('gc-interval', { type: 'number', default: 300, description: 'seconds between cello-gc sweeps of this node (0: no gc sweeps)' })
+              .option('capacity-recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the device plugin subtracts' })
+              .option('grace', { type: 'number', default: 10, description: 'seconds each role (and a gc sweep in flight) gets to stop after SIGTERM' })
+              .check((a) => {
+                if (a.listen !== undefined) parseListen(String(a.listen));
+                if (!(Number(a.gcInterval) >= 0)) throw new UsageError('--gc-interval must be ≥ 0 seconds');
+                if (!(Number(a.grace) > 0)) throw new UsageError('--grace must be > 0 seconds');
+                if (!(Number(a.capacityRecount) > 0)) throw new UsageError('--capacity-recount must be > 0 seconds');
+                return true;
+              }),
+          async (a) => {
+            const { runSupervisor } = await import('./supervisor/run.ts');
+            const binDir = ownDir();
+            return await runSupervisor({
+              paths: pathsOf(a),
+              conflist: a.conflist ?? join(binDir, '..', 'manifests', 'cni', '10-cello.conflist'),
+              binDir,
+              node: process.execPath,
+              nodeName: nodeName(a.nodeName),
+              ...(a.listen !== undefined ? { listen: parseListen(a.listen) } : {}),
+              gcIntervalSec: a.gcInterval,
+              capacityRecountSec: a.capacityRecount,
+              graceMs: a.grace * 1000,
+              log,
+              signal: stopSignal(),
             });
-            for (const w of r.fetched.warnings) log.warn(w);
-            emit({ changed: r.changed, cluster: r.fetched.cluster.ref, node: r.fetched.node?.ref ?? null }, resolveFormat(a.output));
-          } else {
-            await sync.watch(stopSignal());
-          }
-        },
-      )
-      .command(
-        'keeper',
-        "the pool keeper (cello-eni's) with the agent's metrics, events and state file",
-        (y) => y,
-        async (a) => {
-          const [{ kubeClient }, { NodeEventRecorder }, { runAgentKeeper }] = await Promise.all([
-            import('./kube/client.ts'),
-            import('./kube/events.ts'),
-            import('./keeper/run.ts'),
-          ]);
-          const kube = kubeClient();
-          const node = nodeName(a.nodeName);
-          const events = new NodeEventRecorder({ core: kube.core, node, log });
-          try {
-            await runAgentKeeper({ paths: pathsOf(a), log, signal: stopSignal(), events });
-          } finally {
-            await events.flush();
-          }
-        },
-      )
-      .command(
-        'capacity',
-        'the kubelet device plugin for this node’s pod capacity (registers again when kubelet.sock is re-created)',
-        (y) =>
-          y.option('recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the count subtracts' }).check((x) => {
-            if (!(x.recount > 0)) throw new UsageError('--recount must be > 0 seconds');
-            return true;
-          }),
-        async (a) => {
-          const [{ kubeClient }, { runCapacityReporter }] = await Promise.all([import('./kube/client.ts'), import('./capacity/reporter.ts')]);
-          await runCapacityReporter({
-            paths: pathsOf(a),
-            kube: kubeClient(),
-            node: nodeName(a.nodeName),
-            log,
-            signal: stopSignal(),
-            recountMs: a.recount * 1000,
-          });
-        },
-      )
-      .command(
-        'metrics',
-        'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, roles), /healthz and /livez',
-        (y) =>
-          y
-            .option('listen', { type: 'string', description: "[host]:port (default: the config's metricsListen, else :11414)" })
-            .check((x) => (x.listen === undefined || parseListen(x.listen), true)),
-        async (a) => {
-          const [{ startMetricsServer }, { metricsListen }] = await Promise.all([import('./metrics/server.ts'), import('./metrics/listen.ts')]);
-          const listen = a.listen !== undefined ? parseListen(a.listen) : metricsListen(a.config, a.nodeConfig, log);
-          const server = await startMetricsServer({ paths: pathsOf(a), ...listen, log });
-          await untilAborted(stopSignal());
-          server.close();
-        },
-      )
-      .command(
-        'install',
-        'install cello-cni (one executable, into --cni-bin-dir) and, with --conflist, the conflist; what run does first',
-        (y) => y.option('conflist', { type: 'string', description: 'also install this conflist now' }),
-        async (a) => {
-          const { CNI_BINARY, checkConflist, installCniBinary, installConflist } = await import('./install/cni.ts');
-          if (a.conflist) checkConflist(a.conflist); // refuse a bad conflist before touching anything
-          const binary = installCniBinary({ cniBinDir: a.cniBinDir, source: join(ownDir(), CNI_BINARY), legacyRuntimeDir: a.runtimeDir });
-          const conflist = a.conflist ? installConflist({ cniConfDir: a.cniConfDir, source: a.conflist }) : undefined;
-          const out = { ...binary, ...(conflist ? { conflist } : {}) };
-          emit(out, resolveFormat(a.output), {
-            rows: [out],
-            columns: [
-              { header: 'VERSION', value: (r: typeof out) => r.version },
-              { header: 'BINARY', value: (r: typeof out) => r.binary },
-              { header: 'CHANGED', value: (r: typeof out) => r.changed },
-              { header: 'CONFLIST', value: (r: typeof out) => r.conflist?.path },
-            ],
-          });
-        },
-      )
-      .command(
-        'status',
-        'what the supervisor and the keeper last reported: roles, readiness, pool',
-        (y) => y,
-        async (a) => {
-          const [{ readAgentState }, { readKeeperState }] = await Promise.all([import('./supervisor/state.ts'), import('./keeper/state.ts')]);
-          const files = runFiles(a.runDir);
-          const agent = readAgentState(files.agentState);
-          const keeper = readKeeperState(files.keeperState);
-          if (!agent && !keeper) throw new CommandError(`no agent state in ${a.runDir}: is cello-agent running on this node (or pass --run-dir)?`);
-          const out = { agent: agent ?? null, keeper: keeper ?? null };
-          if (resolveFormat(a.output) === 'json') return emit(out, 'json');
-          process.stdout.write(
-            `ready: ${agent?.ready ? `yes, since ${agent.readyAt}` : 'no'}   runtime: ${agent?.installed.runtime ?? '-'}   conflist: ${agent?.installed.conflist ?? '-'}\n`,
-          );
-          const rows = Object.entries(agent?.children ?? {}).map(([name, c]) => ({ name, ...c }));
-          process.stdout.write(
-            formatTable(rows, [
-              { header: 'ROLE', value: (r) => r.name },
-              { header: 'PID', value: (r) => r.pid },
-              { header: 'RUNNING', value: (r) => r.running },
-              { header: 'RESTARTS', value: (r) => r.restarts },
-              { header: 'LAST EXIT', value: (r) => r.lastExit },
-            ]),
-          );
-          if (keeper) {
-            const p = keeper.pool;
-            process.stdout.write(
-              `pool (${keeper.at}): free ${p.free}, used ${p.used}, total ${p.total}, target ${p.target}, targetMin ${p.targetMin}, capacity ${p.capacity}${keeper.blocked ? `; blocked: ${keeper.blocked}` : ''}\n`,
-            );
-          }
-        },
-      )
-      .command(
-        'config',
-        'the config in effect (both scopes merged, defaults filled in), secrets shown as ***',
-        (y) => y.option('kubernetes', { type: 'boolean', default: false, description: 'read the ConfigMaps from the API instead of the files on this node' }),
-        async (a) => {
-          const { configFromFiles, configFromKubernetes } = await import('./config/effective.ts');
-          const out = a.kubernetes
-            ? await configFromKubernetes((await import('./kube/client.ts')).kubeClient().core, nodeName(a.nodeName))
-            : configFromFiles(a.config, a.nodeConfig);
-          emit(out, resolveFormat(a.output), {
-            rows: Object.entries(out.config),
-            columns: [
-              { header: 'KEY', value: (r: [string, unknown]) => r[0] },
-              { header: 'VALUE', value: (r: [string, unknown]) => r[1] },
-            ],
-          });
-        },
-      )
-      .parseAsync();
-    return exitCode;
-  });
+          },
+        )
+        .command(
+          'config-sync',
+          'write the config files from ConfigMap kube-system/cello-config and the node label’s override; once, or following changes',
+          (y) =>
+            onceOrWatch(y, {
+              once: 'write the files and exit (1 with the reason if the config is missing or invalid)',
+              watch: 'keep the files current until SIGTERM',
+            }),
+          async (a) => {
+            const [{ kubeClient }, { ConfigSync }, { NodeEventRecorder }] = await Promise.all([
+              import('./kube/client.ts'),
+              import('./config/sync.ts'),
+              import('./kube/events.ts'),
+            ]);
+            const kube = kubeClient();
+            const node = nodeName(a.nodeName);
+            const sync = new ConfigSync({
+              kube,
+              node,
+              configFile: a.config,
+              nodeConfigFile: a.nodeConfig,
+              log,
+              events: new NodeEventRecorder({ core: kube.core, node, log }),
+            });
+            if (a.once) {
+              const r = await sync.syncOnce().catch((err: Error) => {
+                throw new CommandError(err.message);
+              });
+              for (const w of r.fetched.warnings) log.warn(w);
+              emit({ changed: r.changed, cluster: r.fetched.cluster.ref, node: r.fetched.node?.ref ?? null }, a.output);
+            } else {
+              await sync.watch(stopSignal());
+            }
+          },
+        )
+        .command(
+          'keeper',
+          "the pool keeper (cello-eni's) with the agent's metrics, events and state file",
+          (y) => y,
+          async (a) => {
+            const [{ kubeClient }, { NodeEventRecorder }, { runAgentKeeper }] = await Promise.all([
+              import('./kube/client.ts'),
+              import('./kube/events.ts'),
+              import('./keeper/run.ts'),
+            ]);
+            const kube = kubeClient();
+            const node = nodeName(a.nodeName);
+            const events = new NodeEventRecorder({ core: kube.core, node, log });
+            try {
+              await runAgentKeeper({ paths: pathsOf(a), log, signal: stopSignal(), events });
+            } finally {
+              await events.flush();
+            }
+          },
+        )
+        .command(
+          'capacity',
+          'the kubelet device plugin for this node’s pod capacity (registers again when kubelet.sock is re-created)',
+          (y) =>
+            y.option('recount', { type: 'number', default: 300, description: 'seconds between recounts of the pods the count subtracts' }).check((x) => {
+              if (!(x.recount > 0)) throw new UsageError('--recount must be > 0 seconds');
+              return true;
+            }),
+          async (a) => {
+            const [{ kubeClient }, { runCapacityReporter }] = await Promise.all([import('./kube/client.ts'), import('./capacity/reporter.ts')]);
+            await runCapacityReporter({
+              paths: pathsOf(a),
+              kube: kubeClient(),
+              node: nodeName(a.nodeName),
+              log,
+              signal: stopSignal(),
+              recountMs: a.recount * 1000,
+            });
+          },
+        )
+        .command(
+          'metrics',
+          'serve /metrics (Prometheus text: pool, CNI calls, OpenAPI, metadata, device plugin, roles), /healthz and /livez',
+          (y) =>
+            y
+              .option('listen', { type: 'string', description: "[host]:port (default: the config's metricsListen, else :11414)" })
+              .check((x) => (x.listen === undefined || parseListen(x.listen), true)),
+          async (a) => {
+            const [{ startMetricsServer }, { metricsListen }] = await Promise.all([import('./metrics/server.ts'), import('./metrics/listen.ts')]);
+            const listen = a.listen !== undefined ? parseListen(a.listen) : metricsListen(a.config, a.nodeConfig, log);
+            const server = await startMetricsServer({ paths: pathsOf(a), ...listen, log });
+            await untilStopped(stopSignal());
+            server.close();
+          },
+        )
+        .command(
+          'install',
+          'install cello-cni (one executable, into --cni-bin-dir) and, with --conflist, the conflist; what run does first',
+          (y) => y.option('conflist', { type: 'string', description: 'also install this conflist now' }),
+          async (a) => {
+            const { CNI_BINARY, checkConflist, installCniBinary, installConflist } = await import('./install/cni.ts');
+            if (a.conflist) checkConflist(a.conflist); // refuse a bad conflist before touching anything
+            const binary = installCniBinary({ cniBinDir: a.cniBinDir, source: join(ownDir(), CNI_BINARY), legacyRuntimeDir: a.runtimeDir });
+            const conflist = a.conflist ? installConflist({ cniConfDir: a.cniConfDir, source: a.conflist }) : undefined;
+            const out = { ...binary, ...(conflist ? { conflist } : {}) };
+            emit(out, a.output, { rows: [out], columns: installColumns });
+          },
+        )
+        .command(
+          'status',
+          'what the supervisor and the keeper last reported: roles, readiness, pool',
+          (y) => y,
+          async (a) => {
+            const [{ readAgentState }, { readKeeperState }] = await Promise.all([import('./supervisor/state.ts'), import('./keeper/state.ts')]);
+            const files = runFiles(a.runDir);
+            const agent = readAgentState(files.agentState);
+            const keeper = readKeeperState(files.keeperState);
+            if (!agent && !keeper) throw new CommandError(`no agent state in ${a.runDir}: is cello-agent running on this node (or pass --run-dir)?`);
+            const out = { agent: agent ?? null, keeper: keeper ?? null };
+            if (resolveFormat(a.output) === 'json') emit(out, 'json');
+            else process.stdout.write(statusText(agent, keeper));
+          },
+        )
+        .command(
+          'config',
+          'the config in effect (both scopes merged, defaults filled in), secrets shown as ***',
+          (y) => y.option('kubernetes', { type: 'boolean', default: false, description: 'read the ConfigMaps from the API instead of the files on this node' }),
+          async (a) => {
+            const { configFromFiles, configFromKubernetes } = await import('./config/effective.ts');
+            const out = a.kubernetes
+              ? await configFromKubernetes((await import('./kube/client.ts')).kubeClient().core, nodeName(a.nodeName))
+              : configFromFiles(a.config, a.nodeConfig);
+            emit(out, a.output, { rows: Object.entries(out.config), columns: keyValueColumns });
+          },
+        ),
+    // Once a command has ended the process exits: a socket a role leaves behind (a keep-alive connection
+    // of the Kubernetes client, a watch being torn down) must not keep the pod's main process alive.
+    { exitWhenDone: true },
+  );
 }
 
 void main(process.argv.slice(2));

@@ -9,7 +9,7 @@ export { API_VERSION, DEVICE_PLUGIN_PROTO, devicePluginApi, KUBELET_SOCKET } fro
 export { configFromFiles, configFromKubernetes, type EffectiveConfig } from './config/effective.ts';
 export { CLUSTER_CONFIG, CONFIG_KEY, ConfigSourceError, fetchConfig, NODE_CONFIG_LABEL, parseNodeLabel, type ConfigRef } from './config/source.ts';
 export { ConfigSync, type ConfigSyncOptions } from './config/sync.ts';
-export { removeLeftovers, TMP_PREFIX, writeFileAtomic } from './install/atomic.ts';
+export { removeLeftovers } from './install/atomic.ts';
 export { binaryVersion, checkConflist, CNI_BINARY, installCniBinary, installConflist, installedVersion, smokeTest } from './install/cni.ts';
 export { pruneRuntimes } from './install/legacy.ts';
 export { eventForBlocked, eventForCode, eventForError, type NodeEvent } from './keeper/events.ts';

@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { Allocation } from '@cello/cello-ipam';
 import type { CloudEni, CloudInstance } from '@cello/cello-eni';
-import { membership, nextDelayMs, parseValidAttachments, planFor, sandboxVerdict, type PodFacts, type SandboxEvidence, type View } from '../src/index.ts';
+import { membership, parseValidAttachments, planFor, sandboxVerdict, type PodFacts, type SandboxEvidence, type View } from '../src/index.ts';
 
 const alloc = (over: Partial<Allocation> = {}): Allocation => ({
   network: 'cello',
@@ -122,19 +122,4 @@ t.test("the runtime's valid attachments", async (t) => {
   t.throws(() => parseValidAttachments([{ containerID: 'c1' }], 'f.json'), /f\.json\[0\]\.ifname/);
   t.throws(() => parseValidAttachments([{ ifname: 'eth0' }]), /\[0\]\.containerID/);
   t.throws(() => parseValidAttachments({ nope: 1 }), /expected a list/);
-});
-
-t.test('watch jitter stays within ±20 %', async (t) => {
-  t.equal(
-    nextDelayMs(10, 0.2, () => 0),
-    8000,
-  );
-  t.equal(
-    nextDelayMs(10, 0.2, () => 1),
-    12000,
-  );
-  t.equal(
-    nextDelayMs(10, 0.2, () => 0.5),
-    10000,
-  );
 });

@@ -2,11 +2,11 @@
  * bin/cello-ipam: the store's operations for operators and pipes. A thin
  * shell: parse, open the store, call the library, print.
  */
-import { CommandError, createLogger, emit, readJsonInput, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { CommandError, createLogger, emit, keyValueColumns, type OutputFormat, readJsonInput, resolveFormat, UsageError } from '@cello/cli-kit';
+import { type ExitCode, runCommandLine } from '@cello/cli-kit/yargs';
+import * as tables from './cli/tables.ts';
 import { DEFAULT_STATE_DIR } from './db.ts';
 import { type IpamStore, openStore } from './store.ts';
-import * as tables from './tables.ts';
 import type { EniStats, Settings } from './types.ts';
 
 const USAGE = `cello-ipam keeps this node's pod IP allocations in ${DEFAULT_STATE_DIR}/ipam.db (SQLite).
@@ -25,14 +25,11 @@ interface Common {
   output?: string;
 }
 
-/** What a command handler asks main to exit with (yargs handlers cannot return it). */
-let exitCode = 0;
-
-/** Open the store, run, print in the chosen format, close. */
-function withStore(args: Common, fn: (store: IpamStore, format: 'json' | 'table') => number | void): void {
+/** Open the store, run, close; what `fn` returns is the exit code. */
+function withStore(args: Common, fn: (store: IpamStore, format: OutputFormat) => ExitCode): ExitCode {
   const store = openStore({ stateDir: args.stateDir });
   try {
-    exitCode = fn(store, resolveFormat(args.output)) ?? 0;
+    return fn(store, resolveFormat(args.output));
   } finally {
     store.close();
   }
@@ -59,8 +56,8 @@ function statsTotalRow(s: ReturnType<IpamStore['stats']>): EniStats {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await runMain('cello-ipam', async () => {
-    await commandLine('cello-ipam', argv, USAGE)
+  await runCommandLine('cello-ipam', argv, USAGE, (cli) =>
+    cli
       .option('state-dir', { type: 'string', default: DEFAULT_STATE_DIR, description: 'directory of ipam.db' })
       .command(
         'import [file]',
@@ -68,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('file', { type: 'string', description: 'Import JSON ("-" or absent: stdin)' }),
         async (a) => {
           const doc = await readJsonInput(a.file, 'import document');
-          withStore(a, (store, format) => {
+          return withStore(a, (store, format) => {
             const result = store.import(doc);
             emit(result, format, { rows: result.enis, columns: tables.eniColumns });
           });
@@ -94,7 +91,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('file', { type: 'string', description: 'Surplus-shaped JSON ("-" or absent: stdin)' }),
         async (a) => {
           const doc = await readJsonInput(a.file, 'forget document');
-          withStore(a, (store, format) => {
+          return withStore(a, (store, format) => {
             const result = store.forget(doc);
             for (const f of result.flagged) {
               log.warn('forgot an IP a pod still holds', {
@@ -197,7 +194,7 @@ export async function main(argv: string[]): Promise<void> {
           withStore(a, (store, format) => {
             const changes = parseSettings(a.set);
             const s = Object.keys(changes).length ? store.setSettings(changes) : store.settings();
-            emit(s, format, { rows: Object.entries(s), columns: tables.keyValueColumns });
+            emit(s, format, { rows: Object.entries(s), columns: keyValueColumns });
           }),
       )
       .command(
@@ -212,16 +209,14 @@ export async function main(argv: string[]): Promise<void> {
             if (a.clear) {
               const before = a.olderThan === undefined ? undefined : new Date(Date.now() - a.olderThan * 1000);
               const cleared = store.clearDemands({ before });
-              emit({ cleared }, format, { rows: [['cleared', cleared]], columns: tables.keyValueColumns });
+              emit({ cleared }, format, { rows: [['cleared', cleared]], columns: keyValueColumns });
             } else {
               const rows = store.demands();
               emit(rows, format, { rows, columns: tables.demandColumns });
             }
           }),
-      )
-      .parseAsync();
-    return exitCode;
-  });
+      ),
+  );
 }
 
 void main(process.argv.slice(2));

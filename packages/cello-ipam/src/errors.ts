@@ -1,24 +1,24 @@
 /**
- * Typed errors. Each carries the exit code cli-kit's runMain uses, so the CLI
- * needs no mapping: bad input exits 2, everything else 1.
+ * Typed errors. Bad input is cli-kit's UsageError (the CLI exits 2, cello-cni
+ * answers code 7); everything else exits 1.
  */
+import { UsageError } from '@cello/cli-kit';
 
-/** A document or request that is malformed; the message names the field. */
-export class InvalidInputError extends Error {
-  override readonly name = 'InvalidInputError';
-  readonly exitCode = 2;
-}
+/**
+ * A document or request that is malformed; the message names the field.
+ * @deprecated the same class as UsageError (@cello/cli-kit), under the name cello-cni still imports.
+ */
+export const InvalidInputError = UsageError;
+export type InvalidInputError = UsageError;
 
 /** A well-formed request that contradicts what the store holds (e.g. an ENI id re-imported with another MAC). */
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
-  readonly exitCode = 1;
 }
 
 /** The database is newer than this code or otherwise unusable. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
-  readonly exitCode = 1;
 }
 
 /**
@@ -31,7 +31,6 @@ export type NoFreeIpReason = 'no-eni' | 'cooling' | 'exhausted';
 
 export class NoFreeIpError extends Error {
   override readonly name = 'NoFreeIpError';
-  readonly exitCode = 1;
   constructor(
     message: string,
     readonly reason: NoFreeIpReason,

@@ -201,7 +201,7 @@ t.test('no free IP: a typed error that says why, and the demand for the keeper',
 
 t.test('bad requests name the field', async (t) => {
   const store = freshStore(t);
-  t.throws(() => store.allocate({ network: 'cello', containerId: '', ifname: 'eth0' }), { name: 'InvalidInputError', message: /containerId/ });
+  t.throws(() => store.allocate({ network: 'cello', containerId: '', ifname: 'eth0' }), { name: 'UsageError', message: /containerId/ });
   t.throws(() => store.release({ network: 'cello', containerId: 'c', ifname: '' }), { message: /ifname/ });
   t.throws(() => store.setSettings({ ipFamily: 'ipv5' }), { message: /ipFamily must be one of ipv4\|ipv6\|dual/ });
   t.throws(() => store.setSettings({ ipCooldownSec: -1 }), { message: /ipCooldownSec/ });

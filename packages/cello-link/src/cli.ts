@@ -1,9 +1,10 @@
 /** bin/cello-link: a thin yargs shell over the library (src/index.ts). */
-import { createLogger, emit, readJsonInput, resolveFormat, runMain, type Column } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { createLogger, emit, keyValueColumns, readJsonInput } from '@cello/cli-kit';
+import { runCommandLine } from '@cello/cli-kit/yargs';
 import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput, mtuFlag } from './cli-input.ts';
+import { commandRows, eniUpColumns, driftColumns, resultRows, showColumns, showRows } from './cli/tables.ts';
 import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show } from './index.ts';
-import type { DatapathChoice, Finding, LinkResult } from './types.ts';
+import type { DatapathChoice, LinkResult } from './types.ts';
 import { parseAllocation, parseTarget } from './validate.ts';
 
 const USAGE = `cello-link programs the pod datapaths with iproute2: the host ENI, the pod's
@@ -18,38 +19,6 @@ Every command reads the JSON that cello-ipam prints (a file argument or stdin).
 Usage: cello-link <command> [file] [options]`;
 
 const log = createLogger({ component: 'cello-link' });
-type Row = { key: string; value: unknown };
-const kv: Column<Row>[] = [
-  { header: 'KEY', value: (r) => r.key },
-  { header: 'VALUE', value: (r) => r.value },
-];
-
-function resultRows(r: LinkResult): Row[] {
-  return [
-    { key: 'datapath', value: r.datapath },
-    { key: 'netns', value: r.netns },
-    { key: 'host interface', value: r.hostInterface ? `${r.hostInterface.name} ${r.hostInterface.mac}` : undefined },
-    { key: 'pod interface', value: `${r.podInterface.name} ${r.podInterface.mac} mtu ${r.podInterface.mtu ?? '-'}` },
-    { key: 'ifb', value: r.ifbInterface?.name },
-    ...r.ips.map((ip) => ({ key: 'ip', value: `${ip.address} gw ${ip.gateway}` })),
-    ...r.routes.map((rt) => ({ key: 'route', value: `${rt.dst} via ${rt.gw}` })),
-  ];
-}
-
-type Commands = { ip: string[]; ip6?: string[]; tc?: string[]; sysctls?: Array<[string, string]> };
-
-function commandRows(sides: Array<[string, Commands | undefined]>): Row[] {
-  return sides.flatMap(([side, r]) =>
-    r
-      ? [
-          ...(r.sysctls ?? []).map(([k, v]) => ({ key: `${side} sysctl`, value: `${k.replaceAll('/', '.')}=${v}` })),
-          ...r.ip.map((c) => ({ key: `${side} ip`, value: c })),
-          ...(r.ip6 ?? []).map((c) => ({ key: `${side} ip -6`, value: c })),
-          ...(r.tc ?? []).map((c) => ({ key: `${side} tc`, value: c })),
-        ]
-      : [],
-  );
-}
 
 const datapathOption = {
   type: 'string',
@@ -75,9 +44,8 @@ const hostPath = (a: HostPathArgs) => ({
 });
 
 export async function main(argv: string[]): Promise<void> {
-  await runMain('cello-link', async () => {
-    let code = 0;
-    await commandLine('cello-link', argv, USAGE)
+  await runCommandLine('cello-link', argv, USAGE, (cli) =>
+    cli
       .command(
         'eni-up [file]',
         'make a host ENI ready: up with its MTU, rp_filter off, forwarding, its route table (veth) or host fast path (ipvlan)',
@@ -93,22 +61,11 @@ export async function main(argv: string[]): Promise<void> {
           if (a['dry-run']) {
             const plans = await Promise.all(enis.map((e) => planEniUp(e, opts)));
             const out = plans.map((p) => ({ ...p.result, commands: renderEniUp(p) }));
-            emit(out, resolveFormat(a.output), { rows: plans.flatMap((p) => commandRows([[p.result.device, renderEniUp(p)]])), columns: kv });
-            return;
+            return emit(out, a.output, { rows: plans.flatMap((p) => commandRows([[p.result.device, renderEniUp(p)]])), columns: keyValueColumns });
           }
           const results = [];
           for (const eni of enis) results.push(await eniUp(eni, opts));
-          emit(results, resolveFormat(a.output), {
-            rows: results,
-            columns: [
-              { header: 'ENI', value: (r) => r.id },
-              { header: 'DEVICE', value: (r) => r.device },
-              { header: 'MAC', value: (r) => r.mac },
-              { header: 'MTU', value: (r) => r.mtu },
-              { header: 'DATAPATH', value: (r) => r.datapath },
-              { header: 'TABLE', value: (r) => r.routeTable },
-            ],
-          });
+          emit(results, a.output, { rows: results, columns: eniUpColumns });
         },
       )
       .command(
@@ -127,18 +84,15 @@ export async function main(argv: string[]): Promise<void> {
           const opts = { datapath: a.datapath as DatapathChoice, mtu: mtuFlag(a.mtu), bandwidth: bandwidthFromFlags(a as BandwidthFlags), log, ...hostPath(a) };
           if (a['dry-run']) {
             const d = dryRun(await planSetup(alloc, opts));
-            emit(d, resolveFormat(a.output), {
-              rows: commandRows([
-                ['host', d.commands.host],
-                ['pod', d.commands.pod],
-              ]),
-              columns: kv,
-            });
-            return;
+            const rows = commandRows([
+              ['host', d.commands.host],
+              ['pod', d.commands.pod],
+            ]);
+            return emit(d, a.output, { rows, columns: keyValueColumns });
           }
           const result = await setup(alloc, opts);
           log.debug('setup done', { containerId: alloc.containerId, ifname: alloc.ifname, datapath: result.datapath, processes: processesSpawned() });
-          emit(result, resolveFormat(a.output), { rows: resultRows(result), columns: kv });
+          emit(result, a.output, { rows: resultRows(result), columns: keyValueColumns });
         },
       )
       .command(
@@ -163,15 +117,13 @@ export async function main(argv: string[]): Promise<void> {
             notes: plan.notes,
             ...(a['dry-run'] ? { commands: plan } : {}),
           };
-          emit(out, resolveFormat(a.output), {
-            rows: a['dry-run']
-              ? commandRows([
-                  ['pod', plan.pod],
-                  ['host', plan.host],
-                ])
-              : [{ key: 'removed', value: `${target.containerId}/${target.ifname} (${plan.datapath})` }, ...plan.notes.map((n) => ({ key: 'note', value: n }))],
-            columns: kv,
-          });
+          const rows = a['dry-run']
+            ? commandRows([
+                ['pod', plan.pod],
+                ['host', plan.host],
+              ])
+            : [['removed', `${target.containerId}/${target.ifname} (${plan.datapath})`] as const, ...plan.notes.map((n) => ['note', n] as const)];
+          emit(out, a.output, { rows, columns: keyValueColumns });
         },
       )
       .command(
@@ -194,15 +146,8 @@ export async function main(argv: string[]): Promise<void> {
             bandwidth: bandwidthFromFlags(a as BandwidthFlags),
             ...hostPath(a),
           });
-          code = findings.length ? 1 : 0;
-          emit({ ok: !findings.length, findings }, resolveFormat(a.output), {
-            rows: findings,
-            columns: [
-              { header: 'SIDE', value: (f: Finding) => f.side },
-              { header: 'OBJECT', value: (f: Finding) => f.object },
-              { header: 'PROBLEM', value: (f: Finding) => f.problem },
-            ],
-          });
+          emit({ ok: !findings.length, findings }, a.output, { rows: findings, columns: driftColumns });
+          return findings.length ? 1 : 0;
         },
       )
       .command(
@@ -211,37 +156,10 @@ export async function main(argv: string[]): Promise<void> {
         () => {},
         async (a) => {
           const s = await show();
-          const rows = [
-            ...s.links.map((l) => ({
-              kind: 'link',
-              name: l.name,
-              detail: `${l.role} ${l.mac} mtu ${l.mtu}${l.up ? '' : ' down'} ${l.addrs.join(' ')}`.trim(),
-            })),
-            ...s.routes.map((r) => ({ kind: 'route', name: r.dst, detail: `${r.via ? `via ${r.via} ` : ''}dev ${r.dev} table ${r.table}` })),
-            ...s.rules.map((r) => ({
-              kind: 'rule',
-              name: String(r.priority),
-              detail: `${r.from ? `from ${r.from} ` : ''}${r.to ? `to ${r.to} ` : ''}lookup ${r.table}`,
-            })),
-            ...s.qdiscs.map((q) => ({
-              kind: 'qdisc',
-              name: q.dev,
-              detail: `${q.kind}${q.rateBytes ? ` rate ${q.rateBytes * 8}bit burst ${q.burstBytes}B` : ''}`,
-            })),
-          ];
-          emit(s, resolveFormat(a.output), {
-            rows,
-            columns: [
-              { header: 'KIND', value: (r) => r.kind },
-              { header: 'NAME', value: (r) => r.name },
-              { header: 'DETAIL', value: (r) => r.detail },
-            ],
-          });
+          emit(s, a.output, { rows: showRows(s), columns: showColumns });
         },
-      )
-      .parseAsync();
-    return code;
-  });
+      ),
+  );
 }
 
 void main(process.argv.slice(2));

@@ -1,11 +1,24 @@
+/**
+ * How a cello command ends: its exit code and, on failure, one line on
+ * stderr. Every command returns its code from `main` (or from its yargs
+ * handler, see runCommandLine in ./yargs.ts) and throws for a failure; none
+ * sets process.exitCode or calls process.exit itself.
+ */
+
 /** Exit codes shared by every cello command. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** A mistake in how the command was called: exit 2. */
+/**
+ * Bad input: a flag, an argument or a document that cannot be used as given;
+ * the message names the field and says what is wanted. The one bad-input
+ * type of every cello package: commands exit 2 on it (runMain), and the CNI
+ * plugin answers code 7 (invalid network config).
+ */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
+  readonly exitCode = EXIT_USAGE;
 }
 
 /** A failure with a message meant for the operator, optionally with its own exit code. */
@@ -19,11 +32,23 @@ export class CommandError extends Error {
   }
 }
 
+export interface RunOptions {
+  /**
+   * Exit as soon as main has ended, whatever handles are still open (a
+   * keep-alive socket a library left behind must not keep a daemon's
+   * process alive). stdout and stderr are synchronous for pipes, files and
+   * terminals on Linux: nothing written is lost.
+   */
+  exitWhenDone?: boolean;
+}
+
 /**
- * Run a command's main: on failure print one line `<name>: <message>` on stderr
- * and set the exit code (2 usage, else 1). Stack traces only with CELLO_DEBUG=1.
+ * Run a command's main: exit with the code it returns (nothing: 0); on
+ * failure print one line `<name>: <message>` on stderr and exit with the
+ * error's `exitCode` (2 for a UsageError), else 1. Stack traces only with
+ * CELLO_DEBUG=1.
  */
-export async function runMain(name: string, main: () => Promise<number | void>): Promise<void> {
+export async function runMain(name: string, main: () => Promise<number | void>, opts: RunOptions = {}): Promise<void> {
   try {
     const code = await main();
     process.exitCode = code ?? EXIT_OK;
@@ -31,32 +56,7 @@ export async function runMain(name: string, main: () => Promise<number | void>):
     const e = err as Error & { exitCode?: number };
     process.stderr.write(`${name}: ${e?.message ?? String(err)}\n`);
     if (process.env.CELLO_DEBUG === '1' && e?.stack) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = err instanceof UsageError ? EXIT_USAGE : (e?.exitCode ?? EXIT_FAILURE);
+    process.exitCode = e?.exitCode ?? EXIT_FAILURE;
   }
-}
-
-/**
- * An AbortSignal that SIGINT or SIGTERM aborts, so a long-running command
- * (a keeper, a watch loop) can stop cleanly. A second signal exits at once
- * with 128+n, unless `secondSignal: 'ignore'` (a supervised child that must
- * finish its shutdown whatever its process group receives).
- */
-export function stopOnSignals(
-  opts: { log?: { info(msg: string, f?: Record<string, unknown>): void }; message?: string; secondSignal?: 'exit' | 'ignore' } = {},
-): AbortSignal {
-  const ac = new AbortController();
-  for (const [sig, n] of [
-    ['SIGINT', 2],
-    ['SIGTERM', 15],
-  ] as const) {
-    process.on(sig, () => {
-      if (ac.signal.aborted) {
-        if (opts.secondSignal !== 'ignore') process.exit(128 + n);
-        return;
-      }
-      opts.log?.info(opts.message ?? 'stopping (send the signal again to exit at once)', { signal: sig });
-      ac.abort();
-    });
-  }
-  return ac.signal;
+  if (opts.exitWhenDone) process.exit();
 }

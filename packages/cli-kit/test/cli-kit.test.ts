@@ -2,12 +2,28 @@
 // one-line errors with their exit codes, and node locks that the kernel
 // releases when their holder dies.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t, { type Test } from 'tap';
 import { tempDir, uniqueName } from '@cello/testkit';
-import { CommandError, createLogger, formatTable, isLocked, REDACTED, redact, resolveFormat, runMain, tryLock, UsageError, waitLock } from '../src/index.ts';
+import {
+  CommandError,
+  createLogger,
+  formatTable,
+  isLocked,
+  nextDelayMs,
+  REDACTED,
+  readJsonFile,
+  redact,
+  resolveFormat,
+  runMain,
+  tryLock,
+  UsageError,
+  waitLock,
+  writeJsonFile,
+} from '../src/index.ts';
+import { onceOrWatch, runCommandLine } from '../src/yargs.ts';
 
 t.test('redact: secret-looking keys at any depth, nothing else', async (t) => {
   const input = {
@@ -100,6 +116,111 @@ t.test('runMain: one line naming the command, exit 2 for usage, 1 or its own cod
     process.exitCode = saved;
   }
   t.same(writes, ['cello-x: --keep is required\n', 'cello-x: disk full\n', 'cello-x: try later\n'], 'no stack traces');
+});
+
+/** Run `fn` with stderr captured and process.exitCode restored; returns what it wrote and the exit code it set. */
+async function captured(fn: () => Promise<void>): Promise<{ stderr: string; exitCode: number | string | undefined }> {
+  const writes: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => {
+    writes.push(s);
+    return true;
+  }) as typeof process.stderr.write;
+  const saved = process.exitCode;
+  try {
+    await fn();
+    return { stderr: writes.join(''), exitCode: process.exitCode };
+  } finally {
+    process.stderr.write = write;
+    process.exitCode = saved;
+  }
+}
+
+t.test('runCommandLine: a handler returns its exit code, nested commands too; yargs mistakes exit 2', async (t) => {
+  const run = (argv: string[]) =>
+    captured(() =>
+      runCommandLine('cello-x', argv, 'usage', (cli) =>
+        cli
+          .command(
+            'check',
+            'exit 1 with --bad',
+            (y) => y.option('bad', { type: 'boolean', default: false }),
+            (a) => (a.bad ? 1 : 0),
+          )
+          .command('fault', 'nested', (y) =>
+            y
+              .command(
+                'add',
+                'returns 3',
+                () => {},
+                async () => 3,
+              )
+              .demandCommand(1),
+          )
+          .command(
+            'quiet',
+            'returns nothing',
+            () => {},
+            () => {},
+          ),
+      ),
+    );
+  t.same(await run(['check', '--bad']), { stderr: '', exitCode: 1 });
+  t.same(await run(['check']), { stderr: '', exitCode: 0 });
+  t.same(await run(['fault', 'add']), { stderr: '', exitCode: 3 }, "a nested command's handler too");
+  t.same(await run(['quiet']), { stderr: '', exitCode: 0 }, 'nothing returned: 0');
+  const bad = await run(['check', '--nope']);
+  t.equal(bad.exitCode, 2, 'an unknown flag is a usage error');
+  t.match(bad.stderr, /^cello-x: Unknown argument: nope\n$/, 'on one line');
+});
+
+t.test('onceOrWatch: never both; one of them unless --once is the default', async (t) => {
+  const run = (argv: string[], onceByDefault: boolean) =>
+    captured(() =>
+      runCommandLine('cello-x', argv, 'usage', (cli) =>
+        cli.command(
+          'pool',
+          'p',
+          (y) => onceOrWatch(y, { once: 'once', watch: 'watch', onceByDefault }),
+          (a) => (a.watch ? 5 : 4),
+        ),
+      ),
+    );
+  t.same(await run(['pool', '--once', '--watch'], true), { stderr: 'cello-x: --once and --watch: choose one\n', exitCode: 2 });
+  t.same(await run(['pool'], false), { stderr: 'cello-x: give exactly one of --once or --watch\n', exitCode: 2 });
+  t.same(await run(['pool'], true), { stderr: '', exitCode: 4 }, '--once by default');
+  t.same(await run(['pool', '--watch'], false), { stderr: '', exitCode: 5 });
+});
+
+t.test('watch: the wait between runs is the interval ±20 % (jitter)', async (t) => {
+  t.equal(
+    nextDelayMs(10, 0.2, () => 0),
+    8000,
+  );
+  t.equal(
+    nextDelayMs(10, 0.2, () => 1),
+    12000,
+  );
+  t.equal(
+    nextDelayMs(10, 0.2, () => 0.5),
+    10000,
+  );
+});
+
+t.test('state files: JSON written whole (0600 unless told), read back, missing or damaged reads as undefined', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => dir.remove());
+  const file = join(dir.path, 'sub', 'state.json');
+  t.equal(readJsonFile(file), undefined, 'missing');
+  t.equal(writeJsonFile(file, { a: 1 }), true, 'written');
+  t.same(readJsonFile(file), { a: 1 });
+  t.equal(statSync(file).mode & 0o777, 0o600);
+  t.equal(writeJsonFile(file, { a: 1 }), false, 'the same content is not written again');
+  t.same(readdirSync(join(dir.path, 'sub')), ['state.json'], 'no temporary file left');
+  writeJsonFile(join(dir.path, 'open.json'), [], 0o644);
+  t.equal(statSync(join(dir.path, 'open.json')).mode & 0o777, 0o644, 'a mode when asked');
+  writeFileSync(file, '{"a":');
+  t.equal(readJsonFile(file), undefined, 'damaged');
 });
 
 /** Start a process that takes a lock through cli-kit (as `uid`, when given) and resolves with what it said. */

@@ -17,7 +17,8 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from '@cello/cli-kit';
 import { Watch } from '@kubernetes/client-node';
-import { removeDurably, writeFileAtomic } from '../install/atomic.ts';
+import { writeFileAtomic } from '@cello/cli-kit';
+import { removeDurably } from '../install/atomic.ts';
 import type { Kube } from '../kube/client.ts';
 import type { NodeEventRecorder } from '../kube/events.ts';
 import { CLUSTER_CONFIG, type ConfigRef, fetchConfig, type FetchedConfig, nodeLabel, parseNodeLabel } from './source.ts';

@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fsyncDir, removeDurably, removeLeftovers, tmpPath, writeFileAtomic } from './atomic.ts';
+import { fsyncPath, tmpPath, writeFileAtomic } from '@cello/cli-kit';
+import { removeDurably, removeLeftovers } from './atomic.ts';
 import { pruneRuntimes } from './legacy.ts';
 
 export const CNI_BINARY = 'cello-cni';
@@ -136,7 +137,7 @@ export function installCniBinary(opts: { cniBinDir: string; source: string; lega
       removeDurably(tmp);
       throw err;
     }
-    fsyncDir(dirname(binary));
+    fsyncPath(dirname(binary));
     changed = true;
   }
   const pruned = opts.legacyRuntimeDir ? pruneRuntimes(opts.legacyRuntimeDir, previous ? [previous] : []) : [];

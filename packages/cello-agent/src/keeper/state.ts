@@ -4,9 +4,8 @@
  * ready; the metrics server takes the pool's targets and size from it (they
  * change only when the keeper acts) and what is free and used from the store.
  */
-import { readFileSync } from 'node:fs';
 import type { PoolTargets } from '@cello/cello-eni';
-import { writeFileAtomic } from '../install/atomic.ts';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 
 export interface KeeperState {
   at: string;
@@ -25,16 +24,10 @@ export interface KeeperState {
 }
 
 export function writeKeeperState(file: string, state: KeeperState): void {
-  writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, 0o644);
+  writeJsonFile(file, state, 0o644);
 }
 
-export function readKeeperState(file: string): KeeperState | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as KeeperState;
-  } catch {
-    return undefined;
-  }
-}
+export const readKeeperState = (file: string) => readJsonFile<KeeperState>(file);
 
 /**
  * The node can take pods: the pool holds a free IP (or ENI), or the targets

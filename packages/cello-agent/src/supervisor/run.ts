@@ -22,7 +22,7 @@ import type { Logger } from '@cello/cli-kit';
 import { ConfigSync } from '../config/sync.ts';
 import { type Kube, kubeClient } from '../kube/client.ts';
 import { CNI_BINARY, checkConflist, installCniBinary, installConflist } from '../install/cni.ts';
-import { writeFileAtomic } from '../install/atomic.ts';
+import { writeFileAtomic } from '@cello/cli-kit';
 import { poolReady, readKeeperState } from '../keeper/state.ts';
 import { type AgentPaths, runFiles } from '../paths.ts';
 import { type Backoff, DEFAULT_BACKOFF, SupervisedRole } from './role.ts';
@@ -121,7 +121,7 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
       state.installed.conflist = conf.path;
       state.ready = true;
       state.readyAt = new Date().toISOString();
-      writeFileAtomic(files.ready, `${JSON.stringify({ at: state.readyAt, pool: k!.pool, conflist: conf.path })}\n`);
+      writeFileAtomic(files.ready, `${JSON.stringify({ at: state.readyAt, pool: k!.pool, conflist: conf.path })}\n`, 0o644);
       log.info('node ready: the pool holds IPs and the conflist is installed', {
         conflist: conf.path,
         changed: conf.changed,

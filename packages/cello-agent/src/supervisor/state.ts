@@ -4,8 +4,7 @@
  * is ready. Rewritten atomically on every change; read by the metrics server
  * (child and readiness series), `cello-agent status`, and tests.
  */
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../install/atomic.ts';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 
 export interface ChildState {
   pid?: number;
@@ -27,13 +26,7 @@ export interface AgentState {
 }
 
 export function writeAgentState(file: string, state: AgentState): void {
-  writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, 0o644);
+  writeJsonFile(file, state, 0o644);
 }
 
-export function readAgentState(file: string): AgentState | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as AgentState;
-  } catch {
-    return undefined;
-  }
-}
+export const readAgentState = (file: string) => readJsonFile<AgentState>(file);

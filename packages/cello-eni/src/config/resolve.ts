@@ -5,7 +5,7 @@
  * field; quirks upstream tolerated (poolTargetLimit out of range, both
  * ramRole and keys) become warnings.
  */
-import { isSecretKey } from '@cello/cli-kit';
+import { isSecretKey, UsageError } from '@cello/cli-kit';
 import type { z } from 'zod';
 import { DEFAULT_METRICS_LISTEN } from './listen.ts';
 import {
@@ -20,9 +20,9 @@ import {
   NODE_KEYS,
 } from './schema.ts';
 
-export class ConfigError extends Error {
+/** A config file that cannot be used: bad input (a UsageError, exit 2) naming the file and the field. */
+export class ConfigError extends UsageError {
   override readonly name = 'ConfigError';
-  readonly exitCode = 2;
   constructor(
     /** The field path, e.g. `poolTarget` or `rateLimits.CreateNetworkInterface.qps`. */
     readonly field: string,

@@ -25,7 +25,6 @@ export interface CredentialProvider {
 
 export class CredentialError extends Error {
   override readonly name = 'CredentialError';
-  readonly exitCode = 1;
 }
 
 export function staticCredentials(accessKeyId: string, secretKey: string): CredentialProvider {

@@ -23,7 +23,6 @@ import { WaitFailed, waitFor } from './wait.ts';
 
 export class LifecycleError extends Error {
   override readonly name = 'LifecycleError';
-  readonly exitCode = 1;
 }
 
 const stopped = (ctx: Pick<EniContext, 'signal'>, err: unknown) => ctx.signal?.aborted === true || err instanceof StoppedError;

@@ -19,7 +19,6 @@ export interface SubnetStatus {
 
 export class NoSubnetError extends Error {
   override readonly name = 'NoSubnetError';
-  readonly exitCode = 1;
 }
 
 export class SubnetPicker {

@@ -11,12 +11,10 @@ import { sleep } from '../util/sleep.ts';
 /** Thrown by a check to end the wait at once (the awaited state can no longer come). */
 export class WaitFailed extends Error {
   override readonly name = 'WaitFailed';
-  readonly exitCode = 1;
 }
 
 export class WaitTimeout extends Error {
   override readonly name = 'WaitTimeout';
-  readonly exitCode = 1;
 }
 
 /**

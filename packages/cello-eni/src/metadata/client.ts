@@ -34,7 +34,6 @@ export const TOKENLESS_RECHECK_MS = 10 * 60_000;
 
 export class MetadataError extends Error {
   override readonly name = 'MetadataError';
-  readonly exitCode = 1;
   constructor(
     readonly path: string,
     readonly status: number,

@@ -17,7 +17,6 @@ export const CLIENT_ERROR = 'ClientError';
 
 export class OpenApiError extends Error {
   override readonly name = 'OpenApiError';
-  readonly exitCode = 1;
   constructor(
     readonly action: string,
     readonly code: string,

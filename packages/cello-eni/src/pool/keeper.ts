@@ -35,7 +35,6 @@ const ONCE_ROUNDS = 3;
 
 export class KeeperBusyError extends Error {
   override readonly name = 'KeeperBusyError';
-  readonly exitCode = 1;
 }
 
 export interface KeeperOptions {

@@ -1,6 +1,6 @@
 /** How each record looks as a table on a terminal (JSON output carries every field). */
 import type { Column } from '@cello/cli-kit';
-import type { Allocation, Demand, EniRecord, EniStats, Finding, IpRecord, StateCounts, SurplusEni } from './types.ts';
+import type { Allocation, Demand, EniRecord, EniStats, Inconsistency, IpRecord, StateCounts, SurplusEni } from '../types.ts';
 
 /** Container ids are 64 hex characters; 12 identify one on a node, as docker and crictl show them. */
 const short = (id: string | undefined) => id?.slice(0, 12);
@@ -63,12 +63,7 @@ export const demandColumns: Column<Demand>[] = [
   { header: 'SINCE', value: (d) => d.createdAt },
 ];
 
-export const findingColumns: Column<Finding>[] = [
+export const findingColumns: Column<Inconsistency>[] = [
   { header: 'KIND', value: (f) => f.kind },
   { header: 'FINDING', value: (f) => f.message },
-];
-
-export const keyValueColumns: Column<[string, unknown]>[] = [
-  { header: 'KEY', value: ([k]) => k },
-  { header: 'VALUE', value: ([, v]) => v },
 ];

@@ -1,0 +1,33 @@
+/** How `status` and `install` look on a terminal (JSON output carries every field). */
+import { type Column, formatTable } from '@cello/cli-kit';
+import type { BinaryInstall, ConflistInstall } from '../install/cni.ts';
+import type { KeeperState } from '../keeper/state.ts';
+import type { AgentState } from '../supervisor/state.ts';
+
+/** What `install` did: the binary, and the conflist when one was given. */
+export type Installed = BinaryInstall & { conflist?: ConflistInstall };
+
+export const installColumns: Column<Installed>[] = [
+  { header: 'VERSION', value: (r) => r.version },
+  { header: 'BINARY', value: (r) => r.binary },
+  { header: 'CHANGED', value: (r) => r.changed },
+  { header: 'CONFLIST', value: (r) => r.conflist?.path },
+];
+
+/** `status` on a terminal: readiness, one line per role, and the pool. */
+export function statusText(agent: AgentState | undefined, keeper: KeeperState | undefined): string {
+  const ready = `ready: ${agent?.ready ? `yes, since ${agent.readyAt}` : 'no'}   runtime: ${agent?.installed.runtime ?? '-'}   conflist: ${agent?.installed.conflist ?? '-'}\n`;
+  const roles = formatTable(
+    Object.entries(agent?.children ?? {}).map(([name, c]) => ({ name, ...c })),
+    [
+      { header: 'ROLE', value: (r) => r.name },
+      { header: 'PID', value: (r) => r.pid },
+      { header: 'RUNNING', value: (r) => r.running },
+      { header: 'RESTARTS', value: (r) => r.restarts },
+      { header: 'LAST EXIT', value: (r) => r.lastExit },
+    ],
+  );
+  if (!keeper) return ready + roles;
+  const p = keeper.pool;
+  return `${ready}${roles}pool (${keeper.at}): free ${p.free}, used ${p.used}, total ${p.total}, target ${p.target}, targetMin ${p.targetMin}, capacity ${p.capacity}${keeper.blocked ? `; blocked: ${keeper.blocked}` : ''}\n`;
+}
