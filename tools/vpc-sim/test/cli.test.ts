@@ -3,11 +3,12 @@
 // instance answer as documented, as JSON when piped.
 import t from 'tap';
 import { bin, run } from '@cello/testkit';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
 import { uniqueSimName } from '../src/index.ts';
 import { tempDir } from '@cello/testkit';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, withSim } from './simkit.ts';
+import { fixture } from './simkit.ts';
 
 const vpcSim = bin('vpc-sim');
 const env = { ...process.env, NODE_OPTIONS: '' };
@@ -61,7 +62,7 @@ t.test('usage mistakes: exit 2, one line, naming the field', async (t) => {
 });
 
 t.test('commands on a running sim', async (t) => {
-  const sim = await withSim(t, { nodes: 2, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: NO_DELAYS } });
   const name = sim.info.name;
   const signed = (...args: string[]) =>
     sim.exec('node1', ['node', fixture('openapi-call.mjs'), ...args], {

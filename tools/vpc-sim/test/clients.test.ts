@@ -3,10 +3,11 @@
 // metadata service against the production host name, and
 // @kubernetes/client-node with the sim's kubeconfig.
 import t from 'tap';
-import { fixture, withSim } from './simkit.ts';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { fixture } from './simkit.ts';
 
 t.test('@volcengine/openapi on a node: the whole ENI life cycle', async (t) => {
-  const sim = await withSim(t, { nodes: 1, config: { delaysMs: { create: 100, attach: 100, detach: 100, delete: 100 } } });
+  const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS } });
   const r = await sim.exec('node1', ['node', fixture('openapi-client.mjs')]);
   t.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);

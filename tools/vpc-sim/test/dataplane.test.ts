@@ -4,7 +4,8 @@
 // the ENI's MAC and the name the kernel would give it.
 import t from 'tap';
 import { must, run } from '@cello/testkit';
-import { api, connect, ipIn, tcpServer, withSim, ZERO_DELAYS } from './simkit.ts';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { api, connect, ipIn, tcpServer } from './simkit.ts';
 
 interface Link {
   ifname: string;
@@ -13,7 +14,7 @@ interface Link {
 }
 
 t.test('dataplane: devices and routes follow the cloud', async (t) => {
-  const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS } });
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: NO_DELAYS } });
   const [n1, n2] = sim.info.nodes;
   const subnet = sim.info.subnets[0]!;
   const links = async (node: string) => JSON.parse(await ipIn(sim, node, '-j', 'link', 'show')) as Link[];

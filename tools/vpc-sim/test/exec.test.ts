@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { bin, run } from '@cello/testkit';
-import { withSim } from './simkit.ts';
+import { withSim } from '@cello/testkit/sim';
 
 t.test('exec runs a command as on the node', async (t) => {
   const sim = await withSim(t, { nodes: 2 });

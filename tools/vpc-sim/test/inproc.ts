@@ -8,6 +8,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Service, Signer } from '@volcengine/openapi';
 import { createLogger } from '@cello/cli-kit';
+import { NO_DELAYS } from '@cello/testkit/sim';
 import { Cloud, type Dataplane, NO_DATAPLANE } from '../src/cloud/cloud.ts';
 import { planWorld } from '../src/cloud/world.ts';
 import { resolveConfig } from '../src/config.ts';
@@ -15,8 +16,6 @@ import { ACTIONS } from '../src/openapi/actions/index.ts';
 import { CallLog } from '../src/openapi/calls.ts';
 import { Faults } from '../src/openapi/faults.ts';
 import { createOpenApi } from '../src/openapi/server.ts';
-
-export const NO_DELAYS = { create: 0, attach: 0, detach: 0, delete: 0 };
 
 export interface Creds {
   accessKeyId: string;

@@ -3,10 +3,12 @@
 // ':' or '-', an optional IMDSv2 token, role credentials, and a lag before
 // new ENIs and IPs show.
 import t from 'tap';
+import { waitFor } from '@cello/testkit';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
 import type { Sim } from '../src/index.ts';
 import { metadataTree } from '../src/metadata/items.ts';
 import { inProcessCloud } from './inproc.ts';
-import { api, fixture, withSim, ZERO_DELAYS } from './simkit.ts';
+import { api, fixture } from './simkit.ts';
 
 const MD = 'http://100.96.0.96';
 
@@ -19,7 +21,7 @@ const body = async (sim: Sim, node: string, path: string) => (await get(sim, nod
 
 t.test('metadata per instance, on a real sim', async (t) => {
   // No metadata lag: these cases read the service right after each change (the lag has its own cases).
-  const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS, metadataLagMs: 0 } });
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: NO_DELAYS, metadataLagMs: 0 } });
   const [n1, n2] = sim.info.nodes;
 
   t.test('each instance sees itself', async (t) => {
@@ -107,11 +109,10 @@ t.test('metadata per instance, on a real sim', async (t) => {
     const path = `/latest/network/interfaces/macs/${n2!.mac}/private_ipv4s`;
     const added = (await api(sim, 'AssignPrivateIpAddresses', { NetworkInterfaceId: n2!.primaryEniId, SecondaryPrivateIpAddressCount: 1 })).PrivateIpSet[0];
     t.notMatch(await body(sim, n2!.name, path), added, 'not at once');
-    let seen = false;
-    for (let i = 0; i < 100 && !seen; i++) {
-      seen = (await body(sim, n2!.name, path)).split('\n').includes(added);
-      if (!seen) await new Promise((r) => setTimeout(r, 200));
-    }
+    const seen = await waitFor(async () => (await body(sim, n2!.name, path)).split('\n').includes(added), {
+      what: `${added} in the metadata`,
+      timeoutMs: 20_000,
+    }).catch(() => false);
     t.ok(seen, 'but later');
   });
 

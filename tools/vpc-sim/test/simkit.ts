@@ -1,20 +1,11 @@
-/** Helpers for tests that run a real sim (namespaces, the bundled server). */
+/** Helpers for tests that run a real sim (namespaces, the bundled server); the sim itself comes from @cello/testkit/sim. */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
-import { type Sim, startSim, uniqueSimName } from '../src/index.ts';
-import type { UpOptions } from '../src/lifecycle/up.ts';
+import type { Sim } from '../src/index.ts';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const fixture = (name: string) => join(FIXTURES, name);
-export const ZERO_DELAYS = { create: 0, attach: 0, detach: 0, delete: 0 };
-
-/** A sim for this test, removed in teardown. */
-export async function withSim(t: Test, opts: UpOptions = {}): Promise<Sim> {
-  const sim = await startSim({ name: uniqueSimName(), ...opts });
-  t.teardown(() => sim.down());
-  return sim;
-}
 
 /** The API as the owner; throws with the error code unless it succeeded. Returns Result. */
 export async function api(sim: Sim, action: string, params: Record<string, string | number | boolean> = {}): Promise<any> {

@@ -6,8 +6,9 @@
 // the sim. A packet from an address the ENI does not hold is still dropped.
 import t, { type Test } from 'tap';
 import { must, run, uniqueName } from '@cello/testkit';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
 import type { Sim } from '../src/index.ts';
-import { api, connect, fixture, ipIn, tcpServer, withSim, ZERO_DELAYS } from './simkit.ts';
+import { api, connect, fixture, ipIn, tcpServer } from './simkit.ts';
 
 const HOST_MAC = 'ee:ee:00:00:00:01';
 const POD_MAC = 'ea:ea:00:00:00:01';
@@ -55,7 +56,7 @@ async function proxyDelay(sim: Sim, port: string): Promise<string> {
 }
 
 t.test('source check: ARP from an unaddressed ENI is answered, spoofed IP is dropped', async (t) => {
-  const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS } });
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: NO_DELAYS } });
   const [n1, n2] = sim.info.nodes;
   const eniSubnet = sim.info.subnets[1]!; // not the nodes' subnet: its gateway is new to node1
   const eni = (
@@ -129,7 +130,7 @@ t.test('source check: ARP from an unaddressed ENI is answered, spoofed IP is dro
 });
 
 t.test('sourceCheck: false lets any source through', async (t) => {
-  const sim = await withSim(t, { nodes: 2, config: { delaysMs: ZERO_DELAYS, sourceCheck: false } });
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: NO_DELAYS, sourceCheck: false } });
   const [n1, n2] = sim.info.nodes;
   const eni = (
     await api(sim, 'CreateNetworkInterface', {

@@ -4,10 +4,11 @@
 // InvalidEni.InvalidStatus, and the dataplane changed at the right step.
 // Only order is asserted, never durations.
 import t from 'tap';
+import { NO_DELAYS } from '@cello/testkit/sim';
 import type { Dataplane } from '../src/cloud/cloud.ts';
 import type { Eni, EniStatus } from '../src/cloud/types.ts';
 import { sleep } from '../src/util/time.ts';
-import { inProcessCloud, NO_DELAYS } from './inproc.ts';
+import { inProcessCloud } from './inproc.ts';
 
 /** A dataplane that records what it was asked, and the ENI's status at that moment. */
 function recordingDataplane() {
