@@ -25,5 +25,5 @@ export { scrapeChildren, scrapeSocket, serveRegistry } from './metrics/socket.ts
 export { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
 export { runSupervisor, type RunOptions } from './supervisor/run.ts';
 export { roleSpecs, type RoleOptions } from './supervisor/roles.ts';
-export { type Backoff, DEFAULT_BACKOFF, type RoleSpec, SupervisedRole } from './supervisor/role.ts';
+export { type RestartBackoff, DEFAULT_RESTART_BACKOFF, type RoleSpec, SupervisedRole } from './supervisor/role.ts';
 export { readAgentState, type AgentState, type ChildState } from './supervisor/state.ts';

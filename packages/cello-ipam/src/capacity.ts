@@ -5,7 +5,7 @@
  * by `stats` (what the keeper reads) and `surplus` (what it gives back).
  */
 import type { Db } from './db.ts';
-import type { Family } from './ip.ts';
+import type { Family } from '@cello/records';
 import { familiesOf } from './pick.ts';
 import { effectiveState, type EniRow, type IpRow } from './rows.ts';
 import type { Settings } from './types.ts';

@@ -6,7 +6,7 @@
  * still naming an IP the cloud took back).
  */
 import type { Db } from './db.ts';
-import type { Finding } from './types.ts';
+import type { Inconsistency } from './types.ts';
 
 /** Every address an allocation holds, one row each. */
 const HELD = `(SELECT container_id, ifname, eni_id, ipv4 AS ip FROM allocations WHERE ipv4 IS NOT NULL
@@ -67,9 +67,9 @@ const RULES: Array<{ kind: string; sql: string; say: (r: Record<string, unknown>
   },
 ];
 
-export function check(db: Db): Finding[] {
+export function check(db: Db): Inconsistency[] {
   return db.read(() => {
-    const findings: Finding[] = [];
+    const findings: Inconsistency[] = [];
     const quick = db.all<{ quick_check: string }>('PRAGMA quick_check').map((r) => r.quick_check);
     if (quick.join() !== 'ok') for (const message of quick) findings.push({ kind: 'database-damaged', message });
     for (const rule of RULES) {

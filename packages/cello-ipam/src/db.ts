@@ -6,7 +6,7 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunResult, type SqliteDb, type SqliteStatement, openSqlite } from '@cello/runtime/sqlite';
+import { type StatementChanges, type SqliteDb, type SqliteStatement, openSqlite } from '@cello/runtime/sqlite';
 import { StoreError } from './errors.ts';
 import { type Migration, MIGRATIONS, migrate } from './schema.ts';
 
@@ -60,7 +60,7 @@ export class Db {
     return this.stmt(sql).all(params) as T[];
   }
 
-  run(sql: string, params: Params = []): RunResult {
+  run(sql: string, params: Params = []): StatementChanges {
     return this.stmt(sql).run(params);
   }
 

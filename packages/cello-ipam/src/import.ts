@@ -6,7 +6,7 @@
 import { holderOf } from './allocate.ts';
 import type { Db } from './db.ts';
 import { ConflictError } from './errors.ts';
-import type { Family } from './ip.ts';
+import type { Family } from '@cello/records';
 import { type EniRow, eniColumns, eniRecord } from './rows.ts';
 import type { ImportEni, ImportResult } from './types.ts';
 import { importDoc } from './validate.ts';

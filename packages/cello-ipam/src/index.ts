@@ -7,9 +7,11 @@
 export type { AllocateOptions } from './allocate.ts';
 export { DB_FILE, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_STATE_DIR, type OpenOptions } from './db.ts';
 export { ConflictError, InvalidInputError, NoFreeIpError, type NoFreeIpReason, StoreError } from './errors.ts';
-export type { ShowResult } from './inspect.ts';
+export type { StoreLookup } from './inspect.ts';
 export { FIRST_ROUTE_TABLE } from './import.ts';
 export { LATEST_VERSION, type Migration, MIGRATIONS } from './schema.ts';
 export { IpamStore, openStore } from './store.ts';
 export type { SurplusOptions } from './surplus.ts';
 export * from './types.ts';
+/** @cello/records' parts cello-eni uses, until cello-eni lists @cello/records among its dependencies. */
+export { firstHost, parseSurplusDoc, RecordError } from '@cello/records';

@@ -2,7 +2,7 @@
 import { holderOf, loadAllocation } from './allocate.ts';
 import { eniView, unitsOf } from './capacity.ts';
 import type { Db } from './db.ts';
-import { canonicalIp, familyOf } from './ip.ts';
+import { canonicalIp, familyOf } from '@cello/records';
 import { type AllocationRow, effectiveState, type EniRow, eniRecord, type IpRow, ipRecord } from './rows.ts';
 import { readSettings } from './settings.ts';
 import type { Allocation, EniRecord, IpRecord, StateCounts, Stats } from './types.ts';
@@ -73,14 +73,15 @@ export function listIps(db: Db, where = '', params: unknown[] = []): IpRecord[] 
   });
 }
 
-export interface ShowResult {
+/** What `show` found for a query: the IP (its record and holder), or the allocations of a container id. */
+export interface StoreLookup {
   ip?: IpRecord;
   allocations: Allocation[];
 }
 
 /** An IP (its record and holder) or a container id (its allocations: the exact id, else every id with that prefix). */
-export function show(db: Db, query: string): ShowResult {
-  return db.read((): ShowResult => {
+export function show(db: Db, query: string): StoreLookup {
+  return db.read((): StoreLookup => {
     if (familyOf(query)) {
       const ip = canonicalIp(query);
       const [record] = listIps(db, 'WHERE i.ip = ?', [ip]);

@@ -13,7 +13,7 @@
  * the cost does not grow with the pool: a CNI ADD holds the write lock briefly.
  */
 import type { Db } from './db.ts';
-import type { Family } from './ip.ts';
+import type { Family } from '@cello/records';
 import type { EniMode, IpFamilySetting } from './types.ts';
 
 export interface Chosen {

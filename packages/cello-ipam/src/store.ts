@@ -14,7 +14,7 @@ import { type Db, type OpenOptions, openDb } from './db.ts';
 import { addDemand, clearDemands, listDemands } from './demand.ts';
 import { forget } from './forget.ts';
 import { importEnis } from './import.ts';
-import { listAllocations, listEnis, listIps, type ShowResult, show, stats } from './inspect.ts';
+import { listAllocations, listEnis, listIps, type StoreLookup, show, stats } from './inspect.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { type SurplusOptions, surplus } from './surplus.ts';
 import type {
@@ -23,7 +23,7 @@ import type {
   AllocationKey,
   Demand,
   EniRecord,
-  Finding,
+  Inconsistency,
   ForgetResult,
   ImportDoc,
   ImportResult,
@@ -89,12 +89,12 @@ export class IpamStore {
   }
 
   /** An IP address or a container id (or its prefix). */
-  show(query: string): ShowResult {
+  show(query: string): StoreLookup {
     return show(this.db, query);
   }
 
   /** Integrity findings; empty when all is well. */
-  check(): Finding[] {
+  check(): Inconsistency[] {
     return check(this.db);
   }
 

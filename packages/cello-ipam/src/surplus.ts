@@ -18,7 +18,7 @@
 import type { Db } from './db.ts';
 import { InvalidInputError } from './errors.ts';
 import { type EniView, eniView, unitsOf } from './capacity.ts';
-import type { Family } from './ip.ts';
+import type { Family } from '@cello/records';
 import { familiesOf } from './pick.ts';
 import type { EniRow, IpRow } from './rows.ts';
 import { readSettings } from './settings.ts';

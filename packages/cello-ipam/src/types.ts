@@ -103,7 +103,8 @@ export interface Stats {
   demand: { count: number; oldestAt?: string };
 }
 
-export interface Finding {
+/** One way the store contradicts itself: what `check` reports (e.g. a used IP no allocation holds). */
+export interface Inconsistency {
   /** A stable code, e.g. `used-without-owner`. */
   kind: string;
   message: string;

@@ -5,7 +5,7 @@
  * with what to run when they are wrong.
  */
 import { existsSync } from 'node:fs';
-import { canonicalIp, isIPv6, routeDst } from './ip.ts';
+import { canonicalIp, isIPv6, routeDst } from '@cello/records';
 import { describe, type Expect, isV6Rule, type KObject } from './objects.ts';
 import type { Plan } from './plan.ts';
 import { HOST, pod, type Side } from './run.ts';
@@ -14,7 +14,7 @@ import { hostIpsFor } from './host-facts.ts';
 import { planSetup } from './setup.ts';
 import { type Snapshot, type SnapshotWants, snapshot } from './snapshot.ts';
 import { parseAllocation } from './validate.ts';
-import type { Finding, LinkAllocation, LinkResult, SetupOptions } from './types.ts';
+import type { Drift, LinkAllocation, LinkResult, SetupOptions } from './types.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: iproute2's JSON, read field by field
 type Row = Record<string, any>;
@@ -130,9 +130,9 @@ function wantsFor(objects: readonly Expect[]): SnapshotWants {
   };
 }
 
-async function checkSide(side: Side, objects: readonly Expect[]): Promise<Finding[]> {
+async function checkSide(side: Side, objects: readonly Expect[]): Promise<Drift[]> {
   const s = await snapshot(side, wantsFor(objects));
-  const findings: Finding[] = [];
+  const findings: Drift[] = [];
   for (const o of objects) {
     const p = problem(s, o);
     if (p) findings.push({ side: side.kind, object: describe(o), problem: o.hint ? `${p} (${o.hint})` : p });
@@ -141,8 +141,8 @@ async function checkSide(side: Side, objects: readonly Expect[]): Promise<Findin
 }
 
 /** Compare a plan's result with a LinkResult setup returned earlier (CNI CHECK's prevResult). */
-function resultFindings(plan: Plan, expected: LinkResult): Finding[] {
-  const out: Finding[] = [];
+function resultFindings(plan: Plan, expected: LinkResult): Drift[] {
+  const out: Drift[] = [];
   const got = plan.result;
   if (expected.datapath !== got.datapath) out.push({ side: 'host', object: 'datapath', problem: `was set up as ${expected.datapath}, now ${got.datapath}` });
   if (expected.hostInterface?.name !== got.hostInterface?.name) {
@@ -155,7 +155,7 @@ function resultFindings(plan: Plan, expected: LinkResult): Finding[] {
 }
 
 /** Everything wrong with an allocation's datapath; empty when all is in place. */
-export async function check(input: LinkAllocation, expected?: LinkResult, opts: SetupOptions = {}): Promise<Finding[]> {
+export async function check(input: LinkAllocation, expected?: LinkResult, opts: SetupOptions = {}): Promise<Drift[]> {
   const a = parseAllocation(input);
   if (!existsSync(a.netns)) return [{ side: 'pod', object: `netns ${a.netns}`, problem: 'missing' }];
   // An exclusive ENI lives in the pod once set up: plan without looking for it on the host.

@@ -1,7 +1,8 @@
 /** Turning command-line flags and input documents into library arguments. */
 import { UsageError } from '@cello/cli-kit';
 import { InputError } from './errors.ts';
-import type { Bandwidth, EniRecord } from './types.ts';
+import type { UpEni } from './eni-up.ts';
+import type { Bandwidth } from './types.ts';
 import { parseAllocation, parseBandwidth, parseEni } from './validate.ts';
 
 const SI: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
@@ -39,7 +40,7 @@ export function bandwidthFromFlags(a: BandwidthFlags): Bandwidth | undefined {
 }
 
 /** eni-up takes an EniRecord, an allocation (its `eni`), or an import document `{enis: [...]}`. */
-export function enisFromInput(doc: unknown): EniRecord[] {
+export function enisFromInput(doc: unknown): UpEni[] {
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
     const o = doc as Record<string, unknown>;
     if (Array.isArray(o.enis)) return o.enis.map((e, i) => parseEni(e, `enis[${i}]`));

@@ -14,8 +14,12 @@ import { LinkError } from './errors.ts';
 import { hostEniDevice, ipvlanFacts } from './host-facts.ts';
 import { type Expect, type Rendered, render } from './objects.ts';
 import { ipvlanHostPath } from './plan-ipvlan.ts';
+import type { ImportEni } from '@cello/records';
 import type { Datapath, EniRecord, EniUpOptions } from './types.ts';
 import { checkOptions } from './validate.ts';
+
+/** What eni-up reads: an EniRecord, or an Import document's entry whose routeTable is not assigned yet (only veth needs it). */
+export type UpEni = EniRecord | ImportEni;
 
 export interface EniUpResult {
   id: string;
@@ -47,7 +51,7 @@ function tableRoutes(eni: EniRecord, dev: string): Expect[] {
   return routes;
 }
 
-export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promise<EniUpPlan> {
+export async function planEniUp(eni: UpEni, opts: EniUpOptions = {}): Promise<EniUpPlan> {
   checkOptions(opts);
   const { eni: dev, links } = await hostEniDevice(eni);
   const mtu = eni.mtu ?? dev.mtu;
@@ -65,7 +69,7 @@ export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promis
 
   if (datapath === 'veth') {
     if (!eni.routeTable) throw new LinkError(`host: ENI ${eni.id} has no routeTable; import it with cello-ipam first`, 'host');
-    objects.push(...tableRoutes(eni, dev.name));
+    objects.push(...tableRoutes({ ...eni, routeTable: eni.routeTable }, dev.name));
     result.routeTable = eni.routeTable;
   }
   if (datapath === 'ipvlan') {
@@ -77,7 +81,7 @@ export async function planEniUp(eni: EniRecord, opts: EniUpOptions = {}): Promis
 /** The commands eni-up would run (for --dry-run). */
 export const renderEniUp = (p: EniUpPlan): Rendered => render(p.objects);
 
-export async function eniUp(eni: EniRecord, opts: EniUpOptions = {}): Promise<EniUpResult> {
+export async function eniUp(eni: UpEni, opts: EniUpOptions = {}): Promise<EniUpResult> {
   const plan = await planEniUp(eni, opts);
   await applyHost(plan.objects);
   return plan.result;

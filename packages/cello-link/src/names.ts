@@ -4,7 +4,7 @@
  * allocations with no runtime and setup never has to look anything up.
  */
 import { createHash } from 'node:crypto';
-import { canonicalIp } from './ip.ts';
+import { canonicalIp } from '@cello/records';
 
 /** Route and rule protocol number that marks what cello made (`ip route show proto 207`). */
 export const CELLO_PROTO = 207;

@@ -4,7 +4,7 @@
  * checks `check` makes (check.ts), so check can never forget something setup
  * made.
  */
-import { isIPv6, routeDst } from './ip.ts';
+import { isIPv6, routeDst } from '@cello/records';
 import { CELLO_PROTO, PRIO_EGRESS_V4, PRIO_EGRESS_V6 } from './names.ts';
 
 export type KObject =

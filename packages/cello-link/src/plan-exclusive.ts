@@ -7,7 +7,7 @@
  */
 import type { Expect } from './objects.ts';
 import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, vethMacs } from './names.ts';
-import { hostCidr, ofFamily } from './ip.ts';
+import { hostCidr, ofFamily } from '@cello/records';
 import { type Plan, podIps, subnetAddressing } from './plan.ts';
 import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';

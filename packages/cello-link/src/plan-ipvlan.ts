@@ -8,7 +8,7 @@
  */
 import type { EgressRule, Expect } from './objects.ts';
 import { ifbName, ipvlanHostName } from './names.ts';
-import { hostCidr, ofFamily } from './ip.ts';
+import { hostCidr, ofFamily } from '@cello/records';
 import { type Plan, podIps, subnetAddressing } from './plan.ts';
 import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';

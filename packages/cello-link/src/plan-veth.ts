@@ -7,7 +7,7 @@
  */
 import type { Expect } from './objects.ts';
 import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, PRIO_FROM_POD, PRIO_TO_POD, vethMacs } from './names.ts';
-import { hostCidr } from './ip.ts';
+import { hostCidr } from '@cello/records';
 import { anyDst, type Plan, podIps } from './plan.ts';
 import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';

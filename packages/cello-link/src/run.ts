@@ -42,7 +42,7 @@ function tool(name: string): string {
   return p;
 }
 
-export interface RunResult {
+export interface ProcessResult {
   code: number;
   stdout: string;
   stderr: string;
@@ -53,7 +53,7 @@ export interface RunResult {
  * (never rejects on exit code). The child gets SIGKILL when this process dies
  * (setpriv execs, it does not fork: still one process).
  */
-export function runProcess(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+export function runProcess(cmd: string, args: readonly string[], input?: string): Promise<ProcessResult> {
   spawned++;
   return new Promise((resolve, reject) => {
     const child = spawn(tool('setpriv'), ['--pdeathsig', 'KILL', '--', tool(cmd), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -139,7 +139,7 @@ export function parseBatchErrors(stderr: string, lines: readonly string[]): Batc
   return failures;
 }
 
-/** Messages that mean "already gone": what teardown treats as success. */
+/** Messages from ip and tc that mean "already gone": what teardown, and cello-gc's deletes, treat as success. */
 export const ALREADY_GONE =
   /Cannot find device|No such file or directory|No such process|No such device|Cannot find specified|does not exist|Cannot delete qdisc with handle of zero|Invalid handle|cannot open|Failed to find/i;
 

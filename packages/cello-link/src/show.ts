@@ -39,7 +39,8 @@ export interface ShowQdisc {
   rateBytes?: number;
   burstBytes?: number;
 }
-export interface ShowResult {
+/** What `show` lists: the links, routes, rules and qdiscs cello made on this host. */
+export interface KernelObjects {
   links: ShowLink[];
   routes: ShowRoute[];
   rules: ShowRule[];
@@ -54,7 +55,7 @@ function roleOf(name: string): LinkRole | undefined {
   return undefined;
 }
 
-export async function show(): Promise<ShowResult> {
+export async function show(): Promise<KernelObjects> {
   const proto = String(CELLO_PROTO);
   const [addrs, routes4, routes6, rules4] = await query(HOST, 'ip', ['addr show', 'route show table all', 'route show table all root ::/0', 'rule show'], {
     details: true,

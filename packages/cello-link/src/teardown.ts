@@ -12,7 +12,7 @@
  */
 import { probeIpvlan } from './datapath.ts';
 import { LinkError } from './errors.ts';
-import { hostCidr, isIPv6 } from './ip.ts';
+import { hostCidr, isIPv6 } from '@cello/records';
 import { findByMac, type LinkInfo, listLinks } from './links.ts';
 import { inspectNetns, netnsProblem } from './netns.ts';
 import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD, transitName } from './names.ts';

@@ -58,8 +58,8 @@ export interface EniUpOptions extends CommonOptions {
   redirectToHostCidrs?: string[];
 }
 
-/** One thing `check` found wrong. */
-export interface Finding {
+/** One way the kernel differs from what setup made: what `check` reports, one per object. */
+export interface Drift {
   side: 'host' | 'pod';
   /** The object, as one would write it for `ip`: `rule pref 512 to 192.168.1.11 lookup main`. */
   object: string;

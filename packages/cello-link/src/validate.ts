@@ -1,15 +1,25 @@
 /**
  * Turn untrusted JSON into the records the library works on. Every refusal is
- * an InputError naming the field, e.g. `allocation.eni.mac: must be a MAC like 02:00:00:00:00:01`.
+ * an InputError naming the field, e.g. `allocation.eni.mac: "02:00" is not a MAC like 02:00:00:00:00:01 …`.
+ * The ENI record is parsed by @cello/records, the same rules cello-ipam imports it by.
  */
-import { INTERFACE_NAME_RULE, interfaceNameProblem, netnsPathProblem } from '@cello/records';
+import {
+  type ImportEni,
+  INTERFACE_NAME_RULE,
+  interfaceNameProblem,
+  isIPv4,
+  isIPv6,
+  MAC,
+  netnsPathProblem,
+  parseCidr,
+  parseEniRecord,
+  parseImportEni,
+  RecordError,
+} from '@cello/records';
 import { InputError } from './errors.ts';
-import { isIPv4, isIPv6, parseCidr } from './ip.ts';
-import type { Bandwidth, EniRecord, LinkAllocation, TeardownTarget } from './types.ts';
+import type { Bandwidth, LinkAllocation, TeardownTarget } from './types.ts';
 
 type Obj = Record<string, unknown>;
-
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 function object(v: unknown, field: string): Obj {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError(field, 'must be a JSON object');
@@ -45,44 +55,24 @@ function ip(o: Obj, key: string, field: string, family: 4 | 6, required: boolean
   return v;
 }
 
-function cidr(o: Obj, key: string, field: string, family: 4 | 6, required: boolean): string | undefined {
-  const v = str(o, key, field, required);
-  if (v === undefined) return undefined;
-  if (parseCidr(v)?.family !== family)
-    throw new InputError(`${field}.${key}`, `must be an IPv${family} CIDR like ${family === 4 ? '192.168.1.0/24' : 'fd00::/64'}`);
-  return v;
-}
-
 function mode(o: Obj, field: string): 'shared' | 'exclusive' {
   const v = str(o, 'mode', field) as string;
   if (v !== 'shared' && v !== 'exclusive') throw new InputError(`${field}.mode`, `must be shared or exclusive, got "${v}"`);
   return v;
 }
 
-export function parseEni(raw: unknown, field = 'eni'): EniRecord {
-  const o = object(raw, field);
-  const mac = (str(o, 'mac', field) as string).toLowerCase();
-  if (!MAC.test(mac)) throw new InputError(`${field}.mac`, 'must be a MAC like 02:00:00:00:00:01');
-  const eni: EniRecord = {
-    id: str(o, 'id', field, false) ?? mac,
-    mac,
-    mode: mode(o, field),
-    subnetCidr: cidr(o, 'subnetCidr', field, 4, false) ?? '',
-    gateway: ip(o, 'gateway', field, 4, false) ?? '',
-    primaryIp: str(o, 'primaryIp', field, false) ?? '',
-    routeTable: int(o, 'routeTable', field, 1, 0xfffffff0, false) ?? 0,
-  };
-  const device = str(o, 'device', field, false);
-  if (device !== undefined) eni.device = deviceName(device, `${field}.device`);
-  const mtu = int(o, 'mtu', field, 68, 65535, false);
-  if (mtu !== undefined) eni.mtu = mtu;
-  const subnetCidrV6 = cidr(o, 'subnetCidrV6', field, 6, false);
-  const gatewayV6 = ip(o, 'gatewayV6', field, 6, false);
-  if (subnetCidrV6) eni.subnetCidrV6 = subnetCidrV6;
-  if (gatewayV6) eni.gatewayV6 = gatewayV6;
-  if (Boolean(subnetCidrV6) !== Boolean(gatewayV6)) throw new InputError(`${field}.gatewayV6`, 'subnetCidrV6 and gatewayV6 go together');
-  return eni;
+/** A refusal of the shared parser (@cello/records) as cello-link's InputError. */
+function asInputError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof RecordError) throw new InputError(err.field, err.problem);
+    throw err;
+  }
 }
+
+/** An ENI as `eni-up` reads it: an Import document's entry (routeTable may be absent; veth needs it, ipvlan and exclusive do not). */
+export const parseEni = (raw: unknown, field = 'eni'): ImportEni => asInputError(() => parseImportEni(raw, field));
 
 /** Names and paths go into `ip -batch` lines: @cello/records' input rules keep them plain words. */
 function deviceName(v: string, field: string): string {
@@ -103,7 +93,7 @@ function netnsOf(o: Obj, field: string, required: boolean): string | undefined {
 export function parseAllocation(raw: unknown, field = 'allocation'): LinkAllocation {
   const o = object(raw, field);
   if (o.eni === null) throw new InputError(`${field}.eni`, 'is null: the ENI was forgotten while this allocation held it; release the allocation');
-  const eni = parseEni(o.eni, `${field}.eni`);
+  const eni = asInputError(() => parseEniRecord(o.eni, `${field}.eni`));
   const alloc: LinkAllocation = {
     containerId: str(o, 'containerId', field) as string,
     ifname: ifnameOf(o, field),
@@ -118,16 +108,11 @@ export function parseAllocation(raw: unknown, field = 'allocation'): LinkAllocat
   const ipv4 = ip(o, 'ipv4', field, 4, false);
   const ipv6 = ip(o, 'ipv6', field, 6, false);
   if (!ipv4 && !ipv6) throw new InputError(`${field}.ipv4`, 'an allocation needs ipv4, ipv6 or both');
-  if (ipv4) {
-    alloc.ipv4 = ipv4;
-    if (!eni.subnetCidr) throw new InputError(`${field}.eni.subnetCidr`, 'is required for an IPv4 allocation');
-    if (!eni.gateway) throw new InputError(`${field}.eni.gateway`, 'is required for an IPv4 allocation');
-  }
+  if (ipv4) alloc.ipv4 = ipv4;
   if (ipv6) {
     alloc.ipv6 = ipv6;
     if (!eni.subnetCidrV6) throw new InputError(`${field}.eni.subnetCidrV6`, 'is required for an IPv6 allocation');
   }
-  if (alloc.mode === 'shared' && !eni.routeTable) throw new InputError(`${field}.eni.routeTable`, 'is required for a shared-mode allocation');
   return alloc;
 }
 
@@ -144,8 +129,9 @@ export function parseTarget(raw: unknown, field = 'allocation'): TeardownTarget 
   if (ipv6) target.ipv6 = ipv6;
   if (o.eni && typeof o.eni === 'object') {
     const e = o.eni as Obj;
-    const mac = str(e, 'mac', `${field}.eni`, false)?.toLowerCase();
-    if (mac !== undefined && !MAC.test(mac)) throw new InputError(`${field}.eni.mac`, 'must be a MAC like 02:00:00:00:00:01');
+    const mac = str(e, 'mac', `${field}.eni`, false);
+    if (mac !== undefined && !MAC.test(mac))
+      throw new InputError(`${field}.eni.mac`, `${JSON.stringify(mac)} is not a MAC like 02:00:00:00:00:01 (as ip prints it)`);
     const device = str(e, 'device', `${field}.eni`, false);
     target.eni = { mac, device: device === undefined ? undefined : deviceName(device, `${field}.eni.device`) };
   }

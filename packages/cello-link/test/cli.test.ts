@@ -31,7 +31,7 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
   const cases: Array<[string, string[], unknown, RegExp]> = [
     ['not JSON', ['setup'], '{"containerId"', /allocation is not valid JSON/],
     ['no eni.mac', ['setup'], { ...good, eni: { ...good.eni, mac: undefined } }, /allocation\.eni\.mac: is required/],
-    ['bad MAC', ['setup'], { ...good, eni: { ...good.eni, mac: '02:00' } }, /allocation\.eni\.mac: must be a MAC/],
+    ['bad MAC', ['setup'], { ...good, eni: { ...good.eni, mac: '02:00' } }, /allocation\.eni\.mac: "02:00" is not a MAC like 02:00:00:00:00:01/],
     ['bad ipv4', ['setup'], { ...good, ipv4: '192.168.1.300' }, /allocation\.ipv4: must be an IPv4 address/],
     ['relative netns', ['setup'], { ...good, netns: 'p1' }, /allocation\.netns: must be a netns path: "p1" is not an absolute path/],
     ['long ifname', ['setup'], { ...good, ifname: 'a-very-long-ifname' }, /allocation\.ifname: must be an interface name/],
@@ -39,7 +39,7 @@ t.test('bad input: exit 2, one line naming the field', async (t) => {
       'no routeTable',
       ['setup'],
       { ...good, eni: { ...good.eni, routeTable: undefined } },
-      /allocation\.eni\.routeTable: is required for a shared-mode allocation/,
+      /allocation\.eni\.routeTable: is required \(cello-ipam assigns it on import\)/,
     ],
     ['forgotten ENI', ['setup'], { ...good, eni: null }, /allocation\.eni: is null/],
     ['rate without burst', ['setup', '--ingress-rate', '10M'], good, /--ingress-rate and --ingress-burst go together/],

@@ -1,10 +1,12 @@
 /**
  * The JSON records the tools pass each other — the contracts of
  * docs/architecture.md ("The JSON records between the tools") — as types,
- * and (inputs.ts) the rules every tool applies to names that reach the kernel.
+ * with (parse.ts) the one parser of each record more than one tool reads,
+ * (ip.ts) the one module for address text, and (inputs.ts) the rules every
+ * tool applies to names that reach the kernel.
  * cello-eni produces ENIs, cello-ipam stores and allocates them, cello-link
  * programs them and reports a LinkResult, which cello-cni turns into the CNI
- * result. Types and a few regular expressions: importing it costs nothing at run time.
+ * result. No imports (not even node:net): importing it costs nothing on the CNI path.
  *
  * Field names are camelCase; IPs are plain strings without a prefix length
  * unless the field says CIDR; MACs are lower-case and colon separated.
@@ -113,3 +115,19 @@ export interface LinkResult {
 }
 
 export { INTERFACE_NAME, INTERFACE_NAME_RULE, interfaceNameProblem, NETNS_PATH, netnsPathProblem } from './inputs.ts';
+export {
+  type Cidr,
+  canonicalIp,
+  cidrContains,
+  type Family,
+  familyOf,
+  firstHost,
+  hostCidr,
+  isIPv4,
+  isIPv6,
+  networkOf,
+  ofFamily,
+  parseCidr,
+  routeDst,
+} from './ip.ts';
+export { MAC, parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError, ROUTE_TABLE } from './parse.ts';

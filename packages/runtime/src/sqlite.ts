@@ -22,7 +22,8 @@ import { createRequire } from 'node:module';
 /** Positional (`?`) parameters as an array, or named ones (`@name`) as an object keyed without the prefix. */
 export type SqlParams = Record<string, unknown> | readonly unknown[];
 
-export interface RunResult {
+/** What a write statement changed (node:sqlite's StatementResultingChanges, Bun's Changes). */
+export interface StatementChanges {
   changes: number;
   lastInsertRowid: number | bigint;
 }
@@ -31,7 +32,7 @@ export interface SqliteStatement {
   /** The first row, or undefined. */
   get(params?: SqlParams): unknown;
   all(params?: SqlParams): unknown[];
-  run(params?: SqlParams): RunResult;
+  run(params?: SqlParams): StatementChanges;
 }
 
 /** `fn` wrapped in a transaction: calling it runs BEGIN (deferred); `.immediate()` etc. pick the kind. Nested calls use savepoints. */
@@ -115,7 +116,7 @@ function openNode(path: string, opts: SqliteOpenOptions): SqliteDb {
 interface BunStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): RunResult;
+  run(...params: unknown[]): StatementChanges;
   values(...params: unknown[]): unknown[][];
 }
 interface BunDatabase {

@@ -11,14 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@cello/cli-kit';
 import type { ChildState } from './state.ts';
 
-export interface Backoff {
+/** How a supervised role is restarted after it ends: the delay doubles from initialMs to maxMs. */
+export interface RestartBackoff {
   initialMs: number;
   maxMs: number;
   /** A run at least this long resets the delay to initialMs. */
   healthyAfterMs: number;
 }
 
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000, healthyAfterMs: 60_000 };
+export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { initialMs: 1000, maxMs: 30_000, healthyAfterMs: 60_000 };
 
 export interface RoleSpec {
   name: string;
@@ -38,7 +39,7 @@ export class SupervisedRole {
     /** The role's own logger (lines carry its name). */
     private readonly log: Logger,
     private readonly onChange: () => void,
-    private readonly backoff: Backoff = DEFAULT_BACKOFF,
+    private readonly backoff: RestartBackoff = DEFAULT_RESTART_BACKOFF,
   ) {}
 
   start(): void {

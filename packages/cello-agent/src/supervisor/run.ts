@@ -25,7 +25,7 @@ import { CNI_BINARY, checkConflist, installCniBinary, installConflist } from '..
 import { writeFileAtomic } from '@cello/cli-kit';
 import { poolReady, readKeeperState } from '../keeper/state.ts';
 import { type AgentPaths, runFiles } from '../paths.ts';
-import { type Backoff, DEFAULT_BACKOFF, SupervisedRole } from './role.ts';
+import { type RestartBackoff, DEFAULT_RESTART_BACKOFF, SupervisedRole } from './role.ts';
 import { roleSpecs } from './roles.ts';
 import { type AgentState, writeAgentState } from './state.ts';
 
@@ -48,12 +48,12 @@ export interface RunOptions {
   graceMs: number;
   log: Logger;
   signal: AbortSignal;
-  backoff?: Backoff;
+  backoff?: RestartBackoff;
 }
 
 /** Write the config files once (as config-sync does), retrying with the roles' backoff until it works or we are stopped; the client it worked with. */
 async function firstConfig(o: RunOptions): Promise<Kube | undefined> {
-  const b = o.backoff ?? DEFAULT_BACKOFF;
+  const b = o.backoff ?? DEFAULT_RESTART_BACKOFF;
   for (let delay = b.initialMs; !o.signal.aborted; delay = Math.min(b.maxMs, delay * 2)) {
     try {
       const kube = kubeClient();

@@ -1,7 +1,6 @@
 /** What the commands check before acting: the Surplus document they read, and whose ENI it is. */
 import { CommandError, UsageError } from '@cello/cli-kit';
-import { z } from 'zod';
-import { ConfigError, parseWith } from '../config/resolve.ts';
+import { parseSurplusDoc, RecordError, type SurplusDoc } from '@cello/cello-ipam';
 import type { EniContext } from '../context.ts';
 import { isOwned } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';
@@ -15,24 +14,12 @@ export function ensureOurs(ctx: EniContext, eni: CloudEni | undefined, id: strin
   return eni;
 }
 
-const surplusSchema = z.object({
-  enis: z.array(
-    z.object({
-      id: z.string({ error: 'expected an ENI id' }).min(1, { error: 'expected an ENI id' }),
-      ips: z.array(z.ipv4({ error: 'expected an IPv4 address' })).default([]),
-      ipv6s: z.array(z.ipv6({ error: 'expected an IPv6 address' })).default([]),
-      whole: z.boolean({ error: 'expected true or false' }).default(false),
-    }),
-    { error: 'expected a list of ENIs' },
-  ),
-});
-
-/** The Surplus document `unassign` reads (cello-ipam surplus), checked field by field. */
-export function surplusDoc(input: unknown) {
+/** The Surplus document `unassign` reads (cello-ipam surplus), by the rules cello-ipam's forget reads it by (@cello/records). */
+export function surplusDoc(input: unknown): SurplusDoc {
   try {
-    return parseWith(surplusSchema, input);
+    return parseSurplusDoc(input);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`surplus document: ${err.message}`);
+    if (err instanceof RecordError) throw new UsageError(`surplus document: ${err.message}`);
     throw err;
   }
 }

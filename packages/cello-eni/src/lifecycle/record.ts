@@ -5,12 +5,11 @@
  * the subnet's first address; the IPv6 gateway is the v6 subnet's first
  * address (as upstream computes it; metadata has none).
  */
-import type { EniMode, ImportEni } from '@cello/cello-ipam';
+import { type EniMode, firstHost, type ImportEni } from '@cello/cello-ipam';
 import { type CelloConfig, ipamMode } from '../config/resolve.ts';
 import type { EniContext } from '../context.ts';
 import type { CloudEni, CloudSubnet } from '../openapi/api.ts';
 import type { MetadataEni } from '../metadata/instance.ts';
-import { firstHost } from '../util/cidr.ts';
 
 export interface RecordFacts {
   mode: EniMode;
@@ -26,7 +25,7 @@ export function importEni(eni: CloudEni, f: RecordFacts): ImportEni {
   const cidrV6 = f.ipv6 ? f.subnet?.cidrV6 : undefined;
   return {
     id: eni.id,
-    mac: eni.mac,
+    mac: eni.mac.toLowerCase(), // as ip prints it, the records' rule
     ...(f.device ? { device: f.device } : {}),
     mode: f.mode,
     subnetId: eni.subnetId,

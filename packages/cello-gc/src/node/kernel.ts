@@ -5,11 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ALREADY_GONE } from '@cello/cello-link';
 
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
-
-/** Messages that mean the object is already gone: success for a delete. */
-const ALREADY_GONE = /Cannot find device|No such file or directory|No such process|No such device|does not exist|Cannot find specified/i;
 
 function ip(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -20,7 +18,11 @@ function ip(args: readonly string[]): Promise<{ code: number; stdout: string; st
   });
 }
 
-/** Run `ip ARGS…` that deletes something: true when it deleted it, false when it was already gone. Throws with ip's message otherwise. */
+/**
+ * Run `ip ARGS…` that deletes something: true when it deleted it, false when
+ * it was already gone (by cello-link's list, the one teardown uses). Throws
+ * with ip's message otherwise.
+ */
 export async function ipDelete(args: readonly string[]): Promise<boolean> {
   const r = await ip(args);
   if (r.code === 0) return true;

@@ -1,13 +1,13 @@
 /** Run a program and collect its output; never throws on a non-zero exit unless `must` is used. */
 import { spawn } from 'node:child_process';
 
-export interface RunResult {
+export interface ProcessResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export function run(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+export function run(cmd: string, args: readonly string[], input?: string): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -21,7 +21,7 @@ export function run(cmd: string, args: readonly string[], input?: string): Promi
   });
 }
 
-export async function must(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+export async function must(cmd: string, args: readonly string[], input?: string): Promise<ProcessResult> {
   const r = await run(cmd, args, input);
   if (r.code !== 0) {
     const what = input ? `${cmd} ${args.join(' ')} <<${input.trim().split('\n').slice(0, 3).join('; ')}…` : `${cmd} ${args.join(' ')}`;
