@@ -26,7 +26,14 @@ const only = process.argv.slice(2);
 // (/opt/cni/bin), and Node never has to guess the module format of an
 // extensionless file (a guess costs a second parse on every CNI call).
 // ESM-only dependencies that read import.meta.url get the bundle's own URL.
-const banner = ['#!/usr/bin/env node', "const __celloImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
+// A command may ask for V8 flags in its package.json ("cello": { "nodeFlags":
+// { "<name>": "--flag" } }); they go in the shebang (`env -S`, coreutils ≥ 8.30),
+// so they apply however the command is started by name.
+const banner = (nodeFlags) =>
+  [
+    nodeFlags ? `#!/usr/bin/env -S node ${nodeFlags}` : '#!/usr/bin/env node',
+    "const __celloImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+  ].join('\n');
 
 const commands = [];
 for (const group of ['packages', 'tools']) {
@@ -40,7 +47,7 @@ for (const group of ['packages', 'tools']) {
       if (only.length && !only.includes(bin)) continue;
       if (!existsSync(join(dir, name, entry))) throw new Error(`${group}/${name}/package.json: cello.bin.${bin} names ${entry}, which does not exist`);
       const compile = (pkg.cello?.compile ?? []).includes(bin);
-      commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [], compile });
+      commands.push({ bin, entry: join(dir, name, entry), external: pkg.cello?.external ?? [], compile, nodeFlags: pkg.cello?.nodeFlags?.[bin] });
     }
   }
 }
@@ -62,6 +69,11 @@ const options = (external) => ({
   external: ['better-sqlite3', ...external],
   legalComments: 'none',
   logLevel: 'warning',
+  // Whitespace and syntax only: names stay, so stack traces still read. Half
+  // the bytes (the agent: 8.8 → 4.9 MB), and Node keeps a bundle's whole
+  // source in its heap: ≈ 14 MiB less RSS for the resident agent.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
 
 /** The pinned Bun from node_modules (`make setup`), as @cello/runtime finds it. */
@@ -93,13 +105,13 @@ function compile(entry, outfile, external) {
 }
 
 await Promise.all(
-  commands.map(async ({ bin, entry, external, compile: compiled }) => {
+  commands.map(async ({ bin, entry, external, compile: compiled, nodeFlags }) => {
     // Write beside the target, then rename: a test running during a rebuild
     // never executes a half-written file.
     const outfile = join(outDir, bin);
     const tmpfile = `${outfile}.tmp-${process.pid}`;
     if (compiled) await compile(entry, tmpfile, external);
-    else await build({ ...options(external), entryPoints: [entry], outfile: tmpfile, banner: { js: banner } });
+    else await build({ ...options(external), entryPoints: [entry], outfile: tmpfile, banner: { js: banner(nodeFlags) } });
     chmodSync(tmpfile, 0o755);
     renameSync(tmpfile, outfile);
   }),

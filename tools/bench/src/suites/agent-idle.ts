@@ -12,6 +12,7 @@
 // too: they are started with the supervisor's own executable).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bin, must, run } from '@cello/testkit';
 import { bunPath } from '../../../../packages/runtime/src/bun-path.ts';
@@ -76,8 +77,9 @@ function agentPid(marker: string): number | undefined {
   for (const p of procs()) {
     try {
       const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
-      // [node|bun, …/cello-agent, run, …]: not `vpc-sim exec … -- node cello-agent run …`, which carries the same words.
-      if (cmd[1]?.endsWith('/cello-agent') && cmd[2] === 'run' && cmd.includes(marker)) return p.pid;
+      // [node|bun, V8 flags…, …/cello-agent, run, …]: not `vpc-sim exec … -- cello-agent run …`, which carries the same words.
+      const at = cmd.findIndex((a) => a.endsWith('/cello-agent'));
+      if (at >= 1 && /^(node|bun)$/.test(basename(cmd[0] ?? '')) && cmd[at + 1] === 'run' && cmd.includes(marker)) return p.pid;
     } catch {
       // gone
     }
@@ -95,7 +97,8 @@ interface Idle {
   exitedCpuPct: number;
 }
 
-async function idleAgent(runtime: string, tag: string): Promise<Idle> {
+/** `command` starts the agent: `[bin('cello-agent')]` as shipped (its shebang's V8 flags apply), or `[bun, bin('cello-agent')]`. */
+async function idleAgent(command: string[], tag: string): Promise<Idle> {
   const vpcSim = bin('vpc-sim');
   const name = `bai${tag}${process.pid % 1000}`;
   const info = JSON.parse(String((await must(vpcSim, ['up', '--name', name, '--nodes', '1', '--json'])).stdout));
@@ -119,14 +122,14 @@ async function idleAgent(runtime: string, tag: string): Promise<Idle> {
       '--data',
       JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } }),
     ]);
-    child = spawn(vpcSim, ['exec', '--name', name, 'node1', '--', runtime, bin('cello-agent'), 'run', '--runtime-dir', marker, '--listen', '127.0.0.1:11414'], {
+    child = spawn(vpcSim, ['exec', '--name', name, 'node1', '--', ...command, 'run', '--runtime-dir', marker, '--listen', '127.0.0.1:11414'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     let log = '';
     child.stderr!.on('data', (d) => (log += d));
     for (const t0 = Date.now(); !log.includes('"node ready'); await sleep(200)) {
-      if (Date.now() - t0 > 60_000) throw new Error(`the agent (${runtime}) was not ready in 60 s: ${log.slice(-500)}`);
+      if (Date.now() - t0 > 60_000) throw new Error(`the agent (${command.join(' ')}) was not ready in 60 s: ${log.slice(-500)}`);
     }
     const pid = agentPid(marker);
     if (!pid) throw new Error('cannot find the agent process');
@@ -164,8 +167,8 @@ const describe = (label: string, r: Idle) => [
 export default {
   name: 'agent-idle',
   async run(): Promise<BenchReport> {
-    const node = await idleAgent(process.execPath, 'n');
-    const bun = await idleAgent(bunPath(), 'b');
+    const node = await idleAgent([bin('cello-agent')], 'n');
+    const bun = await idleAgent([bunPath(), bin('cello-agent')], 'b');
     return {
       suite: 'agent-idle',
       lines: [...describe('cello-agent run under Node (as shipped)', node), ...describe('the same bundle under Bun', bun)],
