@@ -10,9 +10,9 @@
  * error, `ms`). cello-agent's metrics read these lines.
  *
  * Library errors become CNI codes here: bad input that cello-ipam or
- * cello-link refuses is 7 (invalid network config), its message naming the
- * field; anything else unexpected is 999 with its message. It undoes nothing:
- * undo is the verb's (add.ts).
+ * cello-link refuses (cli-kit's UsageError) is 7, invalid network config,
+ * its message naming the field; anything else unexpected is 999 with its
+ * message. It undoes nothing: undo is the verb's (add.ts).
  *
  * Also what the verbs share: the pod's key and label, and the allocation in
  * the shape cello-link reads.
@@ -20,10 +20,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, type Logger, podLockName, waitLock } from '@cello/cli-kit';
+import { createLogger, type Logger, podLockName, UsageError, waitLock } from '@cello/cli-kit';
 import { asCniError, type Call, CniError, ErrorCode } from '@cello/cni-types';
-import { type Allocation, type AllocationKey, DB_FILE, InvalidInputError, type IpamStore, openStore } from '@cello/cello-ipam';
-import { InputError, inspectNetns, type LinkAllocation, netnsProblem } from '@cello/cello-link';
+import { type Allocation, type AllocationKey, DB_FILE, type IpamStore, openStore } from '@cello/cello-ipam';
+import { inspectNetns, type LinkAllocation, netnsProblem } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
 
 /** What a verb's body gets besides the store: the call's logger, and a place for facts its closing line reports. */
@@ -126,9 +126,13 @@ function openNodeStore(call: Call, cfg: CelloNetConf): IpamStore {
   }
 }
 
-/** Library errors as CNI errors: bad input cello-ipam or cello-link refuses is 7; the rest as cni-types maps them (999 with the message). */
+/**
+ * Library errors as CNI errors: bad input (cli-kit's UsageError, which
+ * cello-ipam and cello-link throw naming the field) is 7; the rest as
+ * cni-types maps them (999 with the message).
+ */
 function asCni(err: unknown): CniError {
-  if (err instanceof InvalidInputError || err instanceof InputError) return new CniError(ErrorCode.InvalidNetworkConfig, err.message);
+  if (err instanceof UsageError) return new CniError(ErrorCode.InvalidNetworkConfig, err.message);
   return asCniError(err);
 }
 
