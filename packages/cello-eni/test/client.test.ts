@@ -6,7 +6,8 @@
 // unassign | forget, detach, delete).
 import t from 'tap';
 import type { Sim } from '@cello/vpc-sim';
-import { baseConf, callsOf, cloudEnis, countBy, eni, FAST_DELAYS, ipam, nodeInfo, poolStats, withSim, writeConf } from './helpers.ts';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { baseConf, callsOf, cloudEnis, countBy, eni, ipam, nodeInfo, poolStats, writeConf } from './helpers.ts';
 
 const lastSeq = async (sim: Sim) => (await sim.control.calls()).at(-1)?.seq ?? 0;
 

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import t from 'tap';
 import { bin, run, tempDir } from '@cello/testkit';
-import { baseConf, nodePath, withSim, writeConf } from './helpers.ts';
+import { NO_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
+import { baseConf, writeConf } from './helpers.ts';
 import { locateJsonError, parseConfigJson } from '../src/config/json.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { ConfigError, resolveConfig } from '../src/config/resolve.ts';
@@ -134,7 +135,7 @@ t.test('the syntax locator agrees with JSON.parse', async (t) => {
 });
 
 t.test('a running keeper that reloads a broken config logs no secret', async (t) => {
-  const sim = await withSim(t, { nodes: 1, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
+  const sim = await withSim(t, { nodes: 1, config: { delaysMs: NO_DELAYS } });
   writeConf(sim, 'node1', baseConf(sim, { poolTarget: 1 }));
   const keeper = sim.spawn('node1', [bin('cello-eni'), 'pool', '--watch'], { env: { CELLO_LOG_LEVEL: 'debug' } });
   t.teardown(() => void keeper.kill('SIGKILL'));

@@ -5,8 +5,9 @@
 // for a request in flight, while the sim holds the answer).
 import t from 'tap';
 import { bin } from '@cello/testkit';
+import { withSim } from '@cello/testkit/sim';
 import type { Sim } from '@cello/vpc-sim';
-import { assertConsistent, baseConf, cloudEnis, eni, poolStats, withSim, writeConf } from './helpers.ts';
+import { assertConsistent, baseConf, cloudEnis, eni, poolStats, writeConf } from './helpers.ts';
 
 interface Case {
   name: string;

@@ -7,8 +7,9 @@
 // ExpiredToken in a row is final; with static keys there is nothing to
 // refresh, so it fails at once.
 import t from 'tap';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
 import { treatment } from '../src/openapi/errors.ts';
-import { baseConf, eni, withSim, writeConf } from './helpers.ts';
+import { baseConf, eni, writeConf } from './helpers.ts';
 
 const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidAccessKey'];
 
@@ -22,7 +23,7 @@ t.test('treatment: refresh with role credentials, final with static keys', async
 });
 
 t.test('on vpc-sim: ExpiredToken on an attach', async (t) => {
-  const sim = await withSim(t, { nodes: 1, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
+  const sim = await withSim(t, { nodes: 1, config: { delaysMs: NO_DELAYS } });
   writeConf(sim, 'node1', baseConf(sim));
   const debug = { CELLO_LOG_LEVEL: 'debug' };
   const fetched = (stderr: string) => stderr.split('\n').filter((l) => l.includes('"role credentials fetched"')).length;

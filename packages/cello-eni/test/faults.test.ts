@@ -4,7 +4,8 @@
 // token bucket allows.
 import t from 'tap';
 import type { CallRecord } from '@cello/vpc-sim';
-import { assertConsistent, baseConf, callsOf, countBy, eni, FAST_DELAYS, poolStats, withSim, writeConf } from './helpers.ts';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { assertConsistent, baseConf, callsOf, countBy, eni, poolStats, writeConf } from './helpers.ts';
 
 const RATES = {
   default: { qps: 5, burst: 5 },

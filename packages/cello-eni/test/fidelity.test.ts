@@ -4,7 +4,8 @@
 // the sim answering each code).
 import t from 'tap';
 import type { Sim } from '@cello/vpc-sim';
-import { assertConsistent, baseConf, callsOf, cloudEnis, eni, FAST_DELAYS, poolStats, withSim, writeConf } from './helpers.ts';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { assertConsistent, baseConf, callsOf, cloudEnis, eni, poolStats, writeConf } from './helpers.ts';
 
 const lastSeq = async (sim: Sim) => (await sim.control.calls()).at(-1)?.seq ?? 0;
 

@@ -1,16 +1,15 @@
 /**
- * Helpers for the tests that run cello-eni on vpc-sim nodes: a sim per test
- * file, the config written where the tool looks by default (the node's
+ * Helpers for the tests that run cello-eni on vpc-sim nodes (the sim itself
+ * comes from @cello/testkit/sim): the config written where the tool looks by default (the node's
  * /etc/cello/conf), the tool and cello-ipam run inside a node, and the
  * cloud's and cello-ipam's views of a node side by side.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Test } from 'tap';
 import { bin } from '@cello/testkit';
-import { type Sim, simPaths, startSim, uniqueSimName, type UpOptions } from '@cello/vpc-sim';
-
-export const FAST_DELAYS = { create: 100, attach: 100, detach: 100, delete: 100 };
+import { nodePath } from '@cello/testkit/sim';
+import type { Sim } from '@cello/vpc-sim';
 
 /** Short retry schedules so tests under faults take seconds, not minutes. */
 export const FAST_BACKOFF = {
@@ -19,20 +18,11 @@ export const FAST_BACKOFF = {
   wait: { initialMs: 50, maxMs: 500 },
 };
 
-export async function withSim(t: Test, opts: UpOptions = {}): Promise<Sim> {
-  const sim = await startSim({ name: uniqueSimName('e'), ...opts });
-  t.teardown(() => sim.down());
-  return sim;
-}
-
 export const nodeInfo = (sim: Sim, node: string) => {
   const n = sim.info.nodes.find((x) => x.name === node);
   if (!n) throw new Error(`no node ${node}`);
   return n;
 };
-
-/** A host path as the node sees it at `path` (one of vpc-sim's per-node directories). */
-export const nodePath = (sim: Sim, node: string, path: string) => join(simPaths(sim.info.name).nodeDir(node), 'root', path);
 
 /** The cluster config a node's keeper would read: the sim's subnets and group, its RAM role, its OpenAPI. */
 export function baseConf(sim: Sim, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -2,18 +2,9 @@
 // empty is served without waiting for the monitor interval, a changed config
 // file applies live, and SIGTERM ends it cleanly (exit 0, lock released).
 import t from 'tap';
-import { bin } from '@cello/testkit';
-import { baseConf, eni, FAST_DELAYS, ipam, poolStats, withSim, writeConf } from './helpers.ts';
-
-/** Poll `check` until it is true or `ms` pass (a bound on a wait, not a measurement). */
-async function eventually(check: () => Promise<boolean>, ms = 30_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
+import { bin, waitFor } from '@cello/testkit';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { baseConf, eni, ipam, poolStats, writeConf } from './helpers.ts';
 
 t.test('pool --watch', async (t) => {
   const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS } });
@@ -25,7 +16,7 @@ t.test('pool --watch', async (t) => {
   keeper.stderr!.on('data', (d: Buffer) => (log += d));
   const exited = new Promise<number | null>((resolve) => keeper.on('close', (code) => resolve(code)));
   t.teardown(() => void keeper.kill('SIGKILL'));
-  t.ok(await eventually(async () => log.includes('watching: rounds on demand')), 'the keeper is up and watching');
+  t.ok(await waitFor(() => log.includes('watching: rounds on demand'), { what: 'the keeper to log that it watches' }), 'the keeper is up and watching');
 
   t.test('a second keeper on the node is refused', async (t) => {
     const r = await eni(sim, node, ['pool', '--once']);
@@ -39,11 +30,14 @@ t.test('pool --watch', async (t) => {
     t.equal((await ipam(sim, node, ['demands'])).json.length, 1, 'the demand is in the store');
     let got: Record<string, string> | undefined;
     t.ok(
-      await eventually(async () => {
-        const r = await ipam(sim, node, ['alloc', '--container', 'c1', '--pod-name', 'web-0', '--pod-namespace', 'default']);
-        got = r.code === 0 ? r.json : undefined;
-        return Boolean(got);
-      }),
+      await waitFor(
+        async () => {
+          const r = await ipam(sim, node, ['alloc', '--container', 'c1', '--pod-name', 'web-0', '--pod-namespace', 'default']);
+          got = r.code === 0 ? r.json : undefined;
+          return Boolean(got);
+        },
+        { what: 'an IP for the waiting ADD' },
+      ),
       'the ADD gets an IP while the monitor interval is an hour away',
     );
     t.match(got?.ipv4, /^192\.168\./, `it is a VPC address (${got?.ipv4})`);
@@ -53,7 +47,7 @@ t.test('pool --watch', async (t) => {
 
   t.test('a changed config file applies without a restart', async (t) => {
     writeConf(sim, node, baseConf(sim, { poolTarget: 6, poolMonitorIntervalSec: 3600 }));
-    t.ok(await eventually(async () => (await poolStats(sim, node)).available >= 6), 'the pool grows to the new poolTarget');
+    t.ok(await waitFor(async () => (await poolStats(sim, node)).available >= 6, { what: '6 free IPs' }), 'the pool grows to the new poolTarget');
     t.match(log, /"msg":"config reloaded","poolTarget":6/, 'the keeper logged the reload');
   });
 

@@ -10,8 +10,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
 import { MetadataClient, MetadataError, TOKEN_TTL_SEC, TOKENLESS_RECHECK_MS } from '../src/metadata/client.ts';
-import { baseConf, eni, withSim, writeConf } from './helpers.ts';
+import { baseConf, eni, writeConf } from './helpers.ts';
 
 interface Script {
   /** What the token endpoint does: issue tokens, 404 (no such endpoint), or 500. */
@@ -145,7 +146,7 @@ t.test('a token endpoint that fails is an error, not a reason to read without a 
 });
 
 t.test('on vpc-sim with metadataTokensRequired', async (t) => {
-  const sim = await withSim(t, { nodes: 1, config: { metadataTokensRequired: true, delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
+  const sim = await withSim(t, { nodes: 1, config: { metadataTokensRequired: true, delaysMs: NO_DELAYS } });
   const plain = await sim.exec('node1', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://100.96.0.96/volcstack/latest/instance_id']);
   t.equal(plain.stdout, '401', 'the sim refuses a read without a token');
   writeConf(sim, 'node1', baseConf(sim, { poolTarget: 2 }));

@@ -4,7 +4,8 @@
 // pod allocation gets what the mode promises.
 import t from 'tap';
 import { bin, createNetns } from '@cello/testkit';
-import { assertConsistent, baseConf, callsOf, cloudEnis, countBy, eni, FAST_DELAYS, ipam, poolStats, withSim, writeConf } from './helpers.ts';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { assertConsistent, baseConf, callsOf, cloudEnis, countBy, eni, ipam, poolStats, writeConf } from './helpers.ts';
 
 t.test('modes and families', async (t) => {
   const sim = await withSim(t, { nodes: 3, config: { delaysMs: FAST_DELAYS } });

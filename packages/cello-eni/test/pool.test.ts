@@ -3,7 +3,8 @@
 // tops up with one assign per ENI, gives back surplus (whole ENIs first),
 // and `cello-eni list` follows pods as they come and go.
 import t from 'tap';
-import { assertConsistent, baseConf, callsOf, countBy, eni, FAST_DELAYS, ipam, poolStats, withSim, writeConf } from './helpers.ts';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { assertConsistent, baseConf, callsOf, countBy, eni, ipam, poolStats, writeConf } from './helpers.ts';
 
 t.test('pool --once on a fresh node, then up, then down', async (t) => {
   const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS } });

@@ -5,7 +5,8 @@
 // reconcile's listing. So on a quiet account a fresh node pays at most 2
 // status reads per ENI — also when metadata lags well behind the attach.
 import t from 'tap';
-import { assertConsistent, baseConf, callsOf, countBy, eni, poolStats, withSim, writeConf } from './helpers.ts';
+import { withSim } from '@cello/testkit/sim';
+import { assertConsistent, baseConf, callsOf, countBy, eni, poolStats, writeConf } from './helpers.ts';
 
 for (const lagMs of [250, 2000]) {
   t.test(`a fresh node filling 3 ENIs, metadata lag ${lagMs} ms`, async (t) => {

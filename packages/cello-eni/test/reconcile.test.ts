@@ -4,8 +4,9 @@
 // else attached takes a slot from the pool's capacity, and role credentials
 // that expire under a running keeper are refreshed.
 import t from 'tap';
-import { bin } from '@cello/testkit';
-import { assertConsistent, baseConf, cloudEnis, eni, FAST_DELAYS, ipam, ipamIps, nodeInfo, poolStats, withSim, writeConf } from './helpers.ts';
+import { bin, waitFor } from '@cello/testkit';
+import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
+import { assertConsistent, baseConf, cloudEnis, eni, ipam, ipamIps, nodeInfo, poolStats, writeConf } from './helpers.ts';
 
 t.test('reconcile with a cloud that changed', async (t) => {
   const sim = await withSim(t, { nodes: 2, config: { delaysMs: FAST_DELAYS, stsLifetimeSec: 4 } });
@@ -91,8 +92,7 @@ t.test('reconcile with a cloud that changed', async (t) => {
     const exited = new Promise<number | null>((resolve) => keeper.on('close', resolve));
     await new Promise((r) => setTimeout(r, 6000)); // longer than the 4 s lifetime: rounds every second need fresh keys
     writeConf(sim, node, baseConf(sim, { poolTarget: 10, poolMonitorIntervalSec: 1 }));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && (await poolStats(sim, node)).available !== 10) await new Promise((r) => setTimeout(r, 200));
+    await waitFor(async () => (await poolStats(sim, node)).available === 10, { what: 'the pool trimmed to 10', timeoutMs: 20_000 }).catch(() => {}); // asserted below
     keeper.kill('SIGTERM');
     t.equal(await exited, 0, 'the keeper stops cleanly');
     t.equal((await poolStats(sim, node)).available, 10, 'it trimmed the pool after its first credentials expired');

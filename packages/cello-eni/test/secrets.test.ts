@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Sim } from '@cello/vpc-sim';
-import { baseConf, eni, FAST_DELAYS, nodePath, withSim, writeConf } from './helpers.ts';
+import { FAST_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
+import { baseConf, eni, writeConf } from './helpers.ts';
 
 const NOISY = { CELLO_LOG_LEVEL: 'debug', DEBUG: '*', NODE_DEBUG: 'signer' };
 
