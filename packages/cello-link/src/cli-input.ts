@@ -1,5 +1,6 @@
 /** Turning command-line flags and input documents into library arguments. */
 import { UsageError } from '@cello/cli-kit';
+import { familyOf, parseCidr } from '@cello/records';
 import { InputError } from './errors.ts';
 import type { UpEni } from './eni-up.ts';
 import type { Bandwidth } from './types.ts';
@@ -55,7 +56,7 @@ export function addressList(flag: string, value: string | string[] | undefined, 
   if (value === undefined) return undefined;
   const values = Array.isArray(value) ? value : [value];
   for (const v of values) {
-    const ok = cidr ? /^[0-9a-f.:]+\/\d{1,3}$/i.test(v) : /^[0-9a-f.:]+$/i.test(v);
+    const ok = cidr ? parseCidr(v) !== undefined : familyOf(v) !== undefined;
     if (!ok) throw new InputError(`--${flag}`, `"${v}" is not ${cidr ? 'a CIDR' : 'an IP address'}`);
   }
   return values;

@@ -130,4 +130,13 @@ export {
   parseCidr,
   routeDst,
 } from './ip.ts';
-export { MAC, parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError, ROUTE_TABLE } from './parse.ts';
+export {
+  MAC,
+  parseAllocationKey,
+  parseEniRecord,
+  parseImportDoc,
+  parseImportEni,
+  parseSurplusDoc,
+  RecordError,
+  ROUTE_TABLE,
+} from './parse.ts';

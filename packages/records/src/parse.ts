@@ -1,8 +1,8 @@
 /**
  * The one parser for each record that more than one tool reads: an EniRecord
  * (cello-ipam imports it, cello-link programs it), an Import document
- * (cello-ipam import, cello-link eni-up) and a Surplus document (cello-ipam
- * forget, cello-eni unassign). One parser, so a record one tool accepts is a
+ * (cello-ipam import, cello-link eni-up), a Surplus document (cello-ipam
+ * forget, cello-eni unassign) and the key of an allocation. One parser, so a record one tool accepts is a
  * record the next one accepts.
  *
  * Each rule is the strictest that is still correct, because these fields end
@@ -19,7 +19,7 @@
  * A refusal is a RecordError naming the field (`enis[0].mac: "zz" is not a
  * MAC …`); each tool turns it into its own bad-input error.
  */
-import type { EniRecord, ImportDoc, ImportEni, SurplusDoc, SurplusEni } from './index.ts';
+import type { AllocationKey, EniRecord, ImportDoc, ImportEni, SurplusDoc, SurplusEni } from './index.ts';
 import { interfaceNameProblem, INTERFACE_NAME_RULE } from './inputs.ts';
 import { canonicalIp, cidrContains, type Family, familyOf, networkOf, parseCidr } from './ip.ts';
 
@@ -189,4 +189,10 @@ export function parseSurplusDoc(raw: unknown, field = 'surplus document'): Surpl
     return { id: text(e, 'id', f), ips: ips(e, 'ips', f, 4), ipv6s: ips(e, 'ipv6s', f, 6), whole: e.whole === true };
   });
   return { enis };
+}
+
+/** The CNI triple that keys an allocation: network, containerId and ifname, each a non-empty string. */
+export function parseAllocationKey(raw: unknown, field = 'request'): AllocationKey {
+  const o = object(raw, field);
+  return { network: text(o, 'network', field), containerId: text(o, 'containerId', field), ifname: text(o, 'ifname', field) };
 }

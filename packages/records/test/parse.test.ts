@@ -3,7 +3,7 @@
 // forget), cello-link (setup, eni-up) and cello-eni (unassign) refuse the
 // same records with the same words.
 import t, { type Test } from 'tap';
-import { parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError } from '../src/index.ts';
+import { parseAllocationKey, parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError } from '../src/index.ts';
 
 const record = {
   id: 'eni-1',
@@ -153,4 +153,14 @@ t.test('a Surplus document: ips and ipv6s default to none, whole to false, IPs c
     ['whole is a boolean', { enis: [{ id: 'eni-1', whole: 'yes' }] }, 'enis[0].whole', /must be true or false/],
   ];
   for (const [name, raw, field, problem] of cases) refuses(t, parseSurplusDoc, raw, field, problem, name);
+});
+
+t.test('an allocation key: network, containerId and ifname, each a non-empty string', async (t) => {
+  const key = { network: 'cello', containerId: 'c1', ifname: 'eth0' };
+  t.same(parseAllocationKey({ ...key, podName: 'p' }), key, 'only the triple comes back');
+  refuses(t, parseAllocationKey, null, 'request', /must be a JSON object/, 'the key is an object');
+  for (const k of ['network', 'containerId', 'ifname'] as const) {
+    refuses(t, parseAllocationKey, { ...key, [k]: '' }, `request.${k}`, /is required \(a non-empty string\)/, `${k} is required`);
+    refuses(t, parseAllocationKey, { ...key, [k]: 7 }, `request.${k}`, /is required/, `${k} is a string`);
+  }
 });
