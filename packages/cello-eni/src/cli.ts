@@ -2,15 +2,15 @@
  * bin/cello-eni: the cloud side of a node for operators and pipes. A thin
  * shell: parse, load the config, connect, call the library, print.
  */
-import { type Column, CommandError, emit, readJsonInput, redact, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { CommandError, emit, keyValueColumns, readJsonInput, redact, resolveFormat, UsageError } from '@cello/cli-kit';
+import { onceOrWatch, runCommandLine } from '@cello/cli-kit/yargs';
 import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
 import { DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from './config/load.ts';
 import { DEFAULT_METADATA_ADDRESS } from './config/resolve.ts';
 import { metadataClient } from './context.ts';
 import { ensureOurs, surplusDoc } from './cli/input.ts';
 import * as tables from './cli/tables.ts';
-import { type GlobalArgs, loadFromArgs, log, pathsOf, session, stopSignal } from './cli/session.ts';
+import { loadFromArgs, log, pathsOf, session, stopSignal } from './cli/session.ts';
 import { attachEni, detachEni, createEni, freeEni } from './lifecycle/eni.ts';
 import { assignIps } from './lifecycle/ips.ts';
 import { nodeLimits } from './lifecycle/limits.ts';
@@ -33,18 +33,12 @@ the warm pool of pod IPs in cello-ipam. Credentials come from the config (a RAM 
 
 Usage: cello-eni <command> [options]`;
 
-let exitCode = 0;
-
-function print<T>(data: unknown, a: GlobalArgs, table?: { rows: readonly T[]; columns: readonly Column<T>[] }) {
-  emit(data, resolveFormat(a.output), table);
-}
-
 const dry = { 'dry-run': { type: 'boolean', default: false, description: 'print what would be done; change nothing' } } as const;
 const force = { force: { type: 'boolean', default: false, description: 'act on an ENI Cello did not create for this node' } } as const;
 
 export async function main(argv: string[]): Promise<void> {
-  await runMain('cello-eni', async () => {
-    await commandLine('cello-eni', argv, USAGE)
+  await runCommandLine('cello-eni', argv, USAGE, (cli) =>
+    cli
       .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, description: "the cluster config (the cello-config ConfigMap's conf key)" })
       .option('node-config', { type: 'string', default: DEFAULT_NODE_CONFIG_PATH, description: 'node-scope overrides (optional file)' })
       .option('state-dir', { type: 'string', default: DEFAULT_STATE_DIR, description: "cello-ipam's state directory" })
@@ -55,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const ctx = await session(a);
           const rows = a.all ? await listAll(ctx) : await listNode(ctx, a.stateDir);
-          print(rows, a, { rows, columns: a.all ? tables.allEniColumns : tables.eniColumns });
+          emit(rows, a.output, { rows, columns: a.all ? tables.allEniColumns : tables.eniColumns });
         },
       )
       .command(
@@ -65,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const r = await showEni(await session(a), a.eni, a.stateDir);
           if (!r) throw new CommandError(`no ENI ${a.eni} in this account and region`);
-          print(r, a, { rows: [r.view], columns: tables.eniColumns });
+          emit(r, a.output, { rows: [r.view], columns: tables.eniColumns });
         },
       )
       .command(
@@ -82,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
           }
           const tree = await metadataTree(md);
           if (resolveFormat(a.output) === 'table') process.stdout.write(`${tables.treeText(tree)}\n`);
-          else print(tree, a);
+          else emit(tree, a.output);
         },
       )
       .command(
@@ -91,7 +85,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y,
         async (a) => {
           const limits = await nodeLimits(await session(a));
-          print(limits, a, { rows: Object.entries(limits), columns: tables.keyValueColumns });
+          emit(limits, a.output, { rows: Object.entries(limits), columns: keyValueColumns });
         },
       )
       .command(
@@ -101,7 +95,7 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const ctx = await session(a);
           const rows = await new SubnetPicker(ctx).status({ ipv6: ctx.config.ipFamily !== 'ipv4', fresh: true });
-          print(rows, a, { rows, columns: tables.subnetColumns });
+          emit(rows, a.output, { rows, columns: tables.subnetColumns });
         },
       )
       .command(
@@ -123,8 +117,8 @@ export async function main(argv: string[]): Promise<void> {
           const ctx = await session(a, stopSignal());
           const subnetId = a.subnet ?? (await new SubnetPicker(ctx).pick({ ipv6: a.ipv6s > 0 })).id;
           const request = { subnetId, ipv4Count: a.ips, ipv6Count: a.ipv6s, securityGroupIds: ctx.config.securityGroups };
-          if (a.dryRun) return print({ dryRun: true, action: 'CreateNetworkInterface', request }, a);
-          print(await createEni(ctx, request), a);
+          if (a.dryRun) return emit({ dryRun: true, action: 'CreateNetworkInterface', request }, a.output);
+          emit(await createEni(ctx, request), a.output);
         },
       )
       .command(
@@ -134,9 +128,9 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const ctx = await session(a, stopSignal());
           ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
-          if (a.dryRun) return print({ dryRun: true, action: 'AttachNetworkInterface', eni: a.eni, instanceId: ctx.identity.instanceId }, a);
+          if (a.dryRun) return emit({ dryRun: true, action: 'AttachNetworkInterface', eni: a.eni, instanceId: ctx.identity.instanceId }, a.output);
           const at = await attachEni(ctx, a.eni);
-          print({ enis: [await importDocFor(ctx, at.eni, { metadata: at.metadata, device: at.device.name })] }, a);
+          emit({ enis: [await importDocFor(ctx, at.eni, { metadata: at.metadata, device: at.device.name })] }, a.output);
         },
       )
       .command(
@@ -146,8 +140,8 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const ctx = await session(a, stopSignal());
           ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
-          if (a.dryRun) return print({ dryRun: true, action: 'DetachNetworkInterface', eni: a.eni }, a);
-          print((await detachEni(ctx, a.eni)) ?? { id: a.eni, gone: true }, a);
+          if (a.dryRun) return emit({ dryRun: true, action: 'DetachNetworkInterface', eni: a.eni }, a.output);
+          emit((await detachEni(ctx, a.eni)) ?? { id: a.eni, gone: true }, a.output);
         },
       )
       .command(
@@ -157,12 +151,12 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const ctx = await session(a, stopSignal());
           const eni = await ctx.api.describeEni(a.eni);
-          if (!eni) return print({ id: a.eni, deleted: true, alreadyGone: true }, a);
+          if (!eni) return emit({ id: a.eni, deleted: true, alreadyGone: true }, a.output);
           ensureOurs(ctx, eni, a.eni, a.force);
           if (a.dryRun)
-            return print({ dryRun: true, actions: [...(eni.instanceId ? ['DetachNetworkInterface'] : []), 'DeleteNetworkInterface'], eni: a.eni }, a);
+            return emit({ dryRun: true, actions: [...(eni.instanceId ? ['DetachNetworkInterface'] : []), 'DeleteNetworkInterface'], eni: a.eni }, a.output);
           await freeEni(ctx, a.eni);
-          print({ id: a.eni, deleted: true }, a);
+          emit({ id: a.eni, deleted: true }, a.output);
         },
       )
       .command(
@@ -186,10 +180,10 @@ export async function main(argv: string[]): Promise<void> {
           const ctx = await session(a, stopSignal());
           const eni = ensureOurs(ctx, await ctx.api.describeEni(a.eni), a.eni, a.force);
           if (a.dryRun)
-            return print({ dryRun: true, action: 'AssignPrivateIpAddresses/AssignIpv6Addresses', eni: a.eni, count: a.count, ipv6Count: a.ipv6Count }, a);
+            return emit({ dryRun: true, action: 'AssignPrivateIpAddresses/AssignIpv6Addresses', eni: a.eni, count: a.count, ipv6Count: a.ipv6Count }, a.output);
           const added = await assignIps(ctx, eni, a.count, a.ipv6Count, { waitMetadata: eni.instanceId === ctx.identity.instanceId });
           const doc = await importDocFor(ctx, eni);
-          print({ enis: [{ ...doc, ips: added.ips, ipv6s: added.ipv6s }] }, a);
+          emit({ enis: [{ ...doc, ips: added.ips, ipv6s: added.ipv6s }] }, a.output);
         },
       )
       .command(
@@ -203,35 +197,25 @@ export async function main(argv: string[]): Promise<void> {
             const eni = await ctx.api.describeEni(e.id);
             if (eni && eni.instanceId !== ctx.identity.instanceId) ensureOurs(ctx, eni, e.id, a.force);
           }
-          if (a.dryRun) return print({ dryRun: true, ...doc }, a, { rows: doc.enis, columns: tables.surplusColumns });
+          if (a.dryRun) return emit({ dryRun: true, ...doc }, a.output, { rows: doc.enis, columns: tables.surplusColumns });
           const r = await releaseSurplus(ctx, doc);
-          print(r.removed, a, { rows: r.removed.enis, columns: tables.surplusColumns });
-          if (r.failed.length) {
-            process.stderr.write(`cello-eni: could not give back ${r.failed.map((f) => `${f.id} (${f.error.message})`).join('; ')}\n`);
-            exitCode = 1;
-          }
+          emit(r.removed, a.output, { rows: r.removed.enis, columns: tables.surplusColumns });
+          if (r.failed.length) throw new CommandError(`could not give back ${r.failed.map((f) => `${f.id} (${f.error.message})`).join('; ')}`);
         },
       )
       .command(
         'pool',
         'the pool keeper: keep poolTarget free IPs and poolTargetMin in all (one keeper per node)',
         (y) =>
-          y
-            .option('once', {
-              type: 'boolean',
-              default: false,
-              description: 'reconcile, fill or trim once; exit 0 when the targets are met, 1 with the reason when not',
-            })
-            .option('watch', { type: 'boolean', default: false, description: 'keep the pool until SIGTERM' })
-            .check((x) => {
-              if (x.once === x.watch) throw new UsageError('give exactly one of --once or --watch');
-              return true;
-            }),
+          onceOrWatch(y, {
+            once: 'reconcile, fill or trim once; exit 0 when the targets are met, 1 with the reason when not',
+            watch: 'keep the pool until SIGTERM',
+          }),
         async (a) => {
           const summary = await runKeeper({ configPaths: pathsOf(a), stateDir: a.stateDir, once: a.once, signal: stopSignal(), log, progress: ttyProgress() });
           if (a.once) {
             const last = summary.rounds.at(-1);
-            print(summary, a, {
+            emit(summary, a.output, {
               rows: Object.entries({
                 met: summary.met,
                 reason: summary.reason,
@@ -239,12 +223,9 @@ export async function main(argv: string[]): Promise<void> {
                   ? { free: last.after.free, total: last.after.total, used: last.after.used, target: last.after.target, targetMin: last.after.targetMin }
                   : {}),
               }),
-              columns: tables.keyValueColumns,
+              columns: keyValueColumns,
             });
-            if (!summary.met && !summary.stopped) {
-              process.stderr.write(`cello-eni: pool targets not met: ${summary.reason}\n`);
-              exitCode = 1;
-            }
+            if (!summary.met && !summary.stopped) throw new CommandError(`pool targets not met: ${summary.reason}`);
           }
         },
       )
@@ -255,12 +236,10 @@ export async function main(argv: string[]): Promise<void> {
         (a) => {
           const loaded = loadFromArgs(a);
           const out = { files: loaded.files, warnings: loaded.warnings, config: redact(loaded.config) };
-          print(out, a, { rows: Object.entries(out.config), columns: tables.keyValueColumns });
+          emit(out, a.output, { rows: Object.entries(out.config), columns: keyValueColumns });
         },
-      )
-      .parseAsync();
-    return exitCode;
-  });
+      ),
+  );
 }
 
 void main(process.argv.slice(2));

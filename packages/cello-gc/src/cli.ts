@@ -4,12 +4,12 @@
  */
 import { type CelloConfig, DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from '@cello/cello-eni';
 import { DEFAULT_STATE_DIR } from '@cello/cello-ipam';
-import { createLogger, emit, resolveFormat, runMain, stopOnSignals, UsageError } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { createLogger, emit, repeat, resolveFormat, stopOnSignals, UsageError } from '@cello/cli-kit';
+import { onceOrWatch, runCommandLine } from '@cello/cli-kit/yargs';
+import { findingColumns, footer } from './cli/tables.ts';
 import { sweepCluster } from './cluster/sweep.ts';
 import { sweepNode } from './node/sweep.ts';
-import { repeat } from './repeat.ts';
-import { exitCodeOf, FINDING_COLUMNS, footer, type SweepReport } from './report.ts';
+import { exitCodeOf, type SweepReport } from './report.ts';
 import { readValidAttachments } from './valid-attachments.ts';
 
 const USAGE = `cello-gc finds what Cello leaked and removes it, safely: an allocation is released only when its
@@ -25,7 +25,6 @@ when something found could not be fixed.
 Usage: cello-gc <command> [options]`;
 
 const log = createLogger({ component: 'cello-gc' });
-let exitCode = 0;
 
 interface Common {
   config: string;
@@ -53,31 +52,36 @@ const stopSignal = () => stopOnSignals({ log, message: 'stopping after the curre
 function print(r: SweepReport, a: Common): void {
   const format = resolveFormat(a.output);
   if (format === 'json' && a.watch) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else emit(r, format, { rows: r.findings, columns: FINDING_COLUMNS });
+  else emit(r, format, { rows: r.findings, columns: findingColumns });
   if (format === 'table') process.stdout.write(footer(r));
 }
 
-async function loop(a: Common, sweep: (signal: AbortSignal) => Promise<SweepReport>): Promise<void> {
+/** One sweep and its exit code, or (--watch) a sweep every interval until the stop signal. */
+async function sweeps(a: Common, sweep: (signal: AbortSignal) => Promise<SweepReport>): Promise<number> {
   const signal = stopSignal();
-  await repeat({ watch: a.watch, intervalSec: a.interval, signal }, async () => {
-    if (!a.watch) {
-      const r = await sweep(signal);
-      print(r, a);
-      exitCode = exitCodeOf(r);
-      return;
-    }
-    // Watching, a sweep that cannot start (no store yet, another sweep running) is logged and tried again.
+  if (!a.watch) {
+    const r = await sweep(signal);
+    print(r, a);
+    return exitCodeOf(r);
+  }
+  await repeat({ watch: true, intervalSec: a.interval, signal }, async () => {
+    // A sweep that cannot start (no store yet, another sweep running) is logged and tried again.
     try {
       print(await sweep(signal), a);
     } catch (err) {
       log.error('sweep could not run; trying again after the interval', { error: err });
     }
   });
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await runMain('cello-gc', async () => {
-    await commandLine('cello-gc', argv, USAGE)
+  await runCommandLine('cello-gc', argv, USAGE, (cli) =>
+    onceOrWatch(cli, {
+      once: 'one sweep, then exit (the default; for cron)',
+      watch: 'sweep every --interval seconds until SIGTERM (for the agent)',
+      onceByDefault: true,
+    })
       .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, description: "cello-config's conf (as cello-eni): credentials, OpenAPI, clusterName" })
       .option('node-config', { type: 'string', default: DEFAULT_NODE_CONFIG_PATH, description: 'node-scope overrides (as cello-eni; optional)' })
       .option('grace', {
@@ -90,13 +94,10 @@ export async function main(argv: string[]): Promise<void> {
         description: 'judge grace periods as of this time (RFC 3339, not in the past; with --dry-run: what a sweep then would remove)',
       })
       .option('dry-run', { type: 'boolean', default: false, description: 'report what would be removed; change nothing' })
-      .option('once', { type: 'boolean', default: false, description: 'one sweep, then exit (the default; for cron)' })
-      .option('watch', { type: 'boolean', default: false, description: 'sweep every --interval seconds until SIGTERM (for the agent)' })
       .option('interval', { type: 'number', default: 600, description: 'seconds between sweeps with --watch (±20% jitter)' })
       .option('kubeconfig', { type: 'string', description: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' })
       .option('kubernetes', { type: 'boolean', default: true, description: 'ask Kubernetes (--no-kubernetes: only netns, runtime and cloud evidence)' })
       .check((a) => {
-        if (a.once && a.watch) throw new UsageError('--once and --watch: choose one');
         if (!(a.grace >= 0)) throw new UsageError(`--grace: expected seconds ≥ 0, got ${a.grace}`);
         if (a.now !== undefined && !(Date.parse(a.now) >= Date.now())) throw new UsageError(`--now: expected a time from now on (RFC 3339), got ${a.now}`);
         if (a.now !== undefined && a.watch) throw new UsageError('--now and --watch: a watch judges each sweep by the clock');
@@ -120,7 +121,7 @@ export async function main(argv: string[]): Promise<void> {
         async (a) => {
           const cloud = a.cloud ? loadCloudConfig(a) : undefined;
           const validAttachments = a.validAttachments ? readValidAttachments(a.validAttachments) : undefined;
-          await loop(a, (signal) =>
+          return sweeps(a, (signal) =>
             sweepNode({
               stateDir: a.stateDir,
               nodeName: a.nodeName,
@@ -153,7 +154,7 @@ export async function main(argv: string[]): Promise<void> {
             }),
         async (a) => {
           const config = loadCloudConfig(a);
-          await loop(a, (signal) =>
+          return sweeps(a, (signal) =>
             sweepCluster({
               config,
               graceSec: a.grace,
@@ -167,10 +168,8 @@ export async function main(argv: string[]): Promise<void> {
             }),
           );
         },
-      )
-      .parseAsync();
-    return exitCode;
-  });
+      ),
+  );
 }
 
 void main(process.argv.slice(2));

@@ -9,8 +9,8 @@
  * directory): a crash leaves the old table or the new one. A missing or
  * unreadable table only makes candidates wait one more grace period.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { readJsonFile, writeFileAtomic } from '@cello/cli-kit';
 
 export const FIRST_SEEN_FILE = 'gc-first-seen.json';
 
@@ -33,14 +33,9 @@ export class FirstSeen {
   static load(stateDir: string | undefined): FirstSeen {
     const path = stateDir ? join(stateDir, FIRST_SEEN_FILE) : undefined;
     const prev = new Map<string, string>();
-    if (path) {
-      try {
-        const doc = JSON.parse(readFileSync(path, 'utf8')) as FileShape;
-        for (const [k, v] of Object.entries(doc.seen ?? {})) if (!Number.isNaN(Date.parse(v))) prev.set(k, v);
-      } catch {
-        // missing or damaged: every candidate starts its grace period now
-      }
-    }
+    // Missing or damaged: every candidate starts its grace period now.
+    const doc = path ? readJsonFile<Partial<FileShape>>(path) : undefined;
+    for (const [k, v] of Object.entries(doc?.seen ?? {})) if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) prev.set(k, v);
     return new FirstSeen(path, prev);
   }
 
@@ -72,26 +67,6 @@ export class FirstSeen {
     const seen: Record<string, string> = {};
     for (const [k, v] of this.prev) if (![...this.finished].some((p) => k.startsWith(p))) seen[k] = v;
     for (const [k, v] of this.next) seen[k] = v;
-    writeAtomically(this.path, `${JSON.stringify({ version: 1, seen } satisfies FileShape, null, 1)}\n`);
-  }
-}
-
-function writeAtomically(path: string, text: string): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
+    writeFileAtomic(this.path, `${JSON.stringify({ version: 1, seen } satisfies FileShape, null, 1)}\n`);
   }
 }

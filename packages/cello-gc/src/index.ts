@@ -13,6 +13,5 @@ export { clusterNodes, podsOnNode, type KubeOptions, type NodeFacts, type PodFac
 export type { UnknownIpPolicy } from './node/cloud.ts';
 export { sandboxVerdict, type SandboxEvidence, type Verdict } from './node/sandboxes.ts';
 export { GC_NODE_LOCK, sweepNode, type NodeSweepOptions } from './node/sweep.ts';
-export { nextDelayMs, repeat, type RepeatOptions } from './repeat.ts';
-export { exitCodeOf, FINDING_COLUMNS, footer, summarize, type Finding, type LeakKind, type Outcome, type Summary, type SweepReport } from './report.ts';
+export { exitCodeOf, summarize, type Finding, type LeakKind, type Outcome, type Summary, type SweepReport } from './report.ts';
 export { parseValidAttachments, readValidAttachments, type Attachment } from './valid-attachments.ts';

@@ -1,10 +1,8 @@
 /**
  * What a sweep prints: every leak it found, what it did about each, and a
- * summary. The same record for `cello-gc node` and `cello-gc cluster`; JSON
- * when piped, a table on a terminal.
+ * summary. The same record for `cello-gc node` and `cello-gc cluster`
+ * (src/cli/tables.ts shows it on a terminal).
  */
-import type { Column } from '@cello/cli-kit';
-
 /** What kind of leftover a finding is (a stable code for scripts and alerts). */
 export type LeakKind =
   /** An allocation in cello-ipam whose sandbox is gone. */
@@ -117,25 +115,3 @@ export function finishReport(r: SweepReport, started: number, metrics?: { snapsh
 
 /** 1 when something found could not be fixed or a step could not run. */
 export const exitCodeOf = (r: SweepReport): number => (r.summary.failed > 0 || r.errors.length > 0 ? 1 : 0);
-
-export const FINDING_COLUMNS: Column<Finding>[] = [
-  { header: 'KIND', value: (f) => f.kind },
-  { header: 'WHAT', value: (f) => f.id },
-  { header: 'WHY', value: (f) => f.reason },
-  { header: 'ACTION', value: (f) => f.action },
-  { header: 'OUTCOME', value: (f) => f.outcome },
-  { header: 'NOTE', value: (f) => f.note ?? (f.outcome === 'waiting' ? `since ${f.since}` : '') },
-];
-
-/** The lines under the table: sources, summary, step errors. */
-export function footer(r: SweepReport): string {
-  const s = r.summary;
-  const lines = [
-    `${r.sweep} sweep of ${r.scope}${r.dryRun ? ' (dry run: nothing changed)' : ''}: ${s.found} found, ${s.fixed} fixed, ${s.wouldFix} would be fixed, ${s.waiting} waiting (grace ${r.graceSec}s${r.asOf ? ` as of ${r.asOf}` : ''}), ${s.skipped} skipped, ${s.failed} failed in ${r.durationMs} ms`,
-    `sources: ${Object.entries(r.sources)
-      .map(([k, v]) => `${k} ${v}`)
-      .join('; ')}`,
-    ...r.errors.map((e) => `error: ${e}`),
-  ];
-  return `${lines.join('\n')}\n`;
-}

@@ -6,7 +6,7 @@ import { UsageError } from '@cello/cli-kit';
 
 /**
  * A document or request that is malformed; the message names the field.
- * @deprecated the same class as UsageError (@cello/cli-kit), under the name cello-cni still imports.
+ * @deprecated the same class as UsageError (@cello/cli-kit); throw that.
  */
 export const InvalidInputError = UsageError;
 export type InvalidInputError = UsageError;

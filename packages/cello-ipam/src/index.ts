@@ -6,7 +6,7 @@
  */
 export type { AllocateOptions } from './allocate.ts';
 export { DB_FILE, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_STATE_DIR, type OpenOptions } from './db.ts';
-export { ConflictError, InvalidInputError, NoFreeIpError, type NoFreeIpReason, StoreError } from './errors.ts';
+export { ConflictError, NoFreeIpError, type NoFreeIpReason, StoreError } from './errors.ts';
 export type { StoreLookup } from './inspect.ts';
 export { FIRST_ROUTE_TABLE } from './import.ts';
 export { LATEST_VERSION, type Migration, MIGRATIONS } from './schema.ts';

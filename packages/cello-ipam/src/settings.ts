@@ -4,7 +4,7 @@
  * values under their key; a missing key means the default.
  */
 import type { Db } from './db.ts';
-import { InvalidInputError } from './errors.ts';
+import { UsageError } from '@cello/cli-kit';
 import { DEFAULT_SETTINGS, type Settings } from './types.ts';
 
 const CHOICES: { [K in keyof Settings]?: readonly string[] } = {
@@ -18,18 +18,18 @@ const MAX_COOLDOWN_SEC = 86_400;
 /** Check one setting; throws naming the key. Numbers may come as text (from the CLI). */
 export function validateSetting<K extends keyof Settings>(key: string, value: unknown): Settings[K] {
   if (!(key in DEFAULT_SETTINGS)) {
-    throw new InvalidInputError(`unknown setting "${key}": known settings are ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
+    throw new UsageError(`unknown setting "${key}": known settings are ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
   }
   if (key === 'ipCooldownSec') {
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_COOLDOWN_SEC) {
-      throw new InvalidInputError(`setting ipCooldownSec must be a number of seconds from 0 to ${MAX_COOLDOWN_SEC}, got ${JSON.stringify(value)}`);
+      throw new UsageError(`setting ipCooldownSec must be a number of seconds from 0 to ${MAX_COOLDOWN_SEC}, got ${JSON.stringify(value)}`);
     }
     return n as Settings[K];
   }
   const choices = CHOICES[key as keyof Settings]!;
   if (typeof value !== 'string' || !choices.includes(value)) {
-    throw new InvalidInputError(`setting ${key} must be one of ${choices.join('|')}, got ${JSON.stringify(value)}`);
+    throw new UsageError(`setting ${key} must be one of ${choices.join('|')}, got ${JSON.stringify(value)}`);
   }
   return value as Settings[K];
 }

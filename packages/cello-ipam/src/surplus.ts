@@ -16,7 +16,7 @@
  *   completes whatever a crash interrupted.
  */
 import type { Db } from './db.ts';
-import { InvalidInputError } from './errors.ts';
+import { UsageError } from '@cello/cli-kit';
 import { type EniView, eniView, unitsOf } from './capacity.ts';
 import type { Family } from '@cello/records';
 import { familiesOf } from './pick.ts';
@@ -87,7 +87,7 @@ function chooseExcess(db: Db, opts: SurplusOptions, plan: Plan, now: number) {
 }
 
 export function surplus(db: Db, opts: SurplusOptions): SurplusDoc {
-  if (!Number.isInteger(opts.keep) || opts.keep < 0) throw new InvalidInputError(`keep must be a whole number ≥ 0, got ${opts.keep}`);
+  if (!Number.isInteger(opts.keep) || opts.keep < 0) throw new UsageError(`keep must be a whole number ≥ 0, got ${opts.keep}`);
   const run = (mark: boolean): SurplusDoc => {
     const now = db.now();
     const plan: Plan = new Map();

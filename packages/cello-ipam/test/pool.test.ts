@@ -1,6 +1,7 @@
 // The pool keeper's side: import, surplus and forget, and their round trips.
 import t from 'tap';
-import { ConflictError, InvalidInputError } from '@cello/cello-ipam';
+import { ConflictError } from '@cello/cello-ipam';
+import { UsageError } from '@cello/cli-kit';
 import { byState, eni, freshStore, manualClock, req } from './helpers.ts';
 
 t.test('import is additive and idempotent; each ENI gets a stable route table', async (t) => {
@@ -78,8 +79,8 @@ t.test('bad import documents are refused whole, naming the field', async (t) => 
     ['route table below 100', { enis: [{ ...eni(1, 1), routeTable: 5 }] }, /routeTable: must be a whole number from 100/],
   ];
   for (const [name, doc, msg] of cases) {
-    const err = t.throws(() => store.import(doc), name) as InvalidInputError;
-    t.ok(err instanceof InvalidInputError, `${name}: InvalidInputError`);
+    const err = t.throws(() => store.import(doc), name) as UsageError;
+    t.ok(err instanceof UsageError, `${name}: a UsageError (bad input)`);
     t.equal(err.exitCode, 2, `${name}: exit 2`);
     t.match(err.message, msg, `${name}: names the field`);
   }

@@ -3,20 +3,19 @@
  * library; every command names its sim with --name (default $VPC_SIM_NAME or
  * "cello").
  */
-import { CommandError, emit, resolveFormat, runMain, UsageError } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { CommandError, emit, readJsonFile, resolveFormat, UsageError } from '@cello/cli-kit';
+import { runCommandLine } from '@cello/cli-kit/yargs';
 import type { Argv } from 'yargs';
-import { ConfigError } from './config.ts';
-import { faultCommand } from './cli-fault.ts';
-import { callColumns, downColumns, eniColumns, faultColumns, instanceColumns, parseApiParams, readConfigFile, simColumns } from './cli-format.ts';
+import { faultCommand } from './cli/fault.ts';
+import { parseApiParams, readConfigFile } from './cli/input.ts';
+import { callColumns, downColumns, eniColumns, faultColumns, instanceColumns, simColumns } from './cli/tables.ts';
 import { ControlClient } from './control/client.ts';
-import { down } from './lifecycle/down.ts';
-import { execInNode, NoSuchNode } from './lifecycle/exec.ts';
-import { listSims } from './lifecycle/list.ts';
-import { up, UpError } from './lifecycle/up.ts';
-import { DEFAULT_NAME, checkSimName, simPaths } from './naming.ts';
-import { readJsonFile } from './util/files.ts';
 import type { SimInfo } from './info.ts';
+import { down } from './lifecycle/down.ts';
+import { execInNode } from './lifecycle/exec.ts';
+import { listSims } from './lifecycle/list.ts';
+import { up } from './lifecycle/up.ts';
+import { checkSimName, DEFAULT_NAME, simPaths } from './naming.ts';
 
 const USAGE = `vpc-sim simulates the Volcengine VPC on this machine: an OpenAPI (vpc/ecs 2020-04-01),
 the instance metadata service, a minimal Kubernetes API and a real network-namespace dataplane.
@@ -29,21 +28,16 @@ Start one with \`vpc-sim up --name s1 --nodes 2 > info.json\`, run things on a n
 const withName = <T>(y: Argv<T>) =>
   y.option('name', { alias: 'n', type: 'string', default: process.env.VPC_SIM_NAME ?? DEFAULT_NAME, description: 'which sim ($VPC_SIM_NAME)' });
 
-/** The output format from the global --json / --output flags. */
-function format(argv: Record<string, unknown>) {
-  return resolveFormat(argv.json ? 'json' : (argv.output as string | undefined));
-}
+/** The --output flag, with --json for json. */
+const format = (argv: Record<string, unknown>) => (argv.json ? 'json' : (argv.output as string | undefined));
 
 function control(name: string): ControlClient {
   return new ControlClient(simPaths(checkSimName(name)).controlSocket);
 }
 
-const print = (doc: unknown) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-
 export async function main(argv: string[]): Promise<void> {
-  await runMain('vpc-sim', async () => {
-    let code = 0;
-    await commandLine('vpc-sim', argv, USAGE)
+  await runCommandLine('vpc-sim', argv, USAGE, (cli) =>
+    cli
       .parserConfiguration({ 'populate--': true })
       .option('json', { type: 'boolean', description: 'same as --output json' })
       .command(
@@ -55,12 +49,8 @@ export async function main(argv: string[]): Promise<void> {
             .option('instance-type', { type: 'string', description: "the nodes' instance type (default: the config's instanceType)" })
             .option('config', { type: 'string', description: 'a JSON file with world settings (see docs/vpc-sim.md)' }),
         async (a) => {
-          try {
-            print(await up({ name: checkSimName(a.name), nodes: a.nodes, instanceType: a['instance-type'], config: a.config ? readConfigFile(a.config) : {} }));
-          } catch (err) {
-            if (err instanceof ConfigError || err instanceof UpError) throw new UsageError(err.message);
-            throw err;
-          }
+          const config = a.config ? readConfigFile(a.config) : {};
+          emit(await up({ name: checkSimName(a.name), nodes: a.nodes, instanceType: a['instance-type'], config }), 'json');
         },
       )
       .command(
@@ -75,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       .command('info', 'print the info document of a running sim (JSON)', withName, async (a) => {
         const info = readJsonFile<SimInfo>(simPaths(checkSimName(a.name)).info);
         if (!info) throw new CommandError(`sim ${a.name} is not up (no info document); start it with vpc-sim up --name ${a.name}`);
-        print(info);
+        emit(info, 'json');
       })
       .command(
         'list',
@@ -92,17 +82,12 @@ export async function main(argv: string[]): Promise<void> {
         (y) => withName(y).positional('node', { type: 'string', demandOption: true, description: 'node name, e.g. node1' }),
         async (a) => {
           const cmd = ((a as unknown as { '--'?: unknown[] })['--'] ?? []).map(String);
-          try {
-            code = (await execInNode(checkSimName(a.name), a.node, cmd, { stdio: 'inherit' })).code;
-          } catch (err) {
-            if (err instanceof NoSuchNode) throw new UsageError(err.message);
-            throw err;
-          }
+          return (await execInNode(checkSimName(a.name), a.node, cmd, { stdio: 'inherit' })).code;
         },
       )
       .command('state', 'print the cloud state: instances, ENIs and their IPs', withName, async (a) => {
         const state = await control(a.name).state();
-        if (format(a) === 'json') return emit(state, 'json');
+        if (resolveFormat(format(a)) === 'json') return emit(state, 'json');
         emit(state.instances, 'table', { rows: state.instances, columns: instanceColumns });
         process.stdout.write('\n');
         emit(state.enis, 'table', { rows: state.enis, columns: eniColumns });
@@ -142,7 +127,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => withName(y).positional('action', { type: 'string', demandOption: true }).positional('params', { type: 'string', array: true }),
         async (a) => {
           const r = await control(a.name).api(a.action, parseApiParams((a.params ?? []).map(String)));
-          print(r.body);
+          emit(r.body, 'json');
           const error = (r.body as { ResponseMetadata?: { Error?: { Code: string; Message: string } } })?.ResponseMetadata?.Error;
           if (error) throw new CommandError(`${a.action} failed: ${error.Code}: ${error.Message}`);
         },
@@ -172,7 +157,7 @@ export async function main(argv: string[]): Promise<void> {
                 ]
               : undefined;
           const r = await control(a.name).k8s(a.method, a.path, body, type);
-          print(r.body);
+          emit(r.body, 'json');
           if (r.status >= 400) throw new CommandError(`${a.method} ${a.path}: HTTP ${r.status}`);
         },
       )
@@ -185,10 +170,8 @@ export async function main(argv: string[]): Promise<void> {
           const { runServer } = await import('./server/main.ts');
           await runServer(a.name);
         },
-      )
-      .parseAsync();
-    return code;
-  });
+      ),
+  );
 }
 
 void main(process.argv.slice(2));

@@ -4,6 +4,7 @@
  * `vpc-sim up --config FILE` takes a JSON object with any of these keys;
  * everything left out keeps its default. Unknown keys are refused by name.
  */
+import { UsageError } from '@cello/cli-kit';
 import { cidrsOverlap, cidrWithin, parseCidr } from './util/net.ts';
 
 export interface SubnetConfig {
@@ -103,10 +104,6 @@ export const DEFAULT_CONFIG: SimConfig = {
   metadataTokensRequired: false,
 };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 type Shape = 'string' | 'number' | 'boolean' | 'object' | 'array';
 const TOP: Record<keyof SimConfig, Shape> = {
   region: 'string',
@@ -141,26 +138,26 @@ function shapeOf(v: unknown): Shape | 'null' {
 }
 
 function expect(path: string, v: unknown, shape: Shape) {
-  if (shapeOf(v) !== shape) throw new ConfigError(`config: "${path}" must be a ${shape}, got ${JSON.stringify(v)}`);
+  if (shapeOf(v) !== shape) throw new UsageError(`config: "${path}" must be a ${shape}, got ${JSON.stringify(v)}`);
 }
 
 function checkKeys(path: string, obj: Record<string, unknown>, allowed: readonly string[]) {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) throw new ConfigError(`config: unknown key "${path}${k}" (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(k)) throw new UsageError(`config: unknown key "${path}${k}" (known: ${allowed.join(', ')})`);
   }
 }
 
 function nonNegativeInt(path: string, v: unknown, min = 0) {
   expect(path, v, 'number');
-  if (!Number.isInteger(v) || (v as number) < min) throw new ConfigError(`config: "${path}" must be an integer ≥ ${min}, got ${v}`);
+  if (!Number.isInteger(v) || (v as number) < min) throw new UsageError(`config: "${path}" must be an integer ≥ ${min}, got ${v}`);
 }
 
 /**
  * Merge a user's partial config over the defaults and check every field.
- * Throws ConfigError naming the first bad field.
+ * Throws a UsageError (bad input, exit 2) naming the first bad field.
  */
 export function resolveConfig(input: unknown = {}): SimConfig {
-  if (shapeOf(input) !== 'object') throw new ConfigError('config: expected a JSON object');
+  if (shapeOf(input) !== 'object') throw new UsageError('config: expected a JSON object');
   const user = input as Record<string, unknown>;
   checkKeys('', user, Object.keys(TOP));
   for (const [k, v] of Object.entries(user)) expect(k, v, TOP[k as keyof SimConfig]);
@@ -182,15 +179,15 @@ function validate(cfg: SimConfig) {
   nonNegativeInt('maxSecondaryIpsUnattached', cfg.maxSecondaryIpsUnattached);
   nonNegativeInt('metadataLagMs', cfg.metadataLagMs);
   if (!(cfg.metadataLagJitter >= 0 && cfg.metadataLagJitter <= 10))
-    throw new ConfigError(`config: "metadataLagJitter" must be a number from 0 to 10, got ${cfg.metadataLagJitter}`);
+    throw new UsageError(`config: "metadataLagJitter" must be a number from 0 to 10, got ${cfg.metadataLagJitter}`);
   nonNegativeInt('stsLifetimeSec', cfg.stsLifetimeSec, 1);
   nonNegativeInt('clockSkewSec', cfg.clockSkewSec, 1);
   for (const [action, rate] of Object.entries(cfg.flowLimits)) nonNegativeInt(`flowLimits.${action}`, rate, 1);
-  if (!/^\d{1,20}$/.test(cfg.accountId)) throw new ConfigError('config: "accountId" must be digits');
+  if (!/^\d{1,20}$/.test(cfg.accountId)) throw new UsageError('config: "accountId" must be digits');
 
   const vpc = cidr('vpcCidr', cfg.vpcCidr, 4);
   const vpc6 = cidr('vpcCidrV6', cfg.vpcCidrV6, 6);
-  if (!cfg.subnets.length) throw new ConfigError('config: "subnets" needs at least one subnet');
+  if (!cfg.subnets.length) throw new UsageError('config: "subnets" needs at least one subnet');
   const seen: Array<ReturnType<typeof parseCidr>> = [];
   cfg.subnets.forEach((s, i) => {
     const p = `subnets[${i}]`;
@@ -200,27 +197,27 @@ function validate(cfg: SimConfig) {
     if (s.zone === undefined) s.zone = cfg.zone;
     expect(`${p}.zone`, s.zone, 'string');
     const c = cidr(`${p}.cidr`, s.cidr, 4);
-    if (!cidrWithin(c, vpc)) throw new ConfigError(`config: "${p}.cidr" ${s.cidr} is outside vpcCidr ${cfg.vpcCidr}`);
-    if (c.prefix > 29) throw new ConfigError(`config: "${p}.cidr" ${s.cidr} is too small (at most /29)`);
+    if (!cidrWithin(c, vpc)) throw new UsageError(`config: "${p}.cidr" ${s.cidr} is outside vpcCidr ${cfg.vpcCidr}`);
+    if (c.prefix > 29) throw new UsageError(`config: "${p}.cidr" ${s.cidr} is too small (at most /29)`);
     for (const other of seen) {
-      if (cidrsOverlap(c, other)) throw new ConfigError(`config: "${p}.cidr" ${s.cidr} overlaps ${other.text}`);
+      if (cidrsOverlap(c, other)) throw new UsageError(`config: "${p}.cidr" ${s.cidr} overlaps ${other.text}`);
     }
     seen.push(c);
     if (s.cidrV6 !== undefined) {
       const c6 = cidr(`${p}.cidrV6`, s.cidrV6, 6);
-      if (!cidrWithin(c6, vpc6)) throw new ConfigError(`config: "${p}.cidrV6" ${s.cidrV6} is outside vpcCidrV6 ${cfg.vpcCidrV6}`);
-      if (c6.prefix > 120) throw new ConfigError(`config: "${p}.cidrV6" ${s.cidrV6} is too small (at most /120)`);
+      if (!cidrWithin(c6, vpc6)) throw new UsageError(`config: "${p}.cidrV6" ${s.cidrV6} is outside vpcCidrV6 ${cfg.vpcCidrV6}`);
+      if (c6.prefix > 120) throw new UsageError(`config: "${p}.cidrV6" ${s.cidrV6} is too small (at most /120)`);
     }
   });
   const names = cfg.subnets.map((s) => s.name);
-  if (new Set(names).size !== names.length) throw new ConfigError('config: subnet names must be unique');
+  if (new Set(names).size !== names.length) throw new UsageError('config: subnet names must be unique');
   if (cfg.nodeSubnet !== undefined && !names.includes(cfg.nodeSubnet)) {
-    throw new ConfigError(`config: "nodeSubnet" ${cfg.nodeSubnet} is not one of the subnets (${names.join(', ')})`);
+    throw new UsageError(`config: "nodeSubnet" ${cfg.nodeSubnet} is not one of the subnets (${names.join(', ')})`);
   }
   if (!cfg.securityGroups.length || !cfg.securityGroups.every((g) => typeof g === 'string' && g)) {
-    throw new ConfigError('config: "securityGroups" must be a non-empty list of names');
+    throw new UsageError('config: "securityGroups" must be a non-empty list of names');
   }
-  if (!cfg.instanceTypes.length) throw new ConfigError('config: "instanceTypes" needs at least one type');
+  if (!cfg.instanceTypes.length) throw new UsageError('config: "instanceTypes" needs at least one type');
   cfg.instanceTypes.forEach((t, i) => {
     const p = `instanceTypes[${i}]`;
     expect(p, t, 'object');
@@ -240,7 +237,7 @@ function validate(cfg: SimConfig) {
     nonNegativeInt(`${p}.memoryMb`, t.memoryMb, 1);
   });
   if (!cfg.instanceTypes.some((t) => t.id === cfg.instanceType)) {
-    throw new ConfigError(`config: instance type ${cfg.instanceType} is not one of instanceTypes (${cfg.instanceTypes.map((t) => t.id).join(', ')})`);
+    throw new UsageError(`config: instance type ${cfg.instanceType} is not one of instanceTypes (${cfg.instanceTypes.map((t) => t.id).join(', ')})`);
   }
 }
 
@@ -250,6 +247,6 @@ function cidr(path: string, text: string, family: 4 | 6) {
     if (c.family !== family) throw new Error('wrong family');
     return c;
   } catch {
-    throw new ConfigError(`config: "${path}" must be an IPv${family} CIDR, got ${JSON.stringify(text)}`);
+    throw new UsageError(`config: "${path}" must be an IPv${family} CIDR, got ${JSON.stringify(text)}`);
   }
 }

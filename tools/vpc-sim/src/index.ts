@@ -17,7 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import { type ExecOptions, type ExecResult, execInNode, spawnInNode } from './lifecycle/exec.ts';
 import { up, type UpOptions } from './lifecycle/up.ts';
 import { simPaths } from './naming.ts';
-import { readJsonFile } from './util/files.ts';
+import { readJsonFile } from '@cello/cli-kit';
 
 export interface Sim {
   info: SimInfo;
@@ -61,7 +61,7 @@ export function attachSim(name: string): Sim {
 
 export { ControlClient, ControlError } from './control/client.ts';
 export type { SimState } from './control/state.ts';
-export { DEFAULT_CONFIG, resolveConfig, ConfigError, type SimConfig } from './config.ts';
+export { DEFAULT_CONFIG, resolveConfig, type SimConfig } from './config.ts';
 export type { SimInfo, SimNodeInfo } from './info.ts';
 export type { CallRecord } from './openapi/calls.ts';
 export type { Fault, FaultSpec } from './openapi/faults.ts';

@@ -47,11 +47,6 @@ export const surplusColumns: Column<SurplusEni>[] = [
   { header: 'IPS', value: (e) => [...e.ips, ...e.ipv6s] },
 ];
 
-export const keyValueColumns: Column<[string, unknown]>[] = [
-  { header: 'KEY', value: ([k]) => k },
-  { header: 'VALUE', value: ([, v]) => v },
-];
-
 /** The metadata tree as indented text for a terminal. */
 export function treeText(tree: MetadataTree, indent = ''): string {
   return Object.entries(tree)

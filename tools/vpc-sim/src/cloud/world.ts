@@ -3,7 +3,8 @@
  * one instance (with its primary ENI and address) per node. Pure: nothing is
  * created on the machine here.
  */
-import { ConfigError, type SimConfig } from '../config.ts';
+import { UsageError } from '@cello/cli-kit';
+import type { SimConfig } from '../config.ts';
 import { nodeName } from '../naming.ts';
 import { randomId, randomMac, randomSecret } from '../util/ids.ts';
 import { IpPool } from './ip-pool.ts';
@@ -11,7 +12,7 @@ import type { Eni, Instance, Subnet, World } from './types.ts';
 
 export function planWorld(name: string, config: SimConfig, nodes: number, instanceType = config.instanceType): World {
   if (!config.instanceTypes.some((t) => t.id === instanceType)) {
-    throw new ConfigError(`unknown instance type ${instanceType} (known: ${config.instanceTypes.map((t) => t.id).join(', ')})`);
+    throw new UsageError(`unknown instance type ${instanceType} (known: ${config.instanceTypes.map((t) => t.id).join(', ')})`);
   }
   const now = Date.now();
   const subnets: Subnet[] = config.subnets.map((s) => {
@@ -30,7 +31,7 @@ export function planWorld(name: string, config: SimConfig, nodes: number, instan
   const nodeSubnet = subnets.find((s) => s.name === (config.nodeSubnet ?? config.subnets[0]!.name))!;
   const pool = new IpPool(nodeSubnet.cidr);
   const primaryIps = pool.allocate(nodes);
-  if (!primaryIps) throw new ConfigError(`subnet ${nodeSubnet.cidr} cannot hold ${nodes} nodes`);
+  if (!primaryIps) throw new UsageError(`subnet ${nodeSubnet.cidr} cannot hold ${nodes} nodes`);
   const securityGroups = config.securityGroups.map((n) => ({ id: randomId('sg'), name: n }));
 
   const instances: Instance[] = [];

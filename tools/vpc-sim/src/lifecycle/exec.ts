@@ -12,18 +12,17 @@
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '@cello/cli-kit';
 import { type SimPaths, simPaths } from '../naming.ts';
 import { NODE_PATHS, nodeHosts, nodeRoot } from './node-fs.ts';
-
-export class NoSuchNode extends Error {}
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The argv that runs `cmd` inside the node. */
 export function execArgv(paths: SimPaths, node: string, cmd: readonly string[]): string[] {
   const netns = `/var/run/netns/${paths.nodeNetns(node)}`;
-  if (!existsSync(netns)) throw new NoSuchNode(`sim ${paths.name} has no node ${node} (no ${netns}); see vpc-sim info --name ${paths.name}`);
-  if (!cmd.length) throw new NoSuchNode('name a command to run: vpc-sim exec NODE -- CMD…');
+  if (!existsSync(netns)) throw new UsageError(`sim ${paths.name} has no node ${node} (no ${netns}); see vpc-sim info --name ${paths.name}`);
+  if (!cmd.length) throw new UsageError('name a command to run: vpc-sim exec NODE -- CMD…');
   const root = nodeRoot(paths, node);
   const binds = NODE_PATHS.map((p) => `mount --bind ${shellQuote(join(root, p))} ${shellQuote(p)}`);
   const script = [

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { listNetns } from '../dataplane/ip.ts';
 import type { SimInfo } from '../info.ts';
 import { RUN_ROOT, simPaths } from '../naming.ts';
-import { readJsonFile } from '../util/files.ts';
+import { readJsonFile } from '@cello/cli-kit';
 import { readManifest } from './manifest.ts';
 import { alive } from './processes.ts';
 

@@ -3,7 +3,7 @@
  * *before* each is made, so `down` can undo a half-finished `up`.
  */
 import type { SimPaths } from '../naming.ts';
-import { readJsonFile, writeJson } from '../util/files.ts';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 
 export interface Manifest {
   name: string;
@@ -19,5 +19,5 @@ export function readManifest(paths: SimPaths): Manifest | undefined {
 }
 
 export function writeManifest(paths: SimPaths, m: Manifest): void {
-  writeJson(paths.manifest, m);
+  writeJsonFile(paths.manifest, m);
 }

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { UsageError, writeFileAtomic, writeJsonFile } from '@cello/cli-kit';
 import type { SimConfig } from '../config.ts';
 import { resolveConfig } from '../config.ts';
 import { ControlClient } from '../control/client.ts';
@@ -15,7 +16,6 @@ import { buildNetwork } from '../dataplane/build.ts';
 import { buildInfo, kubeconfigYaml, type SimInfo } from '../info.ts';
 import { DEFAULT_NAME, RUN_ROOT, simPaths, type SimPaths } from '../naming.ts';
 import { planWorld } from '../cloud/world.ts';
-import { writeFileAtomic, writeJson } from '../util/files.ts';
 import { down } from './down.ts';
 import { ensureMountPoints } from './exec.ts';
 import { writeManifest, type Manifest } from './manifest.ts';
@@ -33,15 +33,13 @@ export interface UpOptions {
   config?: unknown;
 }
 
-export class UpError extends Error {}
-
 async function refuseRunning(paths: SimPaths): Promise<void> {
   if (!existsSync(paths.controlSocket)) return;
   const running = await new ControlClient(paths.controlSocket).health().then(
     () => true,
     () => false,
   );
-  if (running) throw new UpError(`sim ${paths.name} is already up; run vpc-sim down --name ${paths.name} first`);
+  if (running) throw new UsageError(`sim ${paths.name} is already up; run vpc-sim down --name ${paths.name} first`);
 }
 
 function tail(file: string, lines = 5): string {
@@ -62,13 +60,13 @@ async function startServer(paths: SimPaths, onPid: (pid: number) => void): Promi
     { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   closeSync(logFd);
-  if (child.pid === undefined) throw new UpError('could not start the sim server (nsenter failed to spawn)');
+  if (child.pid === undefined) throw new UsageError('could not start the sim server (nsenter failed to spawn)');
   onPid(child.pid);
   const ready = child.stdio[3] as Readable;
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new UpError(`the sim server did not start within ${READY_TIMEOUT_MS / 1000}s; see ${paths.serverLog}`)),
+        () => reject(new UsageError(`the sim server did not start within ${READY_TIMEOUT_MS / 1000}s; see ${paths.serverLog}`)),
         READY_TIMEOUT_MS,
       );
       let got = '';
@@ -81,7 +79,7 @@ async function startServer(paths: SimPaths, onPid: (pid: number) => void): Promi
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new UpError(`the sim server exited (${code}) while starting: ${tail(paths.serverLog) || 'no log'}`));
+        reject(new UsageError(`the sim server exited (${code}) while starting: ${tail(paths.serverLog) || 'no log'}`));
       });
     });
   } finally {
@@ -96,7 +94,7 @@ export async function up(opts: UpOptions = {}): Promise<SimInfo> {
   const name = opts.name ?? DEFAULT_NAME;
   const paths = simPaths(name);
   const nodes = opts.nodes ?? 2;
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new UpError(`--nodes must be 1-${MAX_NODES}, got ${opts.nodes}`);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new UsageError(`--nodes must be 1-${MAX_NODES}, got ${opts.nodes}`);
   const config: SimConfig = resolveConfig(opts.config ?? {});
   const world = planWorld(name, config, nodes, opts.instanceType);
 
@@ -115,12 +113,12 @@ export async function up(opts: UpOptions = {}): Promise<SimInfo> {
   try {
     mkdirSync(paths.stateDir, { mode: 0o700 });
   } catch {
-    throw new UpError(`${paths.stateDir} appeared while starting: is another vpc-sim up --name ${name} running?`);
+    throw new UsageError(`${paths.stateDir} appeared while starting: is another vpc-sim up --name ${name} running?`);
   }
   try {
     writeManifest(paths, manifest);
-    writeJson(paths.world, world);
-    writeJson(paths.config, config);
+    writeJsonFile(paths.world, world);
+    writeJsonFile(paths.config, config);
     for (const i of world.instances) makeNodeFs(paths, i.node, world.region);
     ensureMountPoints();
 
@@ -129,7 +127,7 @@ export async function up(opts: UpOptions = {}): Promise<SimInfo> {
     writeFileAtomic(paths.kubeconfig, kubeconfigYaml(provisional));
     const pid = await startServer(paths, (p) => writeManifest(paths, { ...manifest, pids: [p] }));
     const info = buildInfo(world, config, paths, pid);
-    writeJson(paths.info, info);
+    writeJsonFile(paths.info, info);
     writeManifest(paths, { ...manifest, pids: [pid], status: 'up' });
     return info;
   } catch (err) {

@@ -24,7 +24,7 @@ import { CallLog } from '../openapi/calls.ts';
 import { Faults } from '../openapi/faults.ts';
 import { createOpenApi } from '../openapi/server.ts';
 import { KUBERNETES_PORT, SIM_ADDRESSES, simPaths } from '../naming.ts';
-import { readJsonFile, writeJson } from '../util/files.ts';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -89,7 +89,7 @@ export async function runServer(name: string): Promise<void> {
     onInstanceDeleted(node, keepNode) {
       if (!keepNode) deleteNodeObject(store, node);
       info = { ...info, nodes: info.nodes.filter((n) => n.name !== node) };
-      writeJson(paths.info, info);
+      writeJsonFile(paths.info, info);
     },
   });
 

@@ -1,8 +1,8 @@
 /** `vpc-sim fault …`: the fault-injection subcommands. */
 import type { Argv } from 'yargs';
 import { UsageError } from '@cello/cli-kit';
-import { type ControlClient, ControlError } from './control/client.ts';
-import type { FaultSpec } from './openapi/faults.ts';
+import { type ControlClient, ControlError } from '../control/client.ts';
+import type { FaultSpec } from '../openapi/faults.ts';
 
 type Print = (argv: unknown, data: unknown) => void;
 

@@ -1,11 +1,10 @@
-/** Table columns and argument parsing for the vpc-sim CLI. */
-import { readFileSync } from 'node:fs';
-import { type Column, UsageError } from '@cello/cli-kit';
-import type { SimState } from './control/state.ts';
-import type { DownReport } from './lifecycle/down.ts';
-import type { SimSummary } from './lifecycle/list.ts';
-import type { CallRecord } from './openapi/calls.ts';
-import type { Fault } from './openapi/faults.ts';
+/** How each record looks as a table on a terminal (JSON output carries every field). */
+import type { Column } from '@cello/cli-kit';
+import type { SimState } from '../control/state.ts';
+import type { DownReport } from '../lifecycle/down.ts';
+import type { SimSummary } from '../lifecycle/list.ts';
+import type { CallRecord } from '../openapi/calls.ts';
+import type { Fault } from '../openapi/faults.ts';
 
 export const downColumns: Column<DownReport>[] = [
   { header: 'SIM', value: (r) => r.name },
@@ -69,28 +68,3 @@ export const faultColumns: Column<Fault>[] = [
   { header: 'HITS', value: (f) => f.hits },
   { header: 'SOURCE', value: (f) => f.source },
 ];
-
-/** `Key=Value` arguments of `vpc-sim api`. */
-export function parseApiParams(args: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of args) {
-    const i = a.indexOf('=');
-    if (i <= 0) throw new UsageError(`parameter "${a}" must be Key=Value (e.g. SubnetId=subnet-…)`);
-    out[a.slice(0, i)] = a.slice(i + 1);
-  }
-  return out;
-}
-
-export function readConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--config ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}

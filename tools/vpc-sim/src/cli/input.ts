@@ -1,0 +1,28 @@
+/** The vpc-sim arguments that need more than yargs checks: `api`'s Key=Value pairs and `up --config`. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '@cello/cli-kit';
+
+/** `Key=Value` arguments of `vpc-sim api`. */
+export function parseApiParams(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const i = a.indexOf('=');
+    if (i <= 0) throw new UsageError(`parameter "${a}" must be Key=Value (e.g. SubnetId=subnet-…)`);
+    out[a.slice(0, i)] = a.slice(i + 1);
+  }
+  return out;
+}
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
