@@ -7,11 +7,12 @@
 // SIGTERM.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
-import { bin } from '@cello/testkit';
+import { bin, waitFor } from '@cello/testkit';
+import { NO_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
 import { readAgentState } from '../src/supervisor/state.ts';
 import { readKeeperState } from '../src/keeper/state.ts';
 import { FakeKubelet } from './fake-kubelet.ts';
-import { agentHttp, clusterConf, eventually, k8s, labelNode, nodePath, putConfigMap, startAgent, withSim } from './simnode.ts';
+import { agentHttp, clusterConf, k8s, labelNode, putConfigMap, startAgent } from './simnode.ts';
 
 const NODE = 'node1';
 const LABEL = 'vke.volcengine.com/vpc-cni-config';
@@ -19,7 +20,7 @@ const ENI_IP = 'vke.volcengine.com/eni-ip';
 
 t.test('the agent on a node', async (t) => {
   // An account quota of one ENI, used up by someone else until the test frees it.
-  const sim = await withSim(t, { eniQuota: 1 });
+  const sim = await withSim(t, { prefix: 'ag', config: { delaysMs: NO_DELAYS, eniQuota: 1 } });
   const at = (p: string) => nodePath(sim, NODE, p);
   const keeper = () => readKeeperState(at('/run/cello/keeper.json'));
   const agentState = () => readAgentState(at('/run/cello/agent.json'));
@@ -57,7 +58,7 @@ t.test('the agent on a node', async (t) => {
     await agent.waitForLog('the install', (l) => /^cello-cni (already )?installed$/.test(l.msg));
     t.notOk(existsSync(at('/run/cello/ready')), 'the previous run’s ready file is gone');
     t.not(keeper()?.instanceId, 'i-old', 'and so is its keeper state');
-    const k = await eventually('a keeper round of this run', () => keeper());
+    const k = await waitFor(() => keeper(), { what: 'a keeper round of this run' });
     t.equal(k.pool.free, 0, 'the pool holds no free IP');
     t.equal(agentState()!.ready, false, 'not ready');
     t.ok(existsSync(at('/opt/cni/bin/cello-cni')), 'cello-cni is installed before the node is ready');
@@ -65,9 +66,9 @@ t.test('the agent on a node', async (t) => {
     const health = await agentHttp(sim, NODE, '/healthz');
     t.equal(health.status, 503, '/healthz is 503 while not ready');
     t.match(health.body, /^not ready: the pool holds 0 free IPs: QuotaExceeded\.Eni: /, 'saying why');
-    const ev = await eventually('a VpcResourceQuotaExceeded event on the node', async () =>
-      (await nodeEvents()).find((e) => e.reason === 'VpcResourceQuotaExceeded'),
-    );
+    const ev = await waitFor(async () => (await nodeEvents()).find((e) => e.reason === 'VpcResourceQuotaExceeded'), {
+      what: 'a VpcResourceQuotaExceeded event on the node',
+    });
     t.equal(ev.type, 'Warning');
     t.match(ev.message, /QuotaExceeded\.Eni/);
     t.equal(ev.source?.component, 'cello-agent');
@@ -89,10 +90,13 @@ t.test('the agent on a node', async (t) => {
   await t.test('a poolTarget change in the ConfigMap grows the pool without a restart', async (t) => {
     const keeperPid = agentState()!.children.keeper!.pid;
     await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 5, poolTargetMin: 2 }));
-    const k = await eventually('the keeper to hold 5 free IPs', () => {
-      const s = keeper();
-      return s && s.pool.target === 5 && s.pool.free >= 5 ? s : undefined;
-    });
+    const k = await waitFor(
+      () => {
+        const s = keeper();
+        return s && s.pool.target === 5 && s.pool.free >= 5 ? s : undefined;
+      },
+      { what: 'the keeper to hold 5 free IPs' },
+    );
     t.equal(k.pool.target, 5);
     t.match(JSON.parse(readFileSync(at('/etc/cello/conf'), 'utf8')), { poolTarget: 5 }, 'config-sync wrote the new conf');
     t.equal(agentState()!.children.keeper!.pid, keeperPid, 'the same keeper process applied it');
@@ -102,16 +106,19 @@ t.test('the agent on a node', async (t) => {
   await t.test('the node label’s ConfigMap overrides the cluster one, and its removal reverts', async (t) => {
     await putConfigMap(sim, 'kube-system', 'node1-pool', { poolTarget: 8 });
     await labelNode(sim, NODE, LABEL, 'kube-system.node1-pool');
-    await eventually('the node override (poolTarget 8) in effect', () => {
-      const s = keeper();
-      return s && s.pool.target === 8 && s.pool.free >= 8;
-    });
+    await waitFor(
+      () => {
+        const s = keeper();
+        return s && s.pool.target === 8 && s.pool.free >= 8;
+      },
+      { what: 'the node override (poolTarget 8) in effect' },
+    );
     t.same(JSON.parse(readFileSync(at('/etc/cello/node-conf'), 'utf8')), { poolTarget: 8 }, 'the node-conf file holds the override');
     await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 3, poolTargetMin: 2 }));
-    await eventually('the cluster change written', () => JSON.parse(readFileSync(at('/etc/cello/conf'), 'utf8')).poolTarget === 3);
-    // Two full rounds after the file changed: the keeper has re-read it by then (it checks every 300 ms).
+    await waitFor(() => JSON.parse(readFileSync(at('/etc/cello/conf'), 'utf8')).poolTarget === 3, { what: 'the cluster change written' });
+    // Two full rounds after the file changed: the keeper has re-read it by then (inotify wakes it when the file changes).
     const rounds = keeper()!.rounds;
-    await eventually('two more keeper rounds', () => keeper()!.rounds >= rounds + 2);
+    await waitFor(() => keeper()!.rounds >= rounds + 2, { what: 'two more keeper rounds' });
     t.equal(keeper()!.pool.target, 8, 'the node override still wins over the changed cluster value');
 
     const shown = await sim.exec(NODE, [process.execPath, bin('cello-agent'), 'config', '--output', 'json']);
@@ -123,7 +130,7 @@ t.test('the agent on a node', async (t) => {
     );
 
     await labelNode(sim, NODE, LABEL, null);
-    await eventually('the cluster poolTarget 3 back in effect', () => keeper()?.pool.target === 3);
+    await waitFor(() => keeper()?.pool.target === 3, { what: 'the cluster poolTarget 3 back in effect' });
     t.notOk(existsSync(at('/etc/cello/node-conf')), 'the node-conf file is removed with the label');
   });
 
@@ -135,7 +142,7 @@ t.test('the agent on a node', async (t) => {
     const free = keeper()!.pool.free;
     await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: free + 1, poolTargetMin: 2 }));
     for (const reason of ['OpenApiFlowLimit', 'CredentialServiceAbnormal', 'InsufficientIpInSubnet']) {
-      const ev = await eventually(`a ${reason} event`, async () => (await nodeEvents()).find((e) => e.reason === reason));
+      const ev = await waitFor(async () => (await nodeEvents()).find((e) => e.reason === reason), { what: `a ${reason} event` });
       t.match(ev, { type: 'Warning', message: /AssignPrivateIpAddresses/ }, reason);
     }
     await sim.control.clearFaults();
@@ -144,7 +151,7 @@ t.test('the agent on a node', async (t) => {
   await t.test('capacity reaches the kubelet: (ENIs − 1) × IPs per ENI, less pods that hold an IP without asking', async (t) => {
     const type = sim.info.instanceTypes.find((i) => i.id === sim.info.nodes[0]!.instanceType)!;
     const expected = (type.maximumNetworkInterfaces - 1) * type.maximumPrivateIpv4AddressesPerNetworkInterface;
-    await eventually(`${expected} devices of ${ENI_IP}`, () => kubelet.count(ENI_IP) === expected);
+    await waitFor(() => kubelet.count(ENI_IP) === expected, { what: `${expected} devices of ${ENI_IP}` });
     t.equal(kubelet.count(ENI_IP), expected, `${ENI_IP} = ${expected}`);
     t.match(kubelet.registrations[0], { version: 'v1beta1', resource_name: ENI_IP, endpoint: 'cello-eni-ip.sock' });
 
@@ -166,15 +173,14 @@ t.test('the agent on a node', async (t) => {
       'json',
     ]);
     t.equal(alloc.code, 0, alloc.stderr);
-    await eventually(`${expected - 1} devices after a stock pod`, () => kubelet.count(ENI_IP) === expected - 1);
+    await waitFor(() => kubelet.count(ENI_IP) === expected - 1, { what: `${expected - 1} devices after a stock pod` });
     t.equal(kubelet.count(ENI_IP), expected - 1, 'the stock pod is subtracted');
 
     const before = kubelet.registrations.length;
     await kubelet.restart();
-    await eventually(
-      'a new registration after kubelet.sock was re-created',
-      () => kubelet.registrations.length > before && kubelet.count(ENI_IP) === expected - 1,
-    );
+    await waitFor(() => kubelet.registrations.length > before && kubelet.count(ENI_IP) === expected - 1, {
+      what: 'a new registration after kubelet.sock was re-created',
+    });
     t.equal(kubelet.registrations.length, before + 1, 'registered again once');
     t.equal(kubelet.count(ENI_IP), expected - 1, 'the count is sent again');
   });

@@ -8,28 +8,33 @@
  *   a full subnet, the node's limits: the reason is returned);
  * - watch: a full round (adding and giving back) every
  *   poolMonitorIntervalSec; a filling round within a second of an ADD that
- *   found the pool empty (demands polled every 300 ms) or of a config change;
+ *   found the pool empty or of a config change (the keeper sleeps on inotify
+ *   of the state and config directories, util/wakeup.ts; it looks anyway
+ *   every 5 s where a watch misses);
  *   a reconcile every reconcileIntervalSec; failed rounds back off 5 s → 60 s.
  *
  * The stop signal ends it between steps; what an interrupted step left is
  * picked up by the next start's reconcile.
  */
+import { dirname } from 'node:path';
 import { DEFAULT_STATE_DIR, type IpamStore, openStore } from '@cello/cello-ipam';
 import { type Logger, type NodeLock, KEEPER_LOCK, tryLock } from '@cello/cli-kit';
-import { type ConfigPaths, loadConfig } from '../config/load.ts';
+import { type ConfigPaths, DEFAULT_CONFIG_PATH, DEFAULT_NODE_CONFIG_PATH, loadConfig } from '../config/load.ts';
 import { ipamMode } from '../config/resolve.ts';
 import { connect } from '../context.ts';
 import { SubnetPicker } from '../lifecycle/subnets.ts';
 import type { ActionTotals } from '../openapi/metrics.ts';
 import { SILENT } from '../log.ts';
 import type { Progress } from '../util/progress.ts';
-import { sleep, StoppedError } from '../util/sleep.ts';
+import { StoppedError } from '../util/sleep.ts';
+import { Wakeup } from '../util/wakeup.ts';
 import type { KeeperContext } from './context.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { reloadConfig } from './reload.ts';
 import { type RoundReport, type RoundState, runRound } from './round.ts';
 
-const DEMAND_POLL_MS = 300;
+/** The longest idle wait where inotify could miss a change (util/wakeup.ts). */
+const FALLBACK_WAKE_MS = 5000;
 const STALE_DEMAND_MS = 5 * 60_000;
 const ONCE_ROUNDS = 3;
 
@@ -115,7 +120,16 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
         if (r.met || r.blocked) break;
       }
     } else {
-      await watch(k, state, paths, loaded.fingerprint, record, opts.signal);
+      const wakeup = new Wakeup([
+        opts.stateDir ?? DEFAULT_STATE_DIR,
+        dirname(paths.config ?? DEFAULT_CONFIG_PATH),
+        dirname(paths.nodeConfig ?? DEFAULT_NODE_CONFIG_PATH),
+      ]);
+      try {
+        await watch(k, state, paths, loaded.fingerprint, record, wakeup, opts.signal);
+      } finally {
+        wakeup.close();
+      }
     }
   } catch (err) {
     if (!(opts.signal?.aborted || err instanceof StoppedError)) throw err;
@@ -129,7 +143,15 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
   return summary;
 }
 
-async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fingerprint: string, record: (r: RoundReport) => void, signal?: AbortSignal) {
+async function watch(
+  k: KeeperContext,
+  state: RoundState,
+  paths: ConfigPaths,
+  fingerprint: string,
+  record: (r: RoundReport) => void,
+  wakeup: Wakeup,
+  signal?: AbortSignal,
+) {
   const cfgState = { fingerprint };
   let nextTick = 0;
   let nextReconcile = 0; // first thing; a failure is retried like a failed round
@@ -166,7 +188,7 @@ async function watch(k: KeeperContext, state: RoundState, paths: ConfigPaths, fi
 
     // Sleep until something calls for a round.
     for (;;) {
-      await sleep(DEMAND_POLL_MS, signal);
+      await wakeup.wait(Math.min(nextTick, nextReconcile, retryAt) - Date.now(), FALLBACK_WAKE_MS, signal);
       const t = Date.now();
       if (reloadConfig(k, paths, cfgState)) break;
       if (t >= nextTick || t >= nextReconcile || t >= retryAt) break;
