@@ -3,7 +3,7 @@
  * CNI call into a record: verb, outcome, duration. cello-cni runs as a fresh
  * process per call, so its log is the one place that sees them all.
  *
- * What a line means (packages/cello-cni/src/call-log.ts closes every call
+ * What a line means (packages/cello-cni/src/node-store.ts, withNodeStore, closes every call
  * with one of the first two): `<VERB> done` ends a call that worked (`ms` is
  * its duration); `<VERB> failed`, or any earlier `error` line, marks the call
  * with that trace id as failed (counted once per trace id). `no free IP;
