@@ -2,14 +2,6 @@
  * Typed errors. Bad input is cli-kit's UsageError (the CLI exits 2, cello-cni
  * answers code 7); everything else exits 1.
  */
-import { UsageError } from '@cello/cli-kit';
-
-/**
- * A document or request that is malformed; the message names the field.
- * @deprecated the same class as UsageError (@cello/cli-kit); throw that.
- */
-export const InvalidInputError = UsageError;
-export type InvalidInputError = UsageError;
 
 /** A well-formed request that contradicts what the store holds (e.g. an ENI id re-imported with another MAC). */
 export class ConflictError extends Error {

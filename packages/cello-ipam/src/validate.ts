@@ -5,16 +5,16 @@
  * for every tool. Every error names the field, e.g.
  * `enis[0].ips[2]: "10.9.0.5" is outside subnetCidr 192.168.1.0/24`.
  */
+import { UsageError } from '@cello/cli-kit';
 import { parseAllocationKey, parseImportDoc, parseSurplusDoc, RecordError } from '@cello/records';
-import { InvalidInputError } from './errors.ts';
 import type { AllocRequest, AllocationKey, ImportDoc, SurplusDoc } from './types.ts';
 
-/** A refusal of the shared parser (@cello/records) as cello-ipam's bad-input error. */
+/** A refusal of the shared parser (@cello/records) as the one bad-input error (cli-kit's UsageError). */
 function asInvalidInput<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof RecordError) throw new InvalidInputError(err.message);
+    if (err instanceof RecordError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -32,7 +32,7 @@ export const allocationKey = (k: AllocationKey): AllocationKey => asInvalidInput
 function podField(r: AllocRequest, key: 'podNamespace' | 'podName' | 'netns'): string {
   const v: unknown = r[key];
   if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw new InvalidInputError(`request.${key}: must be a string`);
+  if (typeof v !== 'string') throw new UsageError(`request.${key}: must be a string`);
   return v;
 }
 

@@ -1,7 +1,7 @@
 /** bin/cello-link: a thin yargs shell over the library (src/index.ts). */
 import { createLogger, emit, keyValueColumns, readJsonInput } from '@cello/cli-kit';
 import { runCommandLine } from '@cello/cli-kit/yargs';
-import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput, mtuFlag } from './cli-input.ts';
+import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput, mtuFlag } from './cli/input.ts';
 import { commandRows, eniUpColumns, driftColumns, resultRows, showColumns, showRows } from './cli/tables.ts';
 import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show } from './index.ts';
 import type { DatapathChoice, LinkResult } from './types.ts';

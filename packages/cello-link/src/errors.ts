@@ -1,14 +1,7 @@
 import { UsageError } from '@cello/cli-kit';
 
-/** Bad input: names the field. The CLI exits 2 on it. */
-export class InputError extends UsageError {
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-  }
-}
+/** Bad input naming the field (`allocation.eni.mac: …`): cli-kit's UsageError, so the CLI exits 2 and cello-cni answers code 7. */
+export const inputError = (field: string, problem: string) => new UsageError(`${field}: ${problem}`);
 
 /** A kernel operation failed: says on which side, which command, and what the kernel said. */
 export class LinkError extends Error {

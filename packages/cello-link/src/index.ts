@@ -5,7 +5,7 @@
 export { check } from './check.ts';
 export { chooseDatapath, datapathFor, probeIpvlan } from './datapath.ts';
 export { eniUp, planEniUp, renderEniUp, type EniUpResult } from './eni-up.ts';
-export { InputError, KernelLacksError, LinkError } from './errors.ts';
+export { KernelLacksError, LinkError } from './errors.ts';
 export { discoverHostIps } from './host-facts.ts';
 export {
   CELLO_PROTO,

@@ -1,10 +1,10 @@
 /** Turning command-line flags and input documents into library arguments. */
 import { UsageError } from '@cello/cli-kit';
 import { familyOf, parseCidr } from '@cello/records';
-import { InputError } from './errors.ts';
-import type { UpEni } from './eni-up.ts';
-import type { Bandwidth } from './types.ts';
-import { parseAllocation, parseBandwidth, parseEni } from './validate.ts';
+import { inputError } from '../errors.ts';
+import type { UpEni } from '../eni-up.ts';
+import type { Bandwidth } from '../types.ts';
+import { parseAllocation, parseBandwidth, parseEni } from '../validate.ts';
 
 const SI: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
 
@@ -57,7 +57,7 @@ export function addressList(flag: string, value: string | string[] | undefined, 
   const values = Array.isArray(value) ? value : [value];
   for (const v of values) {
     const ok = cidr ? parseCidr(v) !== undefined : familyOf(v) !== undefined;
-    if (!ok) throw new InputError(`--${flag}`, `"${v}" is not ${cidr ? 'a CIDR' : 'an IP address'}`);
+    if (!ok) throw inputError(`--${flag}`, `"${v}" is not ${cidr ? 'a CIDR' : 'an IP address'}`);
   }
   return values;
 }
@@ -65,6 +65,6 @@ export function addressList(flag: string, value: string | string[] | undefined, 
 /** --mtu, checked. */
 export function mtuFlag(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 68 || value > 65535) throw new InputError('--mtu', 'must be a whole number from 68 to 65535');
+  if (!Number.isInteger(value) || value < 68 || value > 65535) throw inputError('--mtu', 'must be a whole number from 68 to 65535');
   return value;
 }
