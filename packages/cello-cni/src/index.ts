@@ -1,2 +1,0 @@
-export { verbs } from './main.ts';
-export { validateConfig, CAPABILITIES, DEFAULTS, type CelloNetConf } from './netconf.ts';

@@ -1,2 +1,0 @@
-export * from './hyperfine.ts';
-export * from './report.ts';
