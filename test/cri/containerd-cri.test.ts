@@ -7,9 +7,10 @@ import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { podLockName, tryLock } from '@cello/cli-kit';
-import { background, bin, repoRoot, run, tempDir, uniqueName } from '@cello/testkit';
+import { background, bin, echoFrom, echoServer, repoRoot, run, tempDir, uniqueName } from '@cello/testkit';
 import { buildPauseImage, type Containerd, containerdLacks, type SandboxConfig, startContainerd } from '@cello/testkit/cri';
-import { type Sim, simPaths, startSim } from '@cello/vpc-sim';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { simPaths } from '@cello/vpc-sim';
 
 const lacks = await containerdLacks();
 if (lacks) {
@@ -19,8 +20,7 @@ if (lacks) {
 }
 
 async function main() {
-  const sim: Sim = await startSim({ nodes: 2, config: { delaysMs: { create: 0, attach: 0, detach: 0, delete: 0 } } });
-  t.teardown(() => sim.down());
+  const sim = await withSim(t, { nodes: 2, config: { delaysMs: NO_DELAYS } });
   const tmp = tempDir('cello-cri-');
   t.teardown(() => tmp.remove());
   const pauseImage = await buildPauseImage(tmp.path);
@@ -104,11 +104,6 @@ async function main() {
     const ns = (info.runtimeSpec?.linux?.namespaces ?? []).find((n: { type: string }) => n.type === 'network');
     return ns?.path ?? '';
   };
-  const inNetns = (netns: string, args: string[]) => run('nsenter', [`--net=${netns}`, ...args]);
-  const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(8080,()=>console.log('listening'))";
-  const CLIENT =
-    "const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{process.stdout.write('ERR '+e.message);process.exit(1)})";
-
   t.test('a sandbox gets the IP cello-ipam allocated, PodSandboxStatus reports it, and sandboxes on two nodes talk over TCP', async (t) => {
     const ids = new Map<NodeName, string>();
     for (const node of nodes) ids.set(node, await cri(node).runPodSandbox(pod(`web-${node}`)));
@@ -123,11 +118,10 @@ async function main() {
       t.equal(alloc?.netns, await netnsOfSandbox(node, id), `${node}: in the sandbox's network namespace`);
       ips.set(node, status.ip);
     }
-    const server = background('nsenter', [`--net=${await netnsOfSandbox('node2', ids.get('node2')!)}`, 'node', '-e', ECHO]);
+    const server = await echoServer(await netnsOfSandbox('node2', ids.get('node2')!));
     t.teardown(() => server.stop());
-    await server.firstLine();
-    const r = await inNetns(await netnsOfSandbox('node1', ids.get('node1')!), ['node', '-e', CLIENT, ips.get('node2')!]);
-    t.equal(r.stdout, `hello ${ips.get('node1')}`, 'node1 sandbox → node2 sandbox over TCP, with its own address');
+    const reply = await echoFrom(await netnsOfSandbox('node1', ids.get('node1')!), ips.get('node2')!);
+    t.equal(reply, `hello ${ips.get('node1')}`, 'node1 sandbox → node2 sandbox over TCP, with its own address');
     for (const node of nodes) {
       await cri(node).stopPodSandbox(ids.get(node)!);
       await cri(node).removePodSandbox(ids.get(node)!);
@@ -258,17 +252,16 @@ async function main() {
     const ipA = (await cri('node1').podSandboxStatus(a)).ip;
     const ipB = (await cri('node2').podSandboxStatus(b)).ip;
     const nsA = await netnsOfSandbox('node1', a);
-    const server = background('nsenter', [`--net=${nsA}`, 'node', '-e', ECHO]);
+    const server = await echoServer(nsA);
     t.teardown(() => server.stop());
-    await server.firstLine();
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       await ctd.kill(signal);
       await ctd.start();
       const status = await cri('node1').podSandboxStatus(a);
       t.equal(status.state, 'SANDBOX_READY', `after ${signal} and a restart the sandbox is still ready`);
       t.equal(status.ip, ipA, `and still reports ${ipA}`);
-      const r = await inNetns(await netnsOfSandbox('node2', b), ['node', '-e', CLIENT, ipA]);
-      t.equal(r.stdout, `hello ${ipB}`, 'node2 sandbox → the node1 sandbox still works');
+      const reply = await echoFrom(await netnsOfSandbox('node2', b), ipA);
+      t.equal(reply, `hello ${ipB}`, 'node2 sandbox → the node1 sandbox still works');
     }
     await server.stop();
     await cri('node1').stopPodSandbox(a);

@@ -5,11 +5,10 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Netns, background, bin, createNetns, repoRoot, testBin } from '@cello/testkit';
-import { type Sim, startSim } from '@cello/vpc-sim';
+import { bin, createNetns, echoFrom, echoServer, type Netns, repoRoot, testBin } from '@cello/testkit';
+import { withSim } from '@cello/testkit/sim';
 
-const sim: Sim = await startSim({ nodes: 2, config: { delaysMs: { create: 50, attach: 50, detach: 50, delete: 50 } } });
-t.teardown(() => sim.down());
+const sim = await withSim(t, { nodes: 2, config: { delaysMs: { create: 50, attach: 50, detach: 50, delete: 50 } } });
 const keepers: Array<{ kill(): void }> = [];
 const pods: Array<{ node: string; pod: Netns }> = [];
 t.teardown(async () => {
@@ -50,10 +49,6 @@ const libcni = (node: string, verb: string, pod: Netns) =>
     `IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=${pod.name}`,
     verb,
   ]);
-const ECHO = "require('net').createServer(s=>s.end('hello '+s.remoteAddress.replace('::ffff:',''))).listen(8080,()=>console.log('listening'))";
-const CLIENT =
-  "const s=require('net').connect(8080,process.argv[1]);let d='';s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{process.stdout.write('ERR '+e.message);process.exit(1)});setTimeout(()=>{process.stdout.write('ERR timeout');process.exit(1)},3000)";
-
 t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', async (t) => {
   for (const node of ['node1', 'node2']) {
     await must(node, ['sh', '-c', 'cat > /etc/cello/conf'], JSON.stringify(conf(2, 2)));
@@ -80,18 +75,15 @@ t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', asy
     ips.push(JSON.parse(r.stdout).ips[0].address.split('/')[0]);
   }
   t.equal(new Set(ips).size, 3, 'three distinct pod IPs');
-  const servers = placement.map(([, pod]) => background('ip', ['netns', 'exec', pod.name, 'node', '-e', ECHO]));
-  await Promise.all(servers.map((s) => s.firstLine()));
+  const servers = await Promise.all(placement.map(([, pod]) => echoServer(pod.name)));
   const [, podB] = placement[1]!;
   const [, podC] = placement[2]!;
-  const tcp = async (from: Netns, to: string) => String((await from.exec('node', ['-e', CLIENT, to])).stdout);
+  const tcp = (from: Netns, to: string) => echoFrom(from.name, to);
   t.equal(await tcp(podB, ips[2]!), `hello ${ips[1]}`, 'pod → pod on another node, with its own address');
   t.equal(await tcp(podB, ips[0]!), `hello ${ips[1]}`, 'pod → pod on the same node');
   t.equal(await tcp(podC, ips[0]!), `hello ${ips[2]}`, 'and back across nodes');
-  const fromNode = await sim.exec('node1', ['node', '-e', CLIENT, ips[0]!]);
-  t.equal(fromNode.stdout, `hello ${sim.info.nodes[0]!.primaryIp}`, 'node → its pod');
-  const toNode = background('ip', ['netns', 'exec', `${sim.info.name}-node2`, 'node', '-e', ECHO]);
-  await toNode.firstLine();
+  t.equal(await echoFrom(`${sim.info.name}-node1`, ips[0]!), `hello ${sim.info.nodes[0]!.primaryIp}`, 'node → its pod');
+  const toNode = await echoServer(`${sim.info.name}-node2`);
   t.equal(await tcp(podB, sim.info.nodes[1]!.primaryIp), `hello ${ips[1]}`, 'pod → another node');
   await Promise.all([...servers, toNode].map((s) => s.stop()));
 });

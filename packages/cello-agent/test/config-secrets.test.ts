@@ -5,8 +5,9 @@
 // those), nor in `config-sync --once`'s error. Against the sim's Kubernetes
 // API, with config-sync run in a sim node as the agent runs it.
 import t from 'tap';
-import { bin } from '@cello/testkit';
-import { clusterConf, eventually, k8s, putConfigMap, withSim } from './simnode.ts';
+import { bin, waitFor } from '@cello/testkit';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { clusterConf, k8s, putConfigMap } from './simnode.ts';
 
 const NODE = 'node1';
 const SECRET = 'Zm9vYmFyU2VjcmV0S2V5MTIzNDU2';
@@ -14,7 +15,7 @@ const NUMERIC = '7391846205718393000';
 const leaks = (text: string) => [SECRET, NUMERIC, SECRET.slice(0, 8), NUMERIC.slice(0, 8)].some((s) => text.includes(s));
 
 t.test('config-sync: no secret in its log, its Events or its error', async (t) => {
-  const sim = await withSim(t);
+  const sim = await withSim(t, { prefix: 'ag', config: { delaysMs: NO_DELAYS } });
   const good = clusterConf(sim, { ramRole: undefined, credentialAccessKeyId: 'AKLTcellotest' });
   const head = JSON.stringify(good).slice(0, -1);
   const documents: Array<[string, string, RegExp]> = [
@@ -55,7 +56,7 @@ t.test('config-sync: no secret in its log, its Events or its error', async (t) =
     );
   for (const [i, [what, text, message]] of documents.entries()) {
     if (i > 0) await putConfigMap(sim, 'kube-system', 'cello-config', text);
-    const event = await eventually(`the event for ${what}`, async () => (await events()).find((e) => message.test(e.message)));
+    const event = await waitFor(async () => (await events()).find((e) => message.test(e.message)), { what: `the event for ${what}` });
     t.notOk(leaks(event.message), `${what}: the Event says "${event.message}"`);
   }
   child.kill('SIGTERM');

@@ -11,10 +11,11 @@ import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { background, must, repoRoot, run, tempDir, uniqueName } from '@cello/testkit';
+import { background, must, repoRoot, run, tempDir, uniqueName, waitFor } from '@cello/testkit';
+import { NO_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
 import { buildPauseImage, containerdLacks, startContainerd } from '@cello/testkit/cri';
 import { simPaths } from '@cello/vpc-sim';
-import { agentHttp, clusterConf, eventually, nodePath, putConfigMap, withSim } from './simnode.ts';
+import { agentHttp, clusterConf, putConfigMap } from './simnode.ts';
 
 async function lacks(): Promise<string | undefined> {
   for (const [cmd, pkg] of [
@@ -96,7 +97,7 @@ async function main() {
         t.plan(0, 'no image loaded');
         return;
       }
-      const sim = await withSim(t);
+      const sim = await withSim(t, { prefix: 'ag', config: { delaysMs: NO_DELAYS } });
       const node = 'node1';
       const root = (p: string) => nodePath(sim, node, p);
       await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 2, poolTargetMin: 2 }));
@@ -150,7 +151,7 @@ async function main() {
           .slice(-30)
           .join('\n');
       const probe = c.readinessProbe.httpGet;
-      await eventually(`${probe.path} to answer 200`, async () => (await agentHttp(sim, node, probe.path)).status === 200, 120_000).catch(
+      await waitFor(async () => (await agentHttp(sim, node, probe.path)).status === 200, { what: `${probe.path} to answer 200`, timeoutMs: 120_000 }).catch(
         async (err: Error) => {
           throw new Error(`${err.message}\n${await logs()}`);
         },

@@ -7,8 +7,9 @@ import { dirname } from 'node:path';
 import t, { type Test } from 'tap';
 import { resolveConfig } from '@cello/cello-eni';
 import { bin } from '@cello/testkit';
+import { NO_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
 import type { Sim } from '@cello/vpc-sim';
-import { clusterConf, nodePath, withSim } from './simnode.ts';
+import { clusterConf } from './simnode.ts';
 
 const NODE = 'node1';
 const base = { subnets: ['subnet-a'], securityGroups: ['sg-a'], ramRole: 'r' };
@@ -42,7 +43,7 @@ async function startMetrics(t: Test, sim: Sim, args: string[]): Promise<string> 
 const curl = async (sim: Sim, url: string) => (await sim.exec(NODE, ['curl', '-s', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', url])).stdout;
 
 t.test('the metrics child listens where the config says', async (t) => {
-  const sim = await withSim(t);
+  const sim = await withSim(t, { prefix: 'ag', config: { delaysMs: NO_DELAYS } });
   const ip = sim.info.nodes[0]!.primaryIp;
   const conf = nodePath(sim, NODE, '/etc/cello/conf');
   mkdirSync(dirname(conf), { recursive: true });

@@ -4,13 +4,14 @@
 // real CNI log and the pool series from the real store.
 import t from 'tap';
 import { createNetns, tempDir } from '@cello/testkit';
-import { agentHttp, clusterConf, libcni, metric, putConfigMap, startAgent, withSim } from './simnode.ts';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { agentHttp, clusterConf, libcni, metric, putConfigMap, startAgent } from './simnode.ts';
 
 const NODE = 'node1';
 const POOL = { name: 'eni-ip', type: 'shared' };
 
 t.test('metrics move as pods come and go', async (t) => {
-  const sim = await withSim(t);
+  const sim = await withSim(t, { prefix: 'ag', config: { delaysMs: NO_DELAYS } });
   // A slow monitor tick: between pods the keeper does not top the pool up, so what is free is what pods left.
   await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 3, poolTargetMin: 3, poolMonitorIntervalSec: 600 }));
   const agent = startAgent(t, sim, NODE);

@@ -7,8 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot, tempDir } from '@cello/testkit';
-import { clusterConf, eventually, k8s, labelNode, putConfigMap, startAgent, withSim } from './simnode.ts';
+import { repoRoot, tempDir, waitFor } from '@cello/testkit';
+import { NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { clusterConf, k8s, labelNode, putConfigMap, startAgent } from './simnode.ts';
 
 const NODE = 'node1';
 const PORT = 16443;
@@ -73,7 +74,7 @@ const allows = (g: Grant, a: Access) =>
   g.rule.verbs.includes(a.verb);
 
 t.test('every API request of the agent is allowed by manifests/rbac.yaml, and every rule is used', async (t) => {
-  const sim = await withSim(t);
+  const sim = await withSim(t, { prefix: 'ag', config: { delaysMs: NO_DELAYS } });
   const dir = tempDir('cello-agent-rbac-');
   t.teardown(() => dir.remove());
   const log = join(dir.path, 'requests.jsonl');
@@ -104,12 +105,15 @@ t.test('every API request of the agent is allowed by manifests/rbac.yaml, and ev
   await agent.waitForLog('node ready', (l) => l.msg.startsWith('node ready'), 60_000);
   // A node label naming a ConfigMap that does not exist: config-sync follows it, fails, and records an event.
   await labelNode(sim, NODE, 'vke.volcengine.com/vpc-cni-config', 'kube-system.missing');
-  await eventually('a ConfigMapUpdateFailed event', async () =>
-    ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).find((e) => e.reason === 'ConfigMapUpdateFailed'),
-  );
-  const report = await eventually('a cello-gc sweep report', () => agent.out.find((o) => (o as { sweep?: string })?.sweep === 'node'), 60_000);
+  await waitFor(async () => ((await k8s(sim, 'GET', '/api/v1/namespaces/default/events')).items as any[]).find((e) => e.reason === 'ConfigMapUpdateFailed'), {
+    what: 'a ConfigMapUpdateFailed event',
+  });
+  const report = await waitFor(() => agent.out.find((o) => (o as { sweep?: string })?.sweep === 'node'), {
+    what: 'a cello-gc sweep report',
+    timeoutMs: 60_000,
+  });
   t.match(report, { sweep: 'node', scope: NODE }, 'the gc child swept this node');
-  await eventually('the stock pod count from the API', () => readFileSync(log, 'utf8').includes('/api/v1/pods?'));
+  await waitFor(() => readFileSync(log, 'utf8').includes('/api/v1/pods?'), { what: 'the stock pod count from the API' });
   t.equal(await agent.stop(), 0);
 
   const requests = readFileSync(log, 'utf8')

@@ -3,6 +3,7 @@
 // running role and waits for it to end. No processes, no timing thresholds.
 import t from 'tap';
 import type { Logger } from '@cello/cli-kit';
+import { waitFor } from '@cello/testkit';
 import { SupervisedRole } from '../src/supervisor/role.ts';
 
 interface Line {
@@ -22,11 +23,6 @@ function recorder(): { log: Logger; lines: Line[] } {
   };
   return { log, lines };
 }
-
-const until = async (what: string, ok: () => boolean) => {
-  for (let i = 0; i < 2000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!ok()) throw new Error(`never: ${what}`);
-};
 
 const untilAborted = (signal: AbortSignal) => new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
 
@@ -48,7 +44,7 @@ t.test('a failing role is restarted with backoff, counted and reported', async (
     { initialMs: 1, maxMs: 4, healthyAfterMs: 60_000 },
   );
   role.start();
-  await until('a third run', () => runs === 3 && role.state.running);
+  await waitFor(() => runs === 3 && role.state.running, { what: 'a third run', timeoutMs: 10_000, everyMs: 5 });
   t.equal(role.state.restarts, 2, 'two restarts');
   t.equal(role.state.pid, process.pid, 'in this process');
   const ended = lines.filter((l) => l.msg === 'role ended; restarting');
@@ -82,7 +78,7 @@ t.test('a role that returns on its own is restarted too', async (t) => {
     healthyAfterMs: 60_000,
   });
   role.start();
-  await until('a second run', () => runs === 2 && role.state.running);
+  await waitFor(() => runs === 2 && role.state.running, { what: 'a second run', timeoutMs: 10_000, everyMs: 5 });
   t.match(
     lines.find((l) => l.msg === 'role ended; restarting'),
     { role: 'metrics', how: 'returned' },
@@ -99,7 +95,7 @@ t.test('stop during the backoff wait ends at once, without another run', async (
     healthyAfterMs: 60_000,
   });
   role.start();
-  await until('the first run', () => runs === 1 && !role.state.running);
+  await waitFor(() => runs === 1 && !role.state.running, { what: 'the first run', timeoutMs: 10_000, everyMs: 5 });
   await role.stop(5000);
   t.equal(runs, 1);
   t.equal(role.state.restarts, 0);

@@ -3,25 +3,13 @@
  * cloud and Kubernetes API, as the DaemonSet runs it on a real node. The
  * node's host paths (/etc/cello, /run/cello, /var/lib/kubelet, …) are the
  * sim's per-node directories; the test reaches them from outside through
- * `nodePath`.
+ * `nodePath` (@cello/testkit/sim).
  */
 import { once } from 'node:events';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Test } from 'tap';
 import { bin, tempDir, testBin } from '@cello/testkit';
-import { type Sim, startSim, uniqueSimName } from '@cello/vpc-sim';
-
-export const ZERO_DELAYS = { create: 0, attach: 0, detach: 0, delete: 0 };
-
-export async function withSim(t: Test, config: Record<string, unknown> = {}, nodes = 1): Promise<Sim> {
-  const sim = await startSim({ name: uniqueSimName('ag'), nodes, config: { delaysMs: ZERO_DELAYS, ...config } });
-  t.teardown(() => sim.down());
-  return sim;
-}
-
-/** A node's host path as seen from the test (outside the node's mount namespace). */
-export const nodePath = (sim: Sim, node: string, path: string) => join(sim.info.stateDir, 'nodes', node, 'root', path);
+import type { Sim } from '@cello/vpc-sim';
 
 /** The cluster config for this sim: its subnets and security group, the node's RAM role. */
 export function clusterConf(sim: Sim, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -75,22 +63,6 @@ export interface RunningAgent {
   /** Send a signal and wait for the exit; resolves to the exit code (or the signal). */
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
   exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-/** Poll `probe` until it returns a value (not undefined/false); throws after `timeoutMs` naming `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Start `cello-agent run` in a node; killed in teardown if still running. */
