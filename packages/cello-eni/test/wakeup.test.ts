@@ -1,17 +1,25 @@
 // The keeper's idle wait: a change in a watched directory ends it at once, a
 // deadline ends it otherwise, a stop signal rejects it, and a burst of
 // changes ends one wait, not one per file.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '@cello/testkit';
 import { Wakeup } from '../src/util/wakeup.ts';
 
-t.test('a write in a watched directory ends the wait long before its deadline', async (t) => {
+/** A temporary directory and a Wakeup on it, both gone when the test ends. */
+function watching(t: Test) {
   const dir = tempDir('cello-wakeup-');
-  t.teardown(() => dir.remove());
   const w = new Wakeup([dir.path]);
-  t.teardown(() => w.close());
+  t.teardown(() => {
+    w.close();
+    dir.remove();
+  });
+  return { dir, w };
+}
+
+t.test('a write in a watched directory ends the wait long before its deadline', async (t) => {
+  const { dir, w } = watching(t);
   t.equal(w.watched, 1, 'the directory is watched');
   const t0 = performance.now();
   setTimeout(() => writeFileSync(join(dir.path, 'ipam.db-wal'), 'x'), 50);
@@ -20,10 +28,7 @@ t.test('a write in a watched directory ends the wait long before its deadline', 
 });
 
 t.test('with nothing written the wait ends at the deadline, and at the fallback when that is sooner', async (t) => {
-  const dir = tempDir('cello-wakeup-');
-  t.teardown(() => dir.remove());
-  const w = new Wakeup([dir.path]);
-  t.teardown(() => w.close());
+  const { dir, w } = watching(t);
   let t0 = performance.now();
   await w.wait(150, 60_000);
   t.ok(performance.now() - t0 >= 140, 'the deadline');
@@ -33,10 +38,7 @@ t.test('with nothing written the wait ends at the deadline, and at the fallback 
 });
 
 t.test('a burst of writes ends one wait; the next waits again', async (t) => {
-  const dir = tempDir('cello-wakeup-');
-  t.teardown(() => dir.remove());
-  const w = new Wakeup([dir.path]);
-  t.teardown(() => w.close());
+  const { dir, w } = watching(t);
   const waiting = w.wait(30_000, 30_000);
   for (const f of ['ipam.db', 'ipam.db-wal', 'ipam.db-shm']) writeFileSync(join(dir.path, f), 'x');
   await waiting;
@@ -46,10 +48,7 @@ t.test('a burst of writes ends one wait; the next waits again', async (t) => {
 });
 
 t.test('a change before the wait starts is not lost', async (t) => {
-  const dir = tempDir('cello-wakeup-');
-  t.teardown(() => dir.remove());
-  const w = new Wakeup([dir.path]);
-  t.teardown(() => w.close());
+  const { dir, w } = watching(t);
   w.poke();
   const t0 = performance.now();
   await w.wait(30_000, 30_000);
