@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@cello/cli-kit';
+import { type Logger, nextDelayMs } from '@cello/cli-kit';
 import { $ } from 'zx';
 import type { Kube } from '../kube/client.ts';
 import type { AgentPaths } from '../paths.ts';
@@ -122,8 +122,7 @@ async function gcSweeps(o: RoleOptions, gc: string, signal: AbortSignal, log: Lo
     // exit 1: something found could not be fixed, or a sweep could not start (cello-gc logged why).
     if (out.exitCode !== 0 && !signal.aborted)
       log.warn('gc sweep did not finish clean; next one after the interval', { how: out.signal ? `signal ${out.signal}` : `exit ${out.exitCode}` });
-    const delay = Math.round(o.gcIntervalSec * 1000 * (0.8 + 0.4 * Math.random()));
-    await sleep(delay, undefined, { signal }).catch(() => undefined);
+    await sleep(nextDelayMs(o.gcIntervalSec), undefined, { signal }).catch(() => undefined);
   }
 }
 
