@@ -28,7 +28,7 @@ t.test('a write in a watched directory ends the wait long before its deadline', 
 });
 
 t.test('with nothing written the wait ends at the deadline, and at the fallback when that is sooner', async (t) => {
-  const { dir, w } = watching(t);
+  const { w } = watching(t);
   let t0 = performance.now();
   await w.wait(150, 60_000);
   t.ok(performance.now() - t0 >= 140, 'the deadline');
@@ -48,7 +48,7 @@ t.test('a burst of writes ends one wait; the next waits again', async (t) => {
 });
 
 t.test('a change before the wait starts is not lost', async (t) => {
-  const { dir, w } = watching(t);
+  const { w } = watching(t);
   w.poke();
   const t0 = performance.now();
   await w.wait(30_000, 30_000);
