@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const args = process.argv.slice(2);
+const started = performance.now();
 const files = args.length ? args : ['packages/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 
 mkdirSync('.tap', { recursive: true });
@@ -54,6 +55,7 @@ child.on('close', (code) => {
   const fail = summary.fail ?? (code === 0 ? 0 : 1);
   if (summary.skip) console.log(`${summary.skip} skipped (reasons in .tap/last-run.tap)`);
   if (summary.todo) console.log(`${summary.todo} todo`);
+  console.log(`wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`${pass} passed, ${fail} failed`);
   process.exit(code === 0 && fail === 0 ? 0 : 1);
 });
