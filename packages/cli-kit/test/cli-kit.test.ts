@@ -88,36 +88,6 @@ t.test('output: a table on a TTY, JSON when piped, --output wins', async (t) => 
   );
 });
 
-t.test('runMain: one line naming the command, exit 2 for usage, 1 or its own code otherwise', async (t) => {
-  const writes: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((s: string) => {
-    writes.push(s);
-    return true;
-  }) as typeof process.stderr.write;
-  const saved = process.exitCode;
-  try {
-    await runMain('cello-x', async () => {
-      throw new UsageError('--keep is required');
-    });
-    t.equal(process.exitCode, 2);
-    await runMain('cello-x', async () => {
-      throw new Error('disk full');
-    });
-    t.equal(process.exitCode, 1);
-    await runMain('cello-x', async () => {
-      throw new CommandError('try later', 3);
-    });
-    t.equal(process.exitCode, 3);
-    await runMain('cello-x', async () => 4);
-    t.equal(process.exitCode, 4, 'what main returns is the exit code');
-  } finally {
-    process.stderr.write = write;
-    process.exitCode = saved;
-  }
-  t.same(writes, ['cello-x: --keep is required\n', 'cello-x: disk full\n', 'cello-x: try later\n'], 'no stack traces');
-});
-
 /** Run `fn` with stderr captured and process.exitCode restored; returns what it wrote and the exit code it set. */
 async function captured(fn: () => Promise<void>): Promise<{ stderr: string; exitCode: number | string | undefined }> {
   const writes: string[] = [];
@@ -135,6 +105,45 @@ async function captured(fn: () => Promise<void>): Promise<{ stderr: string; exit
     process.exitCode = saved;
   }
 }
+
+t.test('runMain: one line naming the command, exit 2 for usage, 1 or its own code otherwise', async (t) => {
+  t.same(
+    await captured(() =>
+      runMain('cello-x', async () => {
+        throw new UsageError('--keep is required');
+      }),
+    ),
+    { stderr: 'cello-x: --keep is required\n', exitCode: 2 },
+  );
+  t.same(
+    await captured(() =>
+      runMain('cello-x', async () => {
+        throw new Error('disk full');
+      }),
+    ),
+    { stderr: 'cello-x: disk full\n', exitCode: 1 },
+    'no stack trace',
+  );
+  t.same(
+    await captured(() =>
+      runMain('cello-x', async () => {
+        throw new CommandError('try later', 3);
+      }),
+    ),
+    { stderr: 'cello-x: try later\n', exitCode: 3 },
+  );
+  t.same(await captured(() => runMain('cello-x', async () => 4)), { stderr: '', exitCode: 4 }, 'what main returns is the exit code');
+  class ConfigError extends UsageError {}
+  t.same(
+    await captured(() =>
+      runMain('cello-x', async () => {
+        throw new ConfigError('/etc/cello/conf: poolTarget: must be ≥ 0');
+      }),
+    ),
+    { stderr: 'cello-x: /etc/cello/conf: poolTarget: must be ≥ 0\n', exitCode: 2 },
+    'a kind of UsageError is bad input too',
+  );
+});
 
 t.test('runCommandLine: a handler returns its exit code, nested commands too; yargs mistakes exit 2', async (t) => {
   const run = (argv: string[]) =>
