@@ -6,7 +6,8 @@
  * /run/cello/ipvlan-probe.json (keyed by the boot id, so a new kernel probes
  * again).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 import { KernelLacksError } from './errors.ts';
 import { runProcess } from './run.ts';
 import type { Datapath, DatapathChoice, LinkAllocation } from './types.ts';
@@ -28,12 +29,8 @@ export async function probeIpvlan(): Promise<{ ipvlan: boolean; reason: string }
   if (memo) return memo;
   if (existsSync('/sys/module/ipvlan')) return (memo = { ipvlan: true, reason: '/sys/module/ipvlan exists' });
   const boot = bootId();
-  try {
-    const cached = JSON.parse(readFileSync(PROBE_CACHE, 'utf8')) as { bootId: string; ipvlan: boolean; reason: string };
-    if (cached.bootId === boot) return (memo = { ipvlan: cached.ipvlan, reason: `${cached.reason} (cached in ${PROBE_CACHE})` });
-  } catch {
-    // no cache yet
-  }
+  const cached = readJsonFile<{ bootId: string; ipvlan: boolean; reason: string }>(PROBE_CACHE);
+  if (cached?.bootId === boot) return (memo = { ipvlan: cached.ipvlan, reason: `${cached.reason} (cached in ${PROBE_CACHE})` });
   const r = await runProcess('unshare', [
     '--net',
     '/bin/sh',
@@ -45,8 +42,8 @@ export async function probeIpvlan(): Promise<{ ipvlan: boolean; reason: string }
       ? { ipvlan: true, reason: 'an ipvlan link could be created' }
       : { ipvlan: false, reason: `the kernel has no ipvlan (${r.stderr.trim().split('\n').pop()})` };
   try {
-    mkdirSync('/run/cello', { recursive: true });
-    writeFileSync(PROBE_CACHE, JSON.stringify({ bootId: boot, ...result }));
+    // Atomically: CNI calls probing at once each see a whole answer or none.
+    writeJsonFile(PROBE_CACHE, { bootId: boot, ...result });
   } catch {
     // read-only /run: probe again next time
   }
