@@ -1,8 +1,8 @@
 /**
  * How a cello command ends: its exit code and, on failure, one line on
- * stderr. Every command returns its code from `main` (or from its yargs
- * handler, see runCommandLine in ./yargs.ts) and throws for a failure; none
- * sets process.exitCode or calls process.exit itself.
+ * stderr. A command returns its code from `main` (or from its yargs
+ * handler, see runCommandLine in ./yargs.ts) and throws for a failure,
+ * instead of setting process.exitCode or calling process.exit itself.
  */
 
 /** Exit codes shared by every cello command. */
