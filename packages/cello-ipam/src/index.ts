@@ -14,4 +14,3 @@ export { IpamStore, openStore } from './store.ts';
 export type { SurplusOptions } from './surplus.ts';
 export * from './types.ts';
 /** @cello/records' parts cello-eni uses, until cello-eni lists @cello/records among its dependencies. */
-export { firstHost, parseSurplusDoc, RecordError } from '@cello/records';

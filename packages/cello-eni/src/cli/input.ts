@@ -1,6 +1,6 @@
 /** What the commands check before acting: the Surplus document they read, and whose ENI it is. */
 import { CommandError, UsageError } from '@cello/cli-kit';
-import { parseSurplusDoc, RecordError, type SurplusDoc } from '@cello/cello-ipam';
+import { parseSurplusDoc, RecordError, type SurplusDoc } from '@cello/records';
 import type { EniContext } from '../context.ts';
 import { isOwned } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';

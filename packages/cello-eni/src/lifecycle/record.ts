@@ -5,7 +5,8 @@
  * the subnet's first address; the IPv6 gateway is the v6 subnet's first
  * address (as upstream computes it; metadata has none).
  */
-import { type EniMode, firstHost, type ImportEni } from '@cello/cello-ipam';
+import { type EniMode, type ImportEni } from '@cello/cello-ipam';
+import { firstHost } from '@cello/records';
 import { type CelloConfig, ipamMode } from '../config/resolve.ts';
 import type { EniContext } from '../context.ts';
 import type { CloudEni, CloudSubnet } from '../openapi/api.ts';
