@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=node_modules/.bin
 
-if [ "${FIX:-}" = 1 ]; then "$bin/biome" check --write .; else "$bin/biome" check --reporter=summary .; fi
+if [ "${FIX:-}" = 1 ]; then "$bin/biome" check --write .; else "$bin/biome" check --error-on-warnings --reporter=summary .; fi
 "$bin/tsc" --noEmit -p .
 echo "tsc: no type errors"
 node scripts/check/hot-path.mjs

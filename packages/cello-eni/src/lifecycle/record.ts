@@ -5,7 +5,7 @@
  * the subnet's first address; the IPv6 gateway is the v6 subnet's first
  * address (as upstream computes it; metadata has none).
  */
-import { type EniMode, type ImportEni } from '@cello/cello-ipam';
+import type { EniMode, ImportEni } from '@cello/cello-ipam';
 import { firstHost } from '@cello/records';
 import { type CelloConfig, ipamMode } from '../config/resolve.ts';
 import type { EniContext } from '../context.ts';
