@@ -1,22 +1,10 @@
 /**
  * The one kernel command gc runs itself, with iproute2 in this process's
  * network namespace (the host's): delete one object. Everything else about
- * the kernel comes from cello-link (and devices by MAC from cello-eni).
+ * the kernel comes from cello-link (and devices by MAC from cello-eni), and so
+ * does the way it runs `ip`.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { ALREADY_GONE } from '@cello/cello-link';
-
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
-
-function ip(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(IP, [...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && !stderr ? err.message : '')) });
-    });
-  });
-}
+import { ALREADY_GONE, runProcess } from '@cello/cello-link';
 
 /**
  * Run `ip ARGS…` that deletes something: true when it deleted it, false when
@@ -24,7 +12,7 @@ function ip(args: readonly string[]): Promise<{ code: number; stdout: string; st
  * with ip's message otherwise.
  */
 export async function ipDelete(args: readonly string[]): Promise<boolean> {
-  const r = await ip(args);
+  const r = await runProcess('ip', args); // cello-link's runner: dies with gc (setpriv --pdeathsig), as cello-cni's children do
   if (r.code === 0) return true;
   if (ALREADY_GONE.test(r.stderr)) return false;
   throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
