@@ -10,12 +10,19 @@ export async function readStdinText(): Promise<string> {
 
 /**
  * Read a JSON document from a file argument, or from stdin when the argument is
- * absent or `-`. Refuses to wait on an interactive terminal.
+ * absent or `-`. Refuses to wait on an interactive terminal. A file that
+ * cannot be read and text that is not JSON are bad input (UsageError, exit 2)
+ * naming `what`.
  */
 export async function readJsonInput<T = unknown>(file?: string, what = 'input'): Promise<T> {
+  const fromFile = Boolean(file && file !== '-');
   let text: string;
-  if (file && file !== '-') {
-    text = await readFile(file, 'utf8');
+  if (fromFile) {
+    try {
+      text = await readFile(file!, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
   } else {
     if (process.stdin.isTTY) throw new UsageError(`expected ${what} as JSON on stdin or as a file argument`);
     text = await readStdinText();
@@ -23,6 +30,6 @@ export async function readJsonInput<T = unknown>(file?: string, what = 'input'):
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${what}${fromFile ? ` (${file})` : ''} is not valid JSON: ${(err as Error).message}`);
   }
 }

@@ -13,6 +13,7 @@ import {
   formatTable,
   isLocked,
   nextDelayMs,
+  readJsonInput,
   REDACTED,
   readJsonFile,
   redact,
@@ -230,6 +231,19 @@ t.test('state files: JSON written whole (0600 unless told), read back, missing o
   t.equal(statSync(join(dir.path, 'open.json')).mode & 0o777, 0o644, 'a mode when asked');
   writeFileSync(file, '{"a":');
   t.equal(readJsonFile(file), undefined, 'damaged');
+});
+
+t.test('readJsonInput: a file argument; a missing file or text that is not JSON is bad input naming it', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => dir.remove());
+  const good = join(dir.path, 'good.json');
+  writeFileSync(good, '{"enis": []}');
+  t.same(await readJsonInput(good, 'import document'), { enis: [] });
+  const missing = join(dir.path, 'missing.json');
+  await t.rejects(readJsonInput(missing, 'import document'), new UsageError(`cannot read import document ${missing}: no such file`));
+  const bad = join(dir.path, 'bad.json');
+  writeFileSync(bad, '{"enis":');
+  await t.rejects(readJsonInput(bad, '--config'), { name: 'UsageError', message: /^--config \(.*bad\.json\) is not valid JSON: / }, 'names the file');
 });
 
 /** Start a process that takes a lock through cli-kit (as `uid`, when given) and resolves with what it said. */

@@ -3,11 +3,11 @@
  * library; every command names its sim with --name (default $VPC_SIM_NAME or
  * "cello").
  */
-import { CommandError, emit, readJsonFile, resolveFormat, UsageError } from '@cello/cli-kit';
+import { CommandError, emit, readJsonFile, readJsonInput, resolveFormat, UsageError } from '@cello/cli-kit';
 import { runCommandLine } from '@cello/cli-kit/yargs';
 import type { Argv } from 'yargs';
 import { faultCommand } from './cli/fault.ts';
-import { parseApiParams, readConfigFile } from './cli/input.ts';
+import { parseApiParams } from './cli/input.ts';
 import { callColumns, downColumns, eniColumns, faultColumns, instanceColumns, simColumns } from './cli/tables.ts';
 import { ControlClient } from './control/client.ts';
 import type { SimInfo } from './info.ts';
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
             .option('instance-type', { type: 'string', description: "the nodes' instance type (default: the config's instanceType)" })
             .option('config', { type: 'string', description: 'a JSON file with world settings (see docs/vpc-sim.md)' }),
         async (a) => {
-          const config = a.config ? readConfigFile(a.config) : {};
+          const config = a.config ? await readJsonInput(a.config, '--config') : {};
           emit(await up({ name: checkSimName(a.name), nodes: a.nodes, instanceType: a['instance-type'], config }), 'json');
         },
       )

@@ -1,5 +1,4 @@
-/** The vpc-sim arguments that need more than yargs checks: `api`'s Key=Value pairs and `up --config`. */
-import { readFileSync } from 'node:fs';
+/** The vpc-sim arguments that need more than yargs checks: `api`'s Key=Value pairs. */
 import { UsageError } from '@cello/cli-kit';
 
 /** `Key=Value` arguments of `vpc-sim api`. */
@@ -11,18 +10,4 @@ export function parseApiParams(args: string[]): Record<string, string> {
     out[a.slice(0, i)] = a.slice(i + 1);
   }
   return out;
-}
-
-export function readConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--config ${file} is not valid JSON: ${(err as Error).message}`);
-  }
 }
