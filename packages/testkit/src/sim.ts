@@ -8,7 +8,7 @@
  * it is imported by its path in the workspace.
  */
 import { join } from 'node:path';
-import { type Sim, type SimConfig, simPaths, startSim, type UpOptions, uniqueSimName } from '../../../tools/vpc-sim/src/index.ts';
+import { type Sim, type SimConfig, simPaths, startSim, type UpOptions, uniqueSimName } from '@cello/vpc-sim';
 
 /** How long the sim's cloud takes over each ENI transition (its default is 300 ms each). */
 type Delays = SimConfig['delaysMs'];

@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bin, must, run } from '@cello/testkit';
-import { bunPath } from '../../../../packages/runtime/src/bun-path.ts';
+import { bunPath } from '@cello/runtime/bun-path';
 import type { BenchReport } from '../report.ts';
 
 const IDLE_MS = 60_000;

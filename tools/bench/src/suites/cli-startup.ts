@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { bin, must, repoRoot, tempDir } from '@cello/testkit';
-import { bunPath } from '../../../../packages/runtime/src/bun-path.ts';
+import { bunPath } from '@cello/runtime/bun-path';
 import { hyperfine } from '../hyperfine.ts';
 import { type BenchReport, ms, ratio } from '../report.ts';
 
