@@ -1,5 +1,4 @@
-import { runMain } from '@cello/cli-kit';
-import { commandLine } from '@cello/cli-kit/yargs';
+import { runCommandLine } from '@cello/cli-kit/yargs';
 import { SUPPORTED_VERSIONS } from '@cello/cni-types';
 import type { ExecVerb } from './exec/chain.ts';
 import { execCommand } from './exec/command.ts';
@@ -26,9 +25,8 @@ Examples:
 
 /** The operator-facing side of cello-cni. */
 export async function runCli(argv: string[]): Promise<void> {
-  await runMain('cello-cni', async () => {
-    let code = 0;
-    await commandLine('cello-cni', argv, USAGE)
+  await runCommandLine('cello-cni', argv, USAGE, (cli) =>
+    cli
       .command(
         'exec <verb> <network> [netns]',
         'run add|del|check|gc|status over a conflist, cnitool-style, showing every plugin call',
@@ -48,8 +46,8 @@ export async function runCli(argv: string[]): Promise<void> {
               if (['add', 'del', 'check'].includes(a.verb) && !a.netns) throw new Error(`${a.verb} needs a netns path`);
               return true;
             }),
-        async (a) => {
-          code = await execCommand({
+        (a) =>
+          execCommand({
             verb: a.verb as ExecVerb,
             network: a.network,
             netns: a.netns,
@@ -60,8 +58,7 @@ export async function runCli(argv: string[]): Promise<void> {
             cacheDir: a['cache-dir'],
             valid: a.valid,
             output: a.output,
-          });
-        },
+          }),
       )
       .command(
         'version',
@@ -69,9 +66,8 @@ export async function runCli(argv: string[]): Promise<void> {
         () => {},
         () => {
           process.stdout.write(`${JSON.stringify({ supportedVersions: SUPPORTED_VERSIONS })}\n`);
+          return 0;
         },
-      )
-      .parseAsync();
-    return code;
-  });
+      ),
+  );
 }

@@ -32,7 +32,7 @@ export interface GlobalArgs {
  * is handed to `onExitCode`; the builders of nested commands get this same
  * instance, so theirs are too.
  */
-export function commandLine(name: string, argv: string[], usage: string, onExitCode: (code: number) => void = () => {}): Argv<GlobalArgs> {
+function commandLine(name: string, argv: string[], usage: string, onExitCode: (code: number) => void = () => {}): Argv<GlobalArgs> {
   const cli = yargs(argv)
     .scriptName(name)
     .usage(usage)
