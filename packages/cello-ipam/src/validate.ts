@@ -6,27 +6,17 @@
  * `enis[0].ips[2]: "10.9.0.5" is outside subnetCidr 192.168.1.0/24`.
  */
 import { UsageError } from '@cello/cli-kit';
-import { parseAllocationKey, parseImportDoc, parseSurplusDoc, RecordError } from '@cello/records';
+import { parseAllocationKey, parseImportDoc, parseSurplusDoc } from '@cello/records';
 import type { AllocRequest, AllocationKey, ImportDoc, SurplusDoc } from './types.ts';
 
-/** A refusal of the shared parser (@cello/records) as the one bad-input error (cli-kit's UsageError). */
-function asInvalidInput<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof RecordError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
 /** An Import document (architecture.md "Import"), by @cello/records' rules. */
-export const importDoc = (doc: unknown): ImportDoc => asInvalidInput(() => parseImportDoc(doc, 'import document'));
+export const importDoc = (doc: unknown): ImportDoc => parseImportDoc(doc, 'import document');
 
 /** A Surplus-shaped document, as `forget` reads it, by @cello/records' rules. */
-export const surplusDoc = (doc: unknown): SurplusDoc => asInvalidInput(() => parseSurplusDoc(doc, 'forget document'));
+export const surplusDoc = (doc: unknown): SurplusDoc => parseSurplusDoc(doc, 'forget document');
 
 /** The CNI triple of a request, by @cello/records' rules. */
-export const allocationKey = (k: AllocationKey): AllocationKey => asInvalidInput(() => parseAllocationKey(k, 'request'));
+export const allocationKey = (k: AllocationKey): AllocationKey => parseAllocationKey(k, 'request');
 
 /** A pod field of a request: a string, '' when not given. */
 function podField(r: AllocRequest, key: 'podNamespace' | 'podName' | 'netns'): string {

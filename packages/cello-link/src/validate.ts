@@ -14,7 +14,6 @@ import {
   parseCidr,
   parseEniRecord,
   parseImportEni,
-  RecordError,
 } from '@cello/records';
 import { inputError } from './errors.ts';
 import type { Bandwidth, LinkAllocation, TeardownTarget } from './types.ts';
@@ -61,18 +60,8 @@ function mode(o: Obj, field: string): 'shared' | 'exclusive' {
   return v;
 }
 
-/** A refusal of the shared parser (@cello/records) as the one bad-input error (cli-kit's UsageError). */
-function asUsageError<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof RecordError) throw inputError(err.field, err.problem);
-    throw err;
-  }
-}
-
 /** An ENI as `eni-up` reads it: an Import document's entry (routeTable may be absent; veth needs it, ipvlan and exclusive do not). */
-export const parseEni = (raw: unknown, field = 'eni'): ImportEni => asUsageError(() => parseImportEni(raw, field));
+export const parseEni = (raw: unknown, field = 'eni'): ImportEni => parseImportEni(raw, field);
 
 /** Names and paths go into `ip -batch` lines: @cello/records' input rules keep them plain words. */
 function deviceName(v: string, field: string): string {
@@ -93,7 +82,7 @@ function netnsOf(o: Obj, field: string, required: boolean): string | undefined {
 export function parseAllocation(raw: unknown, field = 'allocation'): LinkAllocation {
   const o = object(raw, field);
   if (o.eni === null) throw inputError(`${field}.eni`, 'is null: the ENI was forgotten while this allocation held it; release the allocation');
-  const eni = asUsageError(() => parseEniRecord(o.eni, `${field}.eni`));
+  const eni = parseEniRecord(o.eni, `${field}.eni`);
   const alloc: LinkAllocation = {
     containerId: str(o, 'containerId', field) as string,
     ifname: ifnameOf(o, field),

@@ -10,16 +10,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/**
- * Bad input: a flag, an argument or a document that cannot be used as given;
- * the message names the field and says what is wanted. The one bad-input
- * type of every cello package: commands exit 2 on it (runMain), and the CNI
- * plugin answers code 7 (invalid network config).
- */
-export class UsageError extends Error {
-  override readonly name: string = 'UsageError';
-  readonly exitCode = EXIT_USAGE;
-}
+/** Bad input, the one type for it (defined in @cello/records, whose parsers throw it): exit EXIT_USAGE. */
+export { UsageError } from '@cello/records';
 
 /** A failure with a message meant for the operator, optionally with its own exit code. */
 export class CommandError extends Error {

@@ -130,6 +130,7 @@ export {
   parseCidr,
   routeDst,
 } from './ip.ts';
+export { UsageError } from './errors.ts';
 export {
   MAC,
   parseAllocationKey,

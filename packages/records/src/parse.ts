@@ -17,15 +17,15 @@
  * - `mtu` 68 (IPv4's minimum) to 65535.
  *
  * A refusal is a RecordError naming the field (`enis[0].mac: "zz" is not a
- * MAC …`); each tool turns it into its own bad-input error.
+ * MAC …`), which is a UsageError: the one bad-input type, as every tool reports it.
  */
+import { UsageError } from './errors.ts';
 import type { AllocationKey, EniRecord, ImportDoc, ImportEni, SurplusDoc, SurplusEni } from './index.ts';
 import { interfaceNameProblem, INTERFACE_NAME_RULE } from './inputs.ts';
 import { canonicalIp, cidrContains, type Family, familyOf, networkOf, parseCidr } from './ip.ts';
 
-/** A record that breaks a rule: `field` is its path (`enis[0].mac`), `problem` what is wrong. */
-export class RecordError extends Error {
-  override readonly name = 'RecordError';
+/** A record that breaks a rule: `field` is its path (`enis[0].mac`), `problem` what is wrong. Bad input like any other (a UsageError). */
+export class RecordError extends UsageError {
   constructor(
     readonly field: string,
     readonly problem: string,

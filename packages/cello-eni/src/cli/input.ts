@@ -1,6 +1,6 @@
 /** What the commands check before acting: the Surplus document they read, and whose ENI it is. */
-import { CommandError, UsageError } from '@cello/cli-kit';
-import { parseSurplusDoc, RecordError, type SurplusDoc } from '@cello/records';
+import { CommandError } from '@cello/cli-kit';
+import { parseSurplusDoc, type SurplusDoc } from '@cello/records';
 import type { EniContext } from '../context.ts';
 import { isOwned } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';
@@ -15,11 +15,4 @@ export function ensureOurs(ctx: EniContext, eni: CloudEni | undefined, id: strin
 }
 
 /** The Surplus document `unassign` reads (cello-ipam surplus), by the rules cello-ipam's forget reads it by (@cello/records). */
-export function surplusDoc(input: unknown): SurplusDoc {
-  try {
-    return parseSurplusDoc(input);
-  } catch (err) {
-    if (err instanceof RecordError) throw new UsageError(`surplus document: ${err.message}`);
-    throw err;
-  }
-}
+export const surplusDoc = (input: unknown): SurplusDoc => parseSurplusDoc(input);
