@@ -6,6 +6,9 @@
 //     @volcengine/openapi, prom-client, better-sqlite3 — Bun's SQLite is used);
 //   - node:net / node:http / node:https / node:tls are imported (the CNI binary
 //     never talks to the network: no cloud credentials, no API calls);
+//   - node:crypto is imported statically: loading it costs the compiled binary
+//     ≈ 3 ms of CPU on every call (SHA-1 names come from cli-kit's sha1Hex,
+//     random ids from the Web Crypto global);
 //   - a reached source file reads /sys/class/net (iproute2 is the one way
 //     cello-link reads links, so the CNI sees what `ip` sees, in its netns).
 // Usage: node scripts/check/hot-path.mjs  (part of `make check`)
@@ -18,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const entry = join(root, 'packages/cello-cni/src/main.ts');
 const FORBIDDEN_PACKAGES = ['yargs', '@kubernetes/client-node', '@volcengine/openapi', 'prom-client', 'better-sqlite3'];
-const FORBIDDEN_BUILTINS = ['net', 'http', 'https', 'http2', 'tls', 'dgram'].flatMap((m) => [m, `node:${m}`]);
+const FORBIDDEN_BUILTINS = ['net', 'http', 'https', 'http2', 'tls', 'dgram', 'crypto'].flatMap((m) => [m, `node:${m}`]);
 const FORBIDDEN_TEXT = ['/sys/class/net'];
 
 /** The string and template literals of a source file (comments say what they like). */

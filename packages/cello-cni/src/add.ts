@@ -21,6 +21,7 @@ import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } fro
 import { type DatapathChoice, type LinkResult, setup, teardown } from '@cello/cello-link';
 import { type CelloNetConf, validateConfig } from './netconf.ts';
 import { allocationKey, forLink, podLabel, withNodeStore } from './node-store.ts';
+import { mark } from './trace.ts';
 
 export async function cmdAdd(call: Call): Promise<Result> {
   const cfg = validateConfig(call.conf);
@@ -28,6 +29,7 @@ export async function cmdAdd(call: Call): Promise<Result> {
   return withNodeStore(call, cfg, { podNetns: true, podLock: true }, async ({ store, log, note }) => {
     const request: AllocRequest = { ...allocationKey(call), podNamespace: env.args.podNamespace, podName: env.args.podName, netns: env.netns };
     const allocation = await allocateOrWait(store, request, cfg, log);
+    mark('allocated');
     if (allocation.netns !== env.netns) {
       // A repeated ADD is idempotent only for the same place; the allocation stays with the ADD that made it.
       throw new CniError(
@@ -43,6 +45,7 @@ export async function cmdAdd(call: Call): Promise<Result> {
       await undo(store, allocation, datapath, log, err);
       throw err;
     }
+    mark('datapath set up');
     note({ ipv4: allocation.ipv4, ipv6: allocation.ipv6, eni: allocation.eni?.id, datapath: link.datapath });
     return cniResult(link, call.conf.prevResult);
   });

@@ -11,6 +11,7 @@ import type { Call } from '@cello/cni-types';
 import { type TeardownTarget, teardown } from '@cello/cello-link';
 import { validateConfig } from './netconf.ts';
 import { allocationKey, type CallScope, withNodeStore } from './node-store.ts';
+import { mark } from './trace.ts';
 
 export async function cmdDel(call: Call): Promise<void> {
   const cfg = validateConfig(call.conf);
@@ -21,8 +22,11 @@ export async function cmdDel(call: Call): Promise<void> {
   const noStore = async ({ log }: CallScope) => void (await teardown(byName, { datapath: cfg.datapath, log }));
   return withNodeStore(call, cfg, { podLock: true, noStore }, async ({ store, log, note }) => {
     const allocation = store.allocation(key);
+    mark('allocation read');
     await teardown(allocation ? { ...allocation, netns: netns ?? allocation.netns } : byName, { datapath: cfg.datapath ?? store.settings().datapath, log });
+    mark('datapath torn down');
     const released = store.release(key);
+    mark('released');
     note({ released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
   });
 }

@@ -18,10 +18,19 @@
  * call never load them (docs/cello-cni.md, Start-up).
  */
 import { type PluginHandlers, pluginMain, versionResult } from '@cello/cni-types';
+import { mark } from './trace.ts';
+
+mark('entry evaluated');
+
+const loaded = async <M>(m: Promise<M>): Promise<M> => {
+  const mod = await m;
+  mark('verb module loaded');
+  return mod;
+};
 
 export const verbs: PluginHandlers = {
-  ADD: async (call) => (await import('./add.ts')).cmdAdd(call),
-  DEL: async (call) => (await import('./del.ts')).cmdDel(call),
+  ADD: async (call) => (await loaded(import('./add.ts'))).cmdAdd(call),
+  DEL: async (call) => (await loaded(import('./del.ts'))).cmdDel(call),
   CHECK: async (call) => (await import('./check.ts')).cmdCheck(call),
   GC: async (call) => (await import('./gc.ts')).cmdGc(call),
   STATUS: async (call) => (await import('./status.ts')).cmdStatus(call),
@@ -37,6 +46,7 @@ if ((import.meta as { main?: boolean }).main) {
   } else {
     void pluginMain(verbs, ABOUT).then((code) => {
       process.exitCode = code;
+      mark('answer written');
     });
   }
 }

@@ -17,7 +17,6 @@
  * Also what the verbs share: the pod's key and label, and the allocation in
  * the shape cello-link reads.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, type Logger, podLockName, UsageError, waitLock } from '@cello/cli-kit';
@@ -25,6 +24,7 @@ import { asCniError, type Call, CniError, ErrorCode } from '@cello/cni-types';
 import { type Allocation, type AllocationKey, DB_FILE, type IpamStore, openStore } from '@cello/cello-ipam';
 import { inspectNetns, type LinkAllocation, netnsProblem } from '@cello/cello-link';
 import type { CelloNetConf } from './netconf.ts';
+import { mark } from './trace.ts';
 
 /** What a verb's body gets besides the store: the call's logger, and a place for facts its closing line reports. */
 export interface CallScope {
@@ -58,8 +58,10 @@ export async function withNodeStore<T>(
   const ms = () => Math.round(performance.now() - started);
   try {
     if (use.podNetns) requirePodNetns(call.env.netns);
+    mark('netns checked');
     const out = await lockAndOpen(call, cfg, use, body, scope);
     log.info(`${verb} done`, { ...notes, ms: ms() });
+    mark('log line written');
     return out;
   } catch (err) {
     const e = asCni(err);
@@ -76,9 +78,11 @@ async function lockAndOpen<T>(
   scope: CallScope,
 ): Promise<T> {
   const lock = use.podLock ? await lockPod(call, cfg.stateDir) : undefined;
+  mark('pod lock taken');
   try {
     if (use.noStore && !existsSync(join(cfg.stateDir, DB_FILE))) return await use.noStore(scope);
     const store = openNodeStore(call, cfg);
+    mark('store open');
     try {
       return await body({ ...scope, store });
     } finally {
@@ -86,6 +90,7 @@ async function lockAndOpen<T>(
     }
   } finally {
     lock?.release();
+    mark('store closed, lock released');
   }
 }
 
@@ -97,7 +102,7 @@ function callLogger(call: Call, cfg: CelloNetConf): Logger {
     file: cfg.logFile || undefined,
     level: cfg.logLevel,
     fields: {
-      traceId: randomBytes(4).toString('hex'),
+      traceId: traceId(),
       verb: env.command,
       network: call.conf.conf.name,
       containerId: env.containerId || undefined,
@@ -105,6 +110,11 @@ function callLogger(call: Call, cfg: CelloNetConf): Logger {
       pod: env.args.podName ? `${env.args.podNamespace ?? ''}/${env.args.podName}` : undefined,
     },
   });
+}
+
+/** 8 hex digits from the Web Crypto global (node:crypto costs the compiled binary milliseconds of start-up). */
+function traceId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Take this call's pod lock (in the node's state directory), or fail with code 11 (try again later). */

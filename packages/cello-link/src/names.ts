@@ -3,7 +3,7 @@
  * derived from the allocation alone, so gc can match kernel objects to
  * allocations with no runtime and setup never has to look anything up.
  */
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '@cello/cli-kit';
 import { canonicalIp } from '@cello/records';
 
 /** Route and rule protocol number that marks what cello made (`ip route show proto 207`). */
@@ -27,7 +27,7 @@ export const IPVLAN_HOST_PATTERN = /^ipvl_\d+$/;
  * `abc` + `1eth0` and `abc1` + `eth0` did when they were simply joined.
  */
 function digest(containerId: string, ifname: string): string {
-  return createHash('sha1').update(`${containerId}\0${ifname}`).digest('hex');
+  return sha1Hex(`${containerId}\0${ifname}`);
 }
 
 /**
@@ -37,10 +37,7 @@ function digest(containerId: string, ifname: string): string {
  * uses them (see docs/upgrade.md).
  */
 export function legacyLinkNames(containerId: string, ifname: string): string[] {
-  const hex = createHash('sha1')
-    .update(containerId + ifname)
-    .digest('hex')
-    .slice(0, 11);
+  const hex = sha1Hex(containerId + ifname).slice(0, 11);
   return [`cel${hex}`, `cbw${hex}`];
 }
 

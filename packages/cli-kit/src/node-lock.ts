@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqlite, type SqliteDb } from '@cello/runtime/sqlite';
+import { sha1Hex } from './sha1.ts';
 
 /**
  * Node-wide locks held by a process: an exclusive SQLite transaction held
@@ -48,7 +48,7 @@ function lockDir(stateDir: string): string {
 /** A lock's file: a readable prefix of its name, then a hash (names hold `/`, and two names must never share a file). */
 function lockFile(dir: string, name: string): string {
   const readable = name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60);
-  return join(dir, `${readable}-${createHash('sha1').update(name).digest('hex').slice(0, 16)}.lock`);
+  return join(dir, `${readable}-${sha1Hex(name).slice(0, 16)}.lock`);
 }
 
 function create0600(path: string): void {
@@ -57,10 +57,16 @@ function create0600(path: string): void {
 
 const isBusy = (err: unknown) => /SQLITE_BUSY|database is locked/i.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
 
-/** BEGIN EXCLUSIVE on the file: the open db when taken, undefined when another process holds it. */
+/**
+ * BEGIN EXCLUSIVE on the file: the open db when taken, undefined when another
+ * process holds it. The rollback journal stays in memory: the transaction
+ * never commits, so a journal file would only be created and unlinked again
+ * in locks/ on every take (the lock itself is the fcntl lock on the file).
+ */
 function take(path: string, waitMs: number): SqliteDb | undefined {
   const db = openSqlite(path, { busyTimeoutMs: waitMs });
   try {
+    db.exec('PRAGMA journal_mode = MEMORY');
     db.exec('BEGIN EXCLUSIVE');
     return db;
   } catch (err) {

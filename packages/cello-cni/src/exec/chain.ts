@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type Attachment, type NetConfList, type Result, fromVersioned, hasCheck, hasGcAndStatus, hasPrevResultOnDel, toVersion } from '@cello/cni-types';
 import { cachedAttachments, readCache, removeCache, writeCache } from './cache.ts';
 import type { LoadedConfList } from './conflist.ts';
@@ -34,7 +33,8 @@ export interface ExecReport {
 
 /** cnitool's container id: stable per netns path. */
 export function cnitoolContainerId(netns: string): string {
-  return `cnitool-${createHash('sha512').update(netns).digest('hex').slice(0, 20)}`;
+  // node:crypto on first use: a static import would load it on every CNI call of the compiled binary (docs/cello-cni.md, Start-up).
+  return `cnitool-${process.getBuiltinModule('node:crypto').createHash('sha512').update(netns).digest('hex').slice(0, 20)}`;
 }
 
 /** Build a plugin's stdin as libcni does: name, cniVersion, matched capabilities, prevResult. */
