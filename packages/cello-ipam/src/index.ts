@@ -4,13 +4,28 @@
  * cello-gc import this; bin/cello-ipam is a thin CLI over the same calls.
  * Nothing here loads yargs, so the CNI hot path stays lean.
  */
-export type { AllocateOptions } from './allocate.ts';
-export { DB_FILE, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_STATE_DIR, type OpenOptions } from './db.ts';
-export { ConflictError, NoFreeIpError, type NoFreeIpReason, StoreError } from './errors.ts';
-export type { StoreLookup } from './inspect.ts';
+
+export { DB_FILE, DEFAULT_STATE_DIR, type OpenOptions } from './db.ts';
+export { ConflictError, NoFreeIpError, StoreError } from './errors.ts';
+
 export { FIRST_ROUTE_TABLE } from './import.ts';
 export { LATEST_VERSION, type Migration, MIGRATIONS } from './schema.ts';
 export { IpamStore, openStore } from './store.ts';
-export type { SurplusOptions } from './surplus.ts';
-export * from './types.ts';
+
+export type {
+  Allocation,
+  AllocationKey,
+  EniMode,
+  EniRecord,
+  ImportEni,
+  SurplusDoc,
+  SurplusEni,
+  IpState,
+  ImportResult,
+  AllocRequest,
+  IpRecord,
+  StateCounts,
+  EniStats,
+  Stats,
+} from './types.ts';
 /** @cello/records' parts cello-eni uses, until cello-eni lists @cello/records among its dependencies. */

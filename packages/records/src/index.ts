@@ -114,30 +114,7 @@ export interface LinkResult {
   routes: Array<{ dst: string; gw: string }>;
 }
 
-export { INTERFACE_NAME, INTERFACE_NAME_RULE, interfaceNameProblem, NETNS_PATH, netnsPathProblem } from './inputs.ts';
-export {
-  type Cidr,
-  canonicalIp,
-  cidrContains,
-  type Family,
-  familyOf,
-  firstHost,
-  hostCidr,
-  isIPv4,
-  isIPv6,
-  networkOf,
-  ofFamily,
-  parseCidr,
-  routeDst,
-} from './ip.ts';
+export { INTERFACE_NAME_RULE, interfaceNameProblem, netnsPathProblem } from './inputs.ts';
+export { canonicalIp, cidrContains, type Family, familyOf, firstHost, hostCidr, isIPv4, isIPv6, networkOf, ofFamily, parseCidr, routeDst } from './ip.ts';
 export { UsageError } from './errors.ts';
-export {
-  MAC,
-  parseAllocationKey,
-  parseEniRecord,
-  parseImportDoc,
-  parseImportEni,
-  parseSurplusDoc,
-  RecordError,
-  ROUTE_TABLE,
-} from './parse.ts';
+export { MAC, parseAllocationKey, parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError } from './parse.ts';

@@ -131,5 +131,5 @@ export async function kernelLacks(linkType: 'ipvlan' | 'dummy' | 'vrf'): Promise
   }
 }
 
-export { waitFor, type WaitForOptions } from './wait-for.ts';
+export { waitFor } from './wait-for.ts';
 export { echoFrom, echoServer } from './tcp-echo.ts';

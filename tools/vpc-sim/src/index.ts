@@ -59,14 +59,11 @@ export function attachSim(name: string): Sim {
   return handle(info);
 }
 
-export { ControlClient, ControlError } from './control/client.ts';
 export type { SimState } from './control/state.ts';
-export { DEFAULT_CONFIG, resolveConfig, type SimConfig } from './config.ts';
-export type { SimInfo, SimNodeInfo } from './info.ts';
+export { DEFAULT_CONFIG, type SimConfig } from './config.ts';
+
 export type { CallRecord } from './openapi/calls.ts';
-export type { Fault, FaultSpec } from './openapi/faults.ts';
-export { down, type DownReport } from './lifecycle/down.ts';
-export { execInNode, spawnInNode, type ExecOptions, type ExecResult } from './lifecycle/exec.ts';
-export { up, type UpOptions } from './lifecycle/up.ts';
-export { listSims } from './lifecycle/list.ts';
-export { simPaths, SIM_ADDRESSES, DEFAULT_NAME } from './naming.ts';
+
+export type { UpOptions } from './lifecycle/up.ts';
+
+export { simPaths } from './naming.ts';
