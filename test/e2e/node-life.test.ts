@@ -5,8 +5,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, createNetns, echoFrom, echoServer, type Netns, repoRoot, testBin } from '@cello/testkit';
-import { withSim } from '@cello/testkit/sim';
+import { bin, createNetns, echoFrom, echoServer, type Netns, repoRoot } from '@cello/testkit';
+import { libcniInNode, withSim } from '@cello/testkit/sim';
 
 const sim = await withSim(t, { nodes: 2, config: { delaysMs: { create: 50, attach: 50, detach: 50, delete: 50 } } });
 const keepers: Array<{ kill(): void }> = [];
@@ -32,23 +32,9 @@ async function must(node: string, cmd: string[], input?: string) {
   return r.stdout;
 }
 const conflist = readFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'), 'utf8');
-const libcni = (node: string, verb: string, pod: Netns) =>
-  sim.exec(node, [
-    'env',
-    `CNI_PATH=${join(repoRoot, 'bin')}`,
-    testBin('libcni-driver'),
-    '-netconfpath',
-    '/etc/cni/net.d',
-    '-name',
-    'cello',
-    '-netns',
-    pod.path,
-    '-id',
-    pod.name,
-    '-args',
-    `IgnoreUnknown=1;K8S_POD_NAMESPACE=e2e;K8S_POD_NAME=${pod.name}`,
-    verb,
-  ]);
+const libcni = (node: string, verb: 'add' | 'del' | 'check', pod: Netns) =>
+  libcniInNode(sim, node, verb, { netns: pod.path, id: pod.name, podNamespace: 'e2e' });
+
 t.test('the keeper fills each node; pods get VPC IPs and talk across nodes', async (t) => {
   for (const node of ['node1', 'node2']) {
     await must(node, ['sh', '-c', 'cat > /etc/cello/conf'], JSON.stringify(conf(2, 2)));

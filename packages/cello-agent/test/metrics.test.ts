@@ -4,8 +4,11 @@
 // real CNI log and the pool series from the real store.
 import t from 'tap';
 import { createNetns, tempDir } from '@cello/testkit';
-import { NO_DELAYS, withSim } from '@cello/testkit/sim';
-import { agentHttp, clusterConf, libcni, metric, putConfigMap, startAgent } from './simnode.ts';
+import { libcniInNode, NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { agentHttp, clusterConf, metric, putConfigMap, startAgent } from './simnode.ts';
+
+/** The cello-cni and conflist the agent installed on the node, as containerd finds them. */
+const INSTALLED = { cniPath: '/opt/cni/bin:/usr/lib/cni', conflist: '/etc/cni/net.d/10-cello.conflist' };
 
 const NODE = 'node1';
 const POOL = { name: 'eni-ip', type: 'shared' };
@@ -44,7 +47,7 @@ t.test('metrics move as pods come and go', async (t) => {
   const pods = await Promise.all([createNetns('mp'), createNetns('mp')]);
   t.teardown(() => Promise.all(pods.map((p) => p.remove())));
   for (const [i, ns] of pods.entries()) {
-    const r = await libcni(sim, NODE, 'add', { netns: ns.path, id: `c${i}-${ns.name}`, pod: `web-${i}`, cacheDir: cache.path });
+    const r = await libcniInNode(sim, NODE, 'add', { ...INSTALLED, netns: ns.path, id: `c${i}-${ns.name}`, pod: `web-${i}`, cacheDir: cache.path });
     t.equal(r.code, 0, `ADD web-${i} through the installed cello-cni: ${r.stderr}`);
   }
 
@@ -56,7 +59,7 @@ t.test('metrics move as pods come and go', async (t) => {
   t.equal(metric(m1, 'resource_pool_available', POOL), 1, 'two fewer free IPs');
   t.equal(metric(m1, 'resource_pool_total', POOL), 3, 'the pool itself did not change');
 
-  const del = await libcni(sim, NODE, 'del', { netns: pods[0]!.path, id: `c0-${pods[0]!.name}`, pod: 'web-0', cacheDir: cache.path });
+  const del = await libcniInNode(sim, NODE, 'del', { ...INSTALLED, netns: pods[0]!.path, id: `c0-${pods[0]!.name}`, pod: 'web-0', cacheDir: cache.path });
   t.equal(del.code, 0, `DEL web-0: ${del.stderr}`);
   const m2 = await scrape();
   t.equal(metric(m2, 'cello_cni_calls_total', { verb: 'DEL', result: 'ok' }), 1, 'one DEL ok');

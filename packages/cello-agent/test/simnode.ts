@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import type { Test } from 'tap';
-import { bin, tempDir, testBin } from '@cello/testkit';
+import { bin, tempDir } from '@cello/testkit';
 import type { Sim } from '@cello/vpc-sim';
 
 /** The cluster config for this sim: its subnets and security group, the node's RAM role. */
@@ -169,26 +169,4 @@ export function metric(text: string, name: string, labels: Record<string, string
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
   }
   return undefined;
-}
-
-/** Run the libcni driver in the node with the installed conflist and cello-cni (as containerd would). */
-export function libcni(sim: Sim, node: string, verb: 'add' | 'del' | 'check', a: { netns: string; id: string; pod: string; cacheDir: string }) {
-  return sim.exec(node, [
-    testBin('libcni-driver'),
-    '-cni-path',
-    '/opt/cni/bin:/usr/lib/cni',
-    '-conflist',
-    '/etc/cni/net.d/10-cello.conflist',
-    '-netns',
-    a.netns,
-    '-id',
-    a.id,
-    '-ifname',
-    'eth0',
-    '-cache-dir',
-    a.cacheDir,
-    '-args',
-    `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${a.pod}`,
-    verb,
-  ]);
 }

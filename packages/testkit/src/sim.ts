@@ -1,14 +1,15 @@
 /**
  * vpc-sim for tests (`@cello/testkit/sim`): a sim per test with its own name
  * (so test files can run side by side), taken down in the test's teardown;
- * a node's host paths as the test sees them; the cloud delay presets.
+ * a node's host paths as the test sees them; the cloud delay presets; the
+ * libcni driver run in a node, as a runtime would run the CNI there.
  *
  * A subpath of its own, so that the main entry stays free of vpc-sim (whose
- * tests use testkit too). testkit does not list vpc-sim as a dependency, so
- * it is imported by its path in the workspace.
+ * tests use testkit too).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Sim, type SimConfig, simPaths, startSim, type UpOptions, uniqueSimName } from '@cello/vpc-sim';
+import { bin, testBin } from './index.ts';
 
 /** How long the sim's cloud takes over each ENI transition (its default is 300 ms each). */
 type Delays = SimConfig['delaysMs'];
@@ -38,4 +39,38 @@ export async function withSim(t: Teardown, opts: UpOptions & { prefix?: string }
 /** A node's host path (`/etc/cello/conf`) as the test sees it: inside the sim's per-node root directory. */
 export function nodePath(sim: Sim, node: string, path: string): string {
   return join(simPaths(sim.info.name).nodeDir(node), 'root', path);
+}
+
+export interface LibcniCall {
+  /** The pod's network namespace path. */
+  netns: string;
+  /** The container id (CNI_CONTAINERID). */
+  id: string;
+  /** K8S_POD_NAMESPACE and K8S_POD_NAME in CNI_ARGS (default: `default`, the id). */
+  podNamespace?: string;
+  pod?: string;
+  /** The conflist: a file in the node, or (default) the network `cello` in the node's /etc/cni/net.d. */
+  conflist?: string;
+  /** Plugin directories (default: this build's bin/, where cello-cni is, then the reference plugins). */
+  cniPath?: string;
+  /** libcni's result cache (default: /var/lib/cni in the node). */
+  cacheDir?: string;
+}
+
+/** test/bin/libcni-driver in a sim node: what containerd's CNI library does for one verb. */
+export function libcniInNode(sim: Sim, node: string, verb: 'add' | 'del' | 'check', c: LibcniCall) {
+  return sim.exec(node, [
+    testBin('libcni-driver'),
+    '-cni-path',
+    c.cniPath ?? `${dirname(bin('cello-cni'))}:/usr/lib/cni`,
+    ...(c.conflist ? ['-conflist', c.conflist] : ['-netconfpath', '/etc/cni/net.d', '-name', 'cello']),
+    '-netns',
+    c.netns,
+    '-id',
+    c.id,
+    ...(c.cacheDir ? ['-cache-dir', c.cacheDir] : []),
+    '-args',
+    `IgnoreUnknown=1;K8S_POD_NAMESPACE=${c.podNamespace ?? 'default'};K8S_POD_NAME=${c.pod ?? c.id}`,
+    verb,
+  ]);
 }

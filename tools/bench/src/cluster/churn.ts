@@ -6,7 +6,8 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { must, repoRoot, run, testBin } from '@cello/testkit';
+import { must, repoRoot, run } from '@cello/testkit';
+import { libcniInNode } from '@cello/testkit/sim';
 import type { Sim } from './sim.ts';
 
 export interface ChurnReport {
@@ -26,24 +27,8 @@ export function installConflist(sim: Sim, node: string): void {
   copyFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'), join(dir, '10-cello.conflist'));
 }
 
-function cni(sim: Sim, node: string, verb: 'add' | 'del', pod: string) {
-  return sim.exec(node, [
-    'env',
-    `CNI_PATH=${join(repoRoot, 'bin')}`,
-    testBin('libcni-driver'),
-    '-netconfpath',
-    '/etc/cni/net.d',
-    '-name',
-    'cello',
-    '-netns',
-    `/var/run/netns/${pod}`,
-    '-id',
-    pod,
-    '-args',
-    `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=${pod}`,
-    verb,
-  ]);
-}
+const cni = (sim: Sim, node: string, verb: 'add' | 'del', pod: string) =>
+  libcniInNode(sim, node, verb, { netns: `/var/run/netns/${pod}`, id: pod, podNamespace: 'bench' });
 
 export async function churn(
   sim: Sim,

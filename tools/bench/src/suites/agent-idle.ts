@@ -14,9 +14,10 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bin, must, run } from '@cello/testkit';
+import { bin } from '@cello/testkit';
 import { bunPath } from '@cello/runtime/bun-path';
 import type { BenchReport } from '../report.ts';
+import { benchSim, postClusterConfig } from '../sim-node.ts';
 
 const IDLE_MS = 60_000;
 const TICK = 100; // USER_HZ on Linux
@@ -100,28 +101,12 @@ interface Idle {
 /** `command` starts the agent: `[bin('cello-agent')]` as shipped (its shebang's V8 flags apply), or `[bun, bin('cello-agent')]`. */
 async function idleAgent(command: string[], tag: string): Promise<Idle> {
   const vpcSim = bin('vpc-sim');
-  const name = `bai${tag}${process.pid % 1000}`;
-  const info = JSON.parse(String((await must(vpcSim, ['up', '--name', name, '--nodes', '1', '--json'])).stdout));
+  const sim = await benchSim(`bai${tag}${process.pid % 1000}`);
+  const name = sim.name;
   const marker = `/tmp/cello-bench-idle-${tag}-${process.pid}`;
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    const conf = {
-      subnets: [info.subnets[0].id],
-      securityGroups: [info.securityGroups[0].id],
-      ramRole: info.metadata.ramRole,
-      openApiAddress: info.openapi.endpoint,
-      poolTarget: 5,
-      poolTargetMin: 5,
-    };
-    await must(vpcSim, [
-      'k8s',
-      '--name',
-      name,
-      'POST',
-      '/api/v1/namespaces/kube-system/configmaps',
-      '--data',
-      JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } }),
-    ]);
+    await postClusterConfig(sim);
     child = spawn(vpcSim, ['exec', '--name', name, 'node1', '--', ...command, 'run', '--runtime-dir', marker, '--listen', '127.0.0.1:11414'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '' },
@@ -153,7 +138,7 @@ async function idleAgent(command: string[], tag: string): Promise<Idle> {
       await Promise.race([exited, sleep(15_000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    await run(vpcSim, ['down', '--name', name]);
+    await sim.down();
   }
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { bin, must, run, tempDir } from '@cello/testkit';
 import { hyperfine, median } from '../hyperfine.ts';
 import { type BenchReport, ms, ratio } from '../report.ts';
+import { benchSim, postClusterConfig } from '../sim-node.ts';
 
 /** Median CPU time (user + system) of a command over `runs` runs, from GNU time: immune to a busy machine's waits. */
 async function cpuMs(cmd: string, runs = 20): Promise<number> {
@@ -37,8 +38,7 @@ function timeToReady(sim: string, runtime: string): Promise<number> {
         sim,
         'node1',
         '--',
-        process.execPath,
-        bin('cello-agent'),
+        bin('cello-agent'), // by name, as shipped: its shebang's V8 flags apply
         'run',
         '--runtime-dir',
         runtime,
@@ -74,44 +74,18 @@ async function simReady(): Promise<{ agent: number[]; keeperOnly: number[] }> {
   try {
     for (let i = 0; i < 3; i++) {
       const name = `bag${process.pid % 10000}${i}`;
-      const info = JSON.parse(String((await must(vpcSim, ['up', '--name', name, '--nodes', '1', '--json'])).stdout));
+      const sim = await benchSim(name);
       try {
-        const conf = {
-          subnets: [info.subnets[0].id],
-          securityGroups: [info.securityGroups[0].id],
-          ramRole: info.metadata.ramRole,
-          openApiAddress: info.openapi.endpoint,
-          poolTarget: 5,
-          poolTargetMin: 5,
-        };
-        await must(vpcSim, [
-          'k8s',
-          '--name',
-          name,
-          'POST',
-          '/api/v1/namespaces/kube-system/configmaps',
-          '--data',
-          JSON.stringify({ metadata: { name: 'cello-config', namespace: 'kube-system' }, data: { conf: JSON.stringify(conf) } }),
-        ]);
+        await postClusterConfig(sim);
         agent.push(await timeToReady(name, join(dir.path, `rt${i}`)));
       } finally {
-        await run(vpcSim, ['down', '--name', name]);
+        await sim.down();
       }
       // The same first fill by the keeper alone, on a fresh sim.
-      const info2 = JSON.parse(String((await must(vpcSim, ['up', '--name', `${name}k`, '--nodes', '1', '--json'])).stdout));
+      const keeperSim = await benchSim(`${name}k`);
       try {
         const confFile = join(dir.path, `conf${i}`);
-        writeFileSync(
-          confFile,
-          JSON.stringify({
-            subnets: [info2.subnets[0].id],
-            securityGroups: [info2.securityGroups[0].id],
-            ramRole: info2.metadata.ramRole,
-            openApiAddress: info2.openapi.endpoint,
-            poolTarget: 5,
-            poolTargetMin: 5,
-          }),
-        );
+        writeFileSync(confFile, JSON.stringify(keeperSim.conf));
         const t0 = performance.now();
         await must(
           vpcSim,
@@ -135,7 +109,7 @@ async function simReady(): Promise<{ agent: number[]; keeperOnly: number[] }> {
         );
         keeperOnly.push(performance.now() - t0);
       } finally {
-        await run(vpcSim, ['down', '--name', `${name}k`]);
+        await keeperSim.down();
       }
     }
   } finally {
