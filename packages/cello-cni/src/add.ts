@@ -10,10 +10,8 @@
  * Undo is this file's, in one place (`undo` below): once the IP is allocated,
  * a failure takes down whatever setup made and releases the IP, then the
  * error goes on to the runtime. Nothing else in cello-cni undoes an ADD:
- * withNodeStore and the skel only report. (cello-link's setup repairs its own
- * attempt: it clears leftovers before its one retry, and again when that
- * retry fails, which this undo then repeats harmlessly: teardown is
- * idempotent.)
+ * withNodeStore and the skel only report, and cello-link's setup only clears
+ * leftovers of a crashed run before its one retry.
  */
 import { KEEPER_LOCK, isLocked, type Logger } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode, type Interface, type IpConfig, type Result, type Route } from '@cello/cni-types';

@@ -3,7 +3,7 @@ import { createLogger, emit, keyValueColumns, readJsonInput } from '@cello/cli-k
 import { runCommandLine } from '@cello/cli-kit/yargs';
 import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput, mtuFlag } from './cli/input.ts';
 import { commandRows, eniUpColumns, driftColumns, resultRows, showColumns, showRows } from './cli/tables.ts';
-import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show } from './index.ts';
+import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show, teardown } from './index.ts';
 import type { DatapathChoice, LinkResult } from './types.ts';
 import { parseAllocation, parseTarget } from './validate.ts';
 
@@ -90,7 +90,11 @@ export async function main(argv: string[]): Promise<void> {
             ]);
             return emit(d, a.output, { rows, columns: keyValueColumns });
           }
-          const result = await setup(alloc, opts);
+          // A setup that fails is undone here (setup itself only retries once): the command leaves nothing behind.
+          const result = await setup(alloc, opts).catch(async (err: unknown) => {
+            await teardown(alloc, opts).catch((e: unknown) => log.warn('undo teardown failed', { error: e }));
+            throw err;
+          });
           log.debug('setup done', { containerId: alloc.containerId, ifname: alloc.ifname, datapath: result.datapath, processes: processesSpawned() });
           emit(result, a.output, { rows: resultRows(result), columns: keyValueColumns });
         },

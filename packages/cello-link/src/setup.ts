@@ -2,8 +2,9 @@
  * setup: build the plan for an allocation (looking up the ENI device only for
  * the datapaths that touch it) and apply it. If applying fails — leftovers of
  * a crashed run, a half-made pod — everything this allocation could have made
- * is torn down and the plan is applied once more; a second failure is
- * cleaned up too and reported.
+ * is torn down and the plan is applied once more. A second failure is
+ * reported as it is: undoing a failed setup is the caller's (cello-cni's ADD
+ * undo, the CLI's setup command), in one place each.
  */
 import { applyPlan, renderPlan, type RenderedPlan } from './apply.ts';
 import { datapathFor } from './datapath.ts';
@@ -51,13 +52,8 @@ export async function setup(a: LinkAllocation, opts: SetupOptions = {}): Promise
     if (!(first instanceof LinkError)) throw first;
     opts.log?.warn('setup failed; removing what this allocation may have left and trying once more', { error: first.message });
     await teardown(a, opts);
-    try {
-      const plan = await planSetup(a, opts);
-      await applyPlan(plan);
-      return plan.result;
-    } catch (second) {
-      await teardown(a, opts).catch(() => {});
-      throw second;
-    }
+    const plan = await planSetup(a, opts);
+    await applyPlan(plan);
+    return plan.result;
   }
 }
