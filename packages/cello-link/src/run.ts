@@ -63,45 +63,84 @@ export interface ProcessResult {
  * (setpriv execs, it does not fork: still one process).
  */
 export function runProcess(cmd: string, args: readonly string[], input?: string): Promise<ProcessResult> {
+  return startProcess(cmd, args).finish(input ?? '');
+}
+
+/** A child started before its input is known, so its exec overlaps other work; `finish` hands it its stdin and waits for it. */
+export interface StartedProcess {
+  finish(input: string): Promise<ProcessResult>;
+}
+
+/** Start `cmd args…` (under setpriv, as runProcess does) now; it reads its stdin once `finish` gives it. */
+export function startProcess(cmd: string, args: readonly string[]): StartedProcess {
   spawned++;
   const argv = [tool('setpriv'), '--pdeathsig', 'KILL', '--', tool(cmd), ...args];
   const cannot = (e: Error) => new Error(`cannot run ${cmd}: ${e.message} (are iproute2, util-linux and procps installed?)`);
-  return bun ? spawnBun(bun, argv, input ?? '', cannot) : spawnNode(argv, input ?? '', cannot);
+  return bun ? startBun(bun, argv, cannot) : startNode(argv, cannot);
 }
 
 /** The part of Bun's API used here (present only when running under Bun). */
 interface BunSpawner {
   spawn(
     argv: string[],
-    opts: { stdin: Uint8Array; stdout: 'pipe'; stderr: 'pipe' },
-  ): { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array>; exited: Promise<number | null> };
+    opts: { stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe' },
+  ): {
+    stdin: { write(data: string): unknown; end(): unknown };
+    stdout: ReadableStream<Uint8Array>;
+    stderr: ReadableStream<Uint8Array>;
+    exited: Promise<number | null>;
+  };
 }
 const bun = (globalThis as { Bun?: BunSpawner }).Bun;
 
-async function spawnBun(b: BunSpawner, argv: string[], input: string, cannot: (e: Error) => Error): Promise<ProcessResult> {
+function startBun(b: BunSpawner, argv: string[], cannot: (e: Error) => Error): StartedProcess {
   let child: ReturnType<BunSpawner['spawn']>;
   try {
-    child = b.spawn(argv, { stdin: new TextEncoder().encode(input), stdout: 'pipe', stderr: 'pipe' });
+    child = b.spawn(argv, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
   } catch (e) {
-    throw cannot(e as Error);
+    const err = cannot(e as Error);
+    return { finish: () => Promise.reject(err) };
   }
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  return { code: code ?? 1, stdout, stderr };
+  const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  let done: Promise<ProcessResult> | undefined;
+  return {
+    finish(input) {
+      done ??= (async () => {
+        try {
+          child.stdin.write(input);
+          await child.stdin.end();
+        } catch {
+          // the child may exit before reading everything
+        }
+        const [stdout, stderr, code] = await output;
+        return { code: code ?? 1, stdout, stderr };
+      })();
+      return done;
+    },
+  };
 }
 
-function spawnNode(argv: string[], input: string, cannot: (e: Error) => Error): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const { spawn } = process.getBuiltinModule('node:child_process');
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+function startNode(argv: string[], cannot: (e: Error) => Error): StartedProcess {
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  const result = new Promise<ProcessResult>((resolve, reject) => {
     child.on('error', (e) => reject(cannot(e)));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => {}); // the child may exit before reading everything
-    child.stdin.end(input);
   });
+  result.catch(() => {}); // reported to whoever calls finish
+  child.stdin.on('error', () => {}); // the child may exit before reading everything
+  let given = false;
+  return {
+    finish(input) {
+      if (!given) child.stdin.end(input);
+      given = true;
+      return result;
+    },
+  };
 }
 
 /** Where iproute2 looks for a named netns (`ip -n NAME`, `tc -n NAME`: NETNS_RUN_DIR). */
@@ -218,9 +257,37 @@ export interface BatchOptions {
 export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string[], opts: BatchOptions = {}): Promise<BatchFailure[]> {
   if (!lines.length) return [];
   refuseSyntax(side, bin, lines);
+  return startBatch(side, bin, opts).run(lines);
+}
+
+/** A batch whose process is started ahead of its lines; `cancel` ends it unused (an empty batch does nothing). */
+export interface StartedBatch {
+  run(lines: readonly string[]): Promise<BatchFailure[]>;
+  cancel(): void;
+}
+
+/** Start `ip -batch -` (or tc) on a side now, to be given its lines later by `run` (as `batch` runs them) or ended by `cancel`. */
+export function startBatch(side: Side, bin: 'ip' | 'tc', opts: BatchOptions = {}): StartedBatch {
   const flags = [...(opts.family6 ? ['-6'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
-  const r = await runProcess(cmd, args, `${lines.join('\n')}\n`);
+  const child = startProcess(cmd, args);
+  let used = false;
+  return {
+    async run(lines) {
+      refuseSyntax(side, bin, lines);
+      used = true;
+      const r = await child.finish(lines.length ? `${lines.join('\n')}\n` : '');
+      return batchOutcome(side, bin, lines, r, opts);
+    },
+    cancel() {
+      if (used) return;
+      used = true;
+      child.finish('').catch(() => {});
+    },
+  };
+}
+
+function batchOutcome(side: Side, bin: 'ip' | 'tc', lines: readonly string[], r: ProcessResult, opts: BatchOptions): BatchFailure[] {
   if (r.code === 0) return [];
   const failures = parseBatchErrors(r.stderr, lines);
   if (opts.force) return failures.length ? failures : [{ line: 0, command: '', message: r.stderr.trim() || `exit ${r.code}` }];
