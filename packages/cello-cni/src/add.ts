@@ -16,13 +16,23 @@
 import { KEEPER_LOCK, isLocked, type Logger } from '@cello/cli-kit';
 import { type Call, CniError, ErrorCode, type Interface, type IpConfig, type Result, type Route } from '@cello/cni-types';
 import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } from '@cello/cello-ipam';
-import { type DatapathChoice, type LinkResult, setup, teardown } from '@cello/cello-link';
+import { type DatapathChoice, endPrestarted, HOST, type LinkResult, prestartBatch, setup, teardown } from '@cello/cello-link';
 import { type CelloNetConf, validateConfig } from './netconf.ts';
 import { allocationKey, forLink, podLabel, withNodeStore } from './node-store.ts';
 import { mark } from './trace.ts';
 
 export async function cmdAdd(call: Call): Promise<Result> {
   const cfg = validateConfig(call.conf);
+  // The host's `ip -batch` process starts now and takes its lines once the pod is locked and allocated.
+  prestartBatch(HOST, 'ip');
+  try {
+    return await addLocked(call, cfg);
+  } finally {
+    endPrestarted();
+  }
+}
+
+async function addLocked(call: Call, cfg: CelloNetConf): Promise<Result> {
   const { env } = call;
   return withNodeStore(call, cfg, { podNetns: true, podLock: true }, async ({ store, log, note }) => {
     const request: AllocRequest = { ...allocationKey(call), podNamespace: env.args.podNamespace, podName: env.args.podName, netns: env.netns };

@@ -8,7 +8,7 @@
  * Never touches the cloud.
  */
 import type { Call } from '@cello/cni-types';
-import { type TeardownTarget, teardown } from '@cello/cello-link';
+import { endPrestarted, HOST, prestartBatch, type TeardownTarget, teardown } from '@cello/cello-link';
 import { validateConfig } from './netconf.ts';
 import { allocationKey, type CallScope, withNodeStore } from './node-store.ts';
 import { mark } from './trace.ts';
@@ -20,13 +20,19 @@ export async function cmdDel(call: Call): Promise<void> {
   const byName: TeardownTarget = { containerId: key.containerId, ifname: key.ifname, netns };
   // A node that never allocated still gets its host objects removed by name.
   const noStore = async ({ log }: CallScope) => void (await teardown(byName, { datapath: cfg.datapath, log }));
-  return withNodeStore(call, cfg, { podLock: true, noStore }, async ({ store, log, note }) => {
-    const allocation = store.allocation(key);
-    mark('allocation read');
-    await teardown(allocation ? { ...allocation, netns: netns ?? allocation.netns } : byName, { datapath: cfg.datapath ?? store.settings().datapath, log });
-    mark('datapath torn down');
-    const released = store.release(key);
-    mark('released');
-    note({ released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
-  });
+  // The host's `ip -force -batch` process starts now and takes its lines once the pod is locked.
+  prestartBatch(HOST, 'ip', { force: true });
+  try {
+    return await withNodeStore(call, cfg, { podLock: true, noStore }, async ({ store, log, note }) => {
+      const allocation = store.allocation(key);
+      mark('allocation read');
+      await teardown(allocation ? { ...allocation, netns: netns ?? allocation.netns } : byName, { datapath: cfg.datapath ?? store.settings().datapath, log });
+      mark('datapath torn down');
+      const released = store.release(key);
+      mark('released');
+      note({ released: released.released, ipv4: allocation?.ipv4, ipv6: allocation?.ipv6 });
+    });
+  } finally {
+    endPrestarted();
+  }
 }

@@ -22,7 +22,7 @@ export {
   vethMacs,
 } from './names.ts';
 export { inspectNetns, isPodNetns, netnsProblem, type NetnsVerdict } from './netns.ts';
-export { ALREADY_GONE, processesSpawned, runProcess } from './run.ts';
+export { ALREADY_GONE, endPrestarted, HOST, prestartBatch, processesSpawned, runProcess } from './run.ts';
 export { dryRun, planSetup, setup, type DryRun } from './setup.ts';
 export { show, type LinkRole, type ShowLink, type ShowQdisc, type KernelObjects, type ShowRoute, type ShowRule } from './show.ts';
 export { planTeardown, runTeardown, teardown, type TeardownPlan } from './teardown.ts';

@@ -270,7 +270,9 @@ export interface StartedBatch {
 export function startBatch(side: Side, bin: 'ip' | 'tc', opts: BatchOptions = {}): StartedBatch {
   const flags = [...(opts.family6 ? ['-6'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
   const [cmd, args] = argvFor(side, bin, flags);
-  const child = startProcess(cmd, args);
+  const key = [cmd, ...args].join('\0');
+  const child = waiting.get(key) ?? startProcess(cmd, args);
+  waiting.delete(key);
   let used = false;
   return {
     async run(lines) {
@@ -285,6 +287,31 @@ export function startBatch(side: Side, bin: 'ip' | 'tc', opts: BatchOptions = {}
       child.finish('').catch(() => {});
     },
   };
+}
+
+/** Processes started by `prestartBatch` that no batch has taken yet, by argv. */
+const waiting = new Map<string, StartedProcess>();
+
+/**
+ * Start the process of a batch this call is about to run (`ip -batch -` on a
+ * side, with these options) before its lines are known, so its exec overlaps
+ * the caller's other work (cello-cni: the pod's lock, the store). The next
+ * `batch`/`startBatch` with the same side, program and options takes it;
+ * `endPrestarted` ends any still untaken (an empty batch does nothing). It
+ * acts only on lines given later, so it changes nothing before the caller
+ * holds its lock, and it dies with this process as every child does.
+ */
+export function prestartBatch(side: Side, bin: 'ip' | 'tc', opts: BatchOptions = {}): void {
+  const flags = [...(opts.family6 ? ['-6'] : []), ...(opts.force ? ['-force'] : []), '-batch', '-'];
+  const [cmd, args] = argvFor(side, bin, flags);
+  const key = [cmd, ...args].join('\0');
+  if (!waiting.has(key)) waiting.set(key, startProcess(cmd, args));
+}
+
+/** End every prestarted batch process no batch took. */
+export function endPrestarted(): void {
+  for (const child of waiting.values()) child.finish('').catch(() => {});
+  waiting.clear();
 }
 
 function batchOutcome(side: Side, bin: 'ip' | 'tc', lines: readonly string[], r: ProcessResult, opts: BatchOptions): BatchFailure[] {
