@@ -59,6 +59,15 @@ if [ ! -f node_modules/.setup-stamp ] || [ pnpm-lock.yaml -nt node_modules/.setu
   touch node_modules/.setup-stamp
 fi
 
+# tap compiles its plugin list (.taprc `plugin:`) into node_modules. A run
+# that finds that build stale rebuilds it but still runs with the stale list:
+# tap's ts-node plugin and unused plugins loaded into every test process,
+# ~3 s of CPU each. So build it here, before any run.
+if [ ! -f node_modules/.tap-build-stamp ] || [ .taprc -nt node_modules/.tap-build-stamp ] || [ node_modules/.setup-stamp -nt node_modules/.tap-build-stamp ]; then
+  node_modules/.bin/tap build >/dev/null
+  touch node_modules/.tap-build-stamp
+fi
+
 # Bun compiles cello-cni (scripts/build.mjs). It is a pinned devDependency
 # from the npm registry (@oven/bun-linux-x64-baseline), so pnpm installed it.
 bun=node_modules/@oven/bun-linux-x64-baseline/bin/bun

@@ -3,7 +3,12 @@ import { createLogger, emit, keyValueColumns, readJsonInput } from '@cello/cli-k
 import { runCommandLine } from '@cello/cli-kit/yargs';
 import { addressList, bandwidthFromFlags, type BandwidthFlags, enisFromInput, mtuFlag } from './cli/input.ts';
 import { commandRows, eniUpColumns, driftColumns, resultRows, showColumns, showRows } from './cli/tables.ts';
-import { check, dryRun, eniUp, planEniUp, planSetup, planTeardown, processesSpawned, renderEniUp, runTeardown, setup, show, teardown } from './index.ts';
+import { check } from './check.ts';
+import { eniUp, planEniUp, renderEniUp } from './eni-up.ts';
+import { processesSpawned } from './run.ts';
+import { dryRun, planSetup, setup } from './setup.ts';
+import { show } from './show.ts';
+import { planTeardown, runTeardown, teardown } from './teardown.ts';
 import type { DatapathChoice, LinkResult } from './types.ts';
 import { parseAllocation, parseTarget } from './validate.ts';
 
