@@ -6,6 +6,7 @@ import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '@cello/cello-ipam';
 import { bin, tempDir } from '@cello/testkit';
 import type { SweepReport } from '../src/index.ts';
 import { gcSim, type Pod } from './helpers.ts';
@@ -27,6 +28,14 @@ t.test('node sweep safety', async (t) => {
     await g.removeNetns(pod);
     if (!opts.keepPodObject) await g.deletePodObject(pod);
     return pod;
+  };
+  const known = (eniId: string) => {
+    const store = openStore({ stateDir: g.stateDir('node1') });
+    try {
+      return store.enis().some((e) => e.id === eniId);
+    } finally {
+      store.close();
+    }
   };
   const held = (pod: Pod) => g.allocations('node1').some((a) => a.containerId === pod.containerId);
   const findingOf = (r: SweepReport, pod: Pod) => r.findings.find((f) => f.id.includes(pod.containerId));
@@ -100,6 +109,37 @@ t.test('node sweep safety', async (t) => {
     t.equal(r.code, 1, 'exit 1');
     t.match(r.report.errors, [/^cloud: /], 'the cloud step is reported as failed');
     t.match(findingOf(r.report, pod), { outcome: 'fixed' }, 'the sandbox step still ran');
+  });
+
+  await t.test('an ENI attached moments ago is left to a running keeper; adopted once none runs', async (t) => {
+    // A keeper between its attach and its bring-up looks, to gc, like an attached ENI cello-ipam does not know.
+    const me = g.instanceId('node1');
+    const eni = (await g.state()).enis.find((e) => e.instanceId === me && e.type !== 'primary')!;
+    const created = await g.sim.api('CreateNetworkInterface', {
+      SubnetId: eni.subnetId,
+      'SecurityGroupIds.1': g.sim.info.securityGroups[0]!.id,
+      'Tags.1.Key': 'k8s:cello:created-by',
+      'Tags.1.Value': 'cello',
+      'Tags.2.Key': 'k8s:cello:ecs-id',
+      'Tags.2.Value': me,
+    });
+    const id = String(created.Result.NetworkInterfaceId);
+    await g.sim.api('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: me });
+    const ofIt = (r: SweepReport) => r.findings.find((f) => f.id === id);
+
+    const keeper = holdLock('keeper');
+    await new Promise<void>((resolve) => keeper.stdout!.once('data', () => resolve()));
+    const beside = await g.gc('node1', ['node', '--grace', '0']);
+    t.equal(beside.report.sources.keeper, 'running');
+    t.match(ofIt(beside.report), { kind: 'eni-unknown', outcome: 'skipped', note: /pool keeper running here brings it up/ });
+    t.notOk(known(id), 'cello-ipam still does not know it');
+    keeper.kill('SIGKILL');
+    await new Promise((r) => keeper.once('exit', r));
+
+    const alone = await g.gc('node1', ['node', '--grace', '0']);
+    t.equal(alone.report.sources.keeper, 'not running');
+    t.match(ofIt(alone.report), { kind: 'eni-unknown', outcome: 'fixed' }, 'with no keeper, gc adopts it');
+    t.ok(known(id), 'cello-ipam knows it now');
   });
 
   await t.test('one node sweep at a time', async (t) => {

@@ -8,7 +8,9 @@
  *   deleted once its UpdatedAt/CreatedAt is older than the grace period (the
  *   cloud's own clock, as upstream's hourly sweep).
  * - An ENI of ours attached here that cello-ipam does not know is adopted:
- *   eni-up, then import (what the keeper does after an attach).
+ *   eni-up, then import (what the keeper does after an attach). While a
+ *   keeper runs, one attached less than waitTimeoutSec ago is left to it:
+ *   it is most likely between that attach and its own bring-up.
  * - An IP the cloud assigned to one of our ENIs that cello-ipam does not know
  *   is adopted as free (import) or given back (unassign), as configured.
  *
@@ -56,7 +58,7 @@ export async function sweepNodeCloud(l: Ledger, store: IpamStore, ctx: EniContex
         reason: `attached to ${me} and tagged ours, but cello-ipam does not know it`,
         action: 'adopt',
       });
-      await settle(l, finding, due, () => adoptEni(ctx, store, e.id));
+      await settle(l, finding, due, () => adoptEni(ctx, store, e.id, opts.exclusive));
     } else if (e.status === 'InUse' && e.instanceId === me) {
       await sweepUnknownIps(l, store, ctx, e, known.get(e.id)!, opts);
     }
@@ -74,13 +76,15 @@ async function deleteDetached(ctx: EniContext, store: IpamStore, id: string): Pr
 }
 
 /** Adopt an attached ENI cello-ipam does not know: what the keeper does after an attach (cello-eni's upAndImport: eni-up, import). */
-async function adoptEni(ctx: EniContext, store: IpamStore, id: string): Promise<void> {
+async function adoptEni(ctx: EniContext, store: IpamStore, id: string, exclusive: boolean): Promise<void> {
   if (store.enis().some((e) => e.id === id)) throw new Skip('cello-ipam knows it now');
   const eni = await ctx.api.describeEni(id);
   if (eni?.status !== 'InUse' || eni.instanceId !== ctx.identity.instanceId)
     throw new Skip(`it is ${eni ? `${eni.status} on ${eni.instanceId || 'no instance'}` : 'gone'} now`);
   // Within waitTimeoutSec of its attach, a missing device or metadata entry is the attach still settling.
   const settling = Date.now() - (lastChange(eni)?.getTime() ?? 0) < ctx.config.waitTimeoutSec * 1000;
+  // A keeper running here is most likely between this attach and its own bring-up: leave it the ENI (its reconcile adopts it too).
+  if (settling && !exclusive) throw new Skip('attached moments ago: the pool keeper running here brings it up');
   const notYet = (what: string) => (settling ? new Skip(`${what} yet (attached moments ago)`) : new Error(what));
   const device = deviceByMac(eni.mac);
   if (!device) throw notYet(`no device with MAC ${eni.mac} on this host`);
