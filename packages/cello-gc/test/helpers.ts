@@ -153,8 +153,8 @@ export async function gcSim(nodes: number, simConfig: Record<string, unknown> = 
   return g;
 }
 
-/** An ENI of `cluster` tagged for `instanceId` the way the keeper tags it, made through the owner's API (no keeper, no call budget). */
-export async function createClusterEni(sim: Sim, o: { instanceId: string; cluster: string; subnetId: string; description?: string }): Promise<string> {
+/** An ENI (of `cluster`, if given) tagged for `instanceId` the way the keeper tags it, made through the owner's API (no keeper, no call budget). */
+export async function createClusterEni(sim: Sim, o: { instanceId: string; cluster?: string; subnetId: string; description?: string }): Promise<string> {
   const r = await sim.api('CreateNetworkInterface', {
     SubnetId: o.subnetId,
     'SecurityGroupIds.1': sim.info.securityGroups[0]!.id,
@@ -163,8 +163,7 @@ export async function createClusterEni(sim: Sim, o: { instanceId: string; cluste
     'Tags.1.Value': 'cello',
     'Tags.2.Key': 'k8s:cello:ecs-id',
     'Tags.2.Value': o.instanceId,
-    'Tags.3.Key': 'k8s:cello:cluster',
-    'Tags.3.Value': o.cluster,
+    ...(o.cluster ? { 'Tags.3.Key': 'k8s:cello:cluster', 'Tags.3.Value': o.cluster } : {}),
   });
   if (!r.Result?.NetworkInterfaceId) throw new Error(`CreateNetworkInterface: ${JSON.stringify(r.ResponseMetadata?.Error)}`);
   return String(r.Result.NetworkInterfaceId);

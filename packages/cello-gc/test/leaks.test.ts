@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { openStore } from '@cello/cello-ipam';
 import { hostVethName } from '@cello/cello-link';
 import { bin, waitFor } from '@cello/testkit';
-import { type GcSim, gcSim, kinds, type Pod } from './helpers.ts';
+import { createClusterEni, type GcSim, gcSim, kinds, type Pod } from './helpers.ts';
 
 const NODE_ARGS = ['node', '--grace', '0'];
 
@@ -55,16 +55,7 @@ t.test('one gc run removes exactly the leaks it is given; a second finds nothing
 
   // Leak: an ENI of node1's attached to it but never imported (a keeper killed between attach and import).
   const me1 = g.instanceId('node1');
-  const created = await g.sim.api('CreateNetworkInterface', {
-    SubnetId: eni1.subnetId!,
-    'SecurityGroupIds.1': g.sim.info.securityGroups[0]!.id,
-    SecondaryPrivateIpAddressCount: 2,
-    'Tags.1.Key': 'k8s:cello:created-by',
-    'Tags.1.Value': 'cello',
-    'Tags.2.Key': 'k8s:cello:ecs-id',
-    'Tags.2.Value': me1,
-  });
-  const unknownEni = String(created.Result.NetworkInterfaceId);
+  const unknownEni = await createClusterEni(g.sim, { instanceId: me1, subnetId: eni1.subnetId! });
   await g.sim.api('AttachNetworkInterface', { NetworkInterfaceId: unknownEni, InstanceId: me1 });
 
   // Leak: host objects with no allocation (what a failed undo or a hand-run release leaves).

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { openStore } from '@cello/cello-ipam';
 import { bin, tempDir } from '@cello/testkit';
 import type { SweepReport } from '../src/index.ts';
-import { gcSim, type Pod } from './helpers.ts';
+import { createClusterEni, gcSim, type Pod } from './helpers.ts';
 
 const LOCK_HOLDER = fileURLToPath(new URL('../../cli-kit/test/fixtures/lock-holder.ts', import.meta.url));
 
@@ -115,15 +115,7 @@ t.test('node sweep safety', async (t) => {
     // A keeper between its attach and its bring-up looks, to gc, like an attached ENI cello-ipam does not know.
     const me = g.instanceId('node1');
     const eni = (await g.state()).enis.find((e) => e.instanceId === me && e.type !== 'primary')!;
-    const created = await g.sim.api('CreateNetworkInterface', {
-      SubnetId: eni.subnetId,
-      'SecurityGroupIds.1': g.sim.info.securityGroups[0]!.id,
-      'Tags.1.Key': 'k8s:cello:created-by',
-      'Tags.1.Value': 'cello',
-      'Tags.2.Key': 'k8s:cello:ecs-id',
-      'Tags.2.Value': me,
-    });
-    const id = String(created.Result.NetworkInterfaceId);
+    const id = await createClusterEni(g.sim, { instanceId: me, subnetId: eni.subnetId });
     await g.sim.api('AttachNetworkInterface', { NetworkInterfaceId: id, InstanceId: me });
     const ofIt = (r: SweepReport) => r.findings.find((f) => f.id === id);
 
