@@ -1,6 +1,7 @@
 // Start-up of the CNI binary: VERSION is the cheapest verb, so what is left
 // is starting the process. cello-cni (Bun-compiled) beside Debian's ptp (Go)
-// in the same run; a bare `node -e 0` shows what a Node plugin would start at.
+// in the same run (4 rounds, the order swapped every round); a bare
+// `node -e 0` shows what a Node plugin would start at.
 import { bin } from '@cello/testkit';
 import { hyperfine } from '../hyperfine.ts';
 import { type BenchReport, ms, ratio } from '../report.ts';
@@ -14,7 +15,7 @@ export default {
         'cello-cni VERSION': `env CNI_COMMAND=VERSION ${bin('cello-cni')}`,
         'node -e 0': 'node -e 0',
       },
-      { runs: 40, warmup: 5 },
+      { runs: 40, warmup: 5, rounds: 4 },
     );
     return {
       suite: 'cni-startup',
