@@ -44,7 +44,7 @@ export async function hyperfine(commands: Record<string, string>, opts: Hyperfin
       order.map((n) => [n, commands[n]!]),
       { ...opts, runs, warmup: round === 0 ? opts.warmup : 1 },
     );
-    got.forEach((ts, i) => times.get(order[i]!)!.push(...ts));
+    for (const [i, ts] of got.entries()) times.get(order[i]!)!.push(...ts);
   }
   return names.map((name) => {
     const ts = times.get(name)!;
