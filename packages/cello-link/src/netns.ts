@@ -26,8 +26,26 @@ export type NetnsVerdict =
 let own: { dev: number; ino: number } | undefined;
 const ownNetns = () => (own ??= statSync('/proc/self/ns/net'));
 
+/**
+ * The kinds found so far, by path and inode: an ADD checks its netns twice
+ * (cello-cni, then cello-link's setup), and /proc/self/mountinfo grows with
+ * the node's pods. Only what was found is kept; an inode is only reused once
+ * its namespace is gone, and then its path normally is too.
+ */
+const kinds = new Map<string, string>();
+
 /** `net`, `mnt`, … for an nsfs inode, from its magic link or its bind mount; undefined when neither says. */
 function nsKind(path: string, ino: number): string | undefined {
+  const key = `${ino} ${path}`;
+  const known = kinds.get(key);
+  if (known) return known;
+  if (kinds.size > 256) kinds.clear();
+  const kind = readNsKind(path, ino);
+  if (kind) kinds.set(key, kind);
+  return kind;
+}
+
+function readNsKind(path: string, ino: number): string | undefined {
   try {
     const m = /^(\w+):\[(\d+)\]$/.exec(readlinkSync(path));
     if (m && Number(m[2]) === ino) return m[1];

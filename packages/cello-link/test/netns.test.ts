@@ -1,8 +1,8 @@
 // What a netns path names (netns.ts): the verdict DEL, teardown and gc act on.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { createNetns, tempDir } from '@cello/testkit';
+import { createNetns, must, tempDir } from '@cello/testkit';
 import { inspectNetns, isPodNetns, netnsProblem } from '../src/netns.ts';
 
 t.test('a pod netns, the own one, a missing path, a plain file, a directory, another namespace kind', async (t) => {
@@ -31,4 +31,18 @@ t.test('a pod netns, the own one, a missing path, a plain file, a directory, ano
     t.equal(isPodNetns(path), problem === undefined, `${name}: isPodNetns`);
   }
   t.equal(isPodNetns(undefined), false, 'no path');
+});
+
+t.test('asked again, the verdict follows the path: removed, made a plain file, a netns again', async (t) => {
+  const ns = await createNetns('nr');
+  t.teardown(() => ns.remove());
+  t.equal(inspectNetns(ns.path).kind, 'netns', 'first look');
+  t.equal(inspectNetns(ns.path).kind, 'netns', 'second look (the kind remembered)');
+  await ns.remove();
+  t.equal(inspectNetns(ns.path).kind, 'absent', 'removed');
+  writeFileSync(ns.path, '');
+  t.match(inspectNetns(ns.path), { kind: 'not-netns', what: 'a plain file' }, 'a plain file left at the path');
+  rmSync(ns.path);
+  await must('ip', ['netns', 'add', ns.name]);
+  t.equal(inspectNetns(ns.path).kind, 'netns', 'a new netns at the same path');
 });
