@@ -1,7 +1,7 @@
 // Pods through the libcni driver (as containerd would) on a warm pool:
 // cello-cni (veth datapath) beside Debian's ptp + host-local through the same
 // driver in the same run.
-//   - one pod ADD+DEL, timed by hyperfine in 8 rounds of 5 runs each, the two
+//   - one pod ADD+DEL, timed by hyperfine in 16 rounds of 5 runs each, the two
 //     plugins' order swapped every round (target: ≤ 1.5× ptp + host-local);
 //   - 24 ADDs at once, then 24 DELs at once, wall time of each wave, rounds
 //     alternating between the two plugins (target: ≤ 2×, 0 errors).
@@ -50,7 +50,7 @@ export default {
           'cello-cni ADD+DEL': driver(cello, 'bench-cello'),
           'ptp+host-local ADD+DEL': driver(ptp, 'bench-ptp'),
         },
-        { runs: 40, warmup: 3, rounds: 8 },
+        { runs: 80, warmup: 3, rounds: 16 },
       );
 
       // The storm: STORM pods at once, through the same driver.
