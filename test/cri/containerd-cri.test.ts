@@ -4,7 +4,7 @@
 // a pause image built here; the calls a kubelet makes, through a small CRI
 // client (@cello/testkit/cri). The node's pool keeper runs as on a node.
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { podLockName, tryLock } from '@cello/cli-kit';
 import { background, bin, echoFrom, echoServer, repoRoot, run, tempDir, uniqueName } from '@cello/testkit';
@@ -309,6 +309,21 @@ async function main() {
       if (!add) await new Promise((r) => setTimeout(r, 5));
     }
     t.ok(add, 'caught cello-cni ADD in flight (not the loopback plugin containerd runs before it)');
+    // Caught at its exec, it may not have read its config from containerd yet: kill containerd only once it is
+    // trying the pod's lock (each try holds the lock file open for a moment), which comes after the config is read.
+    const tryingLock = () => {
+      try {
+        return readdirSync(`/proc/${add!.pid}/fd`).some((fd) => /\/locks\/.*\.lock$/.test(readlinkSync(`/proc/${add!.pid}/fd/${fd}`)));
+      } catch {
+        return false; // gone, or an fd closed between the two reads: look again
+      }
+    };
+    let waiting = false;
+    for (let i = 0; i < 5000 && add && !waiting; i++) {
+      waiting = tryingLock();
+      if (!waiting) await new Promise((r) => setTimeout(r, 2));
+    }
+    t.ok(waiting, "the ADD is waiting for the pod's lock (its config read)");
     await ctd.kill('SIGKILL');
     held?.release();
     if (add) strayNetns.push(add.netns);
