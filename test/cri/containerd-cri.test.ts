@@ -7,7 +7,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { podLockName, tryLock } from '@cello/cli-kit';
-import { background, bin, echoFrom, echoServer, repoRoot, run, tempDir, uniqueName } from '@cello/testkit';
+import { background, bin, echoFrom, echoServer, repoRoot, run, tempDir, uniqueName, waitFor } from '@cello/testkit';
 import { buildPauseImage, type Containerd, containerdLacks, type SandboxConfig, startContainerd } from '@cello/testkit/cri';
 import { NO_DELAYS, withSim } from '@cello/testkit/sim';
 import { simPaths } from '@cello/vpc-sim';
@@ -311,18 +311,13 @@ async function main() {
     t.ok(add, 'caught cello-cni ADD in flight (not the loopback plugin containerd runs before it)');
     // Caught at its exec, it may not have read its config from containerd yet: kill containerd only once it is
     // trying the pod's lock (each try holds the lock file open for a moment), which comes after the config is read.
-    const tryingLock = () => {
-      try {
-        return readdirSync(`/proc/${add!.pid}/fd`).some((fd) => /\/locks\/.*\.lock$/.test(readlinkSync(`/proc/${add!.pid}/fd/${fd}`)));
-      } catch {
-        return false; // gone, or an fd closed between the two reads: look again
-      }
-    };
-    let waiting = false;
-    for (let i = 0; i < 5000 && add && !waiting; i++) {
-      waiting = tryingLock();
-      if (!waiting) await new Promise((r) => setTimeout(r, 2));
-    }
+    const waiting = await waitFor(
+      () => add && readdirSync(`/proc/${add.pid}/fd`).some((fd) => /\/locks\/.*\.lock$/.test(readlinkSync(`/proc/${add.pid}/fd/${fd}`))),
+      { what: "the ADD to try the pod's lock", timeoutMs: 10_000, everyMs: 2 },
+    ).then(
+      () => true,
+      () => false,
+    );
     t.ok(waiting, "the ADD is waiting for the pod's lock (its config read)");
     await ctd.kill('SIGKILL');
     held?.release();
