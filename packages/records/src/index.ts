@@ -118,3 +118,18 @@ export { INTERFACE_NAME_RULE, interfaceNameProblem, netnsPathProblem } from './i
 export { canonicalIp, cidrContains, type Family, familyOf, firstHost, hostCidr, isIPv4, isIPv6, networkOf, ofFamily, parseCidr, routeDst } from './ip.ts';
 export { UsageError } from './errors.ts';
 export { MAC, parseAllocationKey, parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError } from './parse.ts';
+export {
+  DURATION,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  MAX_SECURITY_GROUPS,
+  matchesSelector,
+  parsePodNetwork,
+  parsePodNetworkSelectors,
+  POD_NETWORK_RESOURCE,
+  type PodNetworkAllocation,
+  PodNetworkError,
+  type PodNetworkMode,
+  type PodNetworkRecord,
+  type PodNetworkSpec,
+} from './pod-network.ts';
