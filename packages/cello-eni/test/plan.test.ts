@@ -29,6 +29,7 @@ function stats(enis: EniStats[], opts: { allocations?: number; demand?: number }
     settings: { networkMode: 'shared', ipFamily: 'ipv4', ipCooldownSec: 30, datapath: 'auto' },
     enis,
     totals: { ipv4: sum('ipv4'), ipv6: sum('ipv6'), available: enis.reduce((n, e) => n + e.available, 0), allocations: opts.allocations ?? 0 },
+    podNetworks: {},
     demand: { count: opts.demand ?? 0 },
   };
 }

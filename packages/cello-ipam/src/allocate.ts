@@ -7,6 +7,7 @@ import { clearDemandFor, insertDemand } from './demand.ts';
 import { NoFreeIpError } from './errors.ts';
 import { familiesOf, pickAddresses } from './pick.ts';
 import { type AllocationRow, allocationRecord, type EniRow, KEY_WHERE, keyParams, podKey } from './rows.ts';
+import { modeOf } from './pod-networks.ts';
 import { readSettings } from './settings.ts';
 import type { AllocRequest, Allocation, AllocationKey, ReleaseResult, Settings } from './types.ts';
 import { allocationKey, allocRequest } from './validate.ts';
@@ -43,24 +44,26 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
     const settings = readSettings(db);
     const now = db.now();
     const pod = podKey(req.podNamespace, req.podName);
-    const pick = pickAddresses(db, { mode: settings.networkMode, ipFamily: settings.ipFamily, pod, now });
+    const mode = modeOf(db, req.podNetwork);
+    const pick = pickAddresses(db, { podNetwork: req.podNetwork, mode, ipFamily: settings.ipFamily, pod, now });
     if (!pick) {
-      if (opts.recordDemand) insertDemand(db, req);
-      return { failure: noFreeIp(db, settings, now, opts.recordDemand === true) };
+      if (opts.recordDemand) insertDemand(db, req, mode);
+      return { failure: noFreeIp(db, { ...settings, networkMode: mode }, req.podNetwork, now, opts.recordDemand === true) };
     }
 
     for (const ip of [pick.ipv4, pick.ipv6]) {
       if (ip) db.run("UPDATE ips SET state = 'used', last_pod = ? WHERE ip = ?", [pod, ip]);
     }
     db.run(
-      `INSERT INTO allocations (network, container_id, ifname, pod_namespace, pod_name, netns, mode, eni_id, ipv4, ipv6, allocated_at)
-       VALUES (@network, @container_id, @ifname, @pod_namespace, @pod_name, @netns, @mode, @eni_id, @ipv4, @ipv6, @now)`,
+      `INSERT INTO allocations (network, container_id, ifname, pod_namespace, pod_name, netns, mode, eni_id, ipv4, ipv6, allocated_at, pod_network)
+       VALUES (@network, @container_id, @ifname, @pod_namespace, @pod_name, @netns, @mode, @eni_id, @ipv4, @ipv6, @now, @pod_network)`,
       {
         ...key,
         pod_namespace: req.podNamespace,
         pod_name: req.podName,
         netns: req.netns,
-        mode: settings.networkMode,
+        pod_network: req.podNetwork,
+        mode,
         eni_id: pick.eniId,
         ipv4: pick.ipv4 ?? null,
         ipv6: pick.ipv6 ?? null,
@@ -74,17 +77,18 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
   return outcome.allocation;
 }
 
-/** Say why nothing was free, in words an operator can act on. */
-function noFreeIp(db: Db, settings: Settings, now: number, demandRecorded: boolean): NoFreeIpError {
+/** Say why nothing was free, in words an operator can act on (`settings.networkMode`: the pod network's mode). */
+function noFreeIp(db: Db, settings: Settings, podNetwork: string, now: number, demandRecorded: boolean): NoFreeIpError {
   const mode = settings.networkMode;
-  const what = familiesOf(settings.ipFamily)
-    .map((f) => `IPv${f}`)
-    .join('+');
-  const enis = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM enis WHERE mode = ? AND state = 'active'", [mode])!.n;
+  const what =
+    familiesOf(settings.ipFamily)
+      .map((f) => `IPv${f}`)
+      .join('+') + (podNetwork ? ` of podnetwork ${podNetwork}` : '');
+  const enis = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM enis WHERE mode = ? AND pod_network = ? AND state = 'active'", [mode, podNetwork])!.n;
   const suffix = demandRecorded ? '; demand recorded for the pool keeper' : '';
   if (enis === 0) {
     return new NoFreeIpError(
-      `no free ${what}: no ${mode} ENI is known on this node yet (the pool keeper has imported none)${suffix}`,
+      `no free ${what}: no ${mode} ENI${podNetwork ? ' of that network' : ''} is known on this node yet (the pool keeper has imported none)${suffix}`,
       'no-eni',
       undefined,
       demandRecorded,
@@ -92,8 +96,8 @@ function noFreeIp(db: Db, settings: Settings, now: number, demandRecorded: boole
   }
   const { freeAt } = db.get<{ freeAt: number | null }>(
     `SELECT MIN(i.cooling_until) AS freeAt FROM ips i JOIN enis e ON e.id = i.eni_id
-     WHERE e.mode = ? AND e.state = 'active' AND i.state = 'cooling' AND i.cooling_until > ?`,
-    [mode, now],
+     WHERE e.mode = ? AND e.pod_network = ? AND e.state = 'active' AND i.state = 'cooling' AND i.cooling_until > ?`,
+    [mode, podNetwork, now],
   )!;
   if (freeAt !== null) {
     const at = new Date(freeAt);
@@ -107,8 +111,8 @@ function noFreeIp(db: Db, settings: Settings, now: number, demandRecorded: boole
   const counts = db.get<{ used: number; releasing: number; free: number }>(
     `SELECT COUNT(*) FILTER (WHERE i.state = 'used') AS used, COUNT(*) FILTER (WHERE i.state = 'releasing') AS releasing,
             COUNT(*) FILTER (WHERE i.state IN ('free', 'cooling')) AS free
-     FROM ips i JOIN enis e ON e.id = i.eni_id WHERE e.mode = ?`,
-    [mode],
+     FROM ips i JOIN enis e ON e.id = i.eni_id WHERE e.mode = ? AND e.pod_network = ?`,
+    [mode, podNetwork],
   )!;
   // Free IPs but no allocation: in dual-stack, none of them has a partner of the other family on its ENI.
   const pairing = counts.free ? `, ${counts.free} free but unpaired (no ENI has a free IPv4 and IPv6 together)` : '';

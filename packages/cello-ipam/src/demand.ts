@@ -6,6 +6,7 @@
  */
 import type { Db } from './db.ts';
 import { KEY_WHERE, keyParams } from './rows.ts';
+import { modeOf } from './pod-networks.ts';
 import { readSettings } from './settings.ts';
 import type { AllocRequest, Demand } from './types.ts';
 import { allocRequest } from './validate.ts';
@@ -19,22 +20,30 @@ interface DemandRow {
   mode: Demand['mode'];
   ip_family: Demand['ipFamily'];
   created_at: number;
+  pod_network: string;
 }
 
-/** Inside a write transaction: record the demand unless the triple already has one (its first time is kept). */
-export function insertDemand(db: Db, req: Required<AllocRequest>): void {
-  const s = readSettings(db);
+/** Inside a write transaction: record the demand unless the triple already has one (its first time is kept). `mode`: its pod network's. */
+export function insertDemand(db: Db, req: Required<AllocRequest>, mode: Demand['mode']): void {
   db.run(
-    `INSERT INTO demands (network, container_id, ifname, pod_namespace, pod_name, mode, ip_family, created_at)
-     VALUES (@network, @container_id, @ifname, @pod_namespace, @pod_name, @mode, @ip_family, @now)
+    `INSERT INTO demands (network, container_id, ifname, pod_namespace, pod_name, mode, ip_family, created_at, pod_network)
+     VALUES (@network, @container_id, @ifname, @pod_namespace, @pod_name, @mode, @ip_family, @now, @pod_network)
      ON CONFLICT DO NOTHING`,
-    { ...keyParams(req), pod_namespace: req.podNamespace, pod_name: req.podName, mode: s.networkMode, ip_family: s.ipFamily, now: db.now() },
+    {
+      ...keyParams(req),
+      pod_namespace: req.podNamespace,
+      pod_name: req.podName,
+      mode,
+      ip_family: readSettings(db).ipFamily,
+      now: db.now(),
+      pod_network: req.podNetwork,
+    },
   );
 }
 
 export function addDemand(db: Db, req: AllocRequest): void {
   const valid = allocRequest(req);
-  db.write(() => insertDemand(db, valid));
+  db.write(() => insertDemand(db, valid, modeOf(db, valid.podNetwork)));
 }
 
 export function clearDemandFor(db: Db, key: ReturnType<typeof keyParams>): void {
@@ -51,6 +60,7 @@ export function listDemands(db: Db): Demand[] {
     mode: r.mode,
     ipFamily: r.ip_family,
     createdAt: new Date(r.created_at).toISOString(),
+    ...(r.pod_network ? { podNetwork: r.pod_network } : {}),
   }));
 }
 

@@ -29,6 +29,7 @@ const IDENTITY = [
   ['mode', 'mode'],
   ['subnetCidr', 'subnet_cidr'],
   ['primaryIp', 'primary_ip'],
+  ['podNetwork', 'pod_network'],
 ] as const;
 
 function upsertEni(db: Db, e: ImportEni, field: string, now: number): boolean {
@@ -36,9 +37,10 @@ function upsertEni(db: Db, e: ImportEni, field: string, now: number): boolean {
   const params = { ...eniColumns(e), now };
   if (known) {
     for (const [doc, col] of IDENTITY) {
-      if (known[col] !== e[doc]) {
+      // An ENI of the default network has podNetwork '' in the store and none in a document.
+      if (known[col] !== (e[doc] ?? '')) {
         throw new ConflictError(
-          `${field}.${doc}: ENI ${e.id} is known with ${doc} ${known[col]}, the document says ${e[doc]}; if the cloud replaced it, forget it first (cello-ipam forget)`,
+          `${field}.${doc}: ENI ${e.id} is known with ${doc} ${known[col] || "''"}, the document says ${e[doc] || "''"}; if the cloud replaced it, forget it first (cello-ipam forget)`,
         );
       }
     }
@@ -55,8 +57,8 @@ function upsertEni(db: Db, e: ImportEni, field: string, now: number): boolean {
   const sameMac = db.get<{ id: string }>('SELECT id FROM enis WHERE mac = ?', [e.mac]);
   if (sameMac) throw new ConflictError(`${field}.mac: ${e.mac} belongs to known ENI ${sameMac.id}; forget that ENI first if the cloud replaced it`);
   db.run(
-    `INSERT INTO enis (id, mac, device, mode, subnet_id, subnet_cidr, gateway, subnet_cidr_v6, gateway_v6, primary_ip, mtu, route_table, imported_at)
-     VALUES (@id, @mac, @device, @mode, @subnet_id, @subnet_cidr, @gateway, @subnet_cidr_v6, @gateway_v6, @primary_ip, @mtu, @route_table, @now)`,
+    `INSERT INTO enis (id, mac, device, mode, subnet_id, subnet_cidr, gateway, subnet_cidr_v6, gateway_v6, primary_ip, mtu, route_table, pod_network, imported_at)
+     VALUES (@id, @mac, @device, @mode, @subnet_id, @subnet_cidr, @gateway, @subnet_cidr_v6, @gateway_v6, @primary_ip, @mtu, @route_table, @pod_network, @now)`,
     { ...params, route_table: routeTableFor(db, e.routeTable) },
   );
   return true;

@@ -4,6 +4,7 @@ import { eniView, unitsOf } from './capacity.ts';
 import type { Db } from './db.ts';
 import { canonicalIp, familyOf } from '@cello/records';
 import { type AllocationRow, effectiveState, type EniRow, eniRecord, type IpRow, ipRecord } from './rows.ts';
+import { listPodNetworks } from './pod-networks.ts';
 import { readSettings } from './settings.ts';
 import type { Allocation, EniRecord, IpRecord, StateCounts, Stats } from './types.ts';
 
@@ -18,6 +19,10 @@ export function stats(db: Db): Stats {
     const settings = readSettings(db);
     const now = db.now();
     const totals = { ipv4: zero(), ipv6: zero(), available: 0, allocations: 0 };
+    const podNetworks: Stats['podNetworks'] = {};
+    // A pod network's ENIs serve under its mode; one the node no longer knows, under the ENI's own.
+    const known = new Map(listPodNetworks(db).map((n) => [n.name, n.spec.mode ?? 'shared']));
+    const modeFor = (eni: EniRow) => (eni.pod_network ? (known.get(eni.pod_network) ?? eni.mode) : settings.networkMode);
     const enis = db.all<EniRow>('SELECT * FROM enis ORDER BY route_table').map((eni) => {
       const v = eniView(db, eni, now);
       const counts = { 4: zero(), 6: zero() };
@@ -25,13 +30,21 @@ export function stats(db: Db): Stats {
         counts[r.family][effectiveState(r, now)]++;
         counts[r.family].total++;
       }
-      const available = unitsOf(v, settings);
-      add(totals.ipv4, counts[4]);
-      add(totals.ipv6, counts[6]);
-      totals.available += available;
+      const available = unitsOf(v, { ...settings, networkMode: modeFor(eni) });
+      if (eni.pod_network) {
+        const n = (podNetworks[eni.pod_network] ??= { enis: 0, available: 0, demand: 0 });
+        n.enis++;
+        n.available += available;
+      } else {
+        // The totals are the default network's pool, the one the keeper's targets are about.
+        add(totals.ipv4, counts[4]);
+        add(totals.ipv6, counts[6]);
+        totals.available += available;
+      }
       return {
         id: eni.id,
         mode: eni.mode,
+        ...(eni.pod_network ? { podNetwork: eni.pod_network } : {}),
         ...(eni.device ? { device: eni.device } : {}),
         routeTable: eni.route_table,
         releasing: eni.state === 'releasing',
@@ -40,12 +53,16 @@ export function stats(db: Db): Stats {
         available,
       };
     });
-    totals.allocations = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM allocations')!.n;
-    const demand = db.get<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM demands')!;
+    totals.allocations = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM allocations WHERE pod_network = ''")!.n;
+    const demand = db.get<{ n: number; oldest: number | null }>("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM demands WHERE pod_network = ''")!;
+    for (const r of db.all<{ network: string; n: number }>("SELECT pod_network AS network, COUNT(*) AS n FROM demands WHERE pod_network != '' GROUP BY 1")) {
+      (podNetworks[r.network] ??= { enis: 0, available: 0, demand: 0 }).demand = r.n;
+    }
     return {
       settings,
       enis,
       totals,
+      podNetworks,
       demand: { count: demand.n, ...(demand.oldest !== null ? { oldestAt: new Date(demand.oldest).toISOString() } : {}) },
     };
   });

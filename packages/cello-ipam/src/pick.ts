@@ -9,6 +9,9 @@
  * 3. Dual-stack takes a v4 and a v6 on the same ENI (the pod's own v6 there
  *    first). Exclusive mode takes an ENI nobody holds, through its primary IPv4.
  *
+ * Only ENIs of the pod's network are candidates (docs/podnetworks.md): an
+ * ENI carries its network's subnet and security groups, '' being the default.
+ *
  * Each step is one indexed query that stops at the first match (LIMIT 1), so
  * the cost does not grow with the pool: a CNI ADD holds the write lock briefly.
  */
@@ -23,6 +26,8 @@ export interface Chosen {
 }
 
 export interface PickOptions {
+  /** Only ENIs of this pod network ('' the default network). */
+  podNetwork: string;
   mode: EniMode;
   ipFamily: IpFamilySetting;
   /** "namespace/name" of the pod, or null when unknown. */
@@ -35,7 +40,7 @@ export function familiesOf(setting: IpFamilySetting): Family[] {
 }
 
 /** IP `i` on ENI `e` may be handed out under the node's mode (free or cooling; see READY). */
-const ELIGIBLE = `i.state IN ('free', 'cooling') AND e.mode = @mode AND e.state = 'active'
+const ELIGIBLE = `i.state IN ('free', 'cooling') AND e.pod_network = @podNetwork AND e.mode = @mode AND e.state = 'active'
   AND (e.mode = 'shared' OR (NOT EXISTS (SELECT 1 FROM allocations a WHERE a.eni_id = e.id)
                              AND (i.family = 6 OR i.ip = e.primary_ip)))`;
 const READY = `(i.state = 'free' OR i.cooling_until <= @now)`;
@@ -59,7 +64,7 @@ const PARTNER = `SELECT i.ip ${FROM}
 /** The addresses for one allocation, or undefined when none can be had. */
 export function pickAddresses(db: Db, opts: PickOptions): Chosen | undefined {
   const [lead, partner] = familiesOf(opts.ipFamily) as [Family, Family | undefined];
-  const params = { mode: opts.mode, pod: opts.pod, now: opts.now, lead, partner: partner ?? null };
+  const params = { podNetwork: opts.podNetwork, mode: opts.mode, pod: opts.pod, now: opts.now, lead, partner: partner ?? null };
   const first = db.get<{ ip: string; eniId: string }>(STICKY_LEAD, params) ?? db.get<{ ip: string; eniId: string }>(FRESH_LEAD, params);
   if (!first) return undefined;
   const chosen: Chosen = { eniId: first.eniId, [lead === 4 ? 'ipv4' : 'ipv6']: first.ip };

@@ -16,6 +16,8 @@ export interface EniRow {
   route_table: number;
   state: 'active' | 'releasing';
   imported_at: number;
+  /** '' for the default network. */
+  pod_network: string;
 }
 
 export interface IpRow {
@@ -41,6 +43,7 @@ export interface AllocationRow {
   ipv4: string | null;
   ipv6: string | null;
   allocated_at: number;
+  pod_network: string;
 }
 
 /** The triple as SQL named parameters. */
@@ -71,6 +74,7 @@ export function eniColumns(e: ImportEni) {
     gateway_v6: e.gatewayV6 ?? null,
     primary_ip: e.primaryIp,
     mtu: e.mtu ?? null,
+    pod_network: e.podNetwork ?? '',
   } satisfies Partial<EniRow>;
 }
 
@@ -88,6 +92,7 @@ export function eniRecord(r: EniRow): EniRecord {
     primaryIp: r.primary_ip,
     mtu: r.mtu ?? undefined,
     routeTable: r.route_table,
+    podNetwork: r.pod_network || undefined,
   });
 }
 
@@ -104,6 +109,7 @@ export function allocationRecord(r: AllocationRow, eni: EniRow | undefined): All
     ipv6: r.ipv6 ?? undefined,
     eni: eni ? eniRecord(eni) : null,
     allocatedAt: new Date(r.allocated_at).toISOString(),
+    podNetwork: r.pod_network || undefined,
   }) as Allocation;
 }
 

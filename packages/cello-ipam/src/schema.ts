@@ -92,6 +92,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: "pod networks: the PodNetworks, the decisions for this node's pods, and the network of each ENI, allocation and demand",
+    up: `
+      -- '' is the default network (the cluster config's subnets and security groups).
+      ALTER TABLE enis ADD COLUMN pod_network TEXT NOT NULL DEFAULT '';
+      ALTER TABLE allocations ADD COLUMN pod_network TEXT NOT NULL DEFAULT '';
+      ALTER TABLE demands ADD COLUMN pod_network TEXT NOT NULL DEFAULT '';
+
+      -- The PodNetworks as cello-agent last saw them (spec: the parsed JSON).
+      -- While this table has rows, an ADD waits for its pod's decision.
+      CREATE TABLE pod_networks (
+        name       TEXT PRIMARY KEY,
+        spec       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Which network each pod of this node is on, decided by cello-agent
+      -- before the pod's ADD; network '' is the default network.
+      CREATE TABLE pod_network_decisions (
+        pod_namespace TEXT NOT NULL,
+        pod_name      TEXT NOT NULL,
+        pod_uid       TEXT NOT NULL,
+        network       TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        decided_at    INTEGER NOT NULL,
+        PRIMARY KEY (pod_namespace, pod_name)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -15,6 +15,17 @@ import { addDemand, clearDemands, listDemands } from './demand.ts';
 import { forget } from './forget.ts';
 import { importEnis } from './import.ts';
 import { listAllocations, listEnis, listIps, type StoreLookup, show, stats } from './inspect.ts';
+import {
+  decidePodNetwork,
+  findPodNetworkDecision,
+  forgetPodNetworkDecision,
+  listPodNetworkDecisions,
+  listPodNetworks,
+  type PodNetworkDecision,
+  podNetworksInUse,
+  replacePodNetworks,
+  type StoredPodNetwork,
+} from './pod-networks.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { type SurplusOptions, surplus } from './surplus.ts';
 import type {
@@ -118,6 +129,37 @@ export class IpamStore {
   /** Clear all demands, or those older than `before`; returns how many. */
   clearDemands(opts?: { before?: Date }): number {
     return clearDemands(this.db, opts);
+  }
+
+  /** Replace the PodNetworks this node knows (cello-agent's view); a non-empty list makes ADD wait for its pod's decision. */
+  replacePodNetworks(networks: readonly StoredPodNetwork[]): void {
+    replacePodNetworks(this.db, networks);
+  }
+
+  podNetworks(): StoredPodNetwork[] {
+    return listPodNetworks(this.db);
+  }
+
+  /** Whether any PodNetwork is known here (then a Kubernetes pod's ADD needs its decision). */
+  podNetworksInUse(): boolean {
+    return podNetworksInUse(this.db);
+  }
+
+  /** Record which network a pod of this node is on ('' the default), replacing an earlier decision for its name. */
+  decidePodNetwork(d: Omit<PodNetworkDecision, 'decidedAt'>): void {
+    decidePodNetwork(this.db, d);
+  }
+
+  podNetworkDecision(podNamespace: string, podName: string): PodNetworkDecision | undefined {
+    return findPodNetworkDecision(this.db, podNamespace, podName);
+  }
+
+  podNetworkDecisions(): PodNetworkDecision[] {
+    return listPodNetworkDecisions(this.db);
+  }
+
+  forgetPodNetworkDecision(podNamespace: string, podName: string): void {
+    forgetPodNetworkDecision(this.db, podNamespace, podName);
   }
 
   close(): void {

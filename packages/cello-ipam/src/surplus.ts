@@ -21,6 +21,7 @@ import { type EniView, eniView, unitsOf } from './capacity.ts';
 import type { Family } from '@cello/records';
 import { familiesOf } from './pick.ts';
 import type { EniRow, IpRow } from './rows.ts';
+import { modeOf } from './pod-networks.ts';
 import { readSettings } from './settings.ts';
 import type { SurplusDoc, SurplusEni } from './types.ts';
 
@@ -31,6 +32,8 @@ export interface SurplusOptions {
   wholeEnis?: boolean;
   /** Report without marking anything. */
   dryRun?: boolean;
+  /** The pod network whose pool this is ('' or absent: the default network); other networks' ENIs are never touched. */
+  podNetwork?: string;
 }
 
 type Plan = Map<string, SurplusEni>;
@@ -55,8 +58,11 @@ function leftovers(db: Db, plan: Plan) {
 
 /** Decide what goes beyond `keep`; returns the ENIs and IPs to mark now. */
 function chooseExcess(db: Db, opts: SurplusOptions, plan: Plan, now: number) {
-  const s = readSettings(db);
-  const views = db.all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? ORDER BY id", [s.networkMode]).map((eni) => eniView(db, eni, now));
+  const network = opts.podNetwork ?? '';
+  const s = { ...readSettings(db), networkMode: modeOf(db, network) };
+  const views = db
+    .all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? AND pod_network = ? ORDER BY id", [s.networkMode, network])
+    .map((eni) => eniView(db, eni, now));
   const units = (v: EniView) => unitsOf(v, s);
   const used = (v: EniView) => v.ips.filter((r) => r.state === 'used').length;
   let excess = views.reduce((n, v) => n + units(v), 0) - opts.keep;

@@ -32,6 +32,8 @@ export interface AllocRequest extends AllocationKey {
   podNamespace?: string;
   podName?: string;
   netns?: string;
+  /** The pod's PodNetwork (docs/podnetworks.md); '' or absent: the default network. */
+  podNetwork?: string;
 }
 
 export interface ReleaseResult {
@@ -66,6 +68,8 @@ export interface Demand extends AllocationKey {
   mode: EniMode;
   ipFamily: IpFamilySetting;
   createdAt: string;
+  /** Absent for the default network. */
+  podNetwork?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -86,6 +90,8 @@ export interface StateCounts {
 export interface EniStats {
   id: string;
   mode: EniMode;
+  /** Absent for the default network. */
+  podNetwork?: string;
   device?: string;
   routeTable: number;
   /** The ENI was handed to `surplus` as a whole and waits to be deleted. */
@@ -99,7 +105,11 @@ export interface EniStats {
 export interface Stats {
   settings: Settings;
   enis: EniStats[];
+  /** The default network's pool (ENIs of no pod network). */
   totals: { ipv4: StateCounts; ipv6: StateCounts; available: number; allocations: number };
+  /** Each pod network with ENIs or demand on this node: its ENIs, how many more pods they can take now, ADDs waiting. */
+  podNetworks: Record<string, { enis: number; available: number; demand: number }>;
+  /** The default network's ADDs that found no IP. */
   demand: { count: number; oldestAt?: string };
 }
 

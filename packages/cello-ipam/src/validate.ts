@@ -6,7 +6,7 @@
  * `enis[0].ips[2]: "10.9.0.5" is outside subnetCidr 192.168.1.0/24`.
  */
 import { UsageError } from '@cello/cli-kit';
-import { parseAllocationKey, parseImportDoc, parseSurplusDoc } from '@cello/records';
+import { parseAllocationKey, parseImportDoc, parseSurplusDoc, podNetworkNameProblem } from '@cello/records';
 import type { AllocRequest, AllocationKey, ImportDoc, SurplusDoc } from './types.ts';
 
 /** An Import document (architecture.md "Import"), by @cello/records' rules. */
@@ -19,14 +19,17 @@ export const surplusDoc = (doc: unknown): SurplusDoc => parseSurplusDoc(doc, 'fo
 export const allocationKey = (k: AllocationKey): AllocationKey => parseAllocationKey(k, 'request');
 
 /** A pod field of a request: a string, '' when not given. */
-function podField(r: AllocRequest, key: 'podNamespace' | 'podName' | 'netns'): string {
+function podField(r: AllocRequest, key: 'podNamespace' | 'podName' | 'netns' | 'podNetwork'): string {
   const v: unknown = r[key];
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') throw new UsageError(`request.${key}: must be a string`);
   return v;
 }
 
-/** An allocation request: the triple, and the pod's names and netns ('' when not given). */
+/** An allocation request: the triple, and the pod's names, netns and pod network ('' when not given). */
 export function allocRequest(r: AllocRequest): Required<AllocRequest> {
-  return { ...allocationKey(r), podNamespace: podField(r, 'podNamespace'), podName: podField(r, 'podName'), netns: podField(r, 'netns') };
+  const podNetwork = podField(r, 'podNetwork');
+  const problem = podNetwork && podNetworkNameProblem(podNetwork);
+  if (problem) throw new UsageError(`request.podNetwork: ${problem}`);
+  return { ...allocationKey(r), podNamespace: podField(r, 'podNamespace'), podName: podField(r, 'podName'), netns: podField(r, 'netns'), podNetwork };
 }

@@ -40,15 +40,25 @@ t.test('an unwritable state dir fails with a message that says what to do', asyn
 
 t.test('an older schema is migrated forward with its data, a newer one refused', async (t) => {
   const dir = stateDir(t);
-  const v1 = openStore({ stateDir: dir, migrations: MIGRATIONS.slice(0, 1) });
-  v1.import({ enis: [eni(1, 3)] });
-  const held = v1.allocate(req('c1', 'web-0'));
+  // A file at version 1, with data written by version-1 code (its SQL: today's code writes later columns).
+  openStore({ stateDir: dir, migrations: MIGRATIONS.slice(0, 1) }).close();
+  const v1 = new Database(join(dir, 'ipam.db'));
+  v1.exec(`
+    INSERT INTO enis (id, mac, mode, subnet_cidr, gateway, primary_ip, route_table, imported_at)
+      VALUES ('eni-1', '02:00:00:00:00:01', 'shared', '10.1.0.0/24', '10.1.0.1', '10.1.0.10', 101, 0);
+    INSERT INTO ips (ip, family, eni_id, state, imported_at) VALUES ('10.1.0.10', 4, 'eni-1', 'used', 0), ('10.1.0.11', 4, 'eni-1', 'free', 0), ('10.1.0.12', 4, 'eni-1', 'free', 0);
+    INSERT INTO allocations (network, container_id, ifname, pod_namespace, pod_name, mode, eni_id, ipv4, allocated_at)
+      VALUES ('cello', 'c1', 'eth0', 'default', 'web-0', 'shared', 'eni-1', '10.1.0.10', 0);
+  `);
   v1.close();
 
   const v2: Migration = { version: LATEST_VERSION + 1, description: 'test: a note per ENI', up: 'ALTER TABLE enis ADD COLUMN note TEXT' };
   const next = openStore({ stateDir: dir, migrations: [...MIGRATIONS, v2] });
-  t.same(next.allocations(), [held], 'allocations survive the migration');
+  const [held] = next.allocations();
+  t.match(held, { containerId: 'c1', podName: 'web-0', ipv4: '10.1.0.10', eni: { id: 'eni-1' } }, 'allocations survive the migration');
+  t.notOk(held?.podNetwork, 'rows from before pod networks are on the default network');
   t.equal(next.ips().length, 3);
+  t.match(next.allocate(req('c2', 'web-1')), { ipv4: '10.1.0.11' }, 'and the migrated pool allocates');
   next.close();
 
   const raw = new Database(join(dir, 'ipam.db'), { readonly: true });

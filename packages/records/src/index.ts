@@ -39,6 +39,8 @@ export interface EniRecord {
   mtu?: number;
   /** Assigned by cello-ipam on first import (≥ 100, stable for the ENI's life): the veth datapath's per-ENI routing table. */
   routeTable: number;
+  /** The PodNetwork whose pods this ENI serves (made with its subnet and security groups); absent: the default network. */
+  podNetwork?: string;
 }
 
 /** One ENI of an Import document (cello-eni → `cello-ipam import`): the record (routeTable optional) and the IPs the cloud gave it. */
@@ -71,6 +73,8 @@ export interface Allocation extends AllocationKey {
   /** The ENI record, or null when the ENI was forgotten while this allocation held it. */
   eni: EniRecord | null;
   allocatedAt: string;
+  /** The PodNetwork the pod was placed on (docs/podnetworks.md); absent: the default network. */
+  podNetwork?: string;
 }
 
 /** Node settings: the pool keeper writes them into cello-ipam, the CNI reads them there ("Settings"). */
@@ -114,7 +118,7 @@ export interface LinkResult {
   routes: Array<{ dst: string; gw: string }>;
 }
 
-export { INTERFACE_NAME_RULE, interfaceNameProblem, netnsPathProblem } from './inputs.ts';
+export { INTERFACE_NAME_RULE, interfaceNameProblem, netnsPathProblem, podNetworkNameProblem } from './inputs.ts';
 export { canonicalIp, cidrContains, type Family, familyOf, firstHost, hostCidr, isIPv4, isIPv6, networkOf, ofFamily, parseCidr, routeDst } from './ip.ts';
 export { UsageError } from './errors.ts';
 export { MAC, parseAllocationKey, parseEniRecord, parseImportDoc, parseImportEni, parseSurplusDoc, RecordError } from './parse.ts';

@@ -33,3 +33,12 @@ export function netnsPathProblem(path: string): string | undefined {
   if (!NETNS_PATH.test(path)) return `${JSON.stringify(path)} contains characters other than letters, digits and _ . / : @ + = , -`;
   return undefined;
 }
+
+/** A PodNetwork's name: a Kubernetes object name (a DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, at most 253). */
+export const POD_NETWORK_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** Why `name` is not a PodNetwork name, or undefined when it is. */
+export function podNetworkNameProblem(name: string): string | undefined {
+  if (POD_NETWORK_NAME.test(name)) return undefined;
+  return `${JSON.stringify(name)} is not a Kubernetes object name (lower-case letters, digits, - and ., at most 253, starting and ending with a letter or digit)`;
+}

@@ -14,14 +14,15 @@
  * - `device` an interface name by @cello/records' input rule;
  * - `routeTable` a table the kernel lets cello own: 100 (cello-ipam's floor)
  *   to 2³²−1, not 253–255 (the kernel's default, main and local tables);
- * - `mtu` 68 (IPv4's minimum) to 65535.
+ * - `mtu` 68 (IPv4's minimum) to 65535;
+ * - `podNetwork`, when given, a Kubernetes object name ('' is the default network).
  *
  * A refusal is a RecordError naming the field (`enis[0].mac: "zz" is not a
  * MAC …`), which is a UsageError: the one bad-input type, as every tool reports it.
  */
 import { UsageError } from './errors.ts';
 import type { AllocationKey, EniRecord, ImportDoc, ImportEni, SurplusDoc, SurplusEni } from './index.ts';
-import { interfaceNameProblem, INTERFACE_NAME_RULE } from './inputs.ts';
+import { interfaceNameProblem, INTERFACE_NAME_RULE, podNetworkNameProblem } from './inputs.ts';
 import { canonicalIp, cidrContains, type Family, familyOf, networkOf, parseCidr } from './ip.ts';
 
 /** A record that breaks a rule: `field` is its path (`enis[0].mac`), `problem` what is wrong. Bad input like any other (a UsageError). */
@@ -136,6 +137,12 @@ function eniFields(o: Obj, field: string): Omit<EniRecord, 'routeTable'> {
   if (subnetId !== undefined) eni.subnetId = subnetId;
   const mtu = optionalInt(o, 'mtu', field, 68, 65535);
   if (mtu !== undefined) eni.mtu = mtu;
+  const podNetwork = optionalText(o, 'podNetwork', field);
+  if (podNetwork !== undefined) {
+    const problem = podNetworkNameProblem(podNetwork);
+    if (problem) fail(`${field}.podNetwork`, problem);
+    eni.podNetwork = podNetwork;
+  }
   if ((o.subnetCidrV6 === undefined) !== (o.gatewayV6 === undefined)) fail(`${field}.gatewayV6`, 'subnetCidrV6 and gatewayV6 go together');
   if (o.subnetCidrV6 !== undefined) {
     eni.subnetCidrV6 = subnet(o.subnetCidrV6, `${field}.subnetCidrV6`, 6);

@@ -89,7 +89,7 @@ async function add(k: KeeperContext, state: RoundState, limits: NodeLimits, t: P
   const records = k.store.enis();
   const plan = planFill({
     toAdd: t.toAdd,
-    enis: stats.enis,
+    enis: stats.enis.filter((e) => !e.podNetwork), // the default network's pool; pod networks' ENIs are not this pool's
     eniSubnet: new Map(records.map((e) => [e.id, { subnetId: e.subnetId, ipv6: Boolean(e.subnetCidrV6) }])),
     spares: state.spares,
     ipsPerEni: limits.ipsPerEni,

@@ -58,7 +58,7 @@ export function poolTargets(stats: Stats, limits: NodeLimits, cfg: CelloConfig):
   const target = Math.min(cfg.poolTarget, limitCap);
   const targetMin = Math.min(cfg.poolTargetMin, limitCap);
   const free = stats.totals.available;
-  const total = stats.enis.reduce((n, e) => n + unitsHeld(e, cfg), 0);
+  const total = stats.enis.reduce((n, e) => n + (e.podNetwork ? 0 : unitsHeld(e, cfg)), 0); // the default network's pool only
   const used = stats.totals.allocations;
   const demand = stats.demand.count;
 
