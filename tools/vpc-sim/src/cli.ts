@@ -8,6 +8,7 @@ import { runCommandLine } from '@cello/cli-kit/yargs';
 import type { Argv } from 'yargs';
 import { faultCommand } from './cli/fault.ts';
 import { parseApiParams } from './cli/input.ts';
+import { sgCommand } from './cli/sg.ts';
 import { callColumns, downColumns, eniColumns, faultColumns, instanceColumns, simColumns } from './cli/tables.ts';
 import { ControlClient } from './control/client.ts';
 import type { SimInfo } from './info.ts';
@@ -110,6 +111,7 @@ export async function main(argv: string[]): Promise<void> {
           emit(data, format(a as Record<string, unknown>), rows ? { rows: rows as never[], columns: faultColumns } : undefined);
         }),
       )
+      .command('sg', 'security groups: list, create, delete, allow, revoke, set-eni', (y) => sgCommand(withName(y), control, format))
       .command(
         'instance delete <instance>',
         'terminate an instance: its secondary ENIs become Available, its node goes away',

@@ -5,6 +5,7 @@
  * everything left out keeps its default. Unknown keys are refused by name.
  */
 import { UsageError } from '@cello/cli-kit';
+import { checkSecurityGroups, type SecurityGroupEntry } from './security-group-config.ts';
 import { cidrsOverlap, cidrWithin, parseCidr } from './util/net.ts';
 
 export interface SubnetConfig {
@@ -34,7 +35,11 @@ export interface SimConfig {
   subnets: SubnetConfig[];
   /** Name of the subnet the nodes' primary ENIs live in (default: the first). */
   nodeSubnet?: string;
-  securityGroups: string[];
+  /**
+   * The account's security groups: names (admitting every source) or `{name, ingress}` objects
+   * (security-group-config.ts). The nodes' primary ENIs join the first.
+   */
+  securityGroups: SecurityGroupEntry[];
   instanceTypes: InstanceTypeConfig[];
   /** The nodes' instance type (`up --instance-type` overrides it). */
   instanceType: string;
@@ -64,6 +69,8 @@ export interface SimConfig {
   metadataPrivateIpv4sIncludesPrimary: boolean;
   /** Drop packets whose source address is not assigned to the ENI they leave by (IPv4). */
   sourceCheck: boolean;
+  /** Drop forwarded IPv4 packets that no security group of the receiving ENI admits (stateful). */
+  enforceSecurityGroups: boolean;
   /** Accept tag keys beginning `volc:`/`sys:` (the real API refuses them from users: InvalidTagKey.Malformed). */
   allowReservedTagKeys: boolean;
   /** The instances require metadata tokens (MetadataOptions.HttpTokens = required): a read without one gets 401. */
@@ -100,6 +107,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   clockSkewSec: 900,
   metadataPrivateIpv4sIncludesPrimary: false,
   sourceCheck: true,
+  enforceSecurityGroups: true,
   allowReservedTagKeys: false,
   metadataTokensRequired: false,
 };
@@ -127,6 +135,7 @@ const TOP: Record<keyof SimConfig, Shape> = {
   clockSkewSec: 'number',
   metadataPrivateIpv4sIncludesPrimary: 'boolean',
   sourceCheck: 'boolean',
+  enforceSecurityGroups: 'boolean',
   allowReservedTagKeys: 'boolean',
   metadataTokensRequired: 'boolean',
 };
@@ -214,9 +223,7 @@ function validate(cfg: SimConfig) {
   if (cfg.nodeSubnet !== undefined && !names.includes(cfg.nodeSubnet)) {
     throw new UsageError(`config: "nodeSubnet" ${cfg.nodeSubnet} is not one of the subnets (${names.join(', ')})`);
   }
-  if (!cfg.securityGroups.length || !cfg.securityGroups.every((g) => typeof g === 'string' && g)) {
-    throw new UsageError('config: "securityGroups" must be a non-empty list of names');
-  }
+  checkSecurityGroups(cfg.securityGroups);
   if (!cfg.instanceTypes.length) throw new UsageError('config: "instanceTypes" needs at least one type');
   cfg.instanceTypes.forEach((t, i) => {
     const p = `instanceTypes[${i}]`;

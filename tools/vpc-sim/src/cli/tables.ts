@@ -5,6 +5,7 @@ import type { DownReport } from '../lifecycle/down.ts';
 import type { SimSummary } from '../lifecycle/list.ts';
 import type { CallRecord } from '../openapi/calls.ts';
 import type { Fault } from '../openapi/faults.ts';
+import type { SgRow } from './sg.ts';
 
 export const downColumns: Column<DownReport>[] = [
   { header: 'SIM', value: (r) => r.name },
@@ -67,4 +68,15 @@ export const faultColumns: Column<Fault>[] = [
   },
   { header: 'HITS', value: (f) => f.hits },
   { header: 'SOURCE', value: (f) => f.source },
+];
+
+export const sgColumns: Column<SgRow>[] = [
+  { header: 'ID', value: (g) => g.id },
+  { header: 'NAME', value: (g) => g.name },
+  {
+    header: 'INGRESS FROM',
+    value: (g) =>
+      g.ingress.length ? g.ingress.map((r) => (r.sourceGroupId ? `group ${r.sourceGroupName || r.sourceGroupId}` : r.cidrIp)).join(', ') : '(nothing)',
+  },
+  { header: 'ENIS', value: (g) => g.enis.length },
 ];

@@ -20,6 +20,11 @@ export interface Dataplane {
   unroute(eni: Eni, ips: string[]): Promise<void>;
   /** The instance is gone: stop what runs in its node and remove the node. */
   removeNode(instance: Instance): Promise<void>;
+  /**
+   * What security groups admit may have changed without a port or a routed
+   * address changing (rules, an ENI's groups, an unattached ENI's addresses).
+   */
+  securityGroupsChanged?(): Promise<void>;
 }
 
 export const NO_DATAPLANE: Dataplane = {
@@ -195,6 +200,13 @@ export class Cloud {
     const t = this.timers.get(eniId);
     if (t) clearTimeout(t);
     this.timers.delete(eniId);
+  }
+
+  /** Tell the dataplane that what security groups admit may have changed. */
+  securityGroupsChanged(): Promise<void> {
+    return this.network(async (dp) => {
+      await dp.securityGroupsChanged?.();
+    });
   }
 
   /** Dataplane calls run one at a time, in the order the cloud made them. */

@@ -8,8 +8,9 @@
 import { randomId, randomMac } from '../util/ids.ts';
 import type { Cloud } from './cloud.ts';
 import { CloudError, eniStatus, invalid } from './errors.ts';
-import { checkAttachLimits, checkEniQuota, MAX_SECURITY_GROUPS } from './limits.ts';
+import { checkAttachLimits, checkEniQuota } from './limits.ts';
 import { takeAddresses } from './ips.ts';
+import { checkEniGroups } from './security-groups.ts';
 import { checkTags } from './tag-rules.ts';
 import type { Eni, EniType, Tag } from './types.ts';
 
@@ -39,14 +40,7 @@ function uniqueMac(cloud: Cloud): string {
 /** Create a secondary (or trunk) ENI with its addresses; it is Available after the create delay. */
 export async function createEni(cloud: Cloud, input: CreateEniInput): Promise<Eni> {
   const subnet = cloud.subnet(input.subnetId);
-  if (input.securityGroupIds.length > MAX_SECURITY_GROUPS) {
-    throw new CloudError('QuotaExceeded.EniSecurityGroup', `An ENI can join at most ${MAX_SECURITY_GROUPS} security groups.`);
-  }
-  for (const sg of input.securityGroupIds) {
-    if (!cloud.world.securityGroups.some((g) => g.id === sg)) {
-      throw new CloudError('InvalidSecurityGroup.NotFound', `The security group ${sg} does not exist.`);
-    }
-  }
+  checkEniGroups(cloud, input.securityGroupIds);
   const type = input.type ?? 'secondary';
   if (type !== 'secondary' && type !== 'trunk') throw invalid('Type', 'must be secondary or trunk');
   checkTags(cloud, input.tags ?? []);
@@ -113,6 +107,8 @@ export async function deleteEni(cloud: Cloud, id: string): Promise<void> {
     for (const ip of eni.ipv6s) pool.v6?.release(ip);
     cloud.recordDeleted(eni);
     cloud.enis.delete(id);
+    // Its addresses no longer count as its groups' members.
+    await cloud.securityGroupsChanged();
   });
   if (cloud.config.delaysMs.delete === 0) await done;
 }

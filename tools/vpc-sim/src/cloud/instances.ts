@@ -28,6 +28,8 @@ export async function deleteInstance(cloud: Cloud, idOrNode: string): Promise<In
       cloud.setStatus(eni, 'Available');
     }
   }
+  // The deleted ENIs' addresses no longer count as their groups' members.
+  await cloud.securityGroupsChanged();
   await cloud.network((dp) => dp.removeNode(instance));
   return instance;
 }

@@ -2,7 +2,8 @@
  * Private addresses on ENIs: assign (a count, or an explicit list) and
  * unassign, IPv4 and IPv6. Allowed while the ENI is Available or InUse. An
  * address of an attached ENI is routed to its device before the call returns,
- * and withdrawn on unassign.
+ * and withdrawn on unassign; either way the security groups that admit the
+ * ENI's groups learn of it (a source group's members are its addresses).
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { normalizeIp } from '../util/net.ts';
@@ -116,6 +117,7 @@ export async function assignIps(cloud: Cloud, id: string, family: Family, req: {
   cloud.touch(eni);
   if (family === 4 && eni.status === 'InUse') for (const ip of added) cloud.metaShowIp(eni.id, ip);
   if (eni.port) await cloud.network((dp) => dp.route(eni, added));
+  else if (family === 4) await cloud.securityGroupsChanged();
   return added;
 }
 
@@ -137,4 +139,5 @@ export async function unassignIps(cloud: Cloud, id: string, family: Family, ips:
   }
   cloud.touch(eni);
   if (eni.port) await cloud.network((dp) => dp.unroute(eni, list));
+  else if (family === 4) await cloud.securityGroupsChanged();
 }

@@ -26,9 +26,32 @@ export interface Subnet {
   createdAt: number;
 }
 
+/**
+ * An ingress rule, as the API's Permissions entry: from a CIDR or from a
+ * source group (every address of every ENI in it). The sim models Protocol
+ * `all` (ports -1/-1) and Policy `accept` only: a group is an allow-list.
+ */
+export interface IngressRule {
+  protocol: 'all';
+  portStart: number;
+  portEnd: number;
+  /** Exactly one of cidrIp and sourceGroupId. */
+  cidrIp?: string;
+  sourceGroupId?: string;
+  policy: 'accept';
+  priority: number;
+  description: string;
+  createdAt: number;
+}
+
 export interface SecurityGroup {
   id: string;
   name: string;
+  description: string;
+  /** What may reach an ENI in the group (egress is always allowed). */
+  ingress: IngressRule[];
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface InstanceType {

@@ -1,14 +1,30 @@
 /**
- * Plan a new simulated world: ids for the VPC, subnets, security groups, and
- * one instance (with its primary ENI and address) per node. Pure: nothing is
- * created on the machine here.
+ * Plan a new simulated world: ids for the VPC, subnets, security groups (with
+ * their ingress rules from the config), and one instance (with its primary
+ * ENI and address) per node. Pure: nothing is created on the machine here.
  */
 import { UsageError } from '@cello/cli-kit';
 import type { SimConfig } from '../config.ts';
+import { groupConfig } from '../security-group-config.ts';
 import { nodeName } from '../naming.ts';
 import { randomId, randomMac, randomSecret } from '../util/ids.ts';
 import { IpPool } from './ip-pool.ts';
-import type { Eni, Instance, Subnet, World } from './types.ts';
+import { ruleOf } from './security-groups.ts';
+import type { Eni, Instance, SecurityGroup, Subnet, World } from './types.ts';
+
+/** The config's groups with ids, their rules' source groups resolved from names to ids. */
+function planGroups(config: SimConfig, now: number): SecurityGroup[] {
+  const entries = config.securityGroups.map(groupConfig);
+  const ids = new Map(entries.map((g) => [g.name, randomId('sg')]));
+  return entries.map((g) => ({
+    id: ids.get(g.name)!,
+    name: g.name,
+    description: g.description,
+    ingress: g.ingress.map((r) => ruleOf(r.cidr !== undefined ? { cidrIp: r.cidr } : { sourceGroupId: ids.get(r.sourceGroup!)! }, now)),
+    createdAt: now,
+    updatedAt: now,
+  }));
+}
 
 export function planWorld(name: string, config: SimConfig, nodes: number, instanceType = config.instanceType): World {
   if (!config.instanceTypes.some((t) => t.id === instanceType)) {
@@ -32,7 +48,7 @@ export function planWorld(name: string, config: SimConfig, nodes: number, instan
   const pool = new IpPool(nodeSubnet.cidr);
   const primaryIps = pool.allocate(nodes);
   if (!primaryIps) throw new UsageError(`subnet ${nodeSubnet.cidr} cannot hold ${nodes} nodes`);
-  const securityGroups = config.securityGroups.map((n) => ({ id: randomId('sg'), name: n }));
+  const securityGroups = planGroups(config, now);
 
   const instances: Instance[] = [];
   const enis: Eni[] = [];

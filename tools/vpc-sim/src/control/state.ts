@@ -1,4 +1,4 @@
-/** `vpc-sim state`: the cloud as the sim sees it, for operators and tests. */
+/** `vpc-sim state` (and `vpc-sim sg list`): the cloud as the sim sees it, for operators and tests. */
 import type { Cloud } from '../cloud/cloud.ts';
 import { rfc3339 } from '../util/time.ts';
 
@@ -16,11 +16,14 @@ export interface SimState {
     primaryIp: string;
     secondaryIps: string[];
     ipv6s: string[];
+    securityGroupIds: string[];
     tags: Array<{ Key: string; Value: string }>;
     createdAt: string;
     updatedAt: string;
   }>;
   subnets: Array<{ id: string; name: string; cidr: string; cidrV6?: string; availableIps: number; totalIps: number }>;
+  /** Each group, its ingress rules (a source group or a CIDR each) and the ENIs in it. */
+  securityGroups: Array<{ id: string; name: string; description: string; ingress: Array<{ sourceGroupId?: string; cidrIp?: string }>; enis: string[] }>;
   transitions: Cloud['transitions'];
 }
 
@@ -47,6 +50,7 @@ export function renderState(cloud: Cloud): SimState {
       primaryIp: e.primaryIp,
       secondaryIps: [...e.secondaryIps],
       ipv6s: [...e.ipv6s],
+      securityGroupIds: [...e.securityGroupIds],
       tags: e.tags.map((t) => ({ ...t })),
       createdAt: rfc3339(e.createdAt),
       updatedAt: rfc3339(e.updatedAt),
@@ -62,6 +66,16 @@ export function renderState(cloud: Cloud): SimState {
         totalIps: Number(p.v4.capacity),
       };
     }),
+    securityGroups: cloud.world.securityGroups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      description: g.description,
+      ingress: g.ingress.map((r) => (r.sourceGroupId ? { sourceGroupId: r.sourceGroupId } : { cidrIp: r.cidrIp! })),
+      enis: cloud
+        .listEnis()
+        .filter((e) => e.securityGroupIds.includes(g.id))
+        .map((e) => e.id),
+    })),
     transitions: cloud.transitions.slice(-500),
   };
 }

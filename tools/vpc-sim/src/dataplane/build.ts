@@ -5,7 +5,8 @@
  *   every routed address (proxy ARP), and routes each assigned private IP to
  *   the port of the ENI that holds it (a /32 route and a permanent neighbour),
  *   and drops what a port sends from an address its ENI does not hold
- *   (source-check.ts);
+ *   (source-check.ts), and drops what reaches a port from a source none of
+ *   its ENI's security groups admits (security-groups.ts);
  * - each node `NAME-nodeK` gets its primary ENI as `eth0` (a veth whose peer
  *   is a router port), its primary address and a default route via the
  *   subnet gateway.
@@ -17,6 +18,7 @@ import { SIM_ADDRESSES, type SimPaths } from '../naming.ts';
 import { parseCidr } from '../util/net.ts';
 import { must } from '../util/run.ts';
 import { ipBatch, sysctlIn } from './ip.ts';
+import { applySecurityGroups } from './security-groups.ts';
 import { applySourceCheck } from './source-check.ts';
 
 /**
@@ -86,11 +88,9 @@ export async function buildNetwork(world: World, config: SimConfig, paths: SimPa
     if (subnet.gatewayV6) routerLines.push(`neigh add proxy ${subnet.gatewayV6} dev ${eni.port}`);
   }
   await ipBatch(routerLines, router);
-  if (config.sourceCheck)
-    await applySourceCheck(
-      router,
-      primaries.map((p) => p.eni),
-    );
+  const plugged = primaries.map((p) => p.eni);
+  if (config.sourceCheck) await applySourceCheck(router, plugged);
+  if (config.enforceSecurityGroups) await applySecurityGroups(router, plugged, world.securityGroups, world.enis);
 
   await inChunks(
     primaries.map(({ instance, eni }) => {

@@ -61,8 +61,10 @@ export async function runServer(name: string): Promise<void> {
     {
       subnet: (id) => cloud.subnets.get(id),
       pluggedEnis: () => [...cloud.enis.values()].filter((e) => e.port),
+      enis: () => [...cloud.enis.values()],
+      securityGroups: () => cloud.world.securityGroups,
     },
-    config.sourceCheck,
+    { sourceCheck: config.sourceCheck, securityGroups: config.enforceSecurityGroups },
   );
   cloud = new Cloud(world, config, dataplane, (what, err) => log.error(`${what} failed`, { err: err as Error }));
   dataplane.watch((port) => {

@@ -5,9 +5,9 @@ import type { EniType } from '../../cloud/types.ts';
 import { randomId } from '../../util/ids.ts';
 import type { ActionDef } from './types.ts';
 
-const asyncTask = () => ({ AsyncTaskId: randomId('task') });
+export const asyncTask = () => ({ AsyncTaskId: randomId('task') });
 
-function lengthBetween(name: string, v: string | undefined, min: number, max: number) {
+export function lengthBetween(name: string, v: string | undefined, min: number, max: number) {
   if (v !== undefined && (v.length < min || v.length > max)) throw invalid(name, `its length must be ${min}-${max}`);
   return v;
 }

@@ -3,7 +3,10 @@ import { DescribeInstances, DescribeInstanceTypes } from './ecs.ts';
 import { DescribeNetworkInterfaceAttributes, DescribeNetworkInterfaces } from './eni-describe.ts';
 import { AssignIpv6Addresses, AssignPrivateIpAddresses, UnassignIpv6Addresses, UnassignPrivateIpAddresses } from './eni-ips.ts';
 import { AttachNetworkInterface, CreateNetworkInterface, DeleteNetworkInterface, DetachNetworkInterface } from './eni-lifecycle.ts';
-import { DescribeSecurityGroups, DescribeSubnetAttributes, DescribeSubnets } from './subnets.ts';
+import { ModifyNetworkInterfaceAttributes } from './eni-modify.ts';
+import { CreateSecurityGroup, DeleteSecurityGroup, DescribeSecurityGroupAttributes, DescribeSecurityGroups } from './security-groups.ts';
+import { AuthorizeSecurityGroupIngress, RevokeSecurityGroupIngress } from './sg-rules.ts';
+import { DescribeSubnetAttributes, DescribeSubnets } from './subnets.ts';
 import { ListTagsForResources, TagResources, UntagResources } from './tags.ts';
 import type { ActionDef } from './types.ts';
 
@@ -16,6 +19,7 @@ export const ACTIONS: Record<string, ActionDef> = {
   DetachNetworkInterface,
   DescribeNetworkInterfaces,
   DescribeNetworkInterfaceAttributes,
+  ModifyNetworkInterfaceAttributes,
   AssignPrivateIpAddresses,
   UnassignPrivateIpAddresses,
   AssignIpv6Addresses,
@@ -23,6 +27,11 @@ export const ACTIONS: Record<string, ActionDef> = {
   DescribeSubnets,
   DescribeSubnetAttributes,
   DescribeSecurityGroups,
+  DescribeSecurityGroupAttributes,
+  CreateSecurityGroup,
+  DeleteSecurityGroup,
+  AuthorizeSecurityGroupIngress,
+  RevokeSecurityGroupIngress,
   TagResources,
   UntagResources,
   ListTagsForResources,

@@ -1,5 +1,4 @@
-/** DescribeSubnets, DescribeSubnetAttributes and DescribeSecurityGroups. */
-import { invalid } from '../../cloud/errors.ts';
+/** DescribeSubnets and DescribeSubnetAttributes. */
 import { equalsIf, inList } from '../filters.ts';
 import { paginate } from '../paging.ts';
 import { renderSubnet } from '../render.ts';
@@ -34,34 +33,5 @@ export const DescribeSubnetAttributes: ActionDef = {
   service: 'vpc',
   run({ cloud, params: p }) {
     return renderSubnet(cloud, cloud.subnet(p.required('SubnetId')));
-  },
-};
-
-export const DescribeSecurityGroups: ActionDef = {
-  service: 'vpc',
-  run({ cloud, params: p }) {
-    const ids = p.list('SecurityGroupIds');
-    const names = p.list('SecurityGroupNames');
-    const vpcId = p.str('VpcId') || undefined;
-    if (p.tagFilters().length) throw invalid('TagFilters', 'security groups carry no tags in the sim');
-    const all = cloud.world.securityGroups;
-    const matching = all.filter((g) => inList(ids, g.id) && inList(names, g.name) && equalsIf(vpcId, cloud.world.vpc.id));
-    const page = paginate(matching, p, { pageNumbers: true, defaultSize: 20, maxSize: 100, seqOf: (g) => all.indexOf(g) });
-    const enis = [...cloud.enis.values()];
-    return {
-      SecurityGroups: page.items.map((g) => ({
-        SecurityGroupId: g.id,
-        SecurityGroupName: g.name,
-        VpcId: cloud.world.vpc.id,
-        Status: 'Available',
-        Type: 'custom',
-        ServiceManaged: false,
-        Description: '',
-        ProjectName: 'default',
-        Tags: [],
-        UsedNetworkInterfaceCount: enis.filter((e) => e.securityGroupIds.includes(g.id)).length,
-      })),
-      ...page.fields,
-    };
   },
 };
