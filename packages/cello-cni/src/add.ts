@@ -1,7 +1,8 @@
 /**
  * ADD, top-down: validate the config → withNodeStore (the pod's netns, its
- * lock, the store, the call's log line) → allocate in one cello-ipam
- * transaction → program the datapath with cello-link → the CNI result.
+ * lock, the store, the call's log line) → the pod's network (pod-network.ts)
+ * → allocate in one cello-ipam transaction → program the datapath with
+ * cello-link → the CNI result.
  *
  * An existing allocation for the same (network, container, ifname) and netns
  * is returned again. An empty pool records a demand, and the ADD waits for
@@ -19,6 +20,7 @@ import { type Allocation, type AllocRequest, type IpamStore, NoFreeIpError } fro
 import { type DatapathChoice, endPrestarted, HOST, type LinkResult, prestartBatch, setup, teardown } from '@cello/cello-link';
 import { type CelloNetConf, validateConfig } from './netconf.ts';
 import { allocationKey, forLink, podLabel, withNodeStore } from './node-store.ts';
+import { podNetworkFor } from './pod-network.ts';
 import { mark } from './trace.ts';
 
 export async function cmdAdd(call: Call): Promise<Result> {
@@ -35,7 +37,9 @@ export async function cmdAdd(call: Call): Promise<Result> {
 async function addLocked(call: Call, cfg: CelloNetConf): Promise<Result> {
   const { env } = call;
   return withNodeStore(call, cfg, { podNetns: true, podLock: true }, async ({ store, log, note }) => {
-    const request: AllocRequest = { ...allocationKey(call), podNamespace: env.args.podNamespace, podName: env.args.podName, netns: env.netns };
+    const podNetwork = await podNetworkFor(store, env.args, cfg.podNetworkWaitSec, log);
+    if (podNetwork) note({ podNetwork });
+    const request: AllocRequest = { ...allocationKey(call), podNamespace: env.args.podNamespace, podName: env.args.podName, netns: env.netns, podNetwork };
     const allocation = await allocateOrWait(store, request, cfg, log);
     mark('allocated');
     if (allocation.netns !== env.netns) {
@@ -91,12 +95,13 @@ async function allocateOrWait(store: IpamStore, req: AllocRequest, { poolWaitSec
 }
 
 function noIpMessage(req: AllocRequest, err: NoFreeIpError, keeper: boolean, waitSec: number): string {
+  const scope = req.podNetwork ? `podnetwork ${req.podNetwork}` : 'this node';
   const why =
     err.reason === 'no-eni'
-      ? 'this node has no ENI yet'
+      ? `${scope} has no ENI ${req.podNetwork ? 'on this node ' : ''}yet`
       : err.reason === 'cooling'
-        ? `every free IP is cooling down (the first is free at ${err.freeAt?.toISOString()})`
-        : 'every IP of this node is in use';
+        ? `every free IP ${req.podNetwork ? `of ${scope} ` : ''}is cooling down (the first is free at ${err.freeAt?.toISOString()})`
+        : `every IP of ${scope} is in use`;
   const keeperNote = keeper
     ? `the pool keeper was asked for more and did not deliver within ${waitSec}s (see \`cello-eni list\` and the agent's events)`
     : 'no pool keeper is running on this node (start cello-agent, or `cello-eni pool --watch`)';

@@ -19,6 +19,8 @@ export interface CelloNetConf {
   datapath?: DatapathChoice;
   /** How long an ADD that found the pool empty waits for the keeper to add an IP. */
   poolWaitSec: number;
+  /** How long an ADD waits for cello-agent's decision of its pod's network, while PodNetworks exist (docs/podnetworks.md). */
+  podNetworkWaitSec: number;
 }
 
 export const DEFAULTS: Omit<CelloNetConf, 'datapath'> = {
@@ -26,6 +28,7 @@ export const DEFAULTS: Omit<CelloNetConf, 'datapath'> = {
   logFile: '/var/log/cello/cni.log',
   logLevel: 'info',
   poolWaitSec: 10,
+  podNetworkWaitSec: 10,
 };
 
 const unsupported = (msg: string) => new CniError(ErrorCode.UnsupportedField, msg);
@@ -91,5 +94,6 @@ export function validateConfig(parsed: ParsedConf): CelloNetConf {
     logLevel: oneOf(conf, 'logLevel', ['debug', 'info', 'warn', 'error'], DEFAULTS.logLevel),
     datapath: conf.datapath === undefined ? undefined : oneOf<DatapathChoice>(conf, 'datapath', ['auto', 'ipvlan', 'veth'], 'auto'),
     poolWaitSec: nonNegative(conf, 'poolWaitSec', DEFAULTS.poolWaitSec),
+    podNetworkWaitSec: nonNegative(conf, 'podNetworkWaitSec', DEFAULTS.podNetworkWaitSec),
   };
 }

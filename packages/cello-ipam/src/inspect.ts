@@ -21,7 +21,7 @@ export function stats(db: Db): Stats {
     const totals = { ipv4: zero(), ipv6: zero(), available: 0, allocations: 0 };
     const podNetworks: Stats['podNetworks'] = {};
     // A pod network's ENIs serve under its mode; one the node no longer knows, under the ENI's own.
-    const known = new Map(listPodNetworks(db).map((n) => [n.name, n.spec.mode ?? 'shared']));
+    const known = new Map(listPodNetworks(db).map((n) => [n.name, n.spec.mode]));
     const modeFor = (eni: EniRow) => (eni.pod_network ? (known.get(eni.pod_network) ?? eni.mode) : settings.networkMode);
     const enis = db.all<EniRow>('SELECT * FROM enis ORDER BY route_table').map((eni) => {
       const v = eniView(db, eni, now);

@@ -10,18 +10,15 @@
  * - A decision is kept per pod name with the pod's UID, so a pod recreated
  *   under the same name (a StatefulSet's) is not taken for the old one.
  * - A network's mode (shared or exclusive) decides how its pods are served.
+ *
+ * Specs are kept as the agent parsed them (@cello/records' parsePodNetwork)
+ * and not parsed again here.
  */
 import type { Db } from './db.ts';
 import { ConflictError } from './errors.ts';
-import { podNetworkNameProblem, RecordError } from '@cello/records';
+import { type PodNetworkRecord, podNetworkNameProblem, RecordError } from '@cello/records';
 import { readSettings } from './settings.ts';
 import type { EniMode } from './types.ts';
-
-/** A PodNetwork as stored: its name and spec (@cello/records' parsed PodNetwork spec; only `mode` is read here). */
-export interface StoredPodNetwork {
-  name: string;
-  spec: { mode?: EniMode } & Record<string, unknown>;
-}
 
 export interface PodNetworkDecision {
   podNamespace: string;
@@ -60,7 +57,7 @@ function checkName(name: unknown, field: string): string {
 }
 
 /** Replace the whole list (what the agent sees now). Decisions are left alone: a running pod keeps its network. */
-export function replacePodNetworks(db: Db, networks: readonly StoredPodNetwork[]): void {
+export function replacePodNetworks(db: Db, networks: readonly PodNetworkRecord[]): void {
   networks.forEach((n, i) => void checkName(n.name, `podNetworks[${i}].name`));
   db.write(() => {
     const now = db.now();
@@ -69,7 +66,7 @@ export function replacePodNetworks(db: Db, networks: readonly StoredPodNetwork[]
   });
 }
 
-export function listPodNetworks(db: Db): StoredPodNetwork[] {
+export function listPodNetworks(db: Db): PodNetworkRecord[] {
   return db.all<{ name: string; spec: string }>('SELECT name, spec FROM pod_networks ORDER BY name').map((r) => ({ name: r.name, spec: JSON.parse(r.spec) }));
 }
 
@@ -81,7 +78,7 @@ export function modeOf(db: Db, network: string): EniMode {
   if (network === '') return readSettings(db).networkMode;
   const row = db.get<{ spec: string }>('SELECT spec FROM pod_networks WHERE name = ?', [network]);
   if (!row) throw new ConflictError(`podnetwork ${network} is not known on this node: it was deleted, or cello-agent has not recorded it yet`);
-  return (JSON.parse(row.spec) as StoredPodNetwork['spec']).mode ?? 'shared';
+  return (JSON.parse(row.spec) as PodNetworkRecord['spec']).mode;
 }
 
 /** Record (or replace) the decision for a pod. */

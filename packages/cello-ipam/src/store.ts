@@ -24,8 +24,8 @@ import {
   type PodNetworkDecision,
   podNetworksInUse,
   replacePodNetworks,
-  type StoredPodNetwork,
 } from './pod-networks.ts';
+import type { PodNetworkRecord } from '@cello/records';
 import { readSettings, writeSettings } from './settings.ts';
 import { type SurplusOptions, surplus } from './surplus.ts';
 import type {
@@ -132,11 +132,11 @@ export class IpamStore {
   }
 
   /** Replace the PodNetworks this node knows (cello-agent's view); a non-empty list makes ADD wait for its pod's decision. */
-  replacePodNetworks(networks: readonly StoredPodNetwork[]): void {
+  replacePodNetworks(networks: readonly PodNetworkRecord[]): void {
     replacePodNetworks(this.db, networks);
   }
 
-  podNetworks(): StoredPodNetwork[] {
+  podNetworks(): PodNetworkRecord[] {
     return listPodNetworks(this.db);
   }
 

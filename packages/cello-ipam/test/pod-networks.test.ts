@@ -2,11 +2,21 @@
 // ENIs of a network, and allocation that never crosses from one network to another.
 import t from 'tap';
 import { ConflictError, NoFreeIpError } from '@cello/cello-ipam';
-import { UsageError } from '@cello/records';
+import { type PodNetworkRecord, UsageError } from '@cello/records';
 import { eni, freshStore, req } from './helpers.ts';
 
-const blue = { name: 'blue', spec: { mode: 'shared' as const, securityGroupIds: ['sg-blue'], subnets: { ids: ['subnet-2'] } } };
-const solo = { name: 'solo', spec: { mode: 'exclusive' as const, securityGroupIds: ['sg-solo'], subnets: { ids: ['subnet-4'] } } };
+const network = (name: string, mode: 'shared' | 'exclusive', n: number): PodNetworkRecord => ({
+  name,
+  spec: {
+    namespaceSelector: { matchLabels: { team: name } },
+    subnets: { ids: [`subnet-${n}`] },
+    securityGroupIds: [`sg-${name}`],
+    mode,
+    allocation: { type: 'Elastic' },
+  },
+});
+const blue = network('blue', 'shared', 2);
+const solo = network('solo', 'exclusive', 4);
 
 t.test('the PodNetworks list: replaced whole, names checked, "in use" while non-empty', async (t) => {
   const store = freshStore(t);
@@ -18,7 +28,7 @@ t.test('the PodNetworks list: replaced whole, names checked, "in use" while non-
   );
   t.same(store.podNetworks()[0], blue, 'the spec comes back as written');
   t.equal(store.podNetworksInUse(), true);
-  const err = t.throws(() => store.replacePodNetworks([{ name: 'Not_A_Name', spec: {} }])) as Error;
+  const err = t.throws(() => store.replacePodNetworks([{ ...blue, name: 'Not_A_Name' }])) as Error;
   t.ok(err instanceof UsageError, 'a bad name is bad input');
   t.match(err.message, /podNetworks\[0\]\.name: "Not_A_Name" is not a Kubernetes object name/);
   t.same(

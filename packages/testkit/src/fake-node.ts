@@ -33,7 +33,11 @@ export interface FakeNode {
   remove(): Promise<void>;
 }
 
-export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: number }): Promise<FakeNode> {
+/**
+ * `podNetworks[i]`: the PodNetwork ENI i+1 serves (docs/podnetworks.md); unset ones serve the default
+ * network. Only the store learns it: a fake node has no cloud, so the ENIs share one subnet.
+ */
+export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: number; podNetworks?: Array<string | undefined> }): Promise<FakeNode> {
   const id = uniqueName('');
   const node = `fn${id}`;
   const vpc = `fv${id}`;
@@ -85,6 +89,7 @@ export async function fakeNode(opts: { ipCount: number; enis?: number; subnet?: 
         gateway: `${net}.1`,
         primaryIp: eniIps[0],
         ips: eniIps,
+        ...(opts.podNetworks?.[e] ? { podNetwork: opts.podNetworks[e] } : {}),
       });
     }
     await must(bin('cello-ipam'), ['import', '--state-dir', stateDir], { input: JSON.stringify(importDoc) });
