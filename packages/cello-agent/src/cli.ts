@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { CommandError, createLogger, emit, keyValueColumns, resolveFormat, stopOnSignals, UsageError, untilStopped } from '@cello/cli-kit';
 import { onceOrWatch, runCommandLine } from '@cello/cli-kit/yargs';
 import { parseListen } from './cli/input.ts';
-import { installColumns, statusText } from './cli/tables.ts';
+import { installColumns, podNetworkColumns, podNetworkRows, statusText } from './cli/tables.ts';
 import { nodeName } from './node-name.ts';
 import { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
 
@@ -25,11 +25,12 @@ Roles (run by \`run\`, all in its one process; each can be run alone to debug it
   keeper        the pool keeper (cello-eni's), with metrics, events and its state for readiness
   capacity      the kubelet device plugin: vke.volcengine.com/eni-ip (shared) or vke.volcengine.com/eni (exclusive)
   metrics       :11414/metrics (Prometheus), /healthz (ready), /livez
+  pod-networks  PodNetworks, namespaces and this node's pods → which network each pod is on, in ${DEFAULT_PATHS.stateDir}'s cello-ipam store (docs/podnetworks.md)
   gc            a cello-gc node sweep (its own short-lived process) every --gc-interval once the node is ready (0: none, as with the gc sidecar)
 
 Usage: cello-agent <command> [options]`;
 
-const COMMANDS = ['run', 'config-sync', 'keeper', 'capacity', 'metrics', 'install', 'status', 'config'];
+const COMMANDS = ['run', 'config-sync', 'keeper', 'capacity', 'metrics', 'pod-networks', 'install', 'status', 'config'];
 
 /** Every line names the role it comes from: `proc` is the subcommand or role (run, keeper, capacity, …). */
 let log = createLogger({ component: 'cello-agent' });
@@ -217,6 +218,32 @@ export async function main(argv: string[]): Promise<void> {
             const server = await startMetricsServer({ paths: pathsOf(a), ...listen, log });
             await untilStopped(stopSignal());
             server.close();
+          },
+        )
+        .command(
+          'pod-networks',
+          "record in this node's cello-ipam store the PodNetworks and which network each pod of the node is on, following changes (--once: one pass, printed)",
+          (y) => y.option('once', { type: 'boolean', default: false, description: 'list, decide, print what was done and exit' }),
+          async (a) => {
+            const [{ kubeClient }, { NodeEventRecorder }, { syncPodNetworksOnce, watchPodNetworks }] = await Promise.all([
+              import('./kube/client.ts'),
+              import('./kube/events.ts'),
+              import('./pod-networks/run.ts'),
+            ]);
+            const kube = kubeClient();
+            const node = nodeName(a.nodeName);
+            const events = new NodeEventRecorder({ core: kube.core, node, log });
+            const opts = { kube, node, stateDir: a.stateDir, log, events };
+            try {
+              if (a.once) {
+                const report = await syncPodNetworksOnce(opts);
+                emit(report, a.output, { rows: podNetworkRows(report), columns: podNetworkColumns });
+              } else {
+                await watchPodNetworks(opts, stopSignal());
+              }
+            } finally {
+              await events.flush();
+            }
           },
         )
         .command(

@@ -187,7 +187,7 @@ t.test('the agent on a node', async (t) => {
 
   await t.test('every role runs in the agent’s own process', async (t) => {
     const st = agentState()!;
-    t.same(Object.keys(st.children).sort(), ['capacity', 'config-sync', 'keeper', 'metrics']);
+    t.same(Object.keys(st.children).sort(), ['capacity', 'config-sync', 'keeper', 'metrics', 'pod-networks']);
     for (const [name, c] of Object.entries(st.children)) {
       t.equal(c.pid, st.pid, `${name} runs in the supervisor's process`);
       t.ok(c.running, `${name} is running`);

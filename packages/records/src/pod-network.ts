@@ -44,7 +44,8 @@ export type PodNetworkMode = 'shared' | 'exclusive';
 
 export type PodNetworkAllocation = { type: 'Elastic' } | { type: 'Fixed'; releaseAfterSec: number | null };
 
-export interface PodNetworkSpec {
+/** A type, not an interface, so that it is assignable to `Record<string, unknown>` (a store keeps the spec as JSON). */
+export type PodNetworkSpec = {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
   subnets: { ids?: string[]; tags?: Record<string, string> };
@@ -52,7 +53,7 @@ export interface PodNetworkSpec {
   mode: PodNetworkMode;
   /** Fixed: `releaseAfterSec` null means never released. */
   allocation: PodNetworkAllocation;
-}
+};
 
 export interface PodNetworkRecord {
   name: string;

@@ -1,7 +1,8 @@
-/** How `status` and `install` look on a terminal (JSON output carries every field). */
+/** How `status`, `install` and `pod-networks --once` look on a terminal (JSON output carries every field). */
 import { type Column, formatTable } from '@cello/cli-kit';
 import type { BinaryInstall, ConflistInstall } from '../install/cni.ts';
 import type { KeeperState } from '../keeper/state.ts';
+import type { ReconcileReport } from '../pod-networks/reconcile.ts';
 import type { AgentState } from '../supervisor/state.ts';
 
 /** What `install` did: the binary, and the conflist when one was given. */
@@ -12,6 +13,31 @@ export const installColumns: Column<Installed>[] = [
   { header: 'BINARY', value: (r) => r.binary },
   { header: 'CHANGED', value: (r) => r.changed },
   { header: 'CONFLIST', value: (r) => r.conflist?.path },
+];
+
+/** One row per pod a `pod-networks --once` pass decided, held back or forgot. */
+export interface PodNetworkRow {
+  pod: string;
+  uid: string;
+  action: 'decided' | 'held' | 'forgotten';
+  network: string;
+  reason: string;
+}
+
+export function podNetworkRows(r: ReconcileReport): PodNetworkRow[] {
+  const pod = (p: { podNamespace: string; podName: string }) => `${p.podNamespace}/${p.podName}`;
+  return [
+    ...r.decided.map((d) => ({ pod: pod(d), uid: d.podUid, action: 'decided' as const, network: d.network || '(default)', reason: d.reason })),
+    ...r.held.map((h) => ({ pod: pod(h), uid: h.podUid, action: 'held' as const, network: '-', reason: h.reason })),
+    ...r.forgotten.map((f) => ({ pod: pod(f), uid: f.podUid, action: 'forgotten' as const, network: f.network || '(default)', reason: f.why })),
+  ];
+}
+
+export const podNetworkColumns: Column<PodNetworkRow>[] = [
+  { header: 'POD', value: (r) => r.pod },
+  { header: 'ACTION', value: (r) => r.action },
+  { header: 'NETWORK', value: (r) => r.network },
+  { header: 'REASON', value: (r) => r.reason },
 ];
 
 /** `status` on a terminal: readiness, one line per role, and the pool. */

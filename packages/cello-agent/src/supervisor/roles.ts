@@ -2,7 +2,8 @@
  * The roles `cello-agent run` keeps running, all in its own process (one
  * Node heap: ≈ 90 MiB for the lot, where a process per role cost ≈ 90 MiB
  * each). Each is the same function its subcommand runs alone
- * (`cello-agent keeper`, `capacity`, `metrics`, `config-sync --watch`), so
+ * (`cello-agent keeper`, `capacity`, `metrics`, `config-sync --watch`,
+ * `pod-networks`), so
  * any one can still be run by hand to debug it.
  *
  * gc is the exception: its sweeps run in a process of their own
@@ -33,6 +34,8 @@ export interface RoleOptions {
   /** The runtime (node, or bun) for the gc sweeps. */
   node: string;
   graceMs: number;
+  /** Called after each pass of the pod-networks role that reached the store. */
+  onPodNetworksSynced?: () => void;
 }
 
 const untilAborted = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
@@ -67,6 +70,18 @@ export function roleSpecs(o: RoleOptions): Array<RoleSpec & { afterReady?: boole
       run: async (signal, log) => {
         const { runCapacityReporter } = await import('../capacity/reporter.ts');
         await runCapacityReporter({ paths, kube, node, log, signal, recountMs: o.capacityRecountSec * 1000 });
+      },
+    },
+    {
+      name: 'pod-networks',
+      run: async (signal, log) => {
+        const { watchPodNetworks } = await import('../pod-networks/run.ts');
+        const events = await recorder(log);
+        try {
+          await watchPodNetworks({ kube, node, stateDir: paths.stateDir, log, events, onSynced: o.onPodNetworksSynced }, signal);
+        } finally {
+          await events.flush();
+        }
       },
     },
     {

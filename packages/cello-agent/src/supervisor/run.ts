@@ -4,8 +4,11 @@
  *  1. install cello-cni on the host (one executable, atomically);
  *  2. write the config files from Kubernetes once (retried until it works);
  *  3. start the roles, all in this process (./roles.ts): config-sync,
- *     keeper, capacity, metrics — each restarted with backoff if it fails;
- *  4. once the keeper reports a pool that can serve a pod, install the
+ *     keeper, capacity, pod-networks, metrics — each restarted with backoff
+ *     if it fails;
+ *  4. once the keeper reports a pool that can serve a pod and pod-networks
+ *     has recorded the PodNetworks and its decisions once (a pod's ADD must
+ *     not find a store that has not heard of them yet), install the
  *     conflist and write the ready file: only now does the kubelet see the
  *     node's network as ready (pre-scaling before the node takes pods);
  *     then start gc (when bin/cello-gc is there): a node sweep holds the
@@ -95,7 +98,8 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
   const kube = await firstConfig(o);
   if (!kube) return 0;
 
-  const specs = roleSpecs({ ...o, kube });
+  let podNetworksSynced = false;
+  const specs = roleSpecs({ ...o, kube, onPodNetworksSynced: () => (podNetworksSynced = true) });
   const roles = specs.map((spec) => new SupervisedRole(spec, log.child({ proc: spec.name }), save, o.backoff));
   const start = (afterReady: boolean) => {
     roles.forEach((r, i) => {
@@ -107,9 +111,14 @@ export async function runSupervisor(o: RunOptions): Promise<number> {
   };
   start(false);
 
+  let waitingSaid = false;
   while (!o.signal.aborted && !state.ready) {
     const k = readKeeperState(files.keeperState);
-    if (poolReady(k)) {
+    if (poolReady(k) && !podNetworksSynced && !waitingSaid) {
+      log.info('the pool is ready; waiting for pod-networks to record the PodNetworks once');
+      waitingSaid = true;
+    }
+    if (poolReady(k) && podNetworksSynced) {
       let conf: ReturnType<typeof installConflist>;
       try {
         conf = installConflist({ cniConfDir: paths.cniConfDir, source: o.conflist });

@@ -31,6 +31,7 @@ export const RESOURCES: ResourceDef[] = [
   def('', 'v1', 'events', 'Event', true),
   def('events.k8s.io', 'v1', 'events', 'Event', true),
   def('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  def('cello.volcengine.com', 'v1alpha1', 'podnetworks', 'PodNetwork', false, true),
 ];
 
 export const apiVersionOf = (r: ResourceDef) => (r.group ? `${r.group}/${r.version}` : r.version);

@@ -1,0 +1,155 @@
+/**
+ * One pass of the pod-networks role: what the API says now (PodNetwork
+ * objects, namespace labels, this node's pods) made true in the node's
+ * cello-ipam store, which cello-cni's ADD reads instead of the API.
+ *
+ * - The store's PodNetwork list becomes the valid objects (written only when
+ *   it differs: the CNI takes the same write lock).
+ * - A pod is decided once per UID and keeps its decision while it exists:
+ *   networks created, edited or deleted later do not move it. A pod
+ *   recreated under its name (a new UID) is decided again.
+ * - A decision whose pod is gone from the node, or has another UID now, is
+ *   forgotten.
+ * - A pod is left undecided (held) while its namespace has not been seen, or
+ *   while an invalid PodNetwork that would win matches it (choose.ts); a
+ *   later pass decides it.
+ *
+ * Synchronous and given everything it reads, so that the test drives it
+ * without a cluster; the role (run.ts) keeps the views current.
+ */
+import { parsePodNetwork, parsePodNetworkSelectors, type PodNetworkRecord, RecordError } from '@cello/records';
+import { type BrokenPodNetwork, choosePodNetwork, type PodFacts } from './choose.ts';
+
+/** A decision as the store takes it (cello-ipam's decidePodNetwork). */
+export interface DecisionInput {
+  podNamespace: string;
+  podName: string;
+  podUid: string;
+  /** '' for the default network. */
+  network: string;
+  reason: string;
+}
+
+/** The part of cello-ipam's IpamStore this role writes through. */
+export interface PodNetworkStore {
+  replacePodNetworks(networks: PodNetworkRecord[]): void;
+  podNetworks(): Array<{ name: string; spec: unknown }>;
+  decidePodNetwork(d: DecisionInput): void;
+  podNetworkDecisions(): Array<DecisionInput & { decidedAt: number }>;
+  forgetPodNetworkDecision(podNamespace: string, podName: string): void;
+}
+
+/** What the API says now. */
+export interface ClusterView {
+  /** PodNetwork objects as listed (parsed here). */
+  podNetworks: readonly unknown[];
+  /** Labels by namespace name; a namespace missing here has not been seen. */
+  namespaces: ReadonlyMap<string, Record<string, string>>;
+  /** This node's pods that take a CNI ADD (not hostNetwork). */
+  pods: readonly PodFacts[];
+}
+
+export interface ReconcileReport {
+  /** The valid PodNetworks, by name. */
+  networks: string[];
+  /** PodNetworks skipped: the parser's refusal (`field: problem`). */
+  invalid: Array<{ name: string; error: string }>;
+  /** Whether the store's list was rewritten. */
+  networksChanged: boolean;
+  decided: DecisionInput[];
+  /** Pods that already had their decision. */
+  kept: number;
+  held: Array<{ podNamespace: string; podName: string; podUid: string; reason: string }>;
+  forgotten: Array<{ podNamespace: string; podName: string; podUid: string; network: string; why: string }>;
+}
+
+/** Every object parsed: the valid ones, and the broken ones with their selectors where those can be read. */
+export function parseAll(objects: readonly unknown[]): { valid: PodNetworkRecord[]; broken: BrokenPodNetwork[] } {
+  const valid: PodNetworkRecord[] = [];
+  const broken: BrokenPodNetwork[] = [];
+  for (const obj of objects) {
+    try {
+      valid.push(parsePodNetwork(obj));
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      const name = String((obj as { metadata?: { name?: unknown } })?.metadata?.name ?? '') || '(no name)';
+      const b: BrokenPodNetwork = { name, error: `${err.field}: ${err.problem}` };
+      try {
+        const { name: _n, ...selectors } = parsePodNetworkSelectors(obj);
+        b.selectors = selectors;
+      } catch {
+        // Its selectors cannot be read either: it cannot say which pods it wants.
+      }
+      broken.push(b);
+    }
+  }
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { valid: valid.sort(byName), broken: broken.sort(byName) };
+}
+
+/** The store's list and ours in one spelling (names sorted, keys in order), to write only on a difference. */
+const canonical = (networks: ReadonlyArray<{ name: string; spec: unknown }>) =>
+  JSON.stringify([...networks].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => [n.name, sortKeys(n.spec)]));
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
+  return v;
+}
+
+export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileReport {
+  const { valid, broken } = parseAll(view.podNetworks);
+  const report: ReconcileReport = {
+    networks: valid.map((n) => n.name),
+    invalid: broken.map((b) => ({ name: b.name, error: b.error })),
+    networksChanged: false,
+    decided: [],
+    kept: 0,
+    held: [],
+    forgotten: [],
+  };
+
+  // The networks first: a decision never names one the store has not seen.
+  if (canonical(store.podNetworks()) !== canonical(valid)) {
+    store.replacePodNetworks(valid);
+    report.networksChanged = true;
+  }
+
+  const pods = new Map(view.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  const decisions = new Map(store.podNetworkDecisions().map((d) => [`${d.podNamespace}/${d.podName}`, d]));
+  for (const [key, d] of decisions) {
+    const pod = pods.get(key);
+    if (pod?.uid === d.podUid) continue;
+    const why = pod ? `the pod was recreated (uid ${pod.uid})` : 'the pod left the node';
+    store.forgetPodNetworkDecision(d.podNamespace, d.podName);
+    decisions.delete(key);
+    report.forgotten.push({ podNamespace: d.podNamespace, podName: d.podName, podUid: d.podUid, network: d.network, why });
+  }
+
+  for (const [key, pod] of pods) {
+    if (decisions.has(key)) {
+      report.kept++;
+      continue;
+    }
+    const ids = { podNamespace: pod.namespace, podName: pod.name, podUid: pod.uid };
+    const nsLabels = view.namespaces.get(pod.namespace);
+    if (!nsLabels) {
+      report.held.push({ ...ids, reason: `namespace ${pod.namespace} has not been seen yet` });
+      continue;
+    }
+    const choice = choosePodNetwork(pod, nsLabels, valid, broken);
+    if (choice.network === null) {
+      report.held.push({ ...ids, reason: choice.reason });
+      continue;
+    }
+    const d: DecisionInput = { ...ids, network: choice.network, reason: choice.reason };
+    store.decidePodNetwork(d);
+    report.decided.push(d);
+  }
+  return report;
+}
