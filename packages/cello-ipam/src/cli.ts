@@ -113,7 +113,12 @@ export async function main(argv: string[]): Promise<void> {
           withStore(a, (store, format) => {
             const s = store.stats();
             emit(s, format, { rows: [...s.enis, statsTotalRow(s)], columns: tables.statsColumns });
-            if (format === 'table') process.stdout.write(`demand: ${s.demand.count}${s.demand.oldestAt ? ` (oldest ${s.demand.oldestAt})` : ''}\n`);
+            if (format === 'table') {
+              process.stdout.write(`demand: ${s.demand.count}${s.demand.oldestAt ? ` (oldest ${s.demand.oldestAt})` : ''}\n`);
+              for (const [name, n] of Object.entries(s.podNetworks)) {
+                process.stdout.write(`pod network ${name}: ${n.enis} ENI(s), ${n.available} available, ${n.demand} waiting\n`);
+              }
+            }
           }),
       )
       .command(
@@ -166,11 +171,20 @@ export async function main(argv: string[]): Promise<void> {
             .option('pod-namespace', { type: 'string', default: '', description: 'K8S_POD_NAMESPACE' })
             .option('pod-name', { type: 'string', default: '', description: 'K8S_POD_NAME (a recreated pod of this name gets its IP back)' })
             .option('netns', { type: 'string', default: '', description: 'CNI_NETNS' })
+            .option('pod-network', { type: 'string', default: '', description: "the pod's PodNetwork: only its ENIs are candidates ('' the default network)" })
             .option('record-demand', { type: 'boolean', default: false, description: 'when nothing is free, record a demand for the pool keeper' }),
         (a) =>
           withStore(a, (store, format) => {
             const allocation = store.allocate(
-              { network: a.network, containerId: a.container, ifname: a.ifname, podNamespace: a.podNamespace, podName: a.podName, netns: a.netns },
+              {
+                network: a.network,
+                containerId: a.container,
+                ifname: a.ifname,
+                podNamespace: a.podNamespace,
+                podName: a.podName,
+                netns: a.netns,
+                podNetwork: a.podNetwork,
+              },
               { recordDemand: a.recordDemand },
             );
             emit(allocation, format, { rows: [allocation], columns: tables.allocationColumns });
@@ -195,6 +209,21 @@ export async function main(argv: string[]): Promise<void> {
             const changes = parseSettings(a.set);
             const s = Object.keys(changes).length ? store.setSettings(changes) : store.settings();
             emit(s, format, { rows: Object.entries(s), columns: keyValueColumns });
+          }),
+      )
+      .command(
+        'pod-networks [what]',
+        "the PodNetworks this node knows and cello-agent's decision for each of its pods (docs/podnetworks.md)",
+        (y) => y.positional('what', { choices: ['decisions', 'networks'] as const, default: 'decisions' as const }),
+        (a) =>
+          withStore(a, (store, format) => {
+            if (a.what === 'networks') {
+              const rows = store.podNetworks();
+              emit(rows, format, { rows, columns: tables.podNetworkColumns });
+            } else {
+              const rows = store.podNetworkDecisions();
+              emit(rows, format, { rows, columns: tables.decisionColumns });
+            }
           }),
       )
       .command(

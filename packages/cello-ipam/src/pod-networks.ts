@@ -81,6 +81,16 @@ export function modeOf(db: Db, network: string): EniMode {
   return (JSON.parse(row.spec) as PodNetworkRecord['spec']).mode;
 }
 
+/**
+ * The mode a network's pool is counted in: as `modeOf`, except that a network
+ * the node no longer knows (deleted with ENIs still here) counts in its ENIs'
+ * own mode, so its idle ENIs can still be given back.
+ */
+export function poolModeOf(db: Db, network: string): EniMode {
+  if (network === '' || db.get('SELECT 1 FROM pod_networks WHERE name = ?', [network])) return modeOf(db, network);
+  return db.get<{ mode: EniMode }>('SELECT mode FROM enis WHERE pod_network = ? LIMIT 1', [network])?.mode ?? 'shared';
+}
+
 /** Record (or replace) the decision for a pod. */
 export function decidePodNetwork(db: Db, d: Omit<PodNetworkDecision, 'decidedAt'>): void {
   for (const key of ['podNamespace', 'podName', 'podUid', 'reason'] as const) {

@@ -21,7 +21,7 @@ import { type EniView, eniView, unitsOf } from './capacity.ts';
 import type { Family } from '@cello/records';
 import { familiesOf } from './pick.ts';
 import type { EniRow, IpRow } from './rows.ts';
-import { modeOf } from './pod-networks.ts';
+import { poolModeOf } from './pod-networks.ts';
 import { readSettings } from './settings.ts';
 import type { SurplusDoc, SurplusEni } from './types.ts';
 
@@ -59,7 +59,7 @@ function leftovers(db: Db, plan: Plan) {
 /** Decide what goes beyond `keep`; returns the ENIs and IPs to mark now. */
 function chooseExcess(db: Db, opts: SurplusOptions, plan: Plan, now: number) {
   const network = opts.podNetwork ?? '';
-  const s = { ...readSettings(db), networkMode: modeOf(db, network) };
+  const s = { ...readSettings(db), networkMode: poolModeOf(db, network) };
   const views = db
     .all<EniRow>("SELECT * FROM enis WHERE state = 'active' AND mode = ? AND pod_network = ? ORDER BY id", [s.networkMode, network])
     .map((eni) => eniView(db, eni, now));

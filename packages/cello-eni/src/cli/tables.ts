@@ -19,6 +19,7 @@ export const eniColumns: Column<EniView>[] = [
   { header: 'COOLING', value: (e) => e.ipam?.cooling },
   { header: 'RELEASING', value: (e) => e.ipam?.releasing },
   { header: 'SECURITY GROUPS', value: (e) => e.securityGroupIds },
+  { header: 'NETWORK', value: (e) => (e.cello ? (e.podNetwork ?? 'default') : undefined) },
 ];
 
 export const allEniColumns: Column<EniView>[] = [
@@ -30,6 +31,7 @@ export const allEniColumns: Column<EniView>[] = [
   { header: 'SUBNET', value: (e) => e.subnetId },
   { header: 'PRIMARY IP', value: (e) => e.primaryIp },
   { header: 'IPS', value: (e) => (e.ipv6s ? `${e.ips}+${e.ipv6s}v6` : e.ips) },
+  { header: 'NETWORK', value: (e) => e.podNetwork ?? 'default' },
 ];
 
 export const subnetColumns: Column<SubnetStatus>[] = [

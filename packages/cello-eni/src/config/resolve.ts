@@ -78,6 +78,7 @@ export interface CelloConfig {
   metadataTimeoutSec: number;
   waitTimeoutSec: number;
   maxConcurrentEniCreates: number;
+  podNetworkPoolTarget: number;
   /** Attach new ENIs with DeleteOnTermination: they go with a deleted instance. */
   deleteEniOnTermination: boolean;
   /** cello-agent's metrics and health server, `[host]:port`. */
@@ -268,6 +269,7 @@ export function resolveConfig(clusterInput: unknown, nodeInput?: unknown, files:
     metadataTimeoutSec: c.metadataTimeoutSec ?? 5,
     waitTimeoutSec: c.waitTimeoutSec ?? 120,
     maxConcurrentEniCreates: c.maxConcurrentEniCreates ?? 2,
+    podNetworkPoolTarget: c.podNetworkPoolTarget ?? 1,
     deleteEniOnTermination: c.deleteEniOnTermination ?? false,
     metricsListen: c.metricsListen ?? DEFAULT_METRICS_LISTEN,
   };

@@ -111,6 +111,8 @@ export const clusterSchema = z.object({
   waitTimeoutSec: wholeNumber(1, 3600).optional(),
   /** ENIs brought up at once by the keeper (upstream: 2). */
   maxConcurrentEniCreates: wholeNumber(1, 16).optional(),
+  /** Free units each pod network in use on the node keeps ready (docs/podnetworks.md). */
+  podNetworkPoolTarget: wholeNumber(0, 1000).optional(),
   /** Attach new ENIs with DeleteOnTermination, so they go with a deleted instance (opt-in). */
   deleteEniOnTermination: z.boolean({ error: 'expected true or false' }).optional(),
   /** cello-agent's metrics and health server (`cello-agent run --listen` wins). */

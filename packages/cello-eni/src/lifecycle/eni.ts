@@ -66,6 +66,8 @@ export interface CreateRequest {
   ipv6Count: number;
   /** Reuse a token to make a retried create return the same ENI. */
   clientToken?: string;
+  /** An ENI of this PodNetwork: its security groups instead of the config's, and its tag. */
+  podNetwork?: { name: string; securityGroupIds: string[] };
 }
 
 /** Create an ENI with its IPs in one call and wait until it is Available; a failed wait deletes it. */
@@ -73,14 +75,14 @@ export async function createEni(ctx: EniContext, r: CreateRequest): Promise<Clou
   const { config, identity } = ctx;
   const id = await ctx.api.createEni({
     subnetId: r.subnetId,
-    securityGroupIds: config.securityGroups,
+    securityGroupIds: r.podNetwork?.securityGroupIds ?? config.securityGroups,
     secondaryCount: Math.min(MAX_SECONDARIES_PER_CREATE, Math.max(0, r.ipv4Count - 1)),
     ipv6Count: Math.min(MAX_SECONDARIES_PER_CREATE, r.ipv6Count),
-    tags: newEniTags(config, identity.instanceId),
+    tags: newEniTags(config, identity.instanceId, r.podNetwork?.name),
     description: ENI_DESCRIPTION,
     clientToken: r.clientToken ?? randomUUID(),
   });
-  ctx.log.info('created ENI', { eni: id, subnetId: r.subnetId, ipv4Count: r.ipv4Count, ipv6Count: r.ipv6Count });
+  ctx.log.info('created ENI', { eni: id, subnetId: r.subnetId, ipv4Count: r.ipv4Count, ipv6Count: r.ipv6Count, podNetwork: r.podNetwork?.name });
   try {
     return await waitEniStatus(ctx, id, 'Available');
   } catch (err) {

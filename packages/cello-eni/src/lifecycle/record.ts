@@ -11,6 +11,7 @@ import { type CelloConfig, ipamMode } from '../config/resolve.ts';
 import type { EniContext } from '../context.ts';
 import type { CloudEni, CloudSubnet } from '../openapi/api.ts';
 import type { MetadataEni } from '../metadata/instance.ts';
+import { podNetworkOf } from './tags.ts';
 
 export interface RecordFacts {
   mode: EniMode;
@@ -24,7 +25,10 @@ export interface RecordFacts {
 export function importEni(eni: CloudEni, f: RecordFacts): ImportEni {
   const subnetCidr = f.metadata?.subnetCidr || f.subnet?.cidr || '';
   const cidrV6 = f.ipv6 ? f.subnet?.cidrV6 : undefined;
+  // The network an ENI serves is its tag's, whoever imports it (keeper, reconcile, gc): never guessed.
+  const podNetwork = podNetworkOf(eni);
   return {
+    ...(podNetwork ? { podNetwork } : {}),
     id: eni.id,
     mac: eni.mac.toLowerCase(), // as ip prints it, the records' rule
     ...(f.device ? { device: f.device } : {}),

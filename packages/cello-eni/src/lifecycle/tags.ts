@@ -13,6 +13,8 @@ import type { CelloConfig } from '../config/resolve.ts';
 import type { CloudEni, Tag } from '../openapi/api.ts';
 
 export const CLUSTER_TAG = 'k8s:cello:cluster';
+/** The PodNetwork an ENI was made for (its subnet and security groups); none: the default network. */
+export const POD_NETWORK_TAG = 'k8s:cello:pod-network';
 export const ENI_DESCRIPTION = 'interface create by cello';
 
 /** Only an explicit `vke` selects the VKE keys (upstream also took "" for vke). */
@@ -30,10 +32,17 @@ function creatorTags(cfg: Pick<CelloConfig, 'platform'>): Tag[] {
 
 const instanceTagKey = (cfg: Pick<CelloConfig, 'platform'>) => (isVke(cfg.platform) ? 'volc:vke:ecs-id' : 'k8s:cello:ecs-id');
 
-/** Tags for a new ENI of this instance. */
-export function newEniTags(cfg: Pick<CelloConfig, 'platform' | 'clusterName'>, instanceId: string): Tag[] {
-  return [...ownedFilter(cfg, instanceId), ...(cfg.clusterName ? [{ Key: CLUSTER_TAG, Value: cfg.clusterName }] : [])];
+/** Tags for a new ENI of this instance (of a pod network, when `podNetwork` is given). */
+export function newEniTags(cfg: Pick<CelloConfig, 'platform' | 'clusterName'>, instanceId: string, podNetwork?: string): Tag[] {
+  return [
+    ...ownedFilter(cfg, instanceId),
+    ...(cfg.clusterName ? [{ Key: CLUSTER_TAG, Value: cfg.clusterName }] : []),
+    ...(podNetwork ? [{ Key: POD_NETWORK_TAG, Value: podNetwork }] : []),
+  ];
 }
+
+/** The PodNetwork a Cello ENI serves ('' for the default network). */
+export const podNetworkOf = (eni: Pick<CloudEni, 'tags'>): string => eni.tags[POD_NETWORK_TAG] ?? '';
 
 /** TagFilters for the ENIs this instance created. */
 export function ownedFilter(cfg: Pick<CelloConfig, 'platform'>, instanceId: string): Tag[] {

@@ -31,6 +31,7 @@ import { Wakeup } from '../util/wakeup.ts';
 import type { KeeperContext } from './context.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { reloadConfig } from './reload.ts';
+import { networkNeeds } from './networks.ts';
 import { type RoundReport, type RoundState, runRound } from './round.ts';
 
 /** The longest idle wait where inotify could miss a change (util/wakeup.ts). */
@@ -158,6 +159,7 @@ async function watch(
   let failures = 0;
   let retryAt: number;
   let seenDemands = '';
+  let seenNetworks = '';
   let first = true;
   for (;;) {
     const now = Date.now();
@@ -200,6 +202,22 @@ async function watch(
         break;
       }
       if (!demands.length) seenDemands = '';
+      // A pod just decided for a pod network (cello-agent), or a network's last pod gone: act before its ADD.
+      const networks = networksToAct(k);
+      if (networks && networks !== seenNetworks && !failures) {
+        seenNetworks = networks;
+        k.log.info('a pod network needs its pool changed; acting now', { podNetworks: networks });
+        break;
+      }
+      if (!networks) seenNetworks = '';
     }
   }
+}
+
+/** The pod networks whose pool a round would change now (short of target, or unused with ENIs), as one key; '' when none. */
+function networksToAct(k: KeeperContext): string {
+  return networkNeeds(k.store, k.store.stats())
+    .filter((n) => (n.inUse ? n.spec && n.available < n.waiting + k.config.podNetworkPoolTarget : n.available > 0))
+    .map((n) => `${n.network}:${n.waiting}:${n.available}`)
+    .join(',');
 }

@@ -8,10 +8,12 @@ import { freeEni } from '../lifecycle/eni.ts';
 import { type NodeLimits, nodeLimits } from '../lifecycle/limits.ts';
 import { releaseSurplus } from '../lifecycle/release.ts';
 import { NoSubnetError } from '../lifecycle/subnets.ts';
+import { podNetworkOf } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';
 import { isLimit, isSubnetFull, OpenApiError } from '../openapi/errors.ts';
 import type { KeeperContext } from './context.ts';
 import { fill, type FillResult } from './fill.ts';
+import { type NetworkRound, runNetworkRounds } from './networks.ts';
 import { planFill } from './plan.ts';
 import { type PoolTargets, poolTargets, targetsMet } from './targets.ts';
 
@@ -38,6 +40,8 @@ export interface RoundReport {
   blocked?: string;
   /** What kind of obstacle `blocked` describes (for callers that act on it, like the agent's events). */
   blockedBy?: BlockedBy;
+  /** The pod networks' pools (networks.ts), after the default pool's. */
+  podNetworks: NetworkRound[];
   met: boolean;
 }
 
@@ -91,7 +95,7 @@ async function add(k: KeeperContext, state: RoundState, limits: NodeLimits, t: P
     toAdd: t.toAdd,
     enis: stats.enis.filter((e) => !e.podNetwork), // the default network's pool; pod networks' ENIs are not this pool's
     eniSubnet: new Map(records.map((e) => [e.id, { subnetId: e.subnetId, ipv6: Boolean(e.subnetCidrV6) }])),
-    spares: state.spares,
+    spares: state.spares.filter((s) => !podNetworkOf(s)), // a pod network's spare has its groups: never the default pool's
     ipsPerEni: limits.ipsPerEni,
     freeSlots: limits.eniSlots - records.length,
     heldOff: (id) => (id ? k.picker.isHeldOff(id) : false),
@@ -151,6 +155,7 @@ export async function runRound(k: KeeperContext, state: RoundState, opts: { rele
     });
     await giveBack(k, k.store.surplus({ keep: before.free - before.toRelease }), released, errors);
   }
+  const podNetworks = await runNetworkRounds(k, limits, errors);
   const after = poolTargets(k.store.stats(), limits, k.config);
   const deletedSpares = after.toAdd === 0 ? await dropSpares(k, state, errors) : [];
   const blocked: Blocked | undefined = added?.blocked ?? (after.shortfall ? { by: 'capacity', message: after.shortfall } : undefined);
@@ -160,6 +165,7 @@ export async function runRound(k: KeeperContext, state: RoundState, opts: { rele
     ...(added ? { filled: added.filled } : {}),
     released,
     deletedSpares,
+    podNetworks,
     errors,
     ...(blocked ? { blocked: blocked.message, blockedBy: blocked.by } : {}),
     met: targetsMet(after) && !errors.length,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DB_FILE, DEFAULT_STATE_DIR, type EniStats, type IpRecord, openStore } from '@cello/cello-ipam';
 import type { EniContext } from '../context.ts';
 import { devicesByMac } from '../lifecycle/host.ts';
-import { clusterFilter, createdFor, isOwned, ownedFilter } from '../lifecycle/tags.ts';
+import { clusterFilter, createdFor, isOwned, ownedFilter, podNetworkOf } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';
 
 export interface EniView {
@@ -28,6 +28,8 @@ export interface EniView {
   /** From cello-ipam (absent when it does not know the ENI). */
   ipam?: { mode: string; used: number; free: number; cooling: number; releasing: number; ipv6Used?: number; ipv6Free?: number };
   securityGroupIds: string[];
+  /** The PodNetwork it serves (its tag); absent: the default network. */
+  podNetwork?: string;
   /** For --all: the instance the ENI was created for. */
   createdFor?: string;
 }
@@ -69,6 +71,7 @@ function view(ctx: EniContext, e: CloudEni, devices: Map<string, string>, stats?
         }
       : {}),
     securityGroupIds: e.securityGroupIds,
+    ...(podNetworkOf(e) ? { podNetwork: podNetworkOf(e) } : {}),
   };
 }
 

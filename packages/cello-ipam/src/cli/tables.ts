@@ -1,5 +1,7 @@
 /** How each record looks as a table on a terminal (JSON output carries every field). */
 import type { Column } from '@cello/cli-kit';
+import type { PodNetworkRecord } from '@cello/records';
+import type { PodNetworkDecision } from '../pod-networks.ts';
 import type { Allocation, Demand, EniRecord, EniStats, Inconsistency, IpRecord, StateCounts, SurplusEni } from '../types.ts';
 
 /** Container ids are 64 hex characters; 12 identify one on a node, as docker and crictl show them. */
@@ -15,6 +17,7 @@ export const eniColumns: Column<EniRecord>[] = [
   { header: 'GATEWAY', value: (e) => [e.gateway, e.gatewayV6].filter(Boolean) },
   { header: 'PRIMARY', value: (e) => e.primaryIp },
   { header: 'TABLE', value: (e) => e.routeTable },
+  { header: 'POD NETWORK', value: (e) => e.podNetwork ?? 'default' },
 ];
 
 export const ipColumns: Column<IpRecord>[] = [
@@ -34,6 +37,7 @@ export const allocationColumns: Column<Allocation>[] = [
   { header: 'IPV4', value: (a) => a.ipv4 },
   { header: 'IPV6', value: (a) => a.ipv6 },
   { header: 'ENI', value: (a) => (a.eni ? `${a.eni.id} (${a.mode})` : '(forgotten)') },
+  { header: 'POD NETWORK', value: (a) => a.podNetwork ?? 'default' },
   { header: 'NETNS', value: (a) => a.netns },
   { header: 'SINCE', value: (a) => a.allocatedAt },
 ];
@@ -47,6 +51,7 @@ export const statsColumns: Column<EniStats>[] = [
   { header: 'IPV4 FREE/USED/COOL/REL', value: (e) => counts(e.ipv4) },
   { header: 'IPV6 FREE/USED/COOL/REL', value: (e) => counts(e.ipv6) },
   { header: 'AVAILABLE', value: (e) => e.available },
+  { header: 'POD NETWORK', value: (e) => e.podNetwork ?? 'default' },
 ];
 
 export const surplusColumns: Column<SurplusEni>[] = [
@@ -59,8 +64,30 @@ export const surplusColumns: Column<SurplusEni>[] = [
 export const demandColumns: Column<Demand>[] = [
   { header: 'CONTAINER', value: (d) => `${short(d.containerId)}/${d.ifname}` },
   { header: 'POD', value: (d) => pod(d.podNamespace, d.podName) },
-  { header: 'WANTS', value: (d) => `${d.mode} ${d.ipFamily}` },
+  { header: 'WANTS', value: (d) => `${d.mode} ${d.ipFamily}${d.podNetwork ? ` of ${d.podNetwork}` : ''}` },
   { header: 'SINCE', value: (d) => d.createdAt },
+];
+
+export const decisionColumns: Column<PodNetworkDecision>[] = [
+  { header: 'POD', value: (d) => pod(d.podNamespace, d.podName) },
+  { header: 'UID', value: (d) => d.podUid },
+  { header: 'POD NETWORK', value: (d) => d.network || 'default' },
+  { header: 'WHY', value: (d) => d.reason },
+  { header: 'DECIDED', value: (d) => new Date(d.decidedAt).toISOString() },
+];
+
+export const podNetworkColumns: Column<PodNetworkRecord>[] = [
+  { header: 'POD NETWORK', value: (n) => n.name },
+  { header: 'MODE', value: (n) => n.spec.mode },
+  { header: 'SUBNETS', value: (n) => [...(n.spec.subnets.ids ?? []), ...Object.entries(n.spec.subnets.tags ?? {}).map(([k, v]) => `tag ${k}=${v}`)] },
+  { header: 'SECURITY GROUPS', value: (n) => n.spec.securityGroupIds },
+  {
+    header: 'ALLOCATION',
+    value: (n) =>
+      n.spec.allocation.type === 'Fixed'
+        ? `Fixed (release after ${n.spec.allocation.releaseAfterSec ?? 'never'}${n.spec.allocation.releaseAfterSec === null ? '' : ' s'})`
+        : 'Elastic',
+  },
 ];
 
 export const findingColumns: Column<Inconsistency>[] = [

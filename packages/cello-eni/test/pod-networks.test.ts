@@ -1,0 +1,102 @@
+// The pod networks' pools (pool/networks.ts, docs/podnetworks.md) on the simulated VPC: with pods of
+// this node decided for PodNetwork "blue" (written into the node's store, as cello-agent does), the
+// keeper makes ENIs for blue in blue's subnet with blue's security group and tag, keeps them apart
+// from the default pool, re-imports them as blue after the store is lost, and gives them back once
+// no pod here is on blue.
+import { rmSync } from 'node:fs';
+import t from 'tap';
+import { openStore } from '@cello/cello-ipam';
+import { FAST_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
+import { baseConf, callsOf, cloudEnis, countBy, eni, ipam, writeConf } from './helpers.ts';
+
+const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS, securityGroups: ['default', 'blue'] } });
+const node = 'node1';
+const [defaultSubnet, blueSubnet] = sim.info.subnets;
+const group = (name: string) => sim.info.securityGroups.find((g) => g.name === name)!.id;
+writeConf(sim, node, baseConf(sim, { subnets: [defaultSubnet!.id], securityGroups: [group('default')], poolTarget: 2 }));
+
+const blue = {
+  name: 'blue',
+  spec: {
+    namespaceSelector: { matchLabels: { team: 'blue' } },
+    subnets: { ids: [blueSubnet!.id] },
+    securityGroupIds: [group('blue')],
+    mode: 'shared' as const,
+    allocation: { type: 'Elastic' as const },
+  },
+};
+const stateDir = nodePath(sim, node, '/var/lib/cello');
+function asAgent(fn: (store: ReturnType<typeof openStore>) => void) {
+  const store = openStore({ stateDir });
+  try {
+    fn(store);
+  } finally {
+    store.close();
+  }
+}
+const decideBlue = (...pods: string[]) =>
+  asAgent((s) => {
+    s.replacePodNetworks([blue]);
+    for (const p of pods) s.decidePodNetwork({ podNamespace: 'shop', podName: p, podUid: `uid-${p}`, network: 'blue', reason: 'matched podnetwork blue' });
+  });
+const blueEnis = async () => (await cloudEnis(sim, node)).filter((e) => e.tags.some((tag) => tag.Key === 'k8s:cello:pod-network' && tag.Value === 'blue'));
+const stats = async () => (await ipam(sim, node, ['stats', '-o', 'json'])).json;
+
+t.test("pods decided for blue get blue's own ENI, apart from the default pool", async (t) => {
+  decideBlue('web-0', 'web-1');
+  const r = await eni(sim, node, ['pool', '--once']);
+  t.equal(r.code, 0, `met ${r.code ? r.stderr.slice(-400) : ''}`);
+  const [b, ...more] = await blueEnis();
+  t.ok(b, 'an ENI tagged for blue');
+  t.equal(more.length, 0, 'one is enough');
+  t.equal(b!.subnetId, blueSubnet!.id, "in blue's subnet");
+  t.same(b!.securityGroupIds, [group('blue')], "with blue's security group only");
+  t.equal(1 + b!.secondaryIps.length, 3, 'with an IP for each of the 2 pods waiting and podNetworkPoolTarget (1) more');
+  const s = await stats();
+  t.same(s.podNetworks, { blue: { enis: 1, available: 3, demand: 0 } }, 'cello-ipam has it as blue');
+  t.equal(s.totals.available, 2, 'the default pool is its own target, unaffected');
+  const others = (await cloudEnis(sim, node)).filter((e) => e.id !== b!.id);
+  t.ok(others.length > 0, 'the default pool has its own ENI');
+  t.ok(
+    others.every((e) => e.subnetId === defaultSubnet!.id && e.securityGroupIds.join() === group('default')),
+    "in the config's subnet and group",
+  );
+
+  const pod = await ipam(sim, node, ['alloc', '--container', 'w0', '--pod-namespace', 'shop', '--pod-name', 'web-0', '--pod-network', 'blue']);
+  t.equal(pod.json.eni.id, b!.id, 'a blue pod gets an address of that ENI');
+  const since = (await sim.control.calls()).at(-1)?.seq ?? 0;
+  t.equal((await eni(sim, node, ['pool', '--once'])).code, 0);
+  const writes = countBy(await callsOf(sim, node, since), (c) => c.action);
+  t.notOk(writes.CreateNetworkInterface || writes.AssignPrivateIpAddresses, 'one pod waiting and two free: nothing to add');
+});
+
+t.test('a lost store: the reconcile re-imports the ENI as blue from its tag', async (t) => {
+  const [b] = await blueEnis();
+  for (const f of ['ipam.db', 'ipam.db-wal', 'ipam.db-shm']) rmSync(`${stateDir}/${f}`, { force: true });
+  decideBlue('web-0', 'web-1');
+  const r = await eni(sim, node, ['pool', '--once']);
+  t.equal(r.code, 0, r.code ? r.stderr.slice(-400) : 'the keeper met its targets');
+  const enis = (await ipam(sim, node, ['list', 'enis', '-o', 'json'])).json as Array<{ id: string; podNetwork?: string }>;
+  t.match(
+    enis.find((e) => e.id === b!.id),
+    { podNetwork: 'blue' },
+    'known as blue again, never as a default-network ENI',
+  );
+  t.equal((await blueEnis()).length, 1, 'and no second blue ENI made');
+});
+
+t.test('no pod here on blue any more: its ENI goes back to the cloud, the default pool stays', async (t) => {
+  asAgent((s) => {
+    for (const d of s.podNetworkDecisions()) s.forgetPodNetworkDecision(d.podNamespace, d.podName);
+  });
+  const before = (await cloudEnis(sim, node)).length;
+  const r = await eni(sim, node, ['pool', '--once']);
+  t.equal(r.code, 0, r.code ? r.stderr.slice(-400) : 'the keeper met its targets');
+  t.same(await blueEnis(), [], 'the blue ENI is deleted');
+  t.equal((await cloudEnis(sim, node)).length, before - 1, 'nothing else went');
+  const s = await stats();
+  t.same(s.podNetworks, {}, 'cello-ipam forgot it');
+  t.equal(s.totals.available, 2);
+  const check = await ipam(sim, node, ['check', '-o', 'json']);
+  t.equal(check.code, 0, `cello-ipam check passes ${check.stdout}`);
+});
