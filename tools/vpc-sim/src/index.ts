@@ -61,6 +61,7 @@ export function attachSim(name: string): Sim {
 
 export type { SimState } from './control/state.ts';
 export { DEFAULT_CONFIG, type SimConfig } from './config.ts';
+export type { IngressConfig, SecurityGroupConfig, SecurityGroupEntry } from './security-group-config.ts';
 
 export type { CallRecord } from './openapi/calls.ts';
 
