@@ -11,7 +11,7 @@ export type LeakKind =
   | 'host-link'
   /** A route cello made (proto 207) for an IP nobody holds, or in the table of an ENI cello-ipam does not know. */
   | 'host-route'
-  /** A policy rule at priority 512/1536 (proto 207) for an IP nobody holds. */
+  /** A policy rule at priority 500/512/1536 (proto 207) for an IP nobody holds. */
   | 'host-rule'
   /** An ENI tagged for this instance, detached (Available) and unknown to cello-ipam. */
   | 'eni-detached'

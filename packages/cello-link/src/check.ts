@@ -43,7 +43,13 @@ function routeProblem(s: Snapshot, o: Extract<KObject, { kind: 'route' }>): stri
 }
 
 function ruleProblem(s: Snapshot, o: Extract<KObject, { kind: 'rule' }>): string | undefined {
-  const at = s.rules.filter((r) => r.priority === o.prio && (o.from ? r.src === canonicalIp(o.from) : true) && (o.to ? r.dst === canonicalIp(o.to) : true));
+  const at = s.rules.filter(
+    (r) =>
+      r.priority === o.prio &&
+      (o.from ? r.src === canonicalIp(o.from) : true) &&
+      (o.to ? r.dst === canonicalIp(o.to) : true) &&
+      (o.iif ? r.iif === o.iif : true),
+  );
   if (!at.length) return 'missing';
   return at.some((r) => table(r.table) === table(o.table)) ? undefined : `looks up table ${at[0]!.table}`;
 }

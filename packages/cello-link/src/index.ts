@@ -6,7 +6,7 @@ export { check } from './check.ts';
 export { chooseDatapath } from './datapath.ts';
 export { eniUp } from './eni-up.ts';
 
-export { PRIO_FROM_POD, PRIO_TO_POD, hostVethName, ifbName, ipvlanHostName, legacyLinkNames, vethMacs } from './names.ts';
+export { PRIO_FROM_NETWORK_POD, PRIO_FROM_POD, PRIO_TO_POD, hostVethName, ifbName, ipvlanHostName, legacyLinkNames, vethMacs } from './names.ts';
 export { inspectNetns, isPodNetns, netnsProblem } from './netns.ts';
 export { ALREADY_GONE, endPrestarted, HOST, prestartBatch, runProcess } from './run.ts';
 export { setup } from './setup.ts';

@@ -11,6 +11,13 @@ export const CELLO_PROTO = 207;
 /** veth datapath rule priorities (AWS VPC CNI's): to-pod before from-pod. */
 export const PRIO_TO_POD = 512;
 export const PRIO_FROM_POD = 1536;
+/**
+ * A pod of a PodNetwork (docs/podnetworks.md): everything it sends leaves through its ENI, before
+ * the to-pod rules could deliver it on the host, so its traffic to other pods of this node crosses
+ * the VPC and their security groups (and theirs to it: its to-pod rules take only the VPC, through
+ * its ENI, and the host itself).
+ */
+export const PRIO_FROM_NETWORK_POD = 500;
 /** The pod's IPv4 gateway on the veth datapaths: link-local, answered by a permanent neighbour. */
 export const POD_GATEWAY_V4 = '169.254.1.1';
 /** ENI-egress filter priorities of the ipvlan host fast path (upstream's). */

@@ -19,7 +19,7 @@ export type KObject =
   | { kind: 'link'; name: string; mtu?: number; mac?: string; type?: string }
   | { kind: 'addr'; dev: string; cidr: string }
   | { kind: 'route'; dst: string; dev: string; via?: string; table?: number; scope?: 'link'; src?: string; onlink?: boolean }
-  | { kind: 'rule'; prio: number; from?: string; to?: string; table: number | 'main' }
+  | { kind: 'rule'; prio: number; from?: string; to?: string; table: number | 'main'; iif?: string }
   | { kind: 'neigh'; dev: string; ip: string; mac: string }
   | { kind: 'sysctl'; key: string; value: string }
   /** A tbf root qdisc; rate in bit/s, burst in bits (CNI's units). */
@@ -58,7 +58,7 @@ function routeLine(o: Extract<KObject, { kind: 'route' }>): string {
 }
 
 export function ruleSelector(o: Extract<KObject, { kind: 'rule' }>): string {
-  return [o.from ? `from ${o.from}` : '', o.to ? `to ${o.to}` : ''].filter(Boolean).join(' ');
+  return [o.from ? `from ${o.from}` : '', o.to ? `to ${o.to}` : '', o.iif ? `iif ${o.iif}` : ''].filter(Boolean).join(' ');
 }
 
 export const isV6Rule = (o: KObject) => o.kind === 'rule' && isIPv6(o.from ?? o.to ?? '');

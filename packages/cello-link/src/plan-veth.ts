@@ -4,21 +4,31 @@
  * permanent. Host: the other end with proxy ARP, `podIP dev <hostveth>`, rules
  * `to podIP lookup main` (512) and `from podIP lookup <ENI table>` (1536). The
  * ENI table itself comes from eni-up.
+ *
+ * A pod of a PodNetwork is kept behind its network's security groups, also
+ * from the other pods of this node: `from podIP lookup <ENI table>` comes
+ * first (500), so all it sends crosses the VPC, and its to-pod rules take
+ * only what arrives through its ENI or comes from the host itself (`iif lo`),
+ * so another pod's traffic to it crosses the VPC too.
  */
 import type { Expect } from './objects.ts';
-import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, PRIO_FROM_POD, PRIO_TO_POD, vethMacs } from './names.ts';
+import { eui64LinkLocal, hostVethName, ifbName, POD_GATEWAY_V4, PRIO_FROM_NETWORK_POD, PRIO_FROM_POD, PRIO_TO_POD, vethMacs } from './names.ts';
 import { hostCidr } from '@cello/records';
 import { anyDst, type Plan, podIps } from './plan.ts';
+import { LinkError } from './errors.ts';
 import { shaping } from './shaping.ts';
 import type { LinkAllocation, SetupOptions } from './types.ts';
 
-export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
+/** `eniDevice`: the ENI's device now, for a pod of a PodNetwork (its to-pod rules take traffic from there only). */
+export function vethPlan(a: LinkAllocation, opts: SetupOptions, facts: { eniDevice?: string } = {}): Plan {
   const hostVeth = hostVethName(a.containerId, a.ifname);
   const macs = vethMacs(a.containerId, a.ifname);
   const gw6 = eui64LinkLocal(macs.host);
   const mtu = opts.mtu ?? a.eni.mtu ?? 1500;
   const table = a.eni.routeTable;
   const eniUpHint = 'run `cello-link eni-up` for this ENI';
+  const networkDevice = a.eni.podNetwork ? facts.eniDevice : undefined;
+  if (a.eni.podNetwork && !networkDevice) throw new LinkError(`the ENI of podnetwork ${a.eni.podNetwork} (${a.eni.mac}) has no device on this host`, 'host');
 
   const host: Expect[] = [
     { kind: 'veth', name: hostVeth, mac: macs.host, mtu, peer: { name: a.ifname, mac: macs.pod, netns: a.netns } },
@@ -41,7 +51,8 @@ export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
     host.push(
       { kind: 'route', dst: cidr, dev: hostVeth, ...(v6 ? {} : { scope: 'link' as const }) },
       { kind: 'neigh', dev: hostVeth, ip, mac: macs.pod },
-      { kind: 'rule', prio: PRIO_TO_POD, to: ip, table: 'main' },
+      ...(networkDevice ? [{ kind: 'rule' as const, prio: PRIO_FROM_NETWORK_POD, from: ip, table }] : []),
+      ...toPodRules(ip, networkDevice),
       { kind: 'rule', prio: PRIO_FROM_POD, from: ip, table },
       { kind: 'route', dst: anyDst(v6), via: v6 ? a.eni.gatewayV6 : a.eni.gateway, dev: '', table, checkOnly: true, hint: eniUpHint },
     );
@@ -62,4 +73,13 @@ export function vethPlan(a: LinkAllocation, opts: SetupOptions): Plan {
   host.push(...shaped.objects);
   if (shaped.ifbInterface) result.ifbInterface = shaped.ifbInterface;
   return { datapath: 'veth', netns: a.netns, host, pod, result };
+}
+
+/** The to-pod rule: for anyone, or, for a pod of a PodNetwork (`eniDevice`), only from its ENI and the host. */
+function toPodRules(ip: string, eniDevice: string | undefined): Expect[] {
+  if (!eniDevice) return [{ kind: 'rule', prio: PRIO_TO_POD, to: ip, table: 'main' }];
+  return [
+    { kind: 'rule', prio: PRIO_TO_POD, to: ip, table: 'main', iif: 'lo' },
+    { kind: 'rule', prio: PRIO_TO_POD, to: ip, table: 'main', iif: eniDevice },
+  ];
 }

@@ -24,7 +24,7 @@ export async function planSetup(input: LinkAllocation, opts: SetupOptions = {}):
   const a = parseAllocation(input); // library callers get the same field-naming checks as the CLI
   checkOptions(opts);
   const datapath = await datapathFor(a, opts.datapath);
-  if (datapath === 'veth') return vethPlan(a, opts);
+  if (datapath === 'veth') return vethPlan(a, opts, a.eni.podNetwork ? { eniDevice: (await hostEniDevice(a.eni)).eni.name } : {});
   const { eni, links } = await hostEniDevice(a.eni);
   if (datapath === 'exclusive') return exclusivePlan(a, opts, { eniDevice: eni.name, hostIps: hostIpsFor(opts) });
   return ipvlanPlan(a, opts, ipvlanFacts(eni, links, opts.mtu ?? a.eni.mtu ?? eni.mtu, opts));

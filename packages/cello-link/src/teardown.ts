@@ -15,7 +15,7 @@ import { LinkError } from './errors.ts';
 import { hostCidr, isIPv6 } from '@cello/records';
 import { findByMac, type LinkInfo, listLinks } from './links.ts';
 import { inspectNetns, netnsProblem } from './netns.ts';
-import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_POD, PRIO_TO_POD, transitName } from './names.ts';
+import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_NETWORK_POD, PRIO_FROM_POD, PRIO_TO_POD, transitName } from './names.ts';
 import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side, sideName } from './run.ts';
 import type { TeardownOptions, TeardownTarget } from './types.ts';
 import { parseTarget } from './validate.ts';
@@ -84,6 +84,9 @@ export async function planTeardown(input: TeardownTarget, opts: TeardownOptions 
     (isIPv6(ip) ? plan.host.ip6 : plan.host.ip).push(
       `rule del pref ${PRIO_TO_POD} to ${ip} protocol ${CELLO_PROTO}`,
       `rule del pref ${PRIO_FROM_POD} from ${ip} protocol ${CELLO_PROTO}`,
+      // A pod of a PodNetwork has one more rule and two to-pod rules (by iif): a missing one is already gone.
+      `rule del pref ${PRIO_FROM_NETWORK_POD} from ${ip} protocol ${CELLO_PROTO}`,
+      `rule del pref ${PRIO_TO_POD} to ${ip} protocol ${CELLO_PROTO}`,
     );
   }
   return plan;

@@ -23,7 +23,17 @@
  * an orphaned link is not reported on its own.
  */
 import type { IpamStore } from '@cello/cello-ipam';
-import { hostVethName, ifbName, legacyLinkNames, PRIO_FROM_POD, PRIO_TO_POD, show, type ShowRoute, type ShowRule } from '@cello/cello-link';
+import {
+  hostVethName,
+  ifbName,
+  legacyLinkNames,
+  PRIO_FROM_NETWORK_POD,
+  PRIO_FROM_POD,
+  PRIO_TO_POD,
+  show,
+  type ShowRoute,
+  type ShowRule,
+} from '@cello/cello-link';
 import { type Ledger, register, settle, Skip, skipped } from '../ledger.ts';
 import { ipDelete } from './kernel.ts';
 
@@ -33,10 +43,10 @@ const isHostAddress = (dst: string) => !dst.includes('/') || /\/(32|128)$/.test(
 const isV6Route = (r: ShowRoute) => r.dst.includes(':') || Boolean(r.via?.includes(':'));
 const isPodDevice = (dev: string) => /^(cel[0-9a-f]{11}|ipvl_\d+)$/.test(dev);
 
-/** The pod IP a rule is for, if it is one of the two pod rules. */
+/** The pod IP a rule is for, if it is one of the pod rules (to-pod, from-pod, and a PodNetwork pod's first from-pod). */
 function ruleIp(r: ShowRule): string | undefined {
   if (r.priority === PRIO_TO_POD && r.to) return bare(r.to);
-  if (r.priority === PRIO_FROM_POD && r.from) return bare(r.from);
+  if ((r.priority === PRIO_FROM_POD || r.priority === PRIO_FROM_NETWORK_POD) && r.from) return bare(r.from);
   return undefined;
 }
 
