@@ -3,13 +3,14 @@
 // docs/podnetworks.md, "Where the decision lives", pass by pass — a pod is
 // decided once per UID and keeps its network while it exists, a recreated
 // pod is decided again, a pod gone is forgotten, an invalid PodNetwork is
-// skipped without letting its pods go to the default network, and a
-// namespace not seen yet holds its pods back.
+// skipped without letting its pods go to the default network, a namespace
+// that could not be read holds its pods back, and a pass without the
+// PodNetworks only forgets.
 import t, { type Test } from 'tap';
 import { openStore } from '@cello/cello-ipam';
 import { tempDir } from '@cello/testkit';
 import type { PodFacts } from '../src/pod-networks/choose.ts';
-import { type ClusterView, reconcile } from '../src/pod-networks/reconcile.ts';
+import { type ClusterView, reconcile, undecidedPods } from '../src/pod-networks/reconcile.ts';
 
 const podNetwork = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: 'cello.volcengine.com/v1alpha1',
@@ -126,10 +127,10 @@ t.test('an invalid PodNetwork is skipped, and the pods it would take wait instea
   t.same(decisions()['blue/a'], { uid: 'u-a', network: 'blue' }, 'fixed, it takes the pod that waited');
 });
 
-t.test('a pod whose namespace has not been seen waits for it', async (t) => {
+t.test('a pod whose namespace could not be read waits for it', async (t) => {
   const { store, decisions } = fixture(t);
   const r = reconcile(store, view([blue], {}, [pod('new', 'a', 'u-a')]));
-  t.same(r.held, [{ podNamespace: 'new', podName: 'a', podUid: 'u-a', reason: 'namespace new has not been seen yet' }]);
+  t.same(r.held, [{ podNamespace: 'new', podName: 'a', podUid: 'u-a', reason: 'namespace new could not be read' }]);
   t.same(decisions(), {});
   reconcile(store, view([blue], { new: { team: 'blue' } }, [pod('new', 'a', 'u-a')]));
   t.same(decisions(), { 'new/a': { uid: 'u-a', network: 'blue' } });
@@ -142,4 +143,34 @@ t.test('a recreated pod that must wait loses the old pod’s decision meanwhile'
   const r = reconcile(store, view([blue], {}, [pod('shop', 'a', 'u-2')]));
   t.same(decisions(), {}, 'no decision of the old UID is left for the new pod to find');
   t.equal(r.held.length, 1);
+});
+
+t.test('a pass without the PodNetworks forgets, keeps the list, and decides nothing', async (t) => {
+  const { store, decisions } = fixture(t);
+  reconcile(store, view([blue], { shop: { team: 'blue' } }, [pod('shop', 'a', 'u-a'), pod('shop', 'b', 'u-b')]));
+  const r = reconcile(store, { podNetworks: null, namespaces: new Map(), pods: [pod('shop', 'b', 'u-b'), pod('shop', 'c', 'u-c')] });
+  t.same(decisions(), { 'shop/b': { uid: 'u-b', network: 'blue' } }, 'a forgotten, b kept, c not decided');
+  t.equal(r.networks, null);
+  t.equal(r.invalid, null);
+  t.notOk(r.networksChanged);
+  t.same(
+    store.podNetworks().map((n) => n.name),
+    ['blue'],
+    'the list is left as it was',
+  );
+  t.same(r.held, [{ podNamespace: 'shop', podName: 'c', podUid: 'u-c', reason: 'the PodNetworks were not read for this pass' }]);
+});
+
+t.test('undecidedPods: the pods without a decision of their UID', async (t) => {
+  const { store } = fixture(t);
+  reconcile(store, view([], { shop: {} }, [pod('shop', 'a', 'u-a')]));
+  t.same(
+    undecidedPods(store, [pod('shop', 'a', 'u-a'), pod('shop', 'a2', 'u-a2'), pod('shop', 'b', 'u-b')]).map((p) => p.name),
+    ['a2', 'b'],
+  );
+  t.same(
+    undecidedPods(store, [pod('shop', 'a', 'u-new')]).map((p) => p.uid),
+    ['u-new'],
+    'a recreated pod is undecided',
+  );
 });

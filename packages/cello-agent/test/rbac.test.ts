@@ -114,6 +114,12 @@ t.test('every API request of the agent is allowed by manifests/rbac.yaml, and ev
   });
   t.match(report, { sweep: 'node', scope: NODE }, 'the gc child swept this node');
   await waitFor(() => readFileSync(log, 'utf8').includes('/api/v1/pods?'), { what: 'the stock pod count from the API' });
+  // A pod on the node: pod-networks reads its namespace's labels to decide its network.
+  await k8s(sim, 'POST', '/api/v1/namespaces/default/pods', {
+    metadata: { name: 'rbac-pod', namespace: 'default' },
+    spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] },
+  });
+  await waitFor(() => readFileSync(log, 'utf8').includes('"GET","url":"/api/v1/namespaces/default"'), { what: 'pod-networks reading the pod’s namespace' });
   t.equal(await agent.stop(), 0);
 
   const requests = readFileSync(log, 'utf8')

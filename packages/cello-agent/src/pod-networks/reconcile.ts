@@ -1,7 +1,7 @@
 /**
- * One pass of the pod-networks role: what the API says now (PodNetwork
- * objects, namespace labels, this node's pods) made true in the node's
- * cello-ipam store, which cello-cni's ADD reads instead of the API.
+ * One pass of the pod-networks role: what the API says (PodNetwork objects,
+ * namespace labels, this node's pods) made true in the node's cello-ipam
+ * store, which cello-cni's ADD reads instead of the API.
  *
  * - The store's PodNetwork list becomes the valid objects (written only when
  *   it differs: the CNI takes the same write lock).
@@ -10,12 +10,16 @@
  *   recreated under its name (a new UID) is decided again.
  * - A decision whose pod is gone from the node, or has another UID now, is
  *   forgotten.
- * - A pod is left undecided (held) while its namespace has not been seen, or
- *   while an invalid PodNetwork that would win matches it (choose.ts); a
+ * - A pod is left undecided (held) while its namespace could not be read,
+ *   or while an invalid PodNetwork that would win matches it (choose.ts); a
  *   later pass decides it.
  *
- * Synchronous and given everything it reads, so that the test drives it
- * without a cluster; the role (run.ts) keeps the views current.
+ * The role (run.ts) reads the PodNetworks and the namespaces afresh for a
+ * pass that has pods to decide (undecidedPods says which), so that a
+ * PodNetwork or a label made just before a pod is never missed because a
+ * watch had not delivered it yet. A pass given no PodNetworks (null) only
+ * forgets. Synchronous and given everything it reads, so that a test drives
+ * it without a cluster.
  */
 import { parsePodNetwork, parsePodNetworkSelectors, type PodNetworkRecord, RecordError } from '@cello/records';
 import { type BrokenPodNetwork, choosePodNetwork, type PodFacts } from './choose.ts';
@@ -41,19 +45,19 @@ export interface PodNetworkStore {
 
 /** What the API says now. */
 export interface ClusterView {
-  /** PodNetwork objects as listed (parsed here). */
-  podNetworks: readonly unknown[];
-  /** Labels by namespace name; a namespace missing here has not been seen. */
+  /** PodNetwork objects as listed (parsed here); null when not read for this pass: the list is left alone and no pod is decided. */
+  podNetworks: readonly unknown[] | null;
+  /** Labels of the namespaces of the pods to decide; a namespace missing here could not be read. */
   namespaces: ReadonlyMap<string, Record<string, string>>;
   /** This node's pods that take a CNI ADD (not hostNetwork). */
   pods: readonly PodFacts[];
 }
 
 export interface ReconcileReport {
-  /** The valid PodNetworks, by name. */
-  networks: string[];
-  /** PodNetworks skipped: the parser's refusal (`field: problem`). */
-  invalid: Array<{ name: string; error: string }>;
+  /** The valid PodNetworks, by name (null: not read this pass). */
+  networks: string[] | null;
+  /** PodNetworks skipped: the parser's refusal (`field: problem`); null: not read this pass. */
+  invalid: Array<{ name: string; error: string }> | null;
   /** Whether the store's list was rewritten. */
   networksChanged: boolean;
   decided: DecisionInput[];
@@ -102,11 +106,17 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** The pods a pass must decide: those without a decision of their UID. */
+export function undecidedPods(store: Pick<PodNetworkStore, 'podNetworkDecisions'>, pods: readonly PodFacts[]): PodFacts[] {
+  const decided = new Set(store.podNetworkDecisions().map((d) => `${d.podNamespace}/${d.podName}/${d.podUid}`));
+  return pods.filter((p) => !decided.has(`${p.namespace}/${p.name}/${p.uid}`));
+}
+
 export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileReport {
-  const { valid, broken } = parseAll(view.podNetworks);
+  const parsed = view.podNetworks && parseAll(view.podNetworks);
   const report: ReconcileReport = {
-    networks: valid.map((n) => n.name),
-    invalid: broken.map((b) => ({ name: b.name, error: b.error })),
+    networks: parsed ? parsed.valid.map((n) => n.name) : null,
+    invalid: parsed ? parsed.broken.map((b) => ({ name: b.name, error: b.error })) : null,
     networksChanged: false,
     decided: [],
     kept: 0,
@@ -115,8 +125,8 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
   };
 
   // The networks first: a decision never names one the store has not seen.
-  if (canonical(store.podNetworks()) !== canonical(valid)) {
-    store.replacePodNetworks(valid);
+  if (parsed && canonical(store.podNetworks()) !== canonical(parsed.valid)) {
+    store.replacePodNetworks(parsed.valid);
     report.networksChanged = true;
   }
 
@@ -138,11 +148,15 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
     }
     const ids = { podNamespace: pod.namespace, podName: pod.name, podUid: pod.uid };
     const nsLabels = view.namespaces.get(pod.namespace);
-    if (!nsLabels) {
-      report.held.push({ ...ids, reason: `namespace ${pod.namespace} has not been seen yet` });
+    if (!parsed) {
+      report.held.push({ ...ids, reason: 'the PodNetworks were not read for this pass' });
       continue;
     }
-    const choice = choosePodNetwork(pod, nsLabels, valid, broken);
+    if (!nsLabels) {
+      report.held.push({ ...ids, reason: `namespace ${pod.namespace} could not be read` });
+      continue;
+    }
+    const choice = choosePodNetwork(pod, nsLabels, parsed.valid, parsed.broken);
     if (choice.network === null) {
       report.held.push({ ...ids, reason: choice.reason });
       continue;

@@ -4,32 +4,39 @@
  * that cello-cni's ADD finds the decision on the node and never asks the API
  * (docs/podnetworks.md).
  *
- * It lists and watches three things: PodNetworks (cluster-scoped, through
- * the custom-objects API), Namespaces (their labels), and the Pods of this
- * node (`spec.nodeName=<node>`). Each is a client-node ListWatch: a list,
- * then a watch from its resourceVersion, listed again when the server says
- * the version is too old; a watch that fails is started again with backoff.
- * Any change, and a resync every `resyncMs`, runs one reconcile pass
- * (reconcile.ts) over the three caches, but only once all three have been
- * listed: before that nothing is decided, so no pod goes to the default
- * network for want of a look.
+ * It watches the Pods of this node (`spec.nodeName=<node>`, a client-node
+ * ListWatch: a list, then a watch from its resourceVersion, listed again
+ * when the server says the version is too old) and the PodNetworks
+ * (cluster-scoped, through the custom-objects API). A pass runs on any
+ * change and every `resyncMs`: it decides the pods that have no decision
+ * yet and forgets those that left (reconcile.ts).
+ *
+ * What decides a pod is read afresh for the pass that decides it: the
+ * PodNetwork list and the pod's namespace (its labels), each a consistent
+ * read. Two watches are two streams with no order between them, so a
+ * PodNetwork created, or a namespace labelled, just before a pod could
+ * still be on its way when the pod arrives, and the pod would go to the
+ * default network for good. Namespaces are not watched at all: a label
+ * changed later moves no running pod. The list is also read afresh when a
+ * PodNetwork changes and on every resync, so the store follows edits.
  *
  * A cluster without the CRD (the list answers 404) has no PodNetworks: the
- * role records none and looks again every `missingRetryMs`.
+ * role records none and looks at its watch again every `missingRetryMs`. A
+ * watch that fails is started again with backoff, and so is a pass.
  *
  * An invalid PodNetwork is skipped with a warning and a Kubernetes event on
  * the node (PodNetworkInvalid), once per distinct refusal; a pod held back
- * by it, or by a namespace not seen yet, is logged once per reason.
+ * by it is logged once per reason.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '@cello/cello-ipam';
 import type { Logger } from '@cello/cli-kit';
 import { POD_NETWORK_RESOURCE } from '@cello/records';
-import { CustomObjectsApi, type KubernetesObject, ListWatch, type V1Namespace, type V1Pod, Watch } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubernetesObject, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
 import { type Kube, statusOf } from '../kube/client.ts';
 import type { NodeEventRecorder } from '../kube/events.ts';
 import type { PodFacts } from './choose.ts';
-import { type ClusterView, type PodNetworkStore, type ReconcileReport, reconcile } from './reconcile.ts';
+import { type PodNetworkStore, type ReconcileReport, reconcile, undecidedPods } from './reconcile.ts';
 
 export interface PodNetworksOptions {
   kube: Kube;
@@ -39,11 +46,11 @@ export interface PodNetworksOptions {
   log: Logger;
   /** Where the PodNetworkInvalid events go; without one they are only logged. */
   events?: NodeEventRecorder;
-  /** A full pass at least this often without any change (default 60 s). */
+  /** A full pass (the PodNetworks read again) at least this often without any change (default 60 s). */
   resyncMs?: number;
-  /** How often to look again for the PodNetwork resource while the API does not serve it (default 60 s). */
+  /** How often to watch again for PodNetworks while the API does not serve them (default 60 s). */
   missingRetryMs?: number;
-  /** Called after every pass that reached the store (the supervisor waits for the first before the node is ready). */
+  /** Called after every pass that read the PodNetworks (the supervisor waits for the first before the node is ready). */
   onSynced?: () => void;
 }
 
@@ -66,9 +73,6 @@ export function podFacts(pods: readonly V1Pod[], node: string): PodFacts[] {
   });
 }
 
-const namespaceLabels = (nss: readonly V1Namespace[]) =>
-  new Map(nss.flatMap((n) => (n.metadata?.name ? [[n.metadata.name, { ...(n.metadata.labels ?? {}) }]] : [])));
-
 /** The PodNetwork list; a 404 (the API does not serve the resource: no CRD) is an empty list, flagged. */
 async function listPodNetworkObjects(custom: CustomObjectsApi): Promise<ObjectList<KubernetesObject> & { missing?: true }> {
   try {
@@ -83,32 +87,38 @@ async function listPodNetworkObjects(custom: CustomObjectsApi): Promise<ObjectLi
 class Reporter {
   private readonly invalid = new Map<string, string>();
   private readonly held = new Map<string, string>();
+  private missing = false;
 
   constructor(private readonly o: Pick<PodNetworksOptions, 'log' | 'events'>) {}
 
+  /** Whether the API served no PodNetworks (404) on the last read. */
+  noResource(missing: boolean): void {
+    if (missing && !this.missing) this.o.log.info('the API does not serve podnetworks (is the CRD installed?): no PodNetworks until it does');
+    this.missing = missing;
+  }
+
   report(r: ReconcileReport): void {
     const { log, events } = this.o;
-    for (const { name, error } of r.invalid) {
-      if (this.invalid.get(name) === error) continue;
-      this.invalid.set(name, error);
-      const message = `podnetwork ${name} is invalid and skipped: ${error}`;
-      log.warn(message, { podNetwork: name, event: INVALID_EVENT });
-      void events?.record(INVALID_EVENT, message);
-    }
-    for (const name of [...this.invalid.keys()]) {
-      if (r.invalid.some((i) => i.name === name)) continue;
-      this.invalid.delete(name);
-      log.info(r.networks.includes(name) ? 'podnetwork is valid now' : 'invalid podnetwork is gone', { podNetwork: name });
+    if (r.invalid && r.networks) {
+      for (const { name, error } of r.invalid) {
+        if (this.invalid.get(name) === error) continue;
+        this.invalid.set(name, error);
+        const message = `podnetwork ${name} is invalid and skipped: ${error}`;
+        log.warn(message, { podNetwork: name, event: INVALID_EVENT });
+        void events?.record(INVALID_EVENT, message);
+      }
+      for (const name of [...this.invalid.keys()]) {
+        if (r.invalid.some((i) => i.name === name)) continue;
+        this.invalid.delete(name);
+        log.info(r.networks.includes(name) ? 'podnetwork is valid now' : 'invalid podnetwork is gone', { podNetwork: name });
+      }
     }
     if (r.networksChanged) log.info('podnetworks recorded on the node', { networks: r.networks });
     for (const f of r.forgotten)
       log.info('pod network decision forgotten', { pod: `${f.podNamespace}/${f.podName}`, uid: f.podUid, network: f.network, why: f.why });
-    for (const d of r.decided) {
-      this.held.delete(d.podUid);
-      log.info('pod network decided', { pod: `${d.podNamespace}/${d.podName}`, uid: d.podUid, network: d.network, reason: d.reason });
-    }
-    const stillHeld = new Set(r.held.map((h) => h.podUid));
-    for (const uid of [...this.held.keys()]) if (!stillHeld.has(uid)) this.held.delete(uid);
+    for (const d of r.decided) log.info('pod network decided', { pod: `${d.podNamespace}/${d.podName}`, uid: d.podUid, network: d.network, reason: d.reason });
+    const held = new Set(r.held.map((h) => h.podUid));
+    for (const uid of [...this.held.keys()]) if (!held.has(uid)) this.held.delete(uid);
     for (const h of r.held) {
       if (this.held.get(h.podUid) === h.reason) continue;
       this.held.set(h.podUid, h.reason);
@@ -117,29 +127,63 @@ class Reporter {
   }
 }
 
-/** Open the store, run `fn` on it, close it. */
-function withStore<T>(stateDir: string, fn: (store: PodNetworkStore) => T): T {
-  const store = openStore({ stateDir });
+interface PassContext {
+  custom: CustomObjectsApi;
+  kube: Kube;
+  store: PodNetworkStore;
+  reporter: Reporter;
+}
+
+/** Labels of these namespaces, each read afresh; one that is not found is left out (its pods wait). */
+async function namespaceLabels(kube: Kube, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  await Promise.all(
+    [...new Set(names)].map(async (name) => {
+      try {
+        out.set(name, { ...((await kube.core.readNamespace({ name })).metadata?.labels ?? {}) });
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+    }),
+  );
+  return out;
+}
+
+/** One pass over `pods` (this node's, from a list or the watch's cache): read what deciding needs, when there is something to decide or `readList`, then reconcile. */
+async function pass(c: PassContext, pods: PodFacts[], readList: boolean): Promise<ReconcileReport> {
+  const undecided = undecidedPods(c.store, pods);
+  let podNetworks: unknown[] | null = null;
+  let namespaces = new Map<string, Record<string, string>>();
+  if (readList || undecided.length) {
+    const [list, labels] = await Promise.all([
+      listPodNetworkObjects(c.custom),
+      namespaceLabels(
+        c.kube,
+        undecided.map((p) => p.namespace),
+      ),
+    ]);
+    c.reporter.noResource(Boolean(list.missing));
+    podNetworks = list.items;
+    namespaces = labels;
+  }
+  const report = reconcile(c.store, { podNetworks, namespaces, pods });
+  c.reporter.report(report);
+  return report;
+}
+
+/** List the node's pods, read the PodNetworks, decide and forget once (`cello-agent pod-networks --once`). Throws when a read fails. */
+export async function syncPodNetworksOnce(o: PodNetworksOptions): Promise<ReconcileReport> {
+  const pods = await o.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${o.node}` });
+  const store = openStore({ stateDir: o.stateDir });
   try {
-    return fn(store);
+    return await pass(
+      { custom: o.kube.config.makeApiClient(CustomObjectsApi), kube: o.kube, store, reporter: new Reporter(o) },
+      podFacts(pods.items, o.node),
+      true,
+    );
   } finally {
     store.close();
   }
-}
-
-/** List all three once, reconcile once, report (`cello-agent pod-networks --once`). Throws when a list fails. */
-export async function syncPodNetworksOnce(o: PodNetworksOptions): Promise<ReconcileReport> {
-  const custom = o.kube.config.makeApiClient(CustomObjectsApi);
-  const [networks, namespaces, pods] = await Promise.all([
-    listPodNetworkObjects(custom),
-    o.kube.core.listNamespace(),
-    o.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${o.node}` }),
-  ]);
-  if (networks.missing) o.log.info('the API does not serve podnetworks (is the CRD installed?): no PodNetworks');
-  const view: ClusterView = { podNetworks: networks.items, namespaces: namespaceLabels(namespaces.items), pods: podFacts(pods.items, o.node) };
-  const report = withStore(o.stateDir, (store) => reconcile(store, view));
-  new Reporter(o).report(report);
-  return report;
 }
 
 /** Keep the store current until `signal` aborts. */
@@ -147,8 +191,10 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
   const { kube, log, node } = o;
   const custom = kube.config.makeApiClient(CustomObjectsApi);
   const watch = new Watch(kube.config);
-  const listed = { podNetworks: false, namespaces: false, pods: false };
+  const reporter = new Reporter(o);
+  let podsListed = false;
   let missing = false;
+  let readList = true;
   let pending = 'start';
   let wake = () => {};
   const kick = (why: string) => {
@@ -158,24 +204,13 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
 
   const fieldSelector = `spec.nodeName=${node}`;
   const informers = {
+    // Only a trigger: a pass reads the list afresh.
     podNetworks: new ListWatch<KubernetesObject>(
       POD_NETWORKS_PATH,
       watch,
       async () => {
         const l = await listPodNetworkObjects(custom);
-        if (l.missing && !missing) log.info('the API does not serve podnetworks (is the CRD installed?): no PodNetworks until it does');
         missing = Boolean(l.missing);
-        listed.podNetworks = true;
-        return l;
-      },
-      false,
-    ),
-    namespaces: new ListWatch<V1Namespace>(
-      '/api/v1/namespaces',
-      watch,
-      async () => {
-        const l = await kube.core.listNamespace();
-        listed.namespaces = true;
         return l;
       },
       false,
@@ -185,7 +220,10 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
       watch,
       async () => {
         const l = await kube.core.listPodForAllNamespaces({ fieldSelector });
-        listed.pods = true;
+        podsListed = true;
+        // Not only once start() resolves: that waits for the watch's response headers too. The
+        // pass waits a turn of the event loop (below), by which time the cache holds this list.
+        kick('pods listed');
         return l;
       },
       false,
@@ -195,7 +233,7 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
   };
 
   /** Start an informer, and again (with backoff) whenever its list or watch fails, until stopped. */
-  const follow = (what: keyof typeof informers) => {
+  const follow = (what: keyof typeof informers, onChange: () => void) => {
     const informer = informers[what] as ListWatch<KubernetesObject>;
     let delayMs = 1000;
     let failed = false;
@@ -204,10 +242,10 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
       failed = false;
       informer.start().then(() => {
         if (!failed) delayMs = 1000;
-        kick(`${what} listed`);
-      }, failed_);
+        onChange();
+      }, onError);
     };
-    const failed_ = (err: unknown) => {
+    const onError = (err: unknown) => {
       failed = true;
       if (signal.aborted) return;
       const quiet = what === 'podNetworks' && missing;
@@ -216,40 +254,46 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
       delayMs = Math.min(30_000, delayMs * 2);
       setTimeout(start, wait).unref();
     };
-    informer.on('error', failed_);
-    for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, () => kick(what));
+    informer.on('error', onError);
+    for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, onChange);
     start();
   };
 
-  const reporter = new Reporter(o);
   const store = openStore({ stateDir: o.stateDir });
-  const resync = setInterval(() => kick('resync'), o.resyncMs ?? 60_000);
+  const context: PassContext = { custom, kube, store, reporter };
+  const resync = setInterval(() => {
+    readList = true;
+    kick('resync');
+  }, o.resyncMs ?? 60_000);
   const onAbort = () => wake();
   signal.addEventListener('abort', onAbort, { once: true });
+  let failures = 0;
   try {
-    for (const what of Object.keys(informers) as Array<keyof typeof informers>) follow(what);
+    follow('pods', () => kick('pods'));
+    follow('podNetworks', () => {
+      readList = true;
+      kick('podNetworks');
+    });
     while (!signal.aborted) {
       if (!pending) await new Promise<void>((r) => (wake = r));
-      // Let a burst of events (a list's worth) land in the caches first.
+      // Let a burst of events (a list's worth) land in the cache first.
       await new Promise((r) => setImmediate(r));
       if (signal.aborted) break;
-      if (!(listed.podNetworks && listed.namespaces && listed.pods)) {
-        pending = '';
-        continue;
-      }
       const why = pending;
       pending = '';
+      if (!podsListed) continue;
+      // Taken now: a change while this pass reads makes the next one read again.
+      const read: boolean = readList;
+      readList = false;
       try {
-        const view: ClusterView = {
-          podNetworks: informers.podNetworks.list(),
-          namespaces: namespaceLabels(informers.namespaces.list()),
-          pods: podFacts(informers.pods.list(), node),
-        };
-        reporter.report(reconcile(store, view));
-        o.onSynced?.();
+        await pass(context, podFacts(informers.pods.list(), node), read);
+        failures = 0;
+        if (read) o.onSynced?.();
       } catch (err) {
-        log.error('pod networks not reconciled; trying again', { why, error: err });
-        await sleep(1000, undefined, { signal }).catch(() => undefined);
+        readList ||= read;
+        const waitMs = Math.min(30_000, 1000 * 2 ** failures++);
+        log.error('pod networks not reconciled; trying again', { why, error: err, retryInMs: waitMs });
+        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
         kick('retry');
       }
     }
