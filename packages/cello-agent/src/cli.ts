@@ -16,7 +16,7 @@ import { type AgentPaths, DEFAULT_PATHS, runFiles } from './paths.ts';
 
 const USAGE = `cello-agent runs Cello on a node (the DaemonSet's main process), and each of the roles it supervises alone.
 
-  cello-agent run                  install cello-cni, run the roles below in this process, mark the node ready once the pool holds IPs
+  cello-agent run                  install cello-cni, run the roles below in this process, mark the node ready once the pool holds IPs and the PodNetworks are recorded
   cello-agent status               what the supervisor and the keeper last reported
   cello-agent config               the config in effect, secrets shown as ***
 
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<void> {
         .option('node-name', { type: 'string', description: 'this Kubernetes node (default: $NODE_NAME, else the hostname)' })
         .command(
           'run',
-          'the supervisor: install cello-cni, run and restart the roles (in this process), mark the node ready once the pool holds IPs; SIGTERM stops all',
+          'the supervisor: install cello-cni, run and restart the roles (in this process), mark the node ready once the pool holds IPs and the PodNetworks are recorded; SIGTERM stops all',
           (y) =>
             y
               .option('conflist', {
