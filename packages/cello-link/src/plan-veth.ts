@@ -7,7 +7,8 @@
  *
  * A pod of a PodNetwork is kept behind its network's security groups, also
  * from the other pods of this node: `from podIP lookup <ENI table>` comes
- * first (500), so all it sends crosses the VPC, and its to-pod rules take
+ * first (500, for what comes from its veth: what comes back from the VPC
+ * with its source is another pod's of it), so all it sends crosses the VPC, and its to-pod rules take
  * only what arrives through its ENI or comes from the host itself (`iif lo`),
  * so another pod's traffic to it crosses the VPC too.
  */
@@ -51,7 +52,7 @@ export function vethPlan(a: LinkAllocation, opts: SetupOptions, facts: { eniDevi
     host.push(
       { kind: 'route', dst: cidr, dev: hostVeth, ...(v6 ? {} : { scope: 'link' as const }) },
       { kind: 'neigh', dev: hostVeth, ip, mac: macs.pod },
-      ...(networkDevice ? [{ kind: 'rule' as const, prio: PRIO_FROM_NETWORK_POD, from: ip, table }] : []),
+      ...(networkDevice ? [{ kind: 'rule' as const, prio: PRIO_FROM_NETWORK_POD, from: ip, iif: hostVeth, table }] : []),
       ...toPodRules(ip, networkDevice),
       { kind: 'rule', prio: PRIO_FROM_POD, from: ip, table },
       { kind: 'route', dst: anyDst(v6), via: v6 ? a.eni.gatewayV6 : a.eni.gateway, dev: '', table, checkOnly: true, hint: eniUpHint },

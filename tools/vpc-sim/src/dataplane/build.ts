@@ -24,13 +24,16 @@ import { applySourceCheck } from './source-check.ts';
 /**
  * The router's sysctls; new ports inherit the `default` values. `rp_filter`
  * stays off: it would drop ARP too; the source check is iptables rules
- * (source-check.ts).
+ * (source-check.ts). Proxy ARP answers on the port a request came from too
+ * (`proxy_arp_pvlan`): the VPC answers for every address of a subnet, so two
+ * addresses of one ENI reach each other through it (and its security groups).
  */
 const ROUTER_SYSCTLS = {
   'net.ipv4.ip_forward': 1,
   'net.ipv4.conf.all.rp_filter': 0,
   'net.ipv4.conf.default.rp_filter': 0,
   'net.ipv4.conf.default.proxy_arp': 1,
+  'net.ipv4.conf.default.proxy_arp_pvlan': 1,
   'net.ipv6.conf.all.forwarding': 1,
   'net.ipv6.conf.all.proxy_ndp': 1,
   'net.ipv6.conf.default.accept_dad': 0,
