@@ -34,11 +34,12 @@ export function netnsPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-/** A PodNetwork's name: a Kubernetes object name (a DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, at most 253). */
-export const POD_NETWORK_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+/** A DNS-1123 subdomain (the API server's rule for object names; at most 253 characters besides). */
+export const DNS_SUBDOMAIN = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 
-/** Why `name` is not a PodNetwork name, or undefined when it is. */
+/** Why `name` is not a PodNetwork's name (a Kubernetes object name), or undefined when it is. It reaches ENI tags and the store. */
 export function podNetworkNameProblem(name: string): string | undefined {
-  if (POD_NETWORK_NAME.test(name)) return undefined;
-  return `${JSON.stringify(name)} is not a Kubernetes object name (lower-case letters, digits, - and ., at most 253, starting and ending with a letter or digit)`;
+  if (DNS_SUBDOMAIN.test(name) && name.length <= 253) return undefined;
+  return `${JSON.stringify(name)} is not a Kubernetes object name (a DNS subdomain: lower-case letters, digits, - and ., at most 253)`;
 }

@@ -27,6 +27,7 @@
  * object and the field: `podnetwork blue: spec.securityGroupIds: at most 5`.
  * No imports beyond records' own: the CNI path loads this module.
  */
+import { DNS_SUBDOMAIN, podNetworkNameProblem } from './inputs.ts';
 import { RecordError } from './parse.ts';
 
 export interface LabelSelectorRequirement {
@@ -83,8 +84,6 @@ export class PodNetworkError extends RecordError {
 
 type Obj = Record<string, unknown>;
 
-const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS_SUBDOMAIN = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
@@ -240,7 +239,7 @@ function nameOf(obj: unknown): string {
 /** The object's name, checked; the Reader to go on with. */
 function start(obj: unknown): { r: Reader; o: Obj; name: string } {
   const name = nameOf(obj);
-  const r = new Reader(DNS_SUBDOMAIN.test(name) && name.length <= 253 ? name : '');
+  const r = new Reader(podNetworkNameProblem(name) ? '' : name);
   const o = r.object(obj, '(object)');
   if (o.apiVersion !== undefined && o.apiVersion !== `${POD_NETWORK_RESOURCE.group}/${POD_NETWORK_RESOURCE.version}`) {
     r.fail('apiVersion', `must be ${POD_NETWORK_RESOURCE.group}/${POD_NETWORK_RESOURCE.version}, got ${JSON.stringify(o.apiVersion)}`);
