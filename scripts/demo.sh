@@ -5,7 +5,11 @@
 #   2. configure Cello on each node and run the pool keeper (cello-eni pool)
 #   3. start pods (network namespaces) through libcni, as containerd would
 #   4. show `cello-eni list`, prove pod↔pod across nodes and pod↔node with TCP
-#   5. delete the pods, show every IP went back, bring everything down
+#   5. delete the pods, show every IP went back
+#   6. two networks on node1: a PodNetwork "blue" (its own subnet and security
+#      group) for namespace shop; cello-agent decides, the keeper makes blue's
+#      ENI, and the groups hold between pods of the one node
+#   7. bring everything down
 # Leaves nothing behind, also when interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +41,8 @@ trap 'exit 130' INT TERM
 step "1. The simulated VPC: two nodes"
 sim down >/dev/null 2>&1 || true
 # Instances that require metadata tokens (HttpTokens=required): every metadata read needs one.
-echo '{"metadataTokensRequired": true}' >"$WORK/sim.json"
+# Two security groups: default admits everyone; blue admits only its own members (as a new group does).
+echo '{"metadataTokensRequired": true, "securityGroups": ["default", {"name": "blue", "ingress": [{"sourceGroup": "blue"}]}]}' >"$WORK/sim.json"
 run bin/vpc-sim --name "$SIM" up --nodes 2 --config "$WORK/sim.json" >"$WORK/info.json"
 jq -r '"VPC \(.vpc.id) \(.vpc.cidr) in \(.zone)",
        (.subnets[] | "  subnet \(.id) \(.cidr)"),
@@ -47,8 +52,8 @@ say "metadata tokens required: a read without one answers $(on node1 curl -s -o 
 
 step "2. Cello on each node: the cello-config and the conflist"
 jq '{
-  subnets: [.subnets[].id],
-  securityGroups: [.securityGroups[].id],
+  subnets: [.subnets[0].id],
+  securityGroups: [.securityGroups[] | select(.name == "default") | .id],
   ramRole: .metadata.ramRole,
   openApiAddress: .openapi.endpoint,
   clusterName: "demo",
@@ -140,7 +145,56 @@ for node in node1 node2; do
 done
 run on node1 bin/cello-ipam stats --output table
 
-step "8. Bring everything down"
+step "8. Two networks on node1: PodNetwork blue for namespace shop"
+k8s() { bin/vpc-sim --name "$SIM" k8s "$@" >/dev/null; }
+BLUE_SUBNET=$(jq -r '.subnets[1].id' "$WORK/info.json")
+BLUE_SG=$(jq -r '.securityGroups[] | select(.name == "blue") | .id' "$WORK/info.json")
+k8s POST /api/v1/namespaces --data '{"metadata": {"name": "shop", "labels": {"team": "blue"}}}'
+PODNETWORK=$(jq -nc --arg subnet "$BLUE_SUBNET" --arg sg "$BLUE_SG" '{apiVersion: "cello.volcengine.com/v1alpha1", kind: "PodNetwork", metadata: {name: "blue"},
+  spec: {namespaceSelector: {matchLabels: {team: "blue"}}, subnets: {ids: [$subnet]}, securityGroupIds: [$sg], mode: "shared"}}')
+say "PodNetwork: $PODNETWORK"
+k8s POST /apis/cello.volcengine.com/v1alpha1/podnetworks --data "$PODNETWORK"
+for spec in shop:web-0 shop:web-1 default:api-0; do
+  k8s POST "/api/v1/namespaces/${spec%%:*}/pods" --data "{\"metadata\": {\"name\": \"${spec#*:}\"}, \"spec\": {\"nodeName\": \"node1\", \"containers\": [{\"name\": \"c\", \"image\": \"x\"}]}}"
+done
+say "pods shop/web-0, shop/web-1 and default/api-0 scheduled on node1"
+run on node1 env CELLO_LOG_LEVEL=warn bin/cello-agent pod-networks --once --output table
+say "the keeper on node1 makes blue its own ENI (it wakes when a pod is decided for a network):"
+for _ in $(seq 60); do
+  [ "$(on node1 bin/cello-ipam stats --output json | jq '.podNetworks.blue.available // 0')" -ge 2 ] && break
+  sleep 0.5
+done
+run on node1 bin/cello-eni list --output table
+add_net_pod() { # namespace pod [add|del]; the pod's netns is demo-<pod>
+  if [ "${3:-add}" = add ]; then ip netns add "demo-$2"; PODS+=("demo-$2"); fi
+  on node1 env CNI_PATH="$REPO/bin" "$REPO/test/bin/libcni-driver" -netconfpath /etc/cni/net.d -name cello \
+    -netns "/var/run/netns/demo-$2" -id "$2" -args "IgnoreUnknown=1;K8S_POD_NAMESPACE=$1;K8S_POD_NAME=$2" "${3:-add}"
+}
+for spec in shop:web-0 shop:web-1 default:api-0; do
+  pod=${spec#*:}
+  IP[$pod]=$(add_net_pod "${spec%%:*}" "$pod" | jq -r '.ips[0].address | split("/")[0]')
+  say "  ${spec%%:*}/$pod: ${IP[$pod]}"
+done
+for pod in web-0 api-0; do
+  ip netns exec "demo-$pod" node -e "$ECHO" "$pod" &
+  SERVERS+=($!)
+done
+sleep 0.7
+probe "blue → blue on one node (web-1 → web-0): blue admits blue" demo-web-1 "${IP[web-0]}"
+probe "blue → default (web-0 → api-0): default admits everyone" demo-web-0 "${IP[api-0]}"
+out=$(ip netns exec demo-api-0 node -e "$CLIENT" "${IP[web-0]}" || true)
+if [[ $out == FAILED* ]]; then say "  ${G}ok${R}  default → blue (api-0 → web-0) refused by the VPC, though both are on node1: $out"; else say "  FAIL default → blue went through: $out"; ok=0; fi
+probe "node1 → a blue pod (kubelet probes)" node1 "${IP[web-0]}"
+for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null; done
+SERVERS=()
+for spec in shop:web-0 shop:web-1 default:api-0; do
+  add_net_pod "${spec%%:*}" "${spec#*:}" del
+  ip netns del "demo-${spec#*:}"
+done
+PODS=()
+run on node1 bin/cello-ipam stats --output table
+
+step "9. Bring everything down"
 for pid in "${KEEPERS[@]}"; do kill "$pid" 2>/dev/null; done
 wait 2>/dev/null || true
 KEEPERS=()
