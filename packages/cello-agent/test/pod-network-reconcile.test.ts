@@ -174,3 +174,30 @@ t.test('undecidedPods: the pods without a decision of their UID', async (t) => {
     'a recreated pod is undecided',
   );
 });
+
+t.test('a pod already running with an address is decided for the network its address came from', async (t) => {
+  const { store, decisions } = fixture(t);
+  const eni = (n: number, podNetwork?: string) => ({
+    id: `eni-${n}`,
+    mac: `02:00:00:00:00:0${n}`,
+    mode: 'shared' as const,
+    subnetCidr: `10.${n}.0.0/24`,
+    gateway: `10.${n}.0.1`,
+    primaryIp: `10.${n}.0.10`,
+    ips: [`10.${n}.0.10`, `10.${n}.0.11`],
+    ...(podNetwork ? { podNetwork } : {}),
+  });
+  store.import({ enis: [eni(1)] });
+  const created = Date.now() - 60_000;
+  // Added before the agent decided anything (an upgrade): on the default network, though blue matches it now.
+  store.allocate({ network: 'cello', containerId: 'c1', ifname: 'eth0', podNamespace: 'blue', podName: 'early' });
+  // A predecessor's allocation (older than the pod) says nothing about the pod.
+  const oldOne = { ...pod('blue', 'later', 'u-later'), createdAt: Date.now() + 60_000 };
+  store.allocate({ network: 'cello', containerId: 'c2', ifname: 'eth0', podNamespace: 'blue', podName: 'later' });
+  const r = reconcile(store, view([blue], { blue: { team: 'blue' } }, [{ ...pod('blue', 'early', 'u-early'), createdAt: created }, oldOne]));
+  t.same(decisions(), { 'blue/early': { uid: 'u-early', network: '' }, 'blue/later': { uid: 'u-later', network: 'blue' } });
+  t.match(
+    r.decided.find((d) => d.podName === 'early'),
+    { reason: 'already running with an address of the default network' },
+  );
+});

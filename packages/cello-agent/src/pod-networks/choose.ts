@@ -17,6 +17,8 @@ export interface PodFacts {
   name: string;
   uid: string;
   labels: Record<string, string>;
+  /** metadata.creationTimestamp, ms: an allocation made since then is this pod's sandbox's. */
+  createdAt?: number;
 }
 
 /** A PodNetwork the parser refused: the refusal, and its selectors when those could still be read. */

@@ -10,6 +10,10 @@
  *   recreated under its name (a new UID) is decided again.
  * - A decision whose pod is gone from the node, or has another UID now, is
  *   forgotten.
+ * - A pod that already holds an address (its sandbox was added before any
+ *   decision: an upgrade, or a store that lost its decisions) is decided
+ *   for the network its address came from, whatever matches now: the pod
+ *   is on that network, and the keeper must not make it another's address.
  * - A pod is left undecided (held) while its namespace could not be read,
  *   or while an invalid PodNetwork that would win matches it (choose.ts); a
  *   later pass decides it.
@@ -41,6 +45,8 @@ export interface PodNetworkStore {
   decidePodNetwork(d: DecisionInput): void;
   podNetworkDecisions(): Array<DecisionInput & { decidedAt: number }>;
   forgetPodNetworkDecision(podNamespace: string, podName: string): void;
+  /** The node's allocations (cello-ipam's), to see a pod already running. */
+  allocations(): Array<{ podNamespace: string; podName: string; podNetwork?: string; allocatedAt: string }>;
 }
 
 /** What the API says now. */
@@ -106,6 +112,18 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** The network of the address each pod already holds, by `namespace/name`: allocations made since the pod was created (an older one is a predecessor's). */
+function runningNetworks(store: Pick<PodNetworkStore, 'allocations'>, pods: ReadonlyMap<string, PodFacts>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const a of store.allocations()) {
+    const key = `${a.podNamespace}/${a.podName}`;
+    const pod = pods.get(key);
+    if (!pod?.createdAt || Date.parse(a.allocatedAt) < pod.createdAt) continue;
+    out.set(key, a.podNetwork ?? '');
+  }
+  return out;
+}
+
 /** The pods a pass must decide: those without a decision of their UID. */
 export function undecidedPods(store: Pick<PodNetworkStore, 'podNetworkDecisions'>, pods: readonly PodFacts[]): PodFacts[] {
   const decided = new Set(store.podNetworkDecisions().map((d) => `${d.podNamespace}/${d.podName}/${d.podUid}`));
@@ -141,12 +159,20 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
     report.forgotten.push({ podNamespace: d.podNamespace, podName: d.podName, podUid: d.podUid, network: d.network, why });
   }
 
+  const running = runningNetworks(store, pods);
   for (const [key, pod] of pods) {
     if (decisions.has(key)) {
       report.kept++;
       continue;
     }
     const ids = { podNamespace: pod.namespace, podName: pod.name, podUid: pod.uid };
+    const held = running.get(key);
+    if (held !== undefined) {
+      const d: DecisionInput = { ...ids, network: held, reason: `already running with an address of ${held ? `podnetwork ${held}` : 'the default network'}` };
+      store.decidePodNetwork(d);
+      report.decided.push(d);
+      continue;
+    }
     const nsLabels = view.namespaces.get(pod.namespace);
     if (!parsed) {
       report.held.push({ ...ids, reason: 'the PodNetworks were not read for this pass' });

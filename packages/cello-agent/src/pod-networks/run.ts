@@ -69,7 +69,8 @@ export function podFacts(pods: readonly V1Pod[], node: string): PodFacts[] {
   return pods.flatMap((p) => {
     const m = p.metadata;
     if (!m?.name || !m.namespace || !m.uid || p.spec?.hostNetwork || p.spec?.nodeName !== node) return [];
-    return [{ namespace: m.namespace, name: m.name, uid: m.uid, labels: { ...(m.labels ?? {}) } }];
+    const createdAt = m.creationTimestamp ? new Date(m.creationTimestamp).getTime() : Number.NaN;
+    return [{ namespace: m.namespace, name: m.name, uid: m.uid, labels: { ...(m.labels ?? {}) }, ...(Number.isFinite(createdAt) ? { createdAt } : {}) }];
   });
 }
 
