@@ -9,7 +9,17 @@ import { openStore } from '@cello/cello-ipam';
 import { FAST_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
 import { baseConf, callsOf, cloudEnis, countBy, eni, ipam, writeConf } from './helpers.ts';
 
-const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS, securityGroups: ['default', 'blue'] } });
+const sim = await withSim(t, {
+  nodes: 1,
+  config: {
+    delaysMs: FAST_DELAYS,
+    securityGroups: ['default', 'blue'],
+    subnets: [
+      { name: 'subnet-1', cidr: '192.168.1.0/24', zone: 'cn-beijing-a' },
+      { name: 'subnet-2', cidr: '192.168.2.0/24', zone: 'cn-beijing-a', tags: { 'example.com/network': 'blue' } },
+    ],
+  },
+});
 const node = 'node1';
 const [defaultSubnet, blueSubnet] = sim.info.subnets;
 const group = (name: string) => sim.info.securityGroups.find((g) => g.name === name)!.id;
@@ -99,4 +109,17 @@ t.test('no pod here on blue any more: its ENI goes back to the cloud, the defaul
   t.equal(s.totals.available, 2);
   const check = await ipam(sim, node, ['check', '-o', 'json']);
   t.equal(check.code, 0, `cello-ipam check passes ${check.stdout}`);
+});
+
+t.test('subnets by tag: a network naming no subnet id gets ENIs in the subnets carrying its tags', async (t) => {
+  const teal = { ...blue, name: 'teal', spec: { ...blue.spec, subnets: { tags: { 'example.com/network': 'blue' } } } };
+  asAgent((s) => {
+    s.replacePodNetworks([teal]);
+    s.decidePodNetwork({ podNamespace: 'shop', podName: 'db-0', podUid: 'uid-db-0', network: 'teal', reason: 'matched podnetwork teal' });
+  });
+  const r = await eni(sim, node, ['pool', '--once']);
+  t.equal(r.code, 0, r.code ? r.stderr.slice(-400) : 'the keeper met its targets');
+  const made = (await cloudEnis(sim, node)).filter((e) => e.tags.some((tag) => tag.Key === 'k8s:cello:pod-network' && tag.Value === 'teal'));
+  t.equal(made.length, 1, 'an ENI for teal');
+  t.equal(made[0]?.subnetId, blueSubnet!.id, 'in the subnet the tag found');
 });

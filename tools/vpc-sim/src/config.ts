@@ -14,6 +14,8 @@ export interface SubnetConfig {
   /** An IPv6 /64 (or larger); omit for an IPv4-only subnet. */
   cidrV6?: string;
   zone: string;
+  /** The subnet's tags (DescribeSubnets' TagFilters match them: a PodNetwork may choose subnets by tag). */
+  tags?: Record<string, string>;
 }
 
 export interface InstanceTypeConfig {
@@ -201,7 +203,13 @@ function validate(cfg: SimConfig) {
   cfg.subnets.forEach((s, i) => {
     const p = `subnets[${i}]`;
     expect(p, s, 'object');
-    checkKeys(`${p}.`, s as unknown as Record<string, unknown>, ['name', 'cidr', 'cidrV6', 'zone']);
+    checkKeys(`${p}.`, s as unknown as Record<string, unknown>, ['name', 'cidr', 'cidrV6', 'zone', 'tags']);
+    if (s.tags !== undefined) {
+      expect(`${p}.tags`, s.tags, 'object');
+      for (const [k, v] of Object.entries(s.tags)) {
+        if (!k || typeof v !== 'string') throw new UsageError(`config: "${p}.tags" must map tag keys to string values (${JSON.stringify(k)})`);
+      }
+    }
     expect(`${p}.name`, s.name, 'string');
     if (s.zone === undefined) s.zone = cfg.zone;
     expect(`${p}.zone`, s.zone, 'string');

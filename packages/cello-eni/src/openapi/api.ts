@@ -294,6 +294,23 @@ export class CloudApi {
     return out;
   }
 
+  /** The subnets carrying every one of `tags` (DescribeSubnets with TagFilters), in `vpcId`: a PodNetwork's subnets by tag. */
+  async describeSubnetsByTags(tags: Tag[], vpcId?: string): Promise<CloudSubnet[]> {
+    const out: CloudSubnet[] = [];
+    let token = '';
+    do {
+      const { result } = await this.call('DescribeSubnets', {
+        TagFilters: tags.map((t) => ({ Key: t.Key, Values: [t.Value] })),
+        VpcId: vpcId,
+        MaxResults: 100,
+        NextToken: token || undefined,
+      });
+      out.push(...((result.Subnets ?? []) as Any[]).map(toSubnet));
+      token = String(result.NextToken ?? '');
+    } while (token);
+    return out;
+  }
+
   async instanceTypeLimits(instanceType: string): Promise<InstanceTypeLimits> {
     const { result } = await this.call('DescribeInstanceTypes', { InstanceTypeIds: [instanceType] });
     const t = ((result.InstanceTypes ?? []) as Any[]).find((x) => x.InstanceTypeId === instanceType);

@@ -14,8 +14,9 @@
  * - not in use (no pod here any more, or the PodNetwork is gone and nothing
  *   holds its IPs): every idle ENI and free IP of it goes back to the cloud.
  *
- * Subnets are the network's `subnets.ids`; choosing subnets by tag is not
- * built yet and is reported as the reason the network cannot grow.
+ * Subnets are the network's `subnets.ids` and the VPC's subnets carrying
+ * all its `subnets.tags` (looked up when the pool grows, so a subnet tagged
+ * later joins); the picker takes the one in this zone with most free IPs.
  */
 import type { Allocation, IpamStore, Stats, SurplusDoc } from '@cello/cello-ipam';
 import type { PodNetworkRecord } from '@cello/records';
@@ -75,6 +76,14 @@ export function networkNeeds(store: Pick<IpamStore, 'podNetworks' | 'podNetworkD
   });
 }
 
+/** A network's subnets: its ids, and those of this VPC carrying all its tags (asked each time the pool grows, so new subnets join). */
+async function subnetsOf(k: KeeperContext, spec: PodNetworkRecord['spec']): Promise<string[]> {
+  const ids = [...(spec.subnets.ids ?? [])];
+  const tags = Object.entries(spec.subnets.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  if (tags.length) for (const s of await k.api.describeSubnetsByTags(tags, k.identity.vpcId)) if (!ids.includes(s.id)) ids.push(s.id);
+  return ids.sort();
+}
+
 /** Pickers over each network's subnets, kept across rounds (their describes and hold-offs are cached). */
 const pickers = new WeakMap<KeeperContext, Map<string, SubnetPicker>>();
 
@@ -119,11 +128,12 @@ async function grow(k: KeeperContext, need: Need & { spec: PodNetworkRecord['spe
     }
   }
   if (left <= 0) return;
-  if (!spec.subnets.ids?.length) {
-    round.blocked = `podnetwork ${network} chooses its subnets by tag, which the pool keeper does not support yet; list them in subnets.ids`;
+  const subnetIds = await subnetsOf(k, spec);
+  if (!subnetIds.length) {
+    round.blocked = `podnetwork ${network} names no subnet the cloud has (ids ${JSON.stringify(spec.subnets.ids ?? [])}, tags ${JSON.stringify(spec.subnets.tags ?? {})})`;
     return;
   }
-  const picker = pickerFor(k, spec.subnets.ids);
+  const picker = pickerFor(k, subnetIds);
   while (left > 0) {
     if (limits.eniSlots - k.store.enis().length <= 0) {
       round.blocked = `no ENI slot left on this node (${limits.eniSlots} for Cello) for podnetwork ${network}`;

@@ -24,6 +24,7 @@ export interface Subnet {
   cidrV6?: string;
   gatewayV6?: string;
   createdAt: number;
+  tags: Tag[];
 }
 
 /**

@@ -42,6 +42,7 @@ export function planWorld(name: string, config: SimConfig, nodes: number, instan
       gateway: v4.gateway,
       ...(v6 ? { cidrV6: v6.cidr.text, gatewayV6: v6.gateway } : {}),
       createdAt: now,
+      tags: Object.entries(s.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     };
   });
   const nodeSubnet = subnets.find((s) => s.name === (config.nodeSubnet ?? config.subnets[0]!.name))!;

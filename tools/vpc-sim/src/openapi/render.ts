@@ -62,7 +62,7 @@ export function renderSubnet(cloud: Cloud, s: Subnet): Record<string, unknown> {
     Description: '',
     CreationTime: rfc3339(s.createdAt),
     UpdateTime: rfc3339(s.createdAt),
-    Tags: [],
+    Tags: (s.tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value })),
   };
 }
 

@@ -1,5 +1,5 @@
 /** DescribeSubnets and DescribeSubnetAttributes. */
-import { equalsIf, inList } from '../filters.ts';
+import { equalsIf, inList, matchesTagFilters } from '../filters.ts';
 import { paginate } from '../paging.ts';
 import { renderSubnet } from '../render.ts';
 import type { ActionDef } from './types.ts';
@@ -21,7 +21,7 @@ export const DescribeSubnets: ActionDef = {
         equalsIf(zoneId, s.zoneId) &&
         equalsIf(name, s.name) &&
         isDefault !== true &&
-        tagFilters.length === 0,
+        matchesTagFilters(s.tags ?? [], tagFilters),
     );
     const seq = (s: (typeof all)[number]) => all.indexOf(s);
     const page = paginate(matching, p, { pageNumbers: true, defaultSize: 20, maxSize: 100, seqOf: seq });
