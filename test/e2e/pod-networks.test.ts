@@ -12,7 +12,10 @@ import { FAST_DELAYS, libcniInNode, withSim } from '@cello/testkit/sim';
 
 const sim = await withSim(t, {
   nodes: 1,
-  config: { delaysMs: FAST_DELAYS, securityGroups: ['default', { name: 'blue', ingress: [{ sourceGroup: 'blue' }] }] },
+  config: {
+    delaysMs: FAST_DELAYS,
+    securityGroups: ['default', { name: 'blue', ingress: [{ sourceGroup: 'blue' }] }, { name: 'vault', ingress: [{ sourceGroup: 'vault' }] }],
+  },
 });
 const NODE = 'node1';
 const [defaultSubnet, blueSubnet] = sim.info.subnets;
@@ -43,6 +46,19 @@ const ips = new Map<string, string>();
 t.test('the agent decides, the keeper makes blue its ENI, ADD gives each pod its network', async (t) => {
   await k8s('POST', '/api/v1/namespaces', { metadata: { name: 'shop', labels: { team: 'blue' } } });
   await k8s('POST', '/api/v1/namespaces', { metadata: { name: 'plain' } });
+  await k8s('POST', '/api/v1/namespaces', { metadata: { name: 'vault', labels: { team: 'vault' } } });
+  // An exclusive network: each of its pods gets an ENI of its own, in the vault group.
+  await k8s('POST', '/apis/cello.volcengine.com/v1alpha1/podnetworks', {
+    apiVersion: 'cello.volcengine.com/v1alpha1',
+    kind: 'PodNetwork',
+    metadata: { name: 'vault' },
+    spec: {
+      namespaceSelector: { matchLabels: { team: 'vault' } },
+      subnets: { ids: [blueSubnet!.id] },
+      securityGroupIds: [group('vault')],
+      mode: 'exclusive',
+    },
+  });
   await k8s('POST', '/apis/cello.volcengine.com/v1alpha1/podnetworks', {
     apiVersion: 'cello.volcengine.com/v1alpha1',
     kind: 'PodNetwork',
@@ -53,6 +69,7 @@ t.test('the agent decides, the keeper makes blue its ENI, ADD gives each pod its
     ['shop', 'web-0'],
     ['shop', 'web-1'],
     ['plain', 'api-0'],
+    ['vault', 'db-0'],
   ];
   for (const [ns, name] of placed) {
     await k8s('POST', `/api/v1/namespaces/${ns}/pods`, {
@@ -74,7 +91,7 @@ t.test('the agent decides, the keeper makes blue its ENI, ADD gives each pod its
   );
   await must(['sh', '-c', 'cat > /etc/cni/net.d/10-cello.conflist'], readFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'), 'utf8'));
   const decided = JSON.parse(await must([process.execPath, bin('cello-agent'), 'pod-networks', '--once', '--output', 'json']));
-  t.same(decided.networks, ['blue'], 'the agent records blue on the node');
+  t.same(decided.networks, ['blue', 'vault'], 'the agent records both networks on the node');
   await must([bin('cello-eni'), 'pool', '--once']);
   const list = JSON.parse(await must([bin('cello-eni'), 'list', '--output', 'json'])) as Array<{
     podNetwork?: string;
@@ -97,6 +114,11 @@ t.test('the agent decides, the keeper makes blue its ENI, ADD gives each pod its
   }
   t.ok(inSubnet(ips.get('web-0')!, blueSubnet!.cidr) && inSubnet(ips.get('web-1')!, blueSubnet!.cidr), "shop's pods have blue addresses");
   t.ok(inSubnet(ips.get('api-0')!, defaultSubnet!.cidr), 'the plain pod has a default-network address');
+  const vault = (
+    JSON.parse(await must([bin('cello-eni'), 'list', '--output', 'json'])) as Array<{ podNetwork?: string; primaryIp: string; securityGroupIds: string[] }>
+  ).filter((e) => e.podNetwork === 'vault');
+  t.equal(vault.length, 1, 'one ENI for vault');
+  t.equal(ips.get('db-0'), vault[0]?.primaryIp, "vault's pod has the whole ENI: its primary address");
 });
 
 t.test("the blue group's rules hold between pods of one node", async (t) => {
@@ -112,11 +134,15 @@ t.test("the blue group's rules hold between pods of one node", async (t) => {
   const allow = await run(bin('vpc-sim'), ['sg', 'allow', 'blue', '--from-group', 'default', '--name', sim.info.name]);
   t.equal(allow.exitCode, 0, String(allow.stderr));
   t.equal(await from('api-0', 'web-0'), `hello ${ips.get('api-0')}`, 'default → blue once blue admits default');
+
+  t.equal(await from('db-0', 'api-0'), `hello ${ips.get('db-0')}`, 'vault (exclusive) → default');
+  await t.rejects(from('api-0', 'db-0'), /timeout|ECONNREFUSED|EHOSTUNREACH/, 'default → vault: refused, vault admits only vault');
+  await t.rejects(from('web-0', 'db-0'), /timeout|ECONNREFUSED|EHOSTUNREACH/, 'blue → vault: refused too');
 });
 
 t.test('DEL gives the addresses back and leaves the store consistent', async (t) => {
   for (const [name, pod] of pods) {
-    const ns = name === 'api-0' ? 'plain' : 'shop';
+    const ns = name === 'api-0' ? 'plain' : name === 'db-0' ? 'vault' : 'shop';
     const r = await libcniInNode(sim, NODE, 'del', { netns: pod.path, id: name, podNamespace: ns, pod: name });
     t.equal(r.code, 0, `DEL ${name}: ${r.stdout}${r.stderr}`);
   }
