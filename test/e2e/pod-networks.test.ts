@@ -140,6 +140,16 @@ t.test("the blue group's rules hold between pods of one node", async (t) => {
   await t.rejects(from('web-0', 'db-0'), /timeout|ECONNREFUSED|EHOSTUNREACH/, 'blue → vault: refused too');
 });
 
+t.test("CHECK finds a network's pod as ADD made it, and says what drifted", async (t) => {
+  const web0 = pods.get('web-0')!;
+  const ok = await libcniInNode(sim, NODE, 'check', { netns: web0.path, id: 'web-0', podNamespace: 'shop', pod: 'web-0' });
+  t.equal(ok.code, 0, `CHECK web-0: ${ok.stdout}${ok.stderr}`);
+  await must(['ip', 'rule', 'del', 'pref', '500', 'from', ips.get('web-0')!]);
+  const drift = await libcniInNode(sim, NODE, 'check', { netns: web0.path, id: 'web-0', podNamespace: 'shop', pod: 'web-0' });
+  t.not(drift.code, 0, 'the missing rule 500 is drift');
+  t.match(drift.stdout, /rule pref 500 from \S+ iif cel\w+ lookup \d+/, drift.stdout);
+});
+
 t.test('DEL gives the addresses back and leaves the store consistent', async (t) => {
   for (const [name, pod] of pods) {
     const ns = name === 'api-0' ? 'plain' : name === 'db-0' ? 'vault' : 'shop';
