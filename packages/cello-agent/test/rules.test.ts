@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { OpenApiError } from '@cello/cello-eni';
 import { deviceCount, RESOURCE_EXCLUSIVE, RESOURCE_SHARED, resourceFor, stockPods } from '../src/capacity/count.ts';
 import { parseNodeLabel } from '../src/config/source.ts';
-import { eventForBlocked, eventForCode, eventForError } from '../src/keeper/events.ts';
+import { eventForBlocked, eventForCode, eventForError, eventsForNetworks } from '../src/keeper/events.ts';
 import { metadataLabel } from '../src/keeper/metrics.ts';
 import { poolReady, type KeeperState } from '../src/keeper/state.ts';
 
@@ -47,6 +47,12 @@ t.test('cloud troubles that become events on the node, with upstream’s reasons
   t.same(eventForBlocked({ blockedBy: 'no-subnet', blocked: noSubnet }), { reason: 'NoAvailableSubnet', message: noSubnet });
   t.equal(eventForBlocked({ blockedBy: 'capacity', blocked: 'the node holds at most 30 IPs' }), undefined);
   t.equal(eventForBlocked({}), undefined, 'a round nothing blocked');
+  const round = (blocked?: string) => ({ network: 'blue', waiting: 1, available: 0, target: 2, added: 0, created: [], released: [], ...(blocked ? { blocked } : {}) });
+  t.same(
+    eventsForNetworks({ podNetworks: [round('no ENI slot left on this node (3 for Cello) for podnetwork blue'), { ...round(), network: 'green' }] }),
+    [{ reason: 'PodNetworkPoolBlocked', message: 'podnetwork blue: no ENI slot left on this node (3 for Cello) for podnetwork blue' }],
+    'a pod network that could not grow is an event naming it; one that grew is not',
+  );
   const cred = new Error('metadata iam/security_credentials/role: HTTP 500');
   cred.name = 'CredentialError';
   t.match(eventForError(cred), { reason: 'CredentialServiceAbnormal', message: /cannot get cloud credentials/ });

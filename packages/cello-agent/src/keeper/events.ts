@@ -45,6 +45,11 @@ export function eventForBlocked(r: Pick<RoundReport, 'blocked' | 'blockedBy'>): 
   return undefined;
 }
 
+/** Each pod network whose pool could not grow (docs/podnetworks.md), as an event naming it. */
+export function eventsForNetworks(r: Pick<RoundReport, 'podNetworks'>): NodeEvent[] {
+  return r.podNetworks.filter((n) => n.blocked).map((n) => ({ reason: 'PodNetworkPoolBlocked', message: `podnetwork ${n.network}: ${n.blocked}` }));
+}
+
 /** An error thrown out of a call or out of the keeper. */
 export function eventForError(err: unknown): NodeEvent | undefined {
   if (err instanceof CredentialError || (err as Error)?.name === 'CredentialError') {

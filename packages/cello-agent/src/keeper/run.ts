@@ -12,7 +12,7 @@ import type { Logger } from '@cello/cli-kit';
 import type { NodeEventRecorder } from '../kube/events.ts';
 import { serveRegistry } from '../metrics/socket.ts';
 import { type AgentPaths, runFiles } from '../paths.ts';
-import { eventForBlocked, eventForCode, eventForError, type NodeEvent } from './events.ts';
+import { eventForBlocked, eventForCode, eventForError, eventsForNetworks, type NodeEvent } from './events.ts';
 import { keeperMetrics } from './metrics.ts';
 import { type KeeperState, writeKeeperState } from './state.ts';
 
@@ -42,6 +42,7 @@ export async function runAgentKeeper(opts: AgentKeeperOptions): Promise<KeeperSu
     rounds++;
     metrics.onRound(r.errors.length ? 'error' : r.met ? 'met' : 'unmet');
     emit(eventForBlocked(r));
+    for (const e of eventsForNetworks(r)) emit(e);
     const state: KeeperState = {
       at: new Date().toISOString(),
       instanceId,
@@ -51,6 +52,17 @@ export async function runAgentKeeper(opts: AgentKeeperOptions): Promise<KeeperSu
       ...(r.blocked ? { blocked: r.blocked } : {}),
       errors: r.errors,
       pool: r.after,
+      ...(r.podNetworks.length
+        ? {
+            podNetworks: r.podNetworks.map((n) => ({
+              network: n.network,
+              waiting: n.waiting,
+              available: n.available + n.added,
+              target: n.target,
+              ...(n.blocked ? { blocked: n.blocked } : {}),
+            })),
+          }
+        : {}),
     };
     try {
       writeKeeperState(files.keeperState, state);

@@ -21,6 +21,8 @@ export interface KeeperState {
   errors: string[];
   /** The pool after the last round. */
   pool: PoolTargets;
+  /** Each pod network's pool in the last round (docs/podnetworks.md): waiting pods, available, target, why it could not grow. */
+  podNetworks?: Array<{ network: string; waiting: number; available: number; target: number; blocked?: string }>;
 }
 
 export function writeKeeperState(file: string, state: KeeperState): void {
