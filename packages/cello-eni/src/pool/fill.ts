@@ -4,11 +4,14 @@
  * maxConcurrentEniCreates at once. Each ENI is brought up (eni-up) and its
  * IPs imported as soon as it is ready, so pods can start on the first while
  * the next is still attaching. A subnet that answers InsufficientIpInSubnet
- * is held off and the create moves to the next subnet.
+ * is held off and the create moves to the next subnet. Giving back (a
+ * Surplus document released, then forgotten) is here too: both pools use it.
  */
 import { attachEni, createAndAttach, freeEni } from '../lifecycle/eni.ts';
 import { assignIps } from '../lifecycle/ips.ts';
-import { NoSubnetError } from '../lifecycle/subnets.ts';
+import { releaseSurplus } from '../lifecycle/release.ts';
+import { NoSubnetError, type SubnetPicker } from '../lifecycle/subnets.ts';
+import type { EniMode, SurplusDoc } from '@cello/cello-ipam';
 import type { CloudEni } from '../openapi/api.ts';
 import { isSubnetFull } from '../openapi/errors.ts';
 import { mapLimit } from '../util/map-limit.ts';
@@ -54,19 +57,33 @@ async function adoptOne(k: KeeperContext, eni: CloudEni, units: number, result: 
   }
 }
 
-async function createOne(k: KeeperContext, n: NewEni, result: FillResult) {
+/** Where a new ENI goes and what it is: the default pool's (the config's subnets and groups), or a pod network's. */
+export interface CreateTarget {
+  picker: SubnetPicker;
+  podNetwork?: { name: string; securityGroupIds: string[]; mode: EniMode };
+}
+
+/** Create, attach, bring up and import one ENI; a subnet that is full is held off and the next tried; a failure after the create frees it. */
+export async function createOne(k: KeeperContext, n: NewEni, result: Pick<FillResult, 'created' | 'added'>, target: CreateTarget = { picker: k.picker }) {
+  const { picker, podNetwork } = target;
   for (;;) {
-    const subnet = await k.picker.pick({ ipv6: n.ipv6Count > 0 });
+    const subnet = await picker.pick({ ipv6: n.ipv6Count > 0 });
     let attached;
     try {
-      attached = await createAndAttach(k, { subnetId: subnet.id, ipv4Count: n.ipv4Count, ipv6Count: n.ipv6Count });
+      attached = await createAndAttach(k, {
+        subnetId: subnet.id,
+        ipv4Count: n.ipv4Count,
+        ipv6Count: n.ipv6Count,
+        ...(podNetwork ? { podNetwork: { name: podNetwork.name, securityGroupIds: podNetwork.securityGroupIds } } : {}),
+      });
     } catch (err) {
       if (!isSubnetFull(err)) throw err;
-      k.picker.markFull(subnet.id); // try the next subnet; pick() throws when none is left
+      picker.markFull(subnet.id); // try the next subnet; pick() throws when none is left
       continue;
     }
     try {
-      await upAndImport(k, await keeperImportDoc(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
+      const facts = { metadata: attached.metadata, device: attached.device.name, ...(podNetwork ? { mode: podNetwork.mode } : {}) };
+      await upAndImport(k, await keeperImportDoc(k, attached.eni, facts));
     } catch (err) {
       if (!k.signal?.aborted && !(err instanceof StoppedError))
         await freeEni(k, attached.eni.id).catch((e: unknown) => k.log.error('could not free the new ENI', { eni: attached.eni.id, error: e }));
@@ -97,4 +114,14 @@ export async function fill(k: KeeperContext, plan: FillPlan): Promise<FillResult
   if (stop) throw stop;
   for (const e of result.errors) if (!(e instanceof NoSubnetError)) k.log.error('adding to the pool failed', { error: e });
   return result;
+}
+
+/** Give back what a Surplus document lists, forget what the cloud no longer has; errors are collected. */
+export async function giveBack(k: KeeperContext, doc: SurplusDoc, released: SurplusDoc, errors: string[]) {
+  if (!doc.enis.length) return;
+  const r = await releaseSurplus(k, doc);
+  const forgotten = k.store.forget(r.removed);
+  released.enis.push(...forgotten.enis);
+  for (const f of r.failed) errors.push(`${f.id}: ${f.error.message}`);
+  if (forgotten.enis.length) k.log.info('gave back to the cloud', { released: forgotten.enis });
 }

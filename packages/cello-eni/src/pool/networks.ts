@@ -20,15 +20,12 @@
  */
 import type { Allocation, IpamStore, Stats, SurplusDoc } from '@cello/cello-ipam';
 import type { PodNetworkRecord } from '@cello/records';
-import { createAndAttach, freeEni } from '../lifecycle/eni.ts';
 import { assignIps } from '../lifecycle/ips.ts';
 import type { NodeLimits } from '../lifecycle/limits.ts';
-import { releaseSurplus } from '../lifecycle/release.ts';
 import { SubnetPicker } from '../lifecycle/subnets.ts';
-import { isSubnetFull } from '../openapi/errors.ts';
 import { StoppedError } from '../util/sleep.ts';
-import { keeperImportDoc, upAndImport } from './bring-up.ts';
 import type { KeeperContext } from './context.ts';
+import { createOne, giveBack } from './fill.ts';
 import { MAX_IPS_PER_CREATE } from './plan.ts';
 
 export interface NetworkRound {
@@ -40,6 +37,7 @@ export interface NetworkRound {
   target: number;
   /** Units added: IPs assigned or on new ENIs (ENIs in exclusive mode). */
   added: number;
+  /** ENIs made for it (fill.ts createOne fills these two). */
   created: string[];
   /** What went back to the cloud. */
   released: SurplusDoc['enis'];
@@ -100,15 +98,6 @@ function pickerFor(k: KeeperContext, subnetIds: string[]): SubnetPicker {
   return p;
 }
 
-async function giveBackAll(k: KeeperContext, network: string, round: NetworkRound, errors: string[]) {
-  const doc = k.store.surplus({ keep: 0, podNetwork: network });
-  if (!doc.enis.length) return;
-  const r = await releaseSurplus(k, doc);
-  round.released.push(...k.store.forget(r.removed).enis);
-  for (const f of r.failed) errors.push(`${f.id}: ${f.error.message}`);
-  k.log.info('gave back a pod network nobody here uses', { podNetwork: network, released: round.released });
-}
-
 /** Add `toAdd` units to a network: IPs on its ENI with the most room (shared), else new ENIs. */
 async function grow(k: KeeperContext, need: Need & { spec: PodNetworkRecord['spec'] }, toAdd: number, limits: NodeLimits, round: NetworkRound) {
   const { network, spec } = need;
@@ -133,37 +122,14 @@ async function grow(k: KeeperContext, need: Need & { spec: PodNetworkRecord['spe
     round.blocked = `podnetwork ${network} names no subnet the cloud has (ids ${JSON.stringify(spec.subnets.ids ?? [])}, tags ${JSON.stringify(spec.subnets.tags ?? {})})`;
     return;
   }
-  const picker = pickerFor(k, subnetIds);
+  const target = { picker: pickerFor(k, subnetIds), podNetwork: { name: network, securityGroupIds: spec.securityGroupIds, mode: spec.mode } };
   while (left > 0) {
     if (limits.eniSlots - k.store.enis().length <= 0) {
       round.blocked = `no ENI slot left on this node (${limits.eniSlots} for Cello) for podnetwork ${network}`;
       return;
     }
     const count = exclusive ? 1 : Math.min(limits.ipsPerEni, MAX_IPS_PER_CREATE, left);
-    const subnet = await picker.pick({ ipv6: v6 });
-    let attached;
-    try {
-      attached = await createAndAttach(k, {
-        subnetId: subnet.id,
-        ipv4Count: count,
-        ipv6Count: v6 ? count : 0,
-        podNetwork: { name: network, securityGroupIds: spec.securityGroupIds },
-      });
-    } catch (err) {
-      if (!isSubnetFull(err)) throw err;
-      picker.markFull(subnet.id);
-      continue;
-    }
-    try {
-      const doc = await keeperImportDoc(k, attached.eni, { metadata: attached.metadata, device: attached.device.name, mode: spec.mode });
-      await upAndImport(k, doc);
-    } catch (err) {
-      if (!k.signal?.aborted && !(err instanceof StoppedError))
-        await freeEni(k, attached.eni.id).catch((e: unknown) => k.log.error('could not free the new ENI', { eni: attached.eni.id, error: e }));
-      throw err;
-    }
-    round.created.push(attached.eni.id);
-    round.added += exclusive ? 1 : count;
+    await createOne(k, { ipv4Count: count, ipv6Count: v6 ? count : 0, units: exclusive ? 1 : count }, round, target);
     left -= exclusive ? 1 : count;
   }
 }
@@ -177,7 +143,8 @@ export async function runNetworkRounds(k: KeeperContext, limits: NodeLimits, err
     rounds.push(round);
     try {
       if (!need.inUse) {
-        await giveBackAll(k, need.network, round, errors);
+        const released = { enis: round.released };
+        await giveBack(k, k.store.surplus({ keep: 0, podNetwork: need.network }), released, errors);
       } else if (!need.spec) {
         round.blocked = `podnetwork ${need.network} is not known on this node (deleted, or cello-agent has not recorded it): its pods keep their addresses, none are added`;
       } else if (target > need.available) {

@@ -6,13 +6,12 @@
 import type { SurplusDoc } from '@cello/cello-ipam';
 import { freeEni } from '../lifecycle/eni.ts';
 import { type NodeLimits, nodeLimits } from '../lifecycle/limits.ts';
-import { releaseSurplus } from '../lifecycle/release.ts';
 import { NoSubnetError } from '../lifecycle/subnets.ts';
 import { podNetworkOf } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';
 import { isLimit, isSubnetFull, OpenApiError } from '../openapi/errors.ts';
 import type { KeeperContext } from './context.ts';
-import { fill, type FillResult } from './fill.ts';
+import { fill, type FillResult, giveBack } from './fill.ts';
 import { type NetworkRound, runNetworkRounds } from './networks.ts';
 import { planFill } from './plan.ts';
 import { type PoolTargets, poolTargets, targetsMet } from './targets.ts';
@@ -60,16 +59,6 @@ async function limitsOf(k: KeeperContext, state: RoundState): Promise<NodeLimits
   }
   state.listed = undefined;
   return state.limits.value;
-}
-
-/** Give back what a Surplus document lists, forget what the cloud no longer has; errors are collected. */
-async function giveBack(k: KeeperContext, doc: SurplusDoc, released: SurplusDoc, errors: string[]) {
-  if (!doc.enis.length) return;
-  const r = await releaseSurplus(k, doc);
-  const forgotten = k.store.forget(r.removed);
-  released.enis.push(...forgotten.enis);
-  for (const f of r.failed) errors.push(`${f.id}: ${f.error.message}`);
-  if (forgotten.enis.length) k.log.info('gave back to the cloud', { released: forgotten.enis });
 }
 
 interface Blocked {
