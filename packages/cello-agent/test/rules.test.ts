@@ -47,7 +47,16 @@ t.test('cloud troubles that become events on the node, with upstream’s reasons
   t.same(eventForBlocked({ blockedBy: 'no-subnet', blocked: noSubnet }), { reason: 'NoAvailableSubnet', message: noSubnet });
   t.equal(eventForBlocked({ blockedBy: 'capacity', blocked: 'the node holds at most 30 IPs' }), undefined);
   t.equal(eventForBlocked({}), undefined, 'a round nothing blocked');
-  const round = (blocked?: string) => ({ network: 'blue', waiting: 1, available: 0, target: 2, added: 0, created: [], released: [], ...(blocked ? { blocked } : {}) });
+  const round = (blocked?: string) => ({
+    network: 'blue',
+    waiting: 1,
+    available: 0,
+    target: 2,
+    added: 0,
+    created: [],
+    released: [],
+    ...(blocked ? { blocked } : {}),
+  });
   t.same(
     eventsForNetworks({ podNetworks: [round('no ENI slot left on this node (3 for Cello) for podnetwork blue'), { ...round(), network: 'green' }] }),
     [{ reason: 'PodNetworkPoolBlocked', message: 'podnetwork blue: no ENI slot left on this node (3 for Cello) for podnetwork blue' }],
