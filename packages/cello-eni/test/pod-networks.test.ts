@@ -2,10 +2,11 @@
 // this node decided for PodNetwork "blue" (written into the node's store, as cello-agent does), the
 // keeper makes ENIs for blue in blue's subnet with blue's security group and tag, keeps them apart
 // from the default pool, re-imports them as blue after the store is lost, and gives them back once
-// no pod here is on blue.
+// no pod here is on blue; in --watch, a decision wakes the keeper.
 import { rmSync } from 'node:fs';
 import t from 'tap';
 import { openStore } from '@cello/cello-ipam';
+import { bin, waitFor } from '@cello/testkit';
 import { FAST_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
 import { baseConf, callsOf, cloudEnis, countBy, eni, ipam, writeConf } from './helpers.ts';
 
@@ -122,4 +123,24 @@ t.test('subnets by tag: a network naming no subnet id gets ENIs in the subnets c
   const made = (await cloudEnis(sim, node)).filter((e) => e.tags.some((tag) => tag.Key === 'k8s:cello:pod-network' && tag.Value === 'teal'));
   t.equal(made.length, 1, 'an ENI for teal');
   t.equal(made[0]?.subnetId, blueSubnet!.id, 'in the subnet the tag found');
+});
+
+t.test('--watch: the keeper acts when a pod is decided for a network, and when its last pod leaves', async (t) => {
+  asAgent((s) => {
+    for (const d of s.podNetworkDecisions()) s.forgetPodNetworkDecision(d.podNamespace, d.podName);
+    s.replacePodNetworks([blue]);
+  });
+  // An hour between full rounds: whatever happens below, a decision woke it.
+  writeConf(sim, node, baseConf(sim, { subnets: [defaultSubnet!.id], securityGroups: [group('default')], poolTarget: 2, poolMonitorIntervalSec: 3600 }));
+  const keeper = sim.spawn(node, [bin('cello-eni'), 'pool', '--watch']);
+  let log = '';
+  keeper.stderr!.on('data', (d: Buffer) => (log += d));
+  t.teardown(() => void keeper.kill('SIGKILL'));
+  await waitFor(() => log.includes('watching: rounds on demand'), { what: 'the keeper to watch' });
+  const before = (await blueEnis()).length;
+  decideBlue('api-9');
+  t.ok(await waitFor(async () => (await blueEnis()).length > before, { what: "blue's ENI" }), 'a decision for blue wakes the keeper, which makes blue an ENI');
+  t.match(log, /a pod network needs its pool changed; acting now/);
+  asAgent((s) => s.forgetPodNetworkDecision('shop', 'api-9'));
+  t.ok(await waitFor(async () => (await blueEnis()).length === 0, { what: "blue's ENI to go" }), 'its last pod gone, blue gives its ENI back');
 });
