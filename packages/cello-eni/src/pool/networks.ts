@@ -146,7 +146,10 @@ export async function runNetworkRounds(k: KeeperContext, limits: NodeLimits, err
         const released = { enis: round.released };
         await giveBack(k, k.store.surplus({ keep: 0, podNetwork: need.network }), released, errors);
       } else if (!need.spec) {
-        round.blocked = `podnetwork ${need.network} is not known on this node (deleted, or cello-agent has not recorded it): its pods keep their addresses, none are added`;
+        // Deleted with pods still on it: they keep their addresses; only a pod still waiting for one is stuck.
+        if (need.waiting > 0) {
+          round.blocked = `podnetwork ${need.network} is not known on this node (deleted, or cello-agent has not recorded it): ${need.waiting} pod(s) wait for an address of it`;
+        }
       } else if (target > need.available) {
         k.log.info('filling a pod network', { podNetwork: need.network, waiting: need.waiting, available: need.available, target });
         await grow(k, { ...need, spec: need.spec }, target - need.available, limits, round);
