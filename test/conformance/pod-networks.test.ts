@@ -4,7 +4,7 @@
 // waits podNetworkWaitSec, then fails with code 11 naming the pod, leaving nothing allocated.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { openStore } from '@cello/cello-ipam';
+import { withStore } from '@cello/cello-ipam';
 import { createNetns, waitFor } from '@cello/testkit';
 import { fakeNode } from '@cello/testkit/fake-node';
 
@@ -28,14 +28,7 @@ const blue = {
 };
 
 /** The agent's side, written straight into the node's store. */
-function asAgent(fn: (store: ReturnType<typeof openStore>) => void) {
-  const store = openStore({ stateDir: node.stateDir });
-  try {
-    fn(store);
-  } finally {
-    store.close();
-  }
-}
+const asAgent = (fn: Parameters<typeof withStore>[1]) => withStore({ stateDir: node.stateDir }, fn);
 const decide = (podName: string, network: string, podUid = `uid-${podName}`) =>
   asAgent((s) =>
     s.decidePodNetwork({ podNamespace: 'shop', podName, podUid, network, reason: network ? `matched podnetwork ${network}` : 'no podnetwork matched' }),

@@ -5,7 +5,7 @@
 // no pod here is on blue; in --watch, a decision wakes the keeper.
 import { rmSync } from 'node:fs';
 import t from 'tap';
-import { openStore } from '@cello/cello-ipam';
+import { withStore } from '@cello/cello-ipam';
 import { bin, waitFor } from '@cello/testkit';
 import { FAST_DELAYS, nodePath, withSim } from '@cello/testkit/sim';
 import { baseConf, callsOf, cloudEnis, countBy, eni, ipam, writeConf } from './helpers.ts';
@@ -37,14 +37,7 @@ const blue = {
   },
 };
 const stateDir = nodePath(sim, node, '/var/lib/cello');
-function asAgent(fn: (store: ReturnType<typeof openStore>) => void) {
-  const store = openStore({ stateDir });
-  try {
-    fn(store);
-  } finally {
-    store.close();
-  }
-}
+const asAgent = (fn: Parameters<typeof withStore>[1]) => withStore({ stateDir }, fn);
 const decideBlue = (...pods: string[]) =>
   asAgent((s) => {
     s.replacePodNetworks([blue]);

@@ -6,7 +6,7 @@ import { CommandError, createLogger, emit, keyValueColumns, type OutputFormat, r
 import { type ExitCode, runCommandLine } from '@cello/cli-kit/yargs';
 import * as tables from './cli/tables.ts';
 import { DEFAULT_STATE_DIR } from './db.ts';
-import { type IpamStore, openStore } from './store.ts';
+import { type IpamStore, withStore } from './store.ts';
 import type { EniStats, Settings } from './types.ts';
 
 const USAGE = `cello-ipam keeps this node's pod IP allocations in ${DEFAULT_STATE_DIR}/ipam.db (SQLite).
@@ -26,13 +26,8 @@ interface Common {
 }
 
 /** Open the store, run, close; what `fn` returns is the exit code. */
-function withStore(args: Common, fn: (store: IpamStore, format: OutputFormat) => ExitCode): ExitCode {
-  const store = openStore({ stateDir: args.stateDir });
-  try {
-    return fn(store, resolveFormat(args.output));
-  } finally {
-    store.close();
-  }
+function withArgsStore(args: Common, fn: (store: IpamStore, format: OutputFormat) => ExitCode): ExitCode {
+  return withStore({ stateDir: args.stateDir }, (store) => fn(store, resolveFormat(args.output)));
 }
 
 const triple = {
@@ -65,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('file', { type: 'string', description: 'Import JSON ("-" or absent: stdin)' }),
         async (a) => {
           const doc = await readJsonInput(a.file, 'import document');
-          return withStore(a, (store, format) => {
+          return withArgsStore(a, (store, format) => {
             const result = store.import(doc);
             emit(result, format, { rows: result.enis, columns: tables.eniColumns });
           });
@@ -80,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
             .option('whole-enis', { type: 'boolean', default: true, description: 'release ENIs with nothing in use as a whole (--no-whole-enis: only IPs)' })
             .option('dry-run', { type: 'boolean', default: false, description: 'print what would be released; change nothing' }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const doc = store.surplus({ keep: a.keep, wholeEnis: a.wholeEnis, dryRun: a.dryRun });
             emit(doc, format, { rows: doc.enis, columns: tables.surplusColumns });
           }),
@@ -91,7 +86,7 @@ export async function main(argv: string[]): Promise<void> {
         (y) => y.positional('file', { type: 'string', description: 'Surplus-shaped JSON ("-" or absent: stdin)' }),
         async (a) => {
           const doc = await readJsonInput(a.file, 'forget document');
-          return withStore(a, (store, format) => {
+          return withArgsStore(a, (store, format) => {
             const result = store.forget(doc);
             for (const f of result.flagged) {
               log.warn('forgot an IP a pod still holds', {
@@ -110,7 +105,7 @@ export async function main(argv: string[]): Promise<void> {
         'free/used/cooling/releasing per ENI, what can be allocated now, and outstanding demand',
         () => {},
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const s = store.stats();
             emit(s, format, { rows: [...s.enis, statsTotalRow(s)], columns: tables.statsColumns });
             if (format === 'table') {
@@ -126,7 +121,7 @@ export async function main(argv: string[]): Promise<void> {
         'list ips (default), enis or allocations',
         (y) => y.positional('what', { choices: ['ips', 'enis', 'allocations'] as const, default: 'ips' as const }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             if (a.what === 'enis') {
               const rows = store.enis();
               emit(rows, format, { rows, columns: tables.eniColumns });
@@ -144,7 +139,7 @@ export async function main(argv: string[]): Promise<void> {
         'one IP (state, holder) or the allocations of a container id (or id prefix)',
         (y) => y.positional('query', { type: 'string', demandOption: true, description: 'an IP address or a container id' }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const r = store.show(a.query);
             if (!r.ip && !r.allocations.length) throw new CommandError(`no IP or container matches "${a.query}"`);
             if (r.ip) emit(r, format, { rows: [r.ip], columns: tables.ipColumns });
@@ -156,7 +151,7 @@ export async function main(argv: string[]): Promise<void> {
         'integrity findings (no IP held twice, no holder on an unknown ENI, …); exits 1 when there are any',
         () => {},
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const findings = store.check();
             emit({ ok: findings.length === 0, findings }, format, { rows: findings, columns: tables.findingColumns });
             return findings.length ? 1 : 0;
@@ -174,7 +169,7 @@ export async function main(argv: string[]): Promise<void> {
             .option('pod-network', { type: 'string', default: '', description: "the pod's PodNetwork: only its ENIs are candidates ('' the default network)" })
             .option('record-demand', { type: 'boolean', default: false, description: 'when nothing is free, record a demand for the pool keeper' }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const allocation = store.allocate(
               {
                 network: a.network,
@@ -195,7 +190,7 @@ export async function main(argv: string[]): Promise<void> {
         'release a CNI triple (its IPs cool down before reuse); an unknown triple is fine',
         (y) => y.options(triple),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const r = store.release({ network: a.network, containerId: a.container, ifname: a.ifname });
             emit(r, format, { rows: r.allocation ? [r.allocation] : [], columns: tables.allocationColumns });
           }),
@@ -205,7 +200,7 @@ export async function main(argv: string[]): Promise<void> {
         'show the node settings, or set some: networkMode=shared|exclusive ipFamily=ipv4|ipv6|dual ipCooldownSec=N datapath=auto|ipvlan|veth',
         (y) => y.positional('set', { type: 'string', array: true, default: [] as string[], description: 'key=value pairs' }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             const changes = parseSettings(a.set);
             const s = Object.keys(changes).length ? store.setSettings(changes) : store.settings();
             emit(s, format, { rows: Object.entries(s), columns: keyValueColumns });
@@ -216,7 +211,7 @@ export async function main(argv: string[]): Promise<void> {
         "the PodNetworks this node knows and cello-agent's decision for each of its pods (docs/podnetworks.md)",
         (y) => y.positional('what', { choices: ['decisions', 'networks'] as const, default: 'decisions' as const }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             if (a.what === 'networks') {
               const rows = store.podNetworks();
               emit(rows, format, { rows, columns: tables.podNetworkColumns });
@@ -234,7 +229,7 @@ export async function main(argv: string[]): Promise<void> {
             .option('clear', { type: 'boolean', default: false, description: 'remove them (all, or with --older-than)' })
             .option('older-than', { type: 'number', description: 'with --clear: only those older than this many seconds' }),
         (a) =>
-          withStore(a, (store, format) => {
+          withArgsStore(a, (store, format) => {
             if (a.clear) {
               const before = a.olderThan === undefined ? undefined : new Date(Date.now() - a.olderThan * 1000);
               const cleared = store.clearDemands({ before });

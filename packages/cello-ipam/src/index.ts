@@ -11,7 +11,7 @@ export { ConflictError, NoFreeIpError, StoreError } from './errors.ts';
 export { FIRST_ROUTE_TABLE } from './import.ts';
 export { LATEST_VERSION, type Migration, MIGRATIONS } from './schema.ts';
 export type { PodNetworkDecision } from './pod-networks.ts';
-export { IpamStore, openStore } from './store.ts';
+export { IpamStore, openStore, withStore } from './store.ts';
 
 export type {
   Allocation,

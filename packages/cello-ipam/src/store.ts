@@ -5,6 +5,8 @@
  *   try { const a = store.allocate({ network, containerId, ifname, podNamespace, podName, netns }); }
  *   finally { store.close(); }
  *
+ * or, for one piece of work, `withStore({ stateDir }, (store) => store.stats())`.
+ *
  * Methods are synchronous (better-sqlite3); each change is one BEGIN IMMEDIATE
  * transaction, safe against other processes writing the same file.
  */
@@ -170,4 +172,14 @@ export class IpamStore {
 /** Open (creating and migrating as needed) the store under `stateDir`. */
 export function openStore(opts: OpenOptions = {}): IpamStore {
   return new IpamStore(openDb(opts));
+}
+
+/** Open the store, run `fn` with it, close it whatever `fn` does; returns what `fn` returns. */
+export function withStore<T>(opts: OpenOptions, fn: (store: IpamStore) => T): T {
+  const store = openStore(opts);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
 }

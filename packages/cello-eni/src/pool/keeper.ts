@@ -31,7 +31,7 @@ import { Wakeup } from '../util/wakeup.ts';
 import type { KeeperContext } from './context.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { reloadConfig } from './reload.ts';
-import { networkNeeds } from './networks.ts';
+import { hasPodNetworks, networkNeeds } from './networks.ts';
 import { type RoundReport, type RoundState, runRound } from './round.ts';
 
 /** The longest idle wait where inotify could miss a change (util/wakeup.ts). */
@@ -216,6 +216,8 @@ async function watch(
 
 /** The pod networks whose pool a round would change now (short of target, or unused with ENIs), as one key; '' when none. */
 function networksToAct(k: KeeperContext): string {
+  // A node with no pod network pays nothing here on each wake (every ADD and DEL wakes the keeper).
+  if (!hasPodNetworks(k.store)) return '';
   return networkNeeds(k.store, k.store.stats())
     .filter((n) => (n.inUse ? n.spec && n.available < n.waiting + k.config.podNetworkPoolTarget : n.available > 0))
     .map((n) => `${n.network}:${n.waiting}:${n.available}`)

@@ -82,6 +82,10 @@ async function subnetsOf(k: KeeperContext, spec: PodNetworkRecord['spec']): Prom
   return ids.sort();
 }
 
+/** Whether the node has anything of a pod network (a PodNetwork known, or an ENI of one): a node without pays nothing for them. */
+export const hasPodNetworks = (store: Pick<IpamStore, 'podNetworksInUse' | 'enis'>): boolean =>
+  store.podNetworksInUse() || store.enis().some((e) => e.podNetwork);
+
 /** Pickers over each network's subnets, kept across rounds (their describes and hold-offs are cached). */
 const pickers = new WeakMap<KeeperContext, Map<string, SubnetPicker>>();
 
@@ -137,6 +141,7 @@ async function grow(k: KeeperContext, need: Need & { spec: PodNetworkRecord['spe
 /** One pass over every pod network: grow the ones in use to their targets, give back the ones not in use. */
 export async function runNetworkRounds(k: KeeperContext, limits: NodeLimits, errors: string[]): Promise<NetworkRound[]> {
   const rounds: NetworkRound[] = [];
+  if (!hasPodNetworks(k.store)) return rounds;
   for (const need of networkNeeds(k.store, k.store.stats())) {
     const target = need.inUse ? need.waiting + k.config.podNetworkPoolTarget : 0;
     const round: NetworkRound = { network: need.network, waiting: need.waiting, available: need.available, target, added: 0, created: [], released: [] };

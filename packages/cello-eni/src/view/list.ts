@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DB_FILE, DEFAULT_STATE_DIR, type EniStats, type IpRecord, openStore } from '@cello/cello-ipam';
+import { DB_FILE, DEFAULT_STATE_DIR, type EniStats, type IpRecord, withStore } from '@cello/cello-ipam';
 import type { EniContext } from '../context.ts';
 import { devicesByMac } from '../lifecycle/host.ts';
 import { clusterFilter, createdFor, isOwned, ownedFilter, podNetworkOf } from '../lifecycle/tags.ts';
@@ -37,12 +37,7 @@ export interface EniView {
 /** cello-ipam's per-ENI counts, or undefined when the node has no store yet. */
 function readStore(stateDir = DEFAULT_STATE_DIR): { enis: Map<string, EniStats>; ips: IpRecord[] } | undefined {
   if (!existsSync(join(stateDir, DB_FILE))) return undefined;
-  const store = openStore({ stateDir });
-  try {
-    return { enis: new Map(store.stats().enis.map((e) => [e.id, e])), ips: store.ips() };
-  } finally {
-    store.close();
-  }
+  return withStore({ stateDir }, (store) => ({ enis: new Map(store.stats().enis.map((e) => [e.id, e])), ips: store.ips() }));
 }
 
 function view(ctx: EniContext, e: CloudEni, devices: Map<string, string>, stats?: EniStats): EniView {
