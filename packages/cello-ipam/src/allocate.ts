@@ -44,7 +44,7 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
     const settings = readSettings(db);
     const now = db.now();
     const pod = podKey(req.podNamespace, req.podName);
-    const mode = modeOf(db, req.podNetwork);
+    const mode = req.podNetwork ? modeOf(db, req.podNetwork) : settings.networkMode; // settings are read already
     const pick = pickAddresses(db, { podNetwork: req.podNetwork, mode, ipFamily: settings.ipFamily, pod, now });
     if (!pick) {
       if (opts.recordDemand) insertDemand(db, req, mode);
