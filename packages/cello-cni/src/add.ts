@@ -97,11 +97,13 @@ async function allocateOrWait(store: IpamStore, req: AllocRequest, { poolWaitSec
 function noIpMessage(req: AllocRequest, err: NoFreeIpError, keeper: boolean, waitSec: number): string {
   const scope = req.podNetwork ? `podnetwork ${req.podNetwork}` : 'this node';
   const why =
-    err.reason === 'no-eni'
-      ? `${scope} has no ENI ${req.podNetwork ? 'on this node ' : ''}yet`
-      : err.reason === 'cooling'
-        ? `every free IP ${req.podNetwork ? `of ${scope} ` : ''}is cooling down (the first is free at ${err.freeAt?.toISOString()})`
-        : `every IP of ${scope} is in use`;
+    err.reason === 'moving'
+      ? 'its fixed address is still on its way to this node (the pool keeper moves it from the ENI its PodAddress names)'
+      : err.reason === 'no-eni'
+        ? `${scope} has no ENI ${req.podNetwork ? 'on this node ' : ''}yet`
+        : err.reason === 'cooling'
+          ? `every free IP ${req.podNetwork ? `of ${scope} ` : ''}is cooling down (the first is free at ${err.freeAt?.toISOString()})`
+          : `every IP of ${scope} is in use`;
   const keeperNote = keeper
     ? `the pool keeper was asked for more and did not deliver within ${waitSec}s (see \`cello-eni list\` and the agent's events)`
     : 'no pool keeper is running on this node (start cello-agent, or `cello-eni pool --watch`)';

@@ -5,6 +5,7 @@
 import type { Db } from './db.ts';
 import { clearDemandFor, insertDemand } from './demand.ts';
 import { NoFreeIpError } from './errors.ts';
+import { isFixed, pickFixed, reserveFixed } from './fixed-ips.ts';
 import { familiesOf, pickAddresses } from './pick.ts';
 import { type AllocationRow, allocationRecord, type EniRow, KEY_WHERE, keyParams, podKey } from './rows.ts';
 import { modeOf } from './pod-networks.ts';
@@ -45,7 +46,16 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
     const now = db.now();
     const pod = podKey(req.podNamespace, req.podName);
     const mode = req.podNetwork ? modeOf(db, req.podNetwork) : settings.networkMode; // settings are read already
-    const pick = pickAddresses(db, { podNetwork: req.podNetwork, mode, ipFamily: settings.ipFamily, pod, now });
+    // A pod of a Fixed network gets its own address, or waits while it is moved here (fixed-ips.ts).
+    const fixed = pod !== null && isFixed(db, req.podNetwork, settings.ipFamily);
+    const own = fixed ? pickFixed(db, req.podNamespace, req.podName, req.podNetwork) : undefined;
+    if (own && 'moving' in own) {
+      if (opts.recordDemand) insertDemand(db, req, mode);
+      const message = `no free IPv4 of podnetwork ${req.podNetwork}: the fixed address ${own.moving} of pod ${pod} is still being moved to this node`;
+      return { failure: new NoFreeIpError(message, 'moving', undefined, opts.recordDemand === true) };
+    }
+    const pick = own?.chosen ?? pickAddresses(db, { podNetwork: req.podNetwork, mode, ipFamily: settings.ipFamily, pod, now });
+    if (fixed && !own && pick?.ipv4) reserveFixed(db, req.podNamespace, req.podName, req.podNetwork, pick.ipv4);
     if (!pick) {
       if (opts.recordDemand) insertDemand(db, req, mode);
       return { failure: noFreeIp(db, { ...settings, networkMode: mode }, req.podNetwork, now, opts.recordDemand === true) };

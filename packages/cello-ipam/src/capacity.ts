@@ -3,6 +3,7 @@
  * state, and the allocatable units under the node settings (IPs in shared
  * mode, v4+v6 pairs in dual-stack, the ENI itself in exclusive mode). Shared
  * by `stats` (what the keeper reads) and `surplus` (what it gives back).
+ * A pod's fixed address counts as taken, so an ENI holding one is never idle.
  */
 import type { Db } from './db.ts';
 import type { Family } from '@cello/records';
@@ -17,17 +18,20 @@ export interface EniView {
   free: Record<Family, IpRow[]>;
   /** Someone holds it: in exclusive mode the whole ENI is taken. */
   allocated: boolean;
-  /** Nothing on it is used, cooling or releasing. */
+  /** Nothing on it is used, cooling, releasing or a pod's fixed address. */
   idle: boolean;
 }
 
 export function eniView(db: Db, eni: EniRow, now: number): EniView {
   // In allocation order: never-used (NULL freed_at sorts first), then least recently freed.
   const ips = db.all<IpRow>('SELECT * FROM ips WHERE eni_id = ? ORDER BY freed_at, rowid', [eni.id]);
+  // A fixed address (fixed-ips.ts) is its pod's: never free for others, never given back.
+  const fixed = new Set(db.all<{ ip: string }>('SELECT f.ip FROM fixed_ips f JOIN ips i ON i.ip = f.ip WHERE i.eni_id = ?', [eni.id]).map((r) => r.ip));
+  const isFree = (r: IpRow) => effectiveState(r, now) === 'free' && !fixed.has(r.ip);
   const free: Record<Family, IpRow[]> = { 4: [], 6: [] };
-  for (const r of ips) if (effectiveState(r, now) === 'free') free[r.family].push(r);
+  for (const r of ips) if (isFree(r)) free[r.family].push(r);
   const allocated = db.get('SELECT 1 FROM allocations WHERE eni_id = ? LIMIT 1', [eni.id]) !== undefined;
-  return { eni, ips, free, allocated, idle: ips.every((r) => effectiveState(r, now) === 'free') };
+  return { eni, ips, free, allocated, idle: ips.every(isFree) };
 }
 
 /** Allocations this ENI could serve right now under the settings (0 for another mode's or a releasing ENI). */

@@ -17,9 +17,10 @@ export class StoreError extends Error {
  * Why an allocation found nothing:
  * - `no-eni`: no active ENI of the node's mode is known (the keeper has imported none);
  * - `cooling`: every candidate is cooling down; one becomes free at `freeAt`;
- * - `exhausted`: everything is used or being released.
+ * - `exhausted`: everything is used or being released;
+ * - `moving`: the pod's fixed address (fixed-ips.ts) is still being moved to this node.
  */
-export type NoFreeIpReason = 'no-eni' | 'cooling' | 'exhausted';
+export type NoFreeIpReason = 'no-eni' | 'cooling' | 'exhausted' | 'moving';
 
 export class NoFreeIpError extends Error {
   override readonly name = 'NoFreeIpError';

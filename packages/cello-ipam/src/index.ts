@@ -11,6 +11,7 @@ export { ConflictError, NoFreeIpError, StoreError } from './errors.ts';
 export { FIRST_ROUTE_TABLE } from './import.ts';
 export { LATEST_VERSION, type Migration, MIGRATIONS } from './schema.ts';
 export type { PodNetworkDecision } from './pod-networks.ts';
+export type { FixedIp, FixedIpClaim, FixedIpState } from './fixed-ips.ts';
 export { IpamStore, openStore, withStore } from './store.ts';
 
 export type {

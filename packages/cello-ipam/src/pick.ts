@@ -11,6 +11,8 @@
  *
  * Only ENIs of the pod's network are candidates (docs/podnetworks.md): an
  * ENI carries its network's subnet and security groups, '' being the default.
+ * A fixed address (fixed-ips.ts) is never picked here: its own pod gets it
+ * through pickFixed, and nobody else may.
  *
  * Each step is one indexed query that stops at the first match (LIMIT 1), so
  * the cost does not grow with the pool: a CNI ADD holds the write lock briefly.
@@ -42,7 +44,8 @@ export function familiesOf(setting: IpFamilySetting): Family[] {
 /** IP `i` on ENI `e` may be handed out under the node's mode (free or cooling; see READY). */
 const ELIGIBLE = `i.state IN ('free', 'cooling') AND e.pod_network = @podNetwork AND e.mode = @mode AND e.state = 'active'
   AND (e.mode = 'shared' OR (NOT EXISTS (SELECT 1 FROM allocations a WHERE a.eni_id = e.id)
-                             AND (i.family = 6 OR i.ip = e.primary_ip)))`;
+                             AND (i.family = 6 OR i.ip = e.primary_ip)))
+  AND NOT EXISTS (SELECT 1 FROM fixed_ips f WHERE f.ip = i.ip)`;
 const READY = `(i.state = 'free' OR i.cooling_until <= @now)`;
 const MINE = `(@pod IS NOT NULL AND i.last_pod = @pod)`;
 /** In dual-stack, a lead IP counts only if its ENI also has a v6 to pair it with. */

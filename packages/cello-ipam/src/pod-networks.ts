@@ -73,12 +73,18 @@ export function listPodNetworks(db: Db): PodNetworkRecord[] {
 /** Does this node know any PodNetwork (then a pod's ADD needs its decision)? */
 export const podNetworksInUse = (db: Db): boolean => db.get('SELECT 1 FROM pod_networks LIMIT 1') !== undefined;
 
+/** A PodNetwork's spec as recorded; undefined when the node does not know it. */
+export function podNetworkSpec(db: Db, network: string): PodNetworkRecord['spec'] | undefined {
+  const row = db.get<{ spec: string }>('SELECT spec FROM pod_networks WHERE name = ?', [network]);
+  return row && (JSON.parse(row.spec) as PodNetworkRecord['spec']);
+}
+
 /** The mode pods of `network` get: the node's for the default network, the PodNetwork's own otherwise. */
 export function modeOf(db: Db, network: string): EniMode {
   if (network === '') return readSettings(db).networkMode;
-  const row = db.get<{ spec: string }>('SELECT spec FROM pod_networks WHERE name = ?', [network]);
-  if (!row) throw new ConflictError(`podnetwork ${network} is not known on this node: it was deleted, or cello-agent has not recorded it yet`);
-  return (JSON.parse(row.spec) as PodNetworkRecord['spec']).mode;
+  const spec = podNetworkSpec(db, network);
+  if (!spec) throw new ConflictError(`podnetwork ${network} is not known on this node: it was deleted, or cello-agent has not recorded it yet`);
+  return spec.mode;
 }
 
 /**

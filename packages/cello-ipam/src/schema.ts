@@ -122,6 +122,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'fixed addresses: the address each pod of a Fixed pod network keeps, and where it is in its move to this node',
+    up: `
+      -- One row per pod (pod = "namespace/name") of a Fixed network that has,
+      -- or is getting, its address on this node (docs/podnetworks.md):
+      --   incoming   cello-agent found it on another ENI (from_eni); the keeper moves it here
+      --   here       on an ENI of this node, not yet published in the pod's PodAddress
+      --   published  the PodAddress names this node
+      --   gone       the PodAddress names another node: never handed out here, dropped once the cloud took it
+      -- No other pod is ever given the address while its row exists.
+      CREATE TABLE fixed_ips (
+        pod         TEXT PRIMARY KEY,
+        pod_network TEXT NOT NULL,
+        ip          TEXT NOT NULL UNIQUE,
+        state       TEXT NOT NULL CHECK (state IN ('incoming', 'here', 'published', 'gone')),
+        from_eni    TEXT,
+        subnet_id   TEXT,
+        since       INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -14,6 +14,7 @@ import { type AllocateOptions, allocate, findAllocation, release } from './alloc
 import { check } from './check.ts';
 import { type Db, type OpenOptions, openDb } from './db.ts';
 import { addDemand, clearDemands, listDemands } from './demand.ts';
+import { advanceFixedIp, claimFixedIp, dropFixedIp, type FixedIp, type FixedIpClaim, type FixedIpState, listFixedIps } from './fixed-ips.ts';
 import { forget } from './forget.ts';
 import { importEnis } from './import.ts';
 import { listAllocations, listEnis, listIps, type StoreLookup, show, stats } from './inspect.ts';
@@ -162,6 +163,26 @@ export class IpamStore {
 
   forgetPodNetworkDecision(podNamespace: string, podName: string): void {
     forgetPodNetworkDecision(this.db, podNamespace, podName);
+  }
+
+  /** The fixed addresses this node holds or is taking over (fixed-ips.ts). */
+  fixedIps(): FixedIp[] {
+    return listFixedIps(this.db);
+  }
+
+  /** cello-agent: a pod's PodAddress names `ip`; make it this pod's here (`incoming` until the keeper moves it). */
+  claimFixedIp(claim: FixedIpClaim): FixedIpState {
+    return claimFixedIp(this.db, claim);
+  }
+
+  /** Move a pod's fixed address row on (incoming → here → published, published → gone) if it is still in state `from`. */
+  advanceFixedIp(podNamespace: string, podName: string, ip: string, from: FixedIpState, to: FixedIpState): boolean {
+    return advanceFixedIp(this.db, podNamespace, podName, ip, from, to);
+  }
+
+  /** Forget a pod's fixed address here (released, or taken by another node). */
+  dropFixedIp(podNamespace: string, podName: string, ip: string): boolean {
+    return dropFixedIp(this.db, podNamespace, podName, ip);
   }
 
   close(): void {

@@ -137,3 +137,4 @@ export {
   type PodNetworkRecord,
   type PodNetworkSpec,
 } from './pod-network.ts';
+export { parsePodAddress, POD_ADDRESS_RESOURCE, podAddressObject, type PodAddressRecord, type PodAddressSpec } from './pod-address.ts';

@@ -18,7 +18,9 @@
  * - `mode`: shared (default) or exclusive;
  * - `allocation`: `{type: Elastic}` (default) or `{type: Fixed,
  *   releaseAfter}` with releaseAfter like `30m`, `24h`, `1h30m` (> 0;
- *   omitted: never released).
+ *   omitted: never released). Fixed is for shared mode only: the address
+ *   moves between nodes as a secondary IP, and an exclusive pod's address is
+ *   its ENI's primary, which cannot move.
  * Unknown fields under `spec` are refused: the API server prunes what the
  * CRD does not declare, so one reaching us means a newer CRD than this
  * parser, and a network half understood must not take pods.
@@ -271,6 +273,8 @@ export function parsePodNetwork(obj: unknown): PodNetworkRecord {
   const mode = spec.mode ?? 'shared';
   if (mode !== 'shared' && mode !== 'exclusive') r.fail('spec.mode', `must be shared or exclusive, got ${JSON.stringify(mode)}`);
   const allocation = r.allocation(spec.allocation, 'spec.allocation');
+  if (allocation.type === 'Fixed' && mode === 'exclusive')
+    r.fail('spec.allocation.type', "Fixed needs mode shared (an exclusive pod's address is its ENI's primary address, which cannot move to another ENI)");
   return { name, spec: { ...sel, subnets, securityGroupIds, mode: mode as PodNetworkMode, allocation } };
 }
 

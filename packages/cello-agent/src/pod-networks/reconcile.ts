@@ -14,6 +14,10 @@
  *   decision: an upgrade, or a store that lost its decisions) is decided
  *   for the network its address came from, whatever matches now: the pod
  *   is on that network, and the keeper must not make it another's address.
+ * - A pod decided for a Fixed network whose PodAddress names an address of
+ *   that network has the address claimed in the store first (incoming,
+ *   for the keeper to move here; cello-ipam's fixed-ips.ts), so its ADD
+ *   waits for that address instead of taking another.
  * - A pod is left undecided (held) while its namespace could not be read,
  *   or while an invalid PodNetwork that would win matches it (choose.ts); a
  *   later pass decides it.
@@ -25,8 +29,10 @@
  * forgets. Synchronous and given everything it reads, so that a test drives
  * it without a cluster.
  */
-import { parsePodNetwork, parsePodNetworkSelectors, type PodNetworkRecord, RecordError } from '@cello/records';
+import type { FixedIpClaim, FixedIpState } from '@cello/cello-ipam';
+import { type PodAddressRecord, parsePodNetwork, parsePodNetworkSelectors, type PodNetworkRecord, RecordError } from '@cello/records';
 import { type BrokenPodNetwork, choosePodNetwork, type PodFacts } from './choose.ts';
+import type { FixedAddressReport } from './fixed-addresses.ts';
 
 /** A decision as the store takes it (cello-ipam's decidePodNetwork). */
 export interface DecisionInput {
@@ -47,6 +53,8 @@ export interface PodNetworkStore {
   forgetPodNetworkDecision(podNamespace: string, podName: string): void;
   /** The node's allocations (cello-ipam's), to see a pod already running. */
   allocations(): Array<{ podNamespace: string; podName: string; podNetwork?: string; allocatedAt: string }>;
+  /** A Fixed network's pod has an address somewhere (its PodAddress): make it the pod's here. */
+  claimFixedIp(claim: FixedIpClaim): FixedIpState;
 }
 
 /** What the API says now. */
@@ -57,6 +65,11 @@ export interface ClusterView {
   namespaces: ReadonlyMap<string, Record<string, string>>;
   /** This node's pods that take a CNI ADD (not hostNetwork). */
   pods: readonly PodFacts[];
+  /**
+   * The PodAddresses of the pods to decide, by `namespace/name` (absent: the
+   * pod has none). Undefined when not read: a pod a Fixed network takes is then held.
+   */
+  podAddresses?: ReadonlyMap<string, PodAddressRecord>;
 }
 
 export interface ReconcileReport {
@@ -67,10 +80,14 @@ export interface ReconcileReport {
   /** Whether the store's list was rewritten. */
   networksChanged: boolean;
   decided: DecisionInput[];
+  /** Fixed addresses found in PodAddresses for pods decided now, and their state here (incoming: the keeper moves it). */
+  claimed: Array<{ pod: string; ip: string; from: string; state: FixedIpState }>;
   /** Pods that already had their decision. */
   kept: number;
   held: Array<{ podNamespace: string; podName: string; podUid: string; reason: string }>;
   forgotten: Array<{ podNamespace: string; podName: string; podUid: string; network: string; why: string }>;
+  /** What the fixed-address sync did after the reconcile (run.ts). */
+  fixedAddresses?: FixedAddressReport;
 }
 
 /** Every object parsed: the valid ones, and the broken ones with their selectors where those can be read. */
@@ -137,6 +154,7 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
     invalid: parsed ? parsed.broken.map((b) => ({ name: b.name, error: b.error })) : null,
     networksChanged: false,
     decided: [],
+    claimed: [],
     kept: 0,
     held: [],
     forgotten: [],
@@ -186,6 +204,20 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
     if (choice.network === null) {
       report.held.push({ ...ids, reason: choice.reason });
       continue;
+    }
+    const spec = parsed.valid.find((n) => n.name === choice.network)?.spec;
+    if (spec?.allocation.type === 'Fixed') {
+      // Before the decision: the ADD it lets through must find the pod's address claimed.
+      if (!view.podAddresses) {
+        report.held.push({ ...ids, reason: `podnetwork ${choice.network} keeps addresses (Fixed) and the pod's PodAddress was not read` });
+        continue;
+      }
+      const address = view.podAddresses.get(key);
+      if (address && address.spec.podNetwork === choice.network) {
+        const { ip, eniId, subnetId } = address.spec;
+        const state = store.claimFixedIp({ podNamespace: pod.namespace, podName: pod.name, podNetwork: choice.network, ip, fromEni: eniId, subnetId });
+        report.claimed.push({ pod: key, ip, from: `${address.spec.nodeName}/${eniId}`, state });
+      }
     }
     const d: DecisionInput = { ...ids, network: choice.network, reason: choice.reason };
     store.decidePodNetwork(d);

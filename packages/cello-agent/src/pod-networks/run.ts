@@ -24,19 +24,26 @@
  * role records none and looks at its watch again every `missingRetryMs`. A
  * watch that fails is started again with backoff, and so is a pass.
  *
+ * Each pass also syncs the node's fixed addresses with their PodAddresses
+ * (fixed-addresses.ts): published once here, released when idle for their
+ * network's releaseAfter. The store changes without an API event for that
+ * (an ADD takes an address, the keeper moves one here), so while the node
+ * holds any that may need it, a pass runs every `fixedAddressSyncMs`.
+ *
  * An invalid PodNetwork is skipped with a warning and a Kubernetes event on
  * the node (PodNetworkInvalid), once per distinct refusal; a pod held back
  * by it is logged once per reason.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStore } from '@cello/cello-ipam';
+import { type IpamStore, openStore } from '@cello/cello-ipam';
 import type { Logger } from '@cello/cli-kit';
-import { POD_NETWORK_RESOURCE } from '@cello/records';
+import { type PodAddressRecord, POD_NETWORK_RESOURCE } from '@cello/records';
 import { CustomObjectsApi, type KubernetesObject, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
 import { type Kube, statusOf } from '../kube/client.ts';
 import type { NodeEventRecorder } from '../kube/events.ts';
 import type { PodFacts } from './choose.ts';
-import { type PodNetworkStore, type ReconcileReport, reconcile, undecidedPods } from './reconcile.ts';
+import { fixedAddressesNeedSync, readPodAddress, syncFixedAddresses } from './fixed-addresses.ts';
+import { type ReconcileReport, reconcile, undecidedPods } from './reconcile.ts';
 
 export interface PodNetworksOptions {
   kube: Kube;
@@ -52,6 +59,8 @@ export interface PodNetworksOptions {
   missingRetryMs?: number;
   /** Called after every pass that read the PodNetworks (the supervisor waits for the first before the node is ready). */
   onSynced?: () => void;
+  /** How often to look for fixed addresses to publish or release while the node holds some (default 2 s). */
+  fixedAddressSyncMs?: number;
 }
 
 const { group, version, plural } = POD_NETWORK_RESOURCE;
@@ -117,6 +126,7 @@ class Reporter {
     if (r.networksChanged) log.info('podnetworks recorded on the node', { networks: r.networks });
     for (const f of r.forgotten)
       log.info('pod network decision forgotten', { pod: `${f.podNamespace}/${f.podName}`, uid: f.podUid, network: f.network, why: f.why });
+    for (const c of r.claimed) log.info('fixed address claimed for a pod', { pod: c.pod, ip: c.ip, from: c.from, state: c.state });
     for (const d of r.decided) log.info('pod network decided', { pod: `${d.podNamespace}/${d.podName}`, uid: d.podUid, network: d.network, reason: d.reason });
     const held = new Set(r.held.map((h) => h.podUid));
     for (const uid of [...this.held.keys()]) if (!held.has(uid)) this.held.delete(uid);
@@ -131,9 +141,26 @@ class Reporter {
 interface PassContext {
   custom: CustomObjectsApi;
   kube: Kube;
-  store: PodNetworkStore;
+  store: IpamStore;
   reporter: Reporter;
+  node: string;
+  log: Logger;
 }
+
+/** The PodAddresses of these pods, each read afresh (a Fixed network's pod takes its address from there). */
+async function podAddresses(custom: CustomObjectsApi, pods: readonly PodFacts[]): Promise<Map<string, PodAddressRecord>> {
+  const out = new Map<string, PodAddressRecord>();
+  await Promise.all(
+    pods.map(async (p) => {
+      const a = await readPodAddress(custom, p.namespace, p.name);
+      if (a) out.set(`${p.namespace}/${p.name}`, a);
+    }),
+  );
+  return out;
+}
+
+const hasFixedNetwork = (items: readonly unknown[]) =>
+  items.some((o) => (o as { spec?: { allocation?: { type?: unknown } } })?.spec?.allocation?.type === 'Fixed');
 
 /** Labels of these namespaces, each read afresh; one that is not found is left out (its pods wait). */
 async function namespaceLabels(kube: Kube, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
@@ -155,6 +182,7 @@ async function pass(c: PassContext, pods: PodFacts[], readList: boolean): Promis
   const undecided = undecidedPods(c.store, pods);
   let podNetworks: unknown[] | null = null;
   let namespaces = new Map<string, Record<string, string>>();
+  let addresses: Map<string, PodAddressRecord> | undefined;
   if (readList || undecided.length) {
     const [list, labels] = await Promise.all([
       listPodNetworkObjects(c.custom),
@@ -166,9 +194,12 @@ async function pass(c: PassContext, pods: PodFacts[], readList: boolean): Promis
     c.reporter.noResource(Boolean(list.missing));
     podNetworks = list.items;
     namespaces = labels;
+    // Read after the list: a pod a Fixed network takes needs its PodAddress before its decision.
+    if (undecided.length && hasFixedNetwork(list.items)) addresses = await podAddresses(c.custom, undecided);
   }
-  const report = reconcile(c.store, { podNetworks, namespaces, pods });
+  const report = reconcile(c.store, { podNetworks, namespaces, pods, ...(addresses ? { podAddresses: addresses } : {}) });
   c.reporter.report(report);
+  report.fixedAddresses = await syncFixedAddresses(c);
   return report;
 }
 
@@ -178,7 +209,7 @@ export async function syncPodNetworksOnce(o: PodNetworksOptions): Promise<Reconc
   const store = openStore({ stateDir: o.stateDir });
   try {
     return await pass(
-      { custom: o.kube.config.makeApiClient(CustomObjectsApi), kube: o.kube, store, reporter: new Reporter(o) },
+      { custom: o.kube.config.makeApiClient(CustomObjectsApi), kube: o.kube, store, reporter: new Reporter(o), node: o.node, log: o.log },
       podFacts(pods.items, o.node),
       true,
     );
@@ -261,11 +292,15 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
   };
 
   const store = openStore({ stateDir: o.stateDir });
-  const context: PassContext = { custom, kube, store, reporter };
+  const context: PassContext = { custom, kube, store, reporter, node, log };
   const resync = setInterval(() => {
     readList = true;
     kick('resync');
   }, o.resyncMs ?? 60_000);
+  // An ADD (fixed address taken) or the keeper (fixed address moved here) changes the store without an API event.
+  const fixedSync = setInterval(() => {
+    if (fixedAddressesNeedSync(store)) kick('fixed addresses');
+  }, o.fixedAddressSyncMs ?? 2000);
   const onAbort = () => wake();
   signal.addEventListener('abort', onAbort, { once: true });
   let failures = 0;
@@ -301,6 +336,7 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
   } finally {
     signal.removeEventListener('abort', onAbort);
     clearInterval(resync);
+    clearInterval(fixedSync);
     await Promise.all(Object.values(informers).map((i) => i.stop()));
     store.close();
   }

@@ -257,6 +257,11 @@ export class CloudApi {
     return ((result.PrivateIpSet ?? []) as Any[]).map(String).slice(-count);
   }
 
+  /** Assign these secondary IPv4s (PrivateIpAddress.N): a fixed address moving to this node. */
+  async assignIpv4Addresses(id: string, ips: string[], clientToken: string): Promise<void> {
+    await this.call('AssignPrivateIpAddresses', { NetworkInterfaceId: id, PrivateIpAddress: ips }, { clientToken });
+  }
+
   async assignIpv6(id: string, count: number, clientToken: string): Promise<string[]> {
     const { result } = await this.call('AssignIpv6Addresses', { NetworkInterfaceId: id, Ipv6AddressCount: count }, { clientToken });
     return ((result.Ipv6Set ?? []) as Any[]).map(String).slice(-count);

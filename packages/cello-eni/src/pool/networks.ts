@@ -14,6 +14,9 @@
  * - not in use (no pod here any more, or the PodNetwork is gone and nothing
  *   holds its IPs): every idle ENI and free IP of it goes back to the cloud.
  *
+ * A Fixed network's pods keep their addresses across nodes: an address
+ * moving here is brought over first (fixed-ips.ts).
+ *
  * Subnets are the network's `subnets.ids` and the VPC's subnets carrying
  * all its `subnets.tags` (looked up when the pool grows, so a subnet tagged
  * later joins); the picker takes the one in this zone with most free IPs.
@@ -26,6 +29,7 @@ import { SubnetPicker } from '../lifecycle/subnets.ts';
 import { StoppedError } from '../util/sleep.ts';
 import type { KeeperContext } from './context.ts';
 import { createOne, giveBack } from './fill.ts';
+import { bringFixedIps } from './fixed-ips.ts';
 import { MAX_IPS_PER_CREATE } from './plan.ts';
 
 export interface NetworkRound {
@@ -142,6 +146,8 @@ async function grow(k: KeeperContext, need: Need & { spec: PodNetworkRecord['spe
 export async function runNetworkRounds(k: KeeperContext, limits: NodeLimits, errors: string[]): Promise<NetworkRound[]> {
   const rounds: NetworkRound[] = [];
   if (!hasPodNetworks(k.store)) return rounds;
+  // Fixed addresses first: moving one here may make the ENI its network's pool then counts.
+  await bringFixedIps(k, limits, (ids) => pickerFor(k, ids), errors);
   for (const need of networkNeeds(k.store, k.store.stats())) {
     const target = need.inUse ? need.waiting + k.config.podNetworkPoolTarget : 0;
     const round: NetworkRound = { network: need.network, waiting: need.waiting, available: need.available, target, added: 0, created: [], released: [] };

@@ -32,6 +32,7 @@ export const RESOURCES: ResourceDef[] = [
   def('events.k8s.io', 'v1', 'events', 'Event', true),
   def('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   def('cello.volcengine.com', 'v1alpha1', 'podnetworks', 'PodNetwork', false, true),
+  def('cello.volcengine.com', 'v1alpha1', 'podaddresses', 'PodAddress', true),
 ];
 
 export const apiVersionOf = (r: ResourceDef) => (r.group ? `${r.group}/${r.version}` : r.version);

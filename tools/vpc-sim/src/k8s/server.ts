@@ -191,8 +191,9 @@ export function createKubernetes(store: K8sStore, token: string, log: Logger) {
         return { status: 200, body: store.patch(r, space, name, type, await readJson(req), { status }) };
       }
       case 'DELETE': {
-        await readJson(req).catch(() => undefined);
-        const gone = store.delete(r, space, name);
+        // DeleteOptions: preconditions (uid, resourceVersion) make a delete of a changed object a 409, as in a real API server.
+        const options = (await readJson(req).catch(() => undefined)) as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
+        const gone = store.delete(r, space, name, options?.preconditions);
         if (r.kind === 'Pod') return { status: 200, body: gone };
         return {
           status: 200,

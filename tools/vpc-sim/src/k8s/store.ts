@@ -157,10 +157,19 @@ export class K8sStore {
     return this.update(r, namespace, old, next as Obj, opts.status);
   }
 
-  delete(r: ResourceDef, namespace: string, name: string): Obj {
+  delete(r: ResourceDef, namespace: string, name: string, preconditions: { uid?: string; resourceVersion?: string } = {}): Obj {
     const b = this.bucket(r);
     const old = b.get(`${namespace}/${name}`);
     if (!old) throw this.notFound(r, name);
+    for (const key of ['uid', 'resourceVersion'] as const) {
+      const want = preconditions[key];
+      if (want && want !== old.metadata[key]) {
+        throw new K8sError(409, 'Conflict', `Precondition failed on ${r.plural} "${name}": ${key} is ${old.metadata[key]}, the delete wanted ${want}`, {
+          name,
+          kind: r.plural,
+        });
+      }
+    }
     b.delete(`${namespace}/${name}`);
     const gone = { ...old, metadata: { ...old.metadata } };
     this.commit(r, namespace, 'DELETED', gone, old, false);

@@ -1,0 +1,164 @@
+/**
+ * The PodAddress side of fixed addresses (docs/podnetworks.md, "Fixed
+ * addresses"): what this node holds, told to the cluster, and given up when
+ * it is no longer this node's to hold. One pass over cello-ipam's fixed
+ * address rows (@cello/cello-ipam's fixed-ips.ts has the states):
+ *
+ * - `here` (the address is on an ENI of this node, the PodAddress does not
+ *   say so yet): write the PodAddress (create, or replace whatever it said),
+ *   then `published`.
+ * - `published`, the address no longer on an ENI here (another node took
+ *   it, and the keeper's reconcile forgot it): dropped.
+ * - `published`, no pod of this node on it, idle for the network's
+ *   `releaseAfter` (at once when the network is gone; never when it has no
+ *   releaseAfter): read the PodAddress; if it still names this node and
+ *   address, delete it (with that resourceVersion as a precondition) and
+ *   drop the row: the address is an ordinary one of the pool again. If it
+ *   names another node with this address, `gone` (never handed out here
+ *   until the cloud takes it); anything else, dropped.
+ * - `gone`, the address no longer here: dropped.
+ * - `incoming` for a pod that left before the keeper moved it: dropped.
+ *
+ * Read and written through the custom-objects API; a failed call is logged
+ * and tried again by the next pass.
+ */
+import type { FixedIp } from '@cello/cello-ipam';
+import type { Logger } from '@cello/cli-kit';
+import { parsePodAddress, POD_ADDRESS_RESOURCE, podAddressObject, type PodAddressRecord } from '@cello/records';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { statusOf } from '../kube/client.ts';
+import type { PodNetworkStore } from './reconcile.ts';
+
+const { group, version, plural } = POD_ADDRESS_RESOURCE;
+
+/** The part of cello-ipam's store this pass reads and writes. */
+export type FixedAddressStore = Pick<PodNetworkStore, 'podNetworks' | 'podNetworkDecisions'> & {
+  fixedIps(): FixedIp[];
+  advanceFixedIp(podNamespace: string, podName: string, ip: string, from: FixedIp['state'], to: FixedIp['state']): boolean;
+  dropFixedIp(podNamespace: string, podName: string, ip: string): boolean;
+};
+
+export interface FixedAddressReport {
+  published: string[];
+  released: string[];
+  gone: string[];
+  dropped: string[];
+}
+
+/** A pod's PodAddress, or undefined when it has none (404). Throws on other failures and on an object the parser refuses. */
+export async function readPodAddress(custom: CustomObjectsApi, namespace: string, name: string): Promise<PodAddressRecord | undefined> {
+  try {
+    return parsePodAddress(await custom.getNamespacedCustomObject({ group, version, plural, namespace, name }));
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; subnetId: string }, node: string): Promise<void> {
+  const { podNamespace: namespace, podName: name } = f;
+  const spec = { podNetwork: f.podNetwork, ip: f.ip, subnetId: f.subnetId, nodeName: node, eniId: f.eniId };
+  const current = await readPodAddress(custom, namespace, name).catch((err: unknown) => {
+    // One the parser refuses is replaced whole.
+    if (statusOf(err) !== undefined) throw err;
+    return undefined;
+  });
+  if (current) {
+    const body = podAddressObject({ namespace, name, resourceVersion: current.resourceVersion, spec });
+    await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
+  } else {
+    await custom
+      .createNamespacedCustomObject({ group, version, plural, namespace, body: podAddressObject({ namespace, name, spec }) })
+      .catch(async (err: unknown) => {
+        if (statusOf(err) !== 409) throw err;
+        // Made meanwhile (or not parsed above): replace it.
+        const raw = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as { metadata?: { resourceVersion?: string } };
+        const body = podAddressObject({ namespace, name, resourceVersion: raw.metadata?.resourceVersion, spec });
+        await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
+      });
+  }
+}
+
+/** Idle long enough to release: no pod here on it, for the network's releaseAfter (0 when the network is gone, null never). */
+function releaseDue(f: FixedIp, releaseAfterSec: number | null, onNode: boolean, now: number): boolean {
+  if (onNode || f.inUse || releaseAfterSec === null) return false;
+  return now - Math.max(f.since, f.freedAt ?? 0) >= releaseAfterSec * 1000;
+}
+
+/** What the store says about the rows: the networks' releaseAfter and the pods on this node. */
+function context(store: FixedAddressStore) {
+  const specs = new Map(store.podNetworks().map((n) => [n.name, n.spec as { allocation?: { type: string; releaseAfterSec?: number | null } }]));
+  const onNode = new Set(store.podNetworkDecisions().map((d) => `${d.podNamespace}/${d.podName}`));
+  /** Seconds an idle address is kept: the network's releaseAfter; 0 when the network is gone or no longer Fixed; null for never. */
+  const releaseAfter = (f: FixedIp) => {
+    const allocation = specs.get(f.podNetwork)?.allocation;
+    return allocation?.type === 'Fixed' ? (allocation.releaseAfterSec ?? null) : 0;
+  };
+  const due = (f: FixedIp, now: number) => releaseDue(f, releaseAfter(f), onNode.has(`${f.podNamespace}/${f.podName}`), now);
+  return { onNode, due };
+}
+
+/** Whether a pass would do anything for these rows now (the role's timer asks, to run a pass only then). */
+export function fixedAddressesNeedSync(store: FixedAddressStore, now = Date.now()): boolean {
+  const rows = store.fixedIps();
+  if (!rows.length) return false;
+  const { due } = context(store);
+  return rows.some((f) => f.state !== 'published' || !f.eniId || due(f, now));
+}
+
+export async function syncFixedAddresses(
+  o: { custom: CustomObjectsApi; store: FixedAddressStore; node: string; log: Logger },
+  now = Date.now(),
+): Promise<FixedAddressReport> {
+  const { custom, store, node, log } = o;
+  const report: FixedAddressReport = { published: [], released: [], gone: [], dropped: [] };
+  const rows = store.fixedIps();
+  if (!rows.length) return report;
+  const { onNode, due } = context(store);
+  const drop = (f: FixedIp, why: string) => {
+    if (store.dropFixedIp(f.podNamespace, f.podName, f.ip)) {
+      report.dropped.push(`${f.podNamespace}/${f.podName}=${f.ip}`);
+      log.info('fixed address no longer held here', { pod: `${f.podNamespace}/${f.podName}`, ip: f.ip, why });
+    }
+  };
+  for (const f of rows) {
+    const pod = `${f.podNamespace}/${f.podName}`;
+    try {
+      if (f.state === 'incoming') {
+        if (!onNode.has(pod)) drop(f, 'the pod left before its address was moved here');
+      } else if (f.state === 'gone' || !f.eniId) {
+        if (!f.eniId) drop(f, f.state === 'gone' ? 'another node took it' : 'it is no longer on an ENI of this node');
+      } else if (f.state === 'here') {
+        if (!f.subnetId) {
+          log.warn('a fixed address cannot be published: its ENI has no subnet id in cello-ipam', { pod, ip: f.ip, eni: f.eniId });
+          continue;
+        }
+        await publish(custom, { ...f, eniId: f.eniId, subnetId: f.subnetId }, node);
+        if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'here', 'published')) report.published.push(`${pod}=${f.ip}`);
+        log.info('fixed address published', { pod, ip: f.ip, eni: f.eniId });
+      } else {
+        if (!due(f, now)) continue;
+        const current = await readPodAddress(custom, f.podNamespace, f.podName);
+        if (current?.spec.ip === f.ip && current.spec.nodeName !== node) {
+          if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'published', 'gone')) report.gone.push(`${pod}=${f.ip}`);
+          continue;
+        }
+        if (current?.spec.ip === f.ip) {
+          await custom.deleteNamespacedCustomObject({
+            group,
+            version,
+            plural,
+            namespace: f.podNamespace,
+            name: f.podName,
+            body: { preconditions: { resourceVersion: current.resourceVersion } },
+          });
+        }
+        if (store.dropFixedIp(f.podNamespace, f.podName, f.ip)) report.released.push(`${pod}=${f.ip}`);
+        log.info('fixed address released', { pod, ip: f.ip, idleSec: Math.round((now - Math.max(f.since, f.freedAt ?? 0)) / 1000) });
+      }
+    } catch (err) {
+      log.warn('fixed address not synced; trying again on the next pass', { pod, ip: f.ip, state: f.state, error: err });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,97 @@
+/**
+ * Moving fixed addresses to this node (docs/podnetworks.md, "Fixed
+ * addresses"). cello-agent marks a pod's address `incoming` when its
+ * PodAddress says the address is on another ENI (another node's, or one
+ * left behind by a node that died); the keeper then, for each:
+ *
+ * 1. forgets a stale copy in this node's store (the address was here once,
+ *    and another node has taken it since; the reconcile may not have
+ *    noticed yet);
+ * 2. unassigns it from the ENI the PodAddress names (any ENI of the
+ *    account; one that is gone or does not hold it is nothing to do);
+ * 3. assigns it (`PrivateIpAddress.1`) to an ENI of this node in the same
+ *    network and subnet with room, making one in that subnet if none has;
+ * 4. imports it and marks it `here`, so the pod's ADD gets it and the agent
+ *    writes the PodAddress.
+ *
+ * Unassign comes before assign, and the cloud refuses an address that is
+ * in use, so an address is never on two ENIs. A failure leaves the row
+ * `incoming` for the next round (the waiting ADD's demand wakes it).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FixedIp } from '@cello/cello-ipam';
+import { cidrContains, type PodNetworkRecord } from '@cello/records';
+import { unassignIps, waitMetadataIps } from '../lifecycle/ips.ts';
+import type { NodeLimits } from '../lifecycle/limits.ts';
+import type { SubnetPicker } from '../lifecycle/subnets.ts';
+import type { KeeperContext } from './context.ts';
+import { createOne } from './fill.ts';
+
+export interface MovedFixedIp {
+  pod: string;
+  ip: string;
+  from?: string;
+  to: string;
+}
+
+/** Move every `incoming` address this node can serve; failures are collected in `errors`. */
+export async function bringFixedIps(
+  k: KeeperContext,
+  limits: NodeLimits,
+  pickerFor: (subnetIds: string[]) => SubnetPicker,
+  errors: string[],
+): Promise<MovedFixedIp[]> {
+  const moved: MovedFixedIp[] = [];
+  const specs = new Map(k.store.podNetworks().map((n) => [n.name, n.spec]));
+  for (const f of k.store.fixedIps().filter((x) => x.state === 'incoming')) {
+    const spec = specs.get(f.podNetwork);
+    if (!spec) continue; // a network this node no longer knows: no pod here can be decided for it
+    try {
+      moved.push(await bringOne(k, f, spec, limits, pickerFor));
+    } catch (err) {
+      errors.push(`fixed address ${f.ip} of ${f.podNamespace}/${f.podName}: ${(err as Error).message}`);
+      k.log.error('a fixed address could not be moved to this node', { pod: `${f.podNamespace}/${f.podName}`, ip: f.ip, from: f.fromEni, error: err });
+    }
+  }
+  return moved;
+}
+
+async function bringOne(
+  k: KeeperContext,
+  f: FixedIp,
+  spec: PodNetworkRecord['spec'],
+  limits: NodeLimits,
+  pickerFor: (subnetIds: string[]) => SubnetPicker,
+): Promise<MovedFixedIp> {
+  const pod = `${f.podNamespace}/${f.podName}`;
+  if (f.eniId) k.store.forget({ enis: [{ id: f.eniId, ips: [f.ip], ipv6s: [], whole: false }] });
+  if (f.fromEni) await unassignIps(k, { id: f.fromEni, mac: '' }, [f.ip], [], { waitMetadata: false });
+
+  let eni = roomyEni(k, f, limits);
+  if (!eni) {
+    if (!f.subnetId) throw new Error(`no ENI of podnetwork ${f.podNetwork} here is in the address's subnet, and its PodAddress names no subnet to make one in`);
+    if (limits.eniSlots - k.store.enis().length <= 0)
+      throw new Error(`no ENI slot left on this node (${limits.eniSlots} for Cello) for an ENI in ${f.subnetId}`);
+    const target = { picker: pickerFor([f.subnetId]), podNetwork: { name: f.podNetwork, securityGroupIds: spec.securityGroupIds, mode: spec.mode } };
+    await createOne(k, { ipv4Count: 1, ipv6Count: 0, units: 1 }, { created: [], added: 0 }, target);
+    eni = roomyEni(k, f, limits);
+    if (!eni) throw new Error(`the new ENI in ${f.subnetId} has no room for ${f.ip}`);
+  }
+  await k.api.assignIpv4Addresses(eni.id, [f.ip], randomUUID());
+  await waitMetadataIps(k, eni, [f.ip], []);
+  k.store.import({ enis: [{ ...eni, ips: [f.ip] }] });
+  k.store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'incoming', 'here');
+  k.log.info('moved a fixed address to this node', { pod, ip: f.ip, from: f.fromEni, to: eni.id });
+  return { pod, ip: f.ip, ...(f.fromEni ? { from: f.fromEni } : {}), to: eni.id };
+}
+
+/** An active shared ENI of the address's network, in its subnet, with room for one more IPv4. */
+function roomyEni(k: KeeperContext, f: FixedIp, limits: NodeLimits) {
+  const room = new Set(
+    k.store
+      .stats()
+      .enis.filter((e) => !e.releasing && e.ipv4.total < limits.ipsPerEni)
+      .map((e) => e.id),
+  );
+  return k.store.enis().find((e) => room.has(e.id) && e.podNetwork === f.podNetwork && e.mode === 'shared' && cidrContains(e.subnetCidr, f.ip));
+}
