@@ -54,7 +54,7 @@ export function allocate(db: Db, request: AllocRequest, opts: AllocateOptions = 
       const message = `no free IPv4 of podnetwork ${req.podNetwork}: the fixed address ${own.moving} of pod ${pod} is still being moved to this node`;
       return { failure: new NoFreeIpError(message, 'moving', undefined, opts.recordDemand === true) };
     }
-    const pick = own?.chosen ?? pickAddresses(db, { podNetwork: req.podNetwork, mode, ipFamily: settings.ipFamily, pod, now });
+    const pick = own?.chosen ?? pickAddresses(db, { podNetwork: req.podNetwork, mode, ipFamily: settings.ipFamily, pod, now, secondaryOnly: fixed });
     if (fixed && !own && pick?.ipv4) reserveFixed(db, req.podNamespace, req.podName, req.podNetwork, pick.ipv4);
     if (!pick) {
       if (opts.recordDemand) insertDemand(db, req, mode);

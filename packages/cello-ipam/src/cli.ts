@@ -222,6 +222,16 @@ export async function main(argv: string[]): Promise<void> {
           }),
       )
       .command(
+        'fixed',
+        'fixed addresses (Fixed PodNetworks): each pod whose address this node holds or is taking over, and its state (docs/podnetworks.md)',
+        (y) => y,
+        (a) =>
+          withArgsStore(a, (store, format) => {
+            const rows = store.fixedIps();
+            emit(rows, format, { rows, columns: tables.fixedIpColumns });
+          }),
+      )
+      .command(
         'demands',
         'ADDs that found no free IP, oldest first (the pool keeper serves them)',
         (y) =>

@@ -100,9 +100,12 @@ export interface FixedIpClaim {
 
 /**
  * cello-agent, for a pod of a Fixed network whose PodAddress names `ip`:
- * nothing to do if the address is already this pod's here; `here` if the
- * PodAddress names an ENI this store has it on (a lost row); otherwise
- * `incoming`, for the keeper to move. Returns the row's state.
+ * nothing to do if the address is already this pod's here (moved here and
+ * not yet published, or published and the PodAddress still names the ENI
+ * it is on); `here` if the PodAddress names an ENI this store has it on (a
+ * lost row); otherwise `incoming`, for the keeper to move: a `published`
+ * row whose PodAddress names another ENI is stale (another node took the
+ * address since). Returns the row's state.
  */
 export function claimFixedIp(db: Db, c: FixedIpClaim): FixedIpState {
   const pod = podOf(c.podNamespace, c.podName);
@@ -112,7 +115,8 @@ export function claimFixedIp(db: Db, c: FixedIpClaim): FixedIpState {
       "SELECT i.eni_id FROM ips i JOIN enis e ON e.id = i.eni_id WHERE i.ip = ? AND e.pod_network = ? AND e.state = 'active'",
       [c.ip, c.podNetwork],
     );
-    if (known?.ip === c.ip && (known.state === 'here' || known.state === 'published') && onEni) return known.state;
+    // Ours already: moved here by our keeper (the PodAddress not rewritten yet), or published and still named.
+    if (known?.ip === c.ip && onEni && (known.state === 'here' || (known.state === 'published' && onEni.eni_id === c.fromEni))) return known.state;
     const state: FixedIpState = onEni?.eni_id === c.fromEni ? 'here' : 'incoming';
     db.run('DELETE FROM fixed_ips WHERE pod = ? OR ip = ?', [pod, c.ip]);
     db.run('INSERT INTO fixed_ips (pod, pod_network, ip, state, from_eni, subnet_id, since) VALUES (?, ?, ?, ?, ?, ?, ?)', [

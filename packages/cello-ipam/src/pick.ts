@@ -12,7 +12,7 @@
  * Only ENIs of the pod's network are candidates (docs/podnetworks.md): an
  * ENI carries its network's subnet and security groups, '' being the default.
  * A fixed address (fixed-ips.ts) is never picked here: its own pod gets it
- * through pickFixed, and nobody else may.
+ * through pickFixed, and nobody else may; a new one is never a primary.
  *
  * Each step is one indexed query that stops at the first match (LIMIT 1), so
  * the cost does not grow with the pool: a CNI ADD holds the write lock briefly.
@@ -35,6 +35,8 @@ export interface PickOptions {
   /** "namespace/name" of the pod, or null when unknown. */
   pod: string | null;
   now: number;
+  /** Never an ENI's primary address (a fixed address must be able to move to another ENI). */
+  secondaryOnly?: boolean;
 }
 
 export function familiesOf(setting: IpFamilySetting): Family[] {
@@ -45,7 +47,8 @@ export function familiesOf(setting: IpFamilySetting): Family[] {
 const ELIGIBLE = `i.state IN ('free', 'cooling') AND e.pod_network = @podNetwork AND e.mode = @mode AND e.state = 'active'
   AND (e.mode = 'shared' OR (NOT EXISTS (SELECT 1 FROM allocations a WHERE a.eni_id = e.id)
                              AND (i.family = 6 OR i.ip = e.primary_ip)))
-  AND NOT EXISTS (SELECT 1 FROM fixed_ips f WHERE f.ip = i.ip)`;
+  AND NOT EXISTS (SELECT 1 FROM fixed_ips f WHERE f.ip = i.ip)
+  AND (@secondaryOnly = 0 OR i.ip <> e.primary_ip)`;
 const READY = `(i.state = 'free' OR i.cooling_until <= @now)`;
 const MINE = `(@pod IS NOT NULL AND i.last_pod = @pod)`;
 /** In dual-stack, a lead IP counts only if its ENI also has a v6 to pair it with. */
@@ -67,7 +70,15 @@ const PARTNER = `SELECT i.ip ${FROM}
 /** The addresses for one allocation, or undefined when none can be had. */
 export function pickAddresses(db: Db, opts: PickOptions): Chosen | undefined {
   const [lead, partner] = familiesOf(opts.ipFamily) as [Family, Family | undefined];
-  const params = { podNetwork: opts.podNetwork, mode: opts.mode, pod: opts.pod, now: opts.now, lead, partner: partner ?? null };
+  const params = {
+    podNetwork: opts.podNetwork,
+    mode: opts.mode,
+    pod: opts.pod,
+    now: opts.now,
+    lead,
+    partner: partner ?? null,
+    secondaryOnly: opts.secondaryOnly ? 1 : 0,
+  };
   const first = db.get<{ ip: string; eniId: string }>(STICKY_LEAD, params) ?? db.get<{ ip: string; eniId: string }>(FRESH_LEAD, params);
   if (!first) return undefined;
   const chosen: Chosen = { eniId: first.eniId, [lead === 4 ? 'ipv4' : 'ipv6']: first.ip };

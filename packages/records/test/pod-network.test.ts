@@ -59,13 +59,18 @@ t.test('every field given comes back as given (releaseAfter in seconds)', async 
     namespaceSelector: {},
     subnets: { ids: ['subnet-a'], tags: { 'cello/network': 'blue', empty: '' } },
     securityGroupIds: ['sg-1', 'sg-2', 'sg-3', 'sg-4', 'sg-5'],
-    mode: 'exclusive',
+    mode: 'shared',
     allocation: { type: 'Fixed', releaseAfter: '1h30m' },
   };
   t.same(parsePodNetwork(object(full, 'db.example-1')), {
     name: 'db.example-1',
     spec: { ...full, allocation: { type: 'Fixed', releaseAfterSec: 5400 } },
   });
+});
+
+t.test('Fixed needs mode shared: an exclusive pod’s address is its ENI’s primary, which cannot move', async (t) => {
+  t.throws(() => parsePodNetwork(object({ ...spec, mode: 'exclusive', allocation: { type: 'Fixed' } })), /spec\.allocation\.type: Fixed needs mode shared/);
+  t.equal(parsePodNetwork(object({ ...spec, mode: 'exclusive', allocation: { type: 'Elastic' } })).spec.mode, 'exclusive');
 });
 
 t.test('Fixed: releaseAfter as hours, minutes, seconds; omitted is never (null)', async (t) => {

@@ -1,6 +1,7 @@
 /** How each record looks as a table on a terminal (JSON output carries every field). */
 import type { Column } from '@cello/cli-kit';
 import type { PodNetworkRecord } from '@cello/records';
+import type { FixedIp } from '../fixed-ips.ts';
 import type { PodNetworkDecision } from '../pod-networks.ts';
 import type { Allocation, Demand, EniRecord, EniStats, Inconsistency, IpRecord, StateCounts, SurplusEni } from '../types.ts';
 
@@ -74,6 +75,16 @@ export const decisionColumns: Column<PodNetworkDecision>[] = [
   { header: 'POD NETWORK', value: (d) => d.network || 'default' },
   { header: 'WHY', value: (d) => d.reason },
   { header: 'DECIDED', value: (d) => new Date(d.decidedAt).toISOString() },
+];
+
+export const fixedIpColumns: Column<FixedIp>[] = [
+  { header: 'POD', value: (f) => pod(f.podNamespace, f.podName) },
+  { header: 'POD NETWORK', value: (f) => f.podNetwork },
+  { header: 'IP', value: (f) => f.ip },
+  { header: 'STATE', value: (f) => f.state },
+  { header: 'ENI', value: (f) => f.eniId ?? (f.fromEni ? `(on ${f.fromEni})` : '') },
+  { header: 'IN USE', value: (f) => (f.inUse ? 'yes' : 'no') },
+  { header: 'SINCE', value: (f) => new Date(f.since).toISOString() },
 ];
 
 export const podNetworkColumns: Column<PodNetworkRecord>[] = [
