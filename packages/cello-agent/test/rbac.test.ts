@@ -114,12 +114,23 @@ t.test('every API request of the agent is allowed by manifests/rbac.yaml, and ev
   });
   t.match(report, { sweep: 'node', scope: NODE }, 'the gc child swept this node');
   await waitFor(() => readFileSync(log, 'utf8').includes('/api/v1/pods?'), { what: 'the stock pod count from the API' });
-  // A pod on the node: pod-networks reads its namespace's labels to decide its network.
+  // A pod on the node: pod-networks reads its namespace's labels to decide its network, and (a Fixed
+  // PodNetwork exists) its PodAddress.
+  await k8s(sim, 'POST', '/apis/cello.volcengine.com/v1alpha1/podnetworks', {
+    metadata: { name: 'fixed' },
+    spec: {
+      podSelector: { matchLabels: { app: 'rbac' } },
+      subnets: { ids: [sim.info.subnets[0]!.id] },
+      securityGroupIds: [sim.info.securityGroups[0]!.id],
+      allocation: { type: 'Fixed' },
+    },
+  });
   await k8s(sim, 'POST', '/api/v1/namespaces/default/pods', {
-    metadata: { name: 'rbac-pod', namespace: 'default' },
+    metadata: { name: 'rbac-pod', namespace: 'default', labels: { app: 'rbac' } },
     spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x' }] },
   });
   await waitFor(() => readFileSync(log, 'utf8').includes('"GET","url":"/api/v1/namespaces/default"'), { what: 'pod-networks reading the pod’s namespace' });
+  await waitFor(() => readFileSync(log, 'utf8').includes('/namespaces/default/podaddresses/rbac-pod'), { what: 'pod-networks reading the pod’s PodAddress' });
   t.equal(await agent.stop(), 0);
 
   const requests = readFileSync(log, 'utf8')
