@@ -43,6 +43,7 @@ const LIMITS: NodeLimits = {
   foreignEnis: 0,
   eniSlots: 3,
   capacity: { shared: 30, exclusive: 3 },
+  typeLimitsFrom: 'cloud',
 };
 const cfg = (extra: Record<string, unknown> = {}) =>
   resolveConfig({ subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg'], ramRole: 'r', ...extra }).config;

@@ -4,7 +4,7 @@
 // and `cello-eni list` follows pods as they come and go.
 import t from 'tap';
 import { FAST_DELAYS, withSim } from '@cello/testkit/sim';
-import { assertConsistent, baseConf, callsOf, countBy, eni, ipam, poolStats, writeConf } from './helpers.ts';
+import { assertConsistent, baseConf, callsOf, countBy, eni, FAST_BACKOFF, ipam, poolStats, writeConf } from './helpers.ts';
 
 t.test('pool --once on a fresh node, then up, then down', async (t) => {
   const sim = await withSim(t, { nodes: 1, config: { delaysMs: FAST_DELAYS } });
@@ -13,7 +13,8 @@ t.test('pool --once on a fresh node, then up, then down', async (t) => {
   const P = limits.maximumPrivateIpv4AddressesPerNetworkInterface; // 10 on ecs.g3i.large
   const target = 2 * P + P / 2; // 25: two full ENIs and a half one
 
-  writeConf(sim, node, baseConf(sim, { poolTarget: target }));
+  // The keeper's own pause before an attach (the `wait` class's 300 ms, longer than these 100 ms creates), not the tests' 50 ms.
+  writeConf(sim, node, baseConf(sim, { poolTarget: target, backoff: { write: FAST_BACKOFF.write, describe: FAST_BACKOFF.describe } }));
   let since = (await sim.control.calls()).at(-1)?.seq ?? 0;
   const r = await eni(sim, node, ['pool', '--once']);
   t.equal(r.code, 0, `pool --once exits 0 (${r.stderr.split('\n').slice(-3).join(' ')})`);

@@ -45,7 +45,8 @@ export function importEni(eni: CloudEni, f: RecordFacts): ImportEni {
 
 /**
  * The Import entry for a cloud ENI on this node under the config's mode and
- * family; `subnet` looks the subnet up (default: one DescribeSubnets).
+ * family; `subnet` looks the subnet up (default: one DescribeSubnets), only
+ * when the record needs it: for IPv6, or when metadata gives no IPv4 CIDR.
  */
 export async function importDocFor(
   ctx: Pick<EniContext, 'api' | 'identity'> & { config: Pick<CelloConfig, 'networkMode' | 'ipFamily'> },
@@ -53,10 +54,13 @@ export async function importDocFor(
   facts: { metadata?: MetadataEni; device?: string; mode?: EniMode } = {},
   subnet: (id: string) => Promise<CloudSubnet | undefined> = async (id) => (await ctx.api.describeSubnets([id], ctx.identity.vpcId)).find((s) => s.id === id),
 ): Promise<ImportEni> {
+  const ipv6 = ctx.config.ipFamily !== 'ipv4';
+  // The subnet gives the IPv4 CIDR when metadata does not, and the IPv6 CIDR (metadata has none): asked only then.
+  const needSubnet = ipv6 || !facts.metadata?.subnetCidr;
   return importEni(eni, {
     mode: facts.mode ?? ipamMode(ctx.config),
-    ipv6: ctx.config.ipFamily !== 'ipv4',
-    subnet: await subnet(eni.subnetId),
+    ipv6,
+    subnet: needSubnet ? await subnet(eni.subnetId) : undefined,
     metadata: facts.metadata,
     device: facts.device,
   });

@@ -4,6 +4,17 @@
  * free IPs (upstream's rule). A subnet that answered InsufficientIpInSubnet
  * is skipped for subnetHoldOffSec. Describes are cached for
  * subnetStatAgingSec so a burst of creates costs one DescribeSubnets.
+ *
+ * One configured subnet leaves nothing to choose: an IPv4 pick then returns
+ * it without a DescribeSubnets (reads are budget, issue 14). What the
+ * describe would have caught the cloud still says, and clearly: a full
+ * subnet answers the create InsufficientIpInSubnet (the subnet is held off
+ * and the round is blocked by no-subnet, as before), one of another zone or
+ * VPC fails the attach and the ENI is rolled back. After any failed create
+ * (`createFailed`) the next pick describes again, so a misconfigured subnet
+ * is reported with its reason instead of being tried round after round. An
+ * IPv6 pick always describes: whether the subnet has an IPv6 CIDR is only
+ * known there, and the record needs the CIDR (metadata has no IPv6).
  */
 import type { EniContext } from '../context.ts';
 import type { CloudSubnet } from '../openapi/api.ts';
@@ -25,6 +36,8 @@ export class SubnetPicker {
   private readonly heldOff = new Map<string, number>();
   private cache?: { at: number; key: string; subnets: CloudSubnet[] };
   private inflight?: { key: string; subnets: Promise<CloudSubnet[]> };
+  /** A create failed since the last describe: the next pick describes even a lone subnet. */
+  private verify = false;
 
   constructor(private readonly ctx: Pick<EniContext, 'config' | 'identity' | 'api' | 'log'>) {}
 
@@ -36,17 +49,30 @@ export class SubnetPicker {
     this.ctx.log.warn('subnet has no free IP; holding it off', { subnetId, until: new Date(until).toISOString() });
   }
 
+  /** A create into a subnet picked without a describe failed: the next pick asks the cloud what the subnets are like. */
+  createFailed(): void {
+    this.verify = true;
+  }
+
   isHeldOff(subnetId: string): boolean {
     const until = this.heldOff.get(subnetId);
     return until !== undefined && until > Date.now();
   }
 
+  /** The describe of the configured subnets, while it is young enough to use. */
+  private cached(): CloudSubnet[] | undefined {
+    const c = this.cache;
+    const young = c && c.key === this.ctx.config.subnets.join(',') && Date.now() - c.at < this.ctx.config.subnetStatAgingSec * 1000;
+    return young ? c.subnets : undefined;
+  }
+
   private async describe(fresh: boolean): Promise<CloudSubnet[]> {
     const ids = this.ctx.config.subnets;
     const key = ids.join(',');
-    const aging = this.ctx.config.subnetStatAgingSec * 1000;
-    if (!fresh && this.cache && this.cache.key === key && Date.now() - this.cache.at < aging) return this.cache.subnets;
+    const cached = fresh ? undefined : this.cached();
+    if (cached) return cached;
     // Creates running side by side share one describe.
+    this.verify = false;
     if (this.inflight?.key !== key) {
       const subnets = this.ctx.api.describeSubnets(ids, this.ctx.identity.vpcId);
       this.inflight = { key, subnets };
@@ -88,8 +114,13 @@ export class SubnetPicker {
     });
   }
 
-  /** The subnet for a new ENI, or NoSubnetError listing why each one is out. */
-  async pick(opts: { ipv6?: boolean } = {}): Promise<CloudSubnet> {
+  /**
+   * The subnet for a new ENI, or NoSubnetError listing why each one is out.
+   * A lone IPv4 subnet is returned as it is (only its id is known then); see the header.
+   */
+  async pick(opts: { ipv6?: boolean } = {}): Promise<Pick<CloudSubnet, 'id'> & Partial<CloudSubnet>> {
+    const ids = this.ctx.config.subnets;
+    if (ids.length === 1 && !opts.ipv6 && !this.verify && !this.isHeldOff(ids[0]!) && !this.cached()) return { id: ids[0]! };
     const all = await this.status(opts);
     const usable = all.filter((s) => s.usable).map((s) => s.subnet!);
     if (!usable.length) {

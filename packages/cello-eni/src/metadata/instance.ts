@@ -38,6 +38,16 @@ export async function readIdentity(md: MetadataClient, signal?: AbortSignal): Pr
   return { instanceId: instanceId!, instanceType: instanceType!, region: region!, zone: zone!, vpcId: vpcId!, primaryMac, primaryEniId };
 }
 
+/**
+ * The MACs of every interface the service shows attached to this instance
+ * (the primary included; someone else's too): `network/interfaces/macs`.
+ * Node-local, so it costs the account's OpenAPI budget nothing; it lags the
+ * API like every metadata item.
+ */
+export async function attachedMacs(md: MetadataClient, signal?: AbortSignal): Promise<string[]> {
+  return [...new Set((await md.list('network/interfaces/macs', signal)).map((m) => normMac(m.replace(/\/$/, ''))).filter(Boolean))];
+}
+
 /** One interface, or undefined while the service does not show it. */
 export async function metadataEni(md: MetadataClient, mac: string, signal?: AbortSignal): Promise<MetadataEni | undefined> {
   const m = normMac(mac);

@@ -53,6 +53,8 @@ export interface CallOptions {
   /** Send a ClientToken (a fresh one for `true`), the same on every try. */
   clientToken?: boolean | string;
   signal?: AbortSignal;
+  /** Codes that end the call at once, whatever their treatment: the caller has a cheaper way to wait than retrying. */
+  failOn?: readonly string[];
 }
 
 export interface CallResult<T> {
@@ -185,7 +187,9 @@ export class OpenApiClient {
         return { result: outcome.result as T, requestId: outcome.requestId };
       }
       const e = outcome.error;
-      let t = treatment(action, e.code, { roleCredentials: this.opts.credentials.kind === 'role', idempotent: isIdempotent(action, !!token) });
+      let t = opts.failOn?.includes(e.code)
+        ? 'fail'
+        : treatment(action, e.code, { roleCredentials: this.opts.credentials.kind === 'role', idempotent: isIdempotent(action, !!token) });
       if (t === 'refresh-credentials') {
         if (refreshed) t = 'fail';
         else {

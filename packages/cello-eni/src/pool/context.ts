@@ -6,4 +6,6 @@ import type { SubnetPicker } from '../lifecycle/subnets.ts';
 export interface KeeperContext extends EniContext {
   store: IpamStore;
   picker: SubnetPicker;
+  /** The state dir (cello-ipam's store, the instance-type limits cache); unset: nothing is cached there. */
+  stateDir?: string;
 }

@@ -77,7 +77,10 @@ export async function createOne(k: KeeperContext, n: NewEni, result: Pick<FillRe
         ...(podNetwork ? { podNetwork: { name: podNetwork.name, securityGroupIds: podNetwork.securityGroupIds } } : {}),
       });
     } catch (err) {
-      if (!isSubnetFull(err)) throw err;
+      if (!isSubnetFull(err)) {
+        if (!k.signal?.aborted && !(err instanceof StoppedError)) picker.createFailed(); // the next pick looks at the subnets again
+        throw err;
+      }
       picker.markFull(subnet.id); // try the next subnet; pick() throws when none is left
       continue;
     }

@@ -83,7 +83,7 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
   try {
     const ctx = await connect(loaded.config, { log, signal: opts.signal, progress: opts.progress });
     store = openStore({ stateDir: opts.stateDir });
-    k = { ...ctx, store, picker: undefined as unknown as SubnetPicker };
+    k = { ...ctx, store, picker: undefined as unknown as SubnetPicker, stateDir: opts.stateDir ?? DEFAULT_STATE_DIR };
     // The picker reads k.config on every call, so a reloaded subnet list applies at once.
     k.picker = new SubnetPicker(k);
     opts.onStart?.(k);

@@ -5,7 +5,7 @@
  */
 import type { SurplusDoc } from '@cello/cello-ipam';
 import { freeEni } from '../lifecycle/eni.ts';
-import { type NodeLimits, nodeLimits } from '../lifecycle/limits.ts';
+import { forgetTypeLimits, type NodeLimits, nodeLimits } from '../lifecycle/limits.ts';
 import { NoSubnetError } from '../lifecycle/subnets.ts';
 import { podNetworkOf } from '../lifecycle/tags.ts';
 import type { CloudEni } from '../openapi/api.ts';
@@ -53,9 +53,12 @@ export interface RoundState {
 
 const LIMITS_MAX_AGE_MS = 60_000;
 
+/** Refusals that say the node's limits (lifecycle/limits.ts) were wrong. */
+const LIMIT_CODES = new Set(['LimitExceeded.EnisPerInstance', 'LimitExceeded.PrivateIpsPerEni', 'LimitExceeded.Ipv6AddressesPerEni']);
+
 async function limitsOf(k: KeeperContext, state: RoundState): Promise<NodeLimits> {
   if (!state.limits || Date.now() - state.limits.at > LIMITS_MAX_AGE_MS) {
-    state.limits = { value: await nodeLimits(k, state.listed), at: Date.now() };
+    state.limits = { value: await nodeLimits(k, { ownedAttached: state.listed, cacheDir: k.stateDir }), at: Date.now() };
   }
   state.listed = undefined;
   return state.limits.value;
@@ -102,7 +105,11 @@ async function add(k: KeeperContext, state: RoundState, limits: NodeLimits, t: P
   const { errors: failed, ...filled } = await fill(k, plan);
   state.spares = state.spares.filter((s) => !plan.adopt.some((a) => a.eni.id === s.id));
   errors.push(...failed.map((e) => e.message));
-  if (failed.some((e) => e instanceof OpenApiError && e.code === 'LimitExceeded.EnisPerInstance')) state.limits = undefined;
+  if (failed.some((e) => e instanceof OpenApiError && LIMIT_CODES.has(e.code))) {
+    // The cloud says a limit we planned with is wrong: read them all again, the type's too (its cache may be stale).
+    state.limits = undefined;
+    forgetTypeLimits(k.stateDir, limits.instanceType);
+  }
   return { filled, blocked: blockingFailure(failed) };
 }
 
