@@ -17,7 +17,9 @@
  *   names another node with this address, `gone` (never handed out here
  *   until the cloud takes it); anything else, dropped.
  * - `gone`, the address no longer here: dropped.
- * - `incoming` for a pod that left before the keeper moved it: dropped.
+ * - `incoming` for a pod that left before the keeper moved it, or whose
+ *   PodAddress is gone or names another address (an operator gave the
+ *   address up): dropped; the pod's next ADD takes a new address.
  *
  * Read and written through the custom-objects API; a failed call is logged
  * and tried again by the next pass.
@@ -126,6 +128,9 @@ export async function syncFixedAddresses(
     try {
       if (f.state === 'incoming') {
         if (!onNode.has(pod)) drop(f, 'the pod left before its address was moved here');
+        else if ((await readPodAddress(custom, f.podNamespace, f.podName))?.spec.ip !== f.ip) {
+          drop(f, 'its PodAddress was deleted or changed: the pod takes a new address');
+        }
       } else if (f.state === 'gone' || !f.eniId) {
         if (!f.eniId) drop(f, f.state === 'gone' ? 'another node took it' : 'it is no longer on an ENI of this node');
       } else if (f.state === 'here') {
