@@ -96,13 +96,22 @@ t.test('fixed addresses: claimed, given up, published, gone, released', async (t
   t.match((await k8s(sim, 'GET', `${PA}/db-1`)).spec, { podNetwork: 'db', ip: '10.9.0.11', subnetId: 'subnet-a', nodeName: NODE, eniId: 'eni-here' });
   t.equal(fixed()['db-1']?.state, 'published');
 
-  // The pod leaves; another node takes the address (rewrites the PodAddress) before releaseAfter.
+  // The pod leaves. Without releaseAfter, the address is never released.
   withNodeStore((s) => s.release(taken));
   await k8s(sim, 'DELETE', '/api/v1/namespaces/shop/pods/db-1');
+  const setNetwork = async (allocation: Record<string, string>) => {
+    const net = await k8s(sim, 'GET', '/apis/cello.volcengine.com/v1alpha1/podnetworks/db');
+    await k8s(sim, 'PUT', '/apis/cello.volcengine.com/v1alpha1/podnetworks/db', { ...net, spec: { ...net.spec, allocation } });
+  };
+  await setNetwork({ type: 'Fixed' });
+  await new Promise((r) => setTimeout(r, 1100));
+  t.match((await pass()).fixedAddresses, { released: [] }, 'releaseAfter omitted: kept for good');
+  t.equal(fixed()['db-1']?.state, 'published');
+
+  // Another node takes the address (rewrites the PodAddress) before this one releases it.
   const current = await k8s(sim, 'GET', `${PA}/db-1`);
   await k8s(sim, 'PUT', `${PA}/db-1`, { ...current, spec: { ...current.spec, nodeName: 'node2', eniId: 'eni-far' } });
-  const net = await k8s(sim, 'GET', '/apis/cello.volcengine.com/v1alpha1/podnetworks/db');
-  await k8s(sim, 'PUT', '/apis/cello.volcengine.com/v1alpha1/podnetworks/db', { ...net, spec: network('1s').spec });
+  await setNetwork({ type: 'Fixed', releaseAfter: '1s' });
   await new Promise((r) => setTimeout(r, 1100));
   t.match((await pass()).fixedAddresses, { gone: ['shop/db-1=10.9.0.11'], released: [] }, 'named elsewhere: gone here, not released');
   t.equal((await sim.control.k8s('GET', `${PA}/db-1`)).status, 200, 'the other node’s PodAddress is left alone');
