@@ -105,7 +105,8 @@ export function fixedAddressesNeedSync(store: FixedAddressStore, now = Date.now(
   const rows = store.fixedIps();
   if (!rows.length) return false;
   const { due } = context(store);
-  return rows.some((f) => f.state !== 'published' || !f.eniId || due(f, now));
+  // A `gone` row still here waits for the keeper's reconcile, not for a pass.
+  return rows.some((f) => f.state === 'here' || f.state === 'incoming' || !f.eniId || (f.state === 'published' && due(f, now)));
 }
 
 export async function syncFixedAddresses(
