@@ -8,14 +8,19 @@
 // instance type's limits are cached in the state dir (no
 // DescribeInstanceTypes on a restart; another type, an old entry or a limit
 // the cloud refuses make it ask again); one configured subnet is not
-// described (nothing to choose), two are. So a fresh node with two subnets
-// reads 3 times for 3 ENIs — also when metadata lags well behind the attach.
-import { readFileSync, writeFileSync } from 'node:fs';
+// described (nothing to choose), two are; a fresh node (no keeper created an
+// ENI for it, none but the primary attached) does not list its ENIs at
+// start, a restart does, and so does a node whose state dir was lost. So a
+// fresh node with two subnets reads 2 times for 3 ENIs — also when metadata
+// lags well behind the attach.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { nodePath, withSim } from '@cello/testkit/sim';
 import { assertConsistent, baseConf, callsOf, countBy, eni, FAST_BACKOFF, nodeInfo, poolStats, writeConf } from './helpers.ts';
 
-const CACHE = '/var/lib/cello/instance-type-limits.json';
+const STATE = '/var/lib/cello';
+const CACHE = `${STATE}/instance-type-limits.json`;
 const lastSeq = async (sim: { control: { calls(): Promise<Array<{ seq: number }>> } }) => (await sim.control.calls()).at(-1)?.seq ?? 0;
 
 for (const lagMs of [250, 2000]) {
@@ -40,7 +45,7 @@ for (const lagMs of [250, 2000]) {
     t.equal(calls.DescribeSubnets, 1, 'two configured subnets: one DescribeSubnets to choose between them (and none for the records)');
     const has = (c: { params: Record<string, unknown> }, prefix: string) => Object.keys(c.params).some((k) => k.startsWith(prefix));
     const listings = raw.filter((c) => c.action === 'DescribeNetworkInterfaces' && has(c, 'TagFilters'));
-    t.equal(listings.length, 1, "one listing of the node's ENIs: the reconcile's, which the limits reuse");
+    t.equal(listings.length, 0, 'no listing of the ENIs tagged for the node: a fresh node has none (no keeper created any, metadata shows only the primary)');
     const status = raw.filter(
       (c) => c.action === 'DescribeNetworkInterfaceAttributes' || (c.action === 'DescribeNetworkInterfaces' && has(c, 'NetworkInterfaceIds')),
     ).length;
@@ -161,4 +166,27 @@ t.test('one configured subnet: no DescribeSubnets until a create fails', async (
   t.equal(zone.calls.DescribeSubnets, 1, 'and one DescribeSubnets, after it failed');
   await new Promise((res) => setTimeout(res, 800)); // the sim's delete takes its delay
   await assertConsistent(t, sim, node, 'after the rolled-back create');
+});
+
+t.test('the start reconcile lists the cloud unless the node is fresh', async (t) => {
+  const sim = await withSim(t, { nodes: 1, config: { flowLimits: {} } });
+  const node = 'node1';
+  const run = async (poolTarget: number) => {
+    writeConf(sim, node, baseConf(sim, { poolTarget }));
+    const since = await lastSeq(sim);
+    const r = await eni(sim, node, ['pool', '--once']);
+    t.equal(r.code, 0, `pool --once met, target ${poolTarget} ${r.code ? r.stderr.slice(-300) : ''}`);
+    const raw = await callsOf(sim, node, since);
+    return raw.filter((c) => c.action === 'DescribeNetworkInterfaces' && Object.keys(c.params).some((k) => k.startsWith('TagFilters'))).length;
+  };
+  t.equal(await run(5), 0, 'a fresh node: no listing');
+  t.ok(existsSync(nodePath(sim, node, `${STATE}/enis-created.json`)), 'the record that it created an ENI was written');
+  t.equal(await run(15), 1, 'the next start lists (the record says ENIs of ours may exist)');
+
+  // The state dir is lost (a replaced system disk), the ENIs stay attached: metadata shows them, so the start lists and adopts them.
+  const stateDir = nodePath(sim, node, STATE);
+  for (const f of readdirSync(stateDir)) rmSync(join(stateDir, f), { recursive: true, force: true });
+  t.equal(await run(15), 1, 'a node whose state dir was lost lists too: metadata shows interfaces besides the primary');
+  t.same(await poolStats(sim, node), { available: 15, allocations: 0, enis: 2 }, 'and adopts its ENIs instead of creating new ones');
+  await assertConsistent(t, sim, node, 'after the state dir was lost');
 });

@@ -14,7 +14,10 @@
  *   attach past the limit (LimitExceeded.EnisPerInstance), the round then
  *   reads the limits again, and the create is rolled back.
  * - Which of those are ours: the reconcile's listing when the caller has it,
- *   else one DescribeNetworkInterfaces by this instance's tags.
+ *   else the MACs of the ENIs cello-ipam holds (the keeper's later rounds:
+ *   an ENI of ours attached but not imported yet counts as someone else's
+ *   until the next reconcile, which errs on the safe side), else one
+ *   DescribeNetworkInterfaces by this instance's tags (`cello-eni limits`).
  * - The type's limits (DescribeInstanceTypes): cached in the keeper's state
  *   dir (TYPE_LIMITS_FILE), keyed by the instance type as the metadata
  *   service reports it now — a resized instance asks again — and kept for
@@ -120,6 +123,8 @@ async function typeLimits(
 export interface LimitsOptions {
   /** Our ENIs as a listing just returned them (the reconcile's): saves the DescribeNetworkInterfaces. */
   ownedAttached?: CloudEni[];
+  /** Else the MACs of the ENIs known to be ours (cello-ipam's): saves the DescribeNetworkInterfaces too. */
+  ownMacs?: string[];
   /** The keeper's state dir, where the type's limits are cached; without it they are always asked. */
   cacheDir?: string;
 }
@@ -129,12 +134,12 @@ export async function nodeLimits(
   opts: LimitsOptions = {},
 ): Promise<NodeLimits> {
   const { api, identity, config } = ctx;
-  const [type, macs, owned] = await Promise.all([
-    typeLimits(ctx, opts.cacheDir),
-    attachedMacs(ctx.metadata, ctx.signal),
-    opts.ownedAttached ?? api.listEnis({ instanceId: identity.instanceId, tags: ownedFilter(config, identity.instanceId) }),
-  ]);
-  const ours = new Set(owned.filter((e) => e.instanceId === identity.instanceId && isOwned(config, e, identity.instanceId)).map((e) => e.mac));
+  const listing = async (): Promise<Set<string>> => {
+    if (!opts.ownedAttached && opts.ownMacs) return new Set(opts.ownMacs.map((m) => m.toLowerCase()));
+    const owned = opts.ownedAttached ?? (await api.listEnis({ instanceId: identity.instanceId, tags: ownedFilter(config, identity.instanceId) }));
+    return new Set(owned.filter((e) => e.instanceId === identity.instanceId && isOwned(config, e, identity.instanceId)).map((e) => e.mac));
+  };
+  const [type, macs, ours] = await Promise.all([typeLimits(ctx, opts.cacheDir), attachedMacs(ctx.metadata, ctx.signal), listing()]);
   // The service lists the primary too; should it lag even for that, the primary still counts once.
   const attached = macs.includes(identity.primaryMac) ? macs : [identity.primaryMac, ...macs];
   const celloEnis = attached.filter((m) => ours.has(m)).length;

@@ -18,6 +18,7 @@ import { mapLimit } from '../util/map-limit.ts';
 import { StoppedError } from '../util/sleep.ts';
 import { keeperImportDoc, upAndImport } from './bring-up.ts';
 import type { KeeperContext } from './context.ts';
+import { noteCreating } from './fresh.ts';
 import type { Assignment, FillPlan, NewEni } from './plan.ts';
 
 export interface FillResult {
@@ -68,6 +69,7 @@ export async function createOne(k: KeeperContext, n: NewEni, result: Pick<FillRe
   const { picker, podNetwork } = target;
   for (;;) {
     const subnet = await picker.pick({ ipv6: n.ipv6Count > 0 });
+    noteCreating(k); // before the create: the next start must list the cloud (fresh.ts)
     let attached;
     try {
       attached = await createAndAttach(k, {

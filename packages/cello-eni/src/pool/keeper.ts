@@ -109,7 +109,7 @@ export async function runKeeper(opts: KeeperOptions = {}): Promise<KeeperSummary
     };
 
     if (opts.once) {
-      const { listed, ...rec } = await reconcile(k);
+      const { listed, ...rec } = await reconcile(k, { start: true });
       summary.reconcile = { ...rec, spares: rec.spares.map((e) => e.id) };
       state.spares = rec.spares;
       state.listed = listed;
@@ -161,11 +161,13 @@ async function watch(
   let seenDemands = '';
   let seenNetworks = '';
   let first = true;
+  let started = false;
   for (;;) {
     const now = Date.now();
     try {
       if (now >= nextReconcile) {
-        const rec = await reconcile(k);
+        const rec = await reconcile(k, { start: !started });
+        started = true;
         state.spares = rec.spares;
         state.listed = rec.listed;
         state.limits = undefined;

@@ -1,7 +1,8 @@
 /**
  * Making cello-ipam agree with the cloud, at keeper start and every
  * reconcileIntervalSec. The cloud (ENIs tagged for this instance) says which
- * ENIs and IPs exist; cello-ipam says who owns them.
+ * ENIs and IPs exist; cello-ipam says who owns them. A fresh node's start
+ * lists nothing (fresh.ts).
  *
  * - ENIs in a transitional state are waited for (a crash mid-step left them).
  * - Attached ENIs: device and metadata checked, eni-up, import — which adopts
@@ -19,6 +20,7 @@ import { isOwned, ownedFilter } from '../lifecycle/tags.ts';
 import { waitFor } from '../lifecycle/wait.ts';
 import { keeperImportDoc, upAndImport } from './bring-up.ts';
 import type { KeeperContext } from './context.ts';
+import { freshNode } from './fresh.ts';
 
 const STABLE = new Set(['Available', 'InUse']);
 
@@ -70,8 +72,20 @@ function forgetAndFlag(k: KeeperContext, gone: SurplusEni[], report: ReconcileRe
   if (r.enis.length) k.log.warn('forgot what the cloud no longer has', { removed: r.enis });
 }
 
-export async function reconcile(k: KeeperContext): Promise<ReconcileReport> {
+/**
+ * `start`: the keeper's first reconcile, which skips listing the cloud on a
+ * fresh node (fresh.ts): nothing of ours can be there yet.
+ */
+export async function reconcile(k: KeeperContext, opts: { start?: boolean } = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { attached: [], spares: [], adoptedIps: 0, forgotten: [], flagged: [], deleted: [], listed: [] };
+  if (opts.start) {
+    const f = await freshNode(k);
+    if (f.fresh) {
+      k.log.info('a fresh node: no keeper created ENIs for this instance, none is attached but the primary; nothing to reconcile');
+      return report;
+    }
+    k.log.debug('reconciling with the cloud', { why: f.why });
+  }
   const me = k.identity.instanceId;
   const known = new Map(k.store.enis().map((e) => [e.id, e]));
   const cloud = await settledEnis(k, [...known.keys()]);

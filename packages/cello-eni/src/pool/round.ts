@@ -47,7 +47,7 @@ export interface RoundReport {
 export interface RoundState {
   limits?: { value: NodeLimits; at: number };
   spares: CloudEni[];
-  /** Our ENIs as the reconcile just listed them: the next limits count them as ours without listing again (used once). */
+  /** Our ENIs as the reconcile just listed them: the next limits count them as ours (used once; later, cello-ipam's ENIs are). */
   listed?: CloudEni[];
 }
 
@@ -58,7 +58,8 @@ const LIMIT_CODES = new Set(['LimitExceeded.EnisPerInstance', 'LimitExceeded.Pri
 
 async function limitsOf(k: KeeperContext, state: RoundState): Promise<NodeLimits> {
   if (!state.limits || Date.now() - state.limits.at > LIMITS_MAX_AGE_MS) {
-    state.limits = { value: await nodeLimits(k, { ownedAttached: state.listed, cacheDir: k.stateDir }), at: Date.now() };
+    const ownMacs = k.store.enis().map((e) => e.mac);
+    state.limits = { value: await nodeLimits(k, { ownedAttached: state.listed, ownMacs, cacheDir: k.stateDir }), at: Date.now() };
   }
   state.listed = undefined;
   return state.limits.value;
