@@ -1,8 +1,9 @@
 // Fixed addresses with the agent running as the DaemonSet runs it (docs/podnetworks.md, "Fixed
 // addresses"): nothing is driven by hand between the pod object and its ADD. On node1 the first
-// sandbox takes an address and the agent publishes the PodAddress; the pod recreated on node2 is
-// ADDed at once, and that ADD waits while node2's agent claims the address and its keeper moves it
-// (woken by the ADD's demand); once the pod is gone for releaseAfter, node2 releases it.
+// sandbox takes an address and the agent publishes the PodAddress. The pod recreated on node2: its
+// agent claims the address and the keeper, woken by the claim, moves it before the ADD. Back on
+// node1, ADDed at once: the ADD races the move and, if first, waits for it (the pod's own address,
+// never another). Once the pod is gone for releaseAfter, node1 releases it.
 import t from 'tap';
 import { createNetns, waitFor } from '@cello/testkit';
 import { FAST_DELAYS, libcniInNode, withSim } from '@cello/testkit/sim';
@@ -17,11 +18,12 @@ const podAddress = async () => {
 const holders = async (ip: string) => (await sim.control.state()).enis.filter((e) => e.secondaryIps.includes(ip));
 const instanceOf = (node: string) => sim.info.nodes.find((n) => n.name === node)!.instanceId;
 
-async function podOn(node: string, round: number) {
+async function podOn(node: string, round: number, beforeAdd?: () => Promise<unknown>) {
   await k8s(sim, 'POST', '/api/v1/namespaces/shop/pods', {
     metadata: { name: 'db-0', namespace: 'shop' },
     spec: { nodeName: node, containers: [{ name: 'c', image: 'x' }] },
   });
+  await beforeAdd?.();
   const netns = await createNetns('fx');
   t.teardown(() => netns.remove());
   const call = { netns: netns.path, id: `db-0-${round}`, podNamespace: 'shop', pod: 'db-0' };
@@ -29,7 +31,7 @@ async function podOn(node: string, round: number) {
   return { add, del: () => libcniInNode(sim, node, 'del', call) };
 }
 
-t.test('a pod keeps its address from node1 to node2; node2 releases it after releaseAfter', async (t) => {
+t.test('a pod keeps its address from node1 to node2 and back; node1 releases it after releaseAfter', async (t) => {
   await putConfigMap(sim, 'kube-system', 'cello-config', clusterConf(sim, { poolTarget: 1, poolTargetMin: 1 }));
   await k8s(sim, 'POST', '/api/v1/namespaces', { metadata: { name: 'shop', labels: { app: 'db' } } });
   await k8s(sim, 'POST', '/apis/cello.volcengine.com/v1alpha1/podnetworks', {
@@ -54,8 +56,11 @@ t.test('a pod keeps its address from node1 to node2; node2 releases it after rel
   t.equal((await first.del()).code, 0);
   await k8s(sim, 'DELETE', '/api/v1/namespaces/shop/pods/db-0');
 
-  const second = await podOn('node2', 2);
-  t.equal(second.add.code, 0, `ADD on node2, waiting while the address moves: ${second.add.stderr}`);
+  // The keeper wakes when the agent claims the address: it is moved before the pod's ADD asks.
+  const moved = (agent: (typeof agents)[number]) =>
+    agent.waitForLog('the keeper moving the address', (l) => l.msg === 'moved a fixed address to this node' && l.ip === ip, 30_000);
+  const second = await podOn('node2', 2, () => moved(agents[1]!));
+  t.equal(second.add.code, 0, `ADD on node2: ${second.add.stderr}`);
   t.equal((JSON.parse(second.add.stdout).ips[0].address as string).split('/')[0], ip, 'the same address on node2');
   t.match(
     (await holders(ip)).map((e) => e.instanceId),
@@ -63,15 +68,22 @@ t.test('a pod keeps its address from node1 to node2; node2 releases it after rel
     'on one ENI, of node2',
   );
   await waitFor(async () => (await podAddress())?.nodeName === 'node2', { what: 'node2’s agent publishing the PodAddress' });
-  t.match(
-    agents[1]!.lines.find((l) => l.msg === 'moved a fixed address to this node'),
-    { ip },
-    'node2’s keeper logged the move',
-  );
-
   t.equal((await second.del()).code, 0);
   await k8s(sim, 'DELETE', '/api/v1/namespaces/shop/pods/db-0');
-  await waitFor(async () => (await podAddress()) === undefined, { what: 'node2 releasing the address after releaseAfter', timeoutMs: 30_000 });
+
+  // Back to node1, its ADD at once, racing node1's keeper taking the address back.
+  const third = await podOn('node1', 3);
+  t.equal(third.add.code, 0, `ADD on node1, at once: ${third.add.stderr}`);
+  t.equal((JSON.parse(third.add.stdout).ips[0].address as string).split('/')[0], ip, 'the same address on node1 again');
+  t.match(
+    (await holders(ip)).map((e) => e.instanceId),
+    [instanceOf('node1')],
+    'on one ENI, of node1',
+  );
+  await waitFor(async () => (await podAddress())?.nodeName === 'node1', { what: 'node1’s agent publishing the PodAddress' });
+  t.equal((await third.del()).code, 0);
+  await k8s(sim, 'DELETE', '/api/v1/namespaces/shop/pods/db-0');
+  await waitFor(async () => (await podAddress()) === undefined, { what: 'node1 releasing the address after releaseAfter', timeoutMs: 30_000 });
   t.pass('the PodAddress is deleted once the pod has been gone for releaseAfter');
   for (const a of agents) t.equal(await a.stop(), 0);
 });

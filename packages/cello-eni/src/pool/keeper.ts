@@ -216,12 +216,17 @@ async function watch(
   }
 }
 
-/** The pod networks whose pool a round would change now (short of target, or unused with ENIs), as one key; '' when none. */
+/** The pod networks whose pool a round would change now (short of target, unused with ENIs, or a fixed address to move here), as one key; '' when none. */
 function networksToAct(k: KeeperContext): string {
   // A node with no pod network pays nothing here on each wake (every ADD and DEL wakes the keeper).
   if (!hasPodNetworks(k.store)) return '';
-  return networkNeeds(k.store, k.store.stats())
+  const pools = networkNeeds(k.store, k.store.stats())
     .filter((n) => (n.inUse ? n.spec && n.available < n.waiting + k.config.podNetworkPoolTarget : n.available > 0))
-    .map((n) => `${n.network}:${n.waiting}:${n.available}`)
-    .join(',');
+    .map((n) => `${n.network}:${n.waiting}:${n.available}`);
+  // A fixed address the agent claimed for a pod just decided here: move it before the pod's ADD asks.
+  const incoming = k.store
+    .fixedIps()
+    .filter((f) => f.state === 'incoming')
+    .map((f) => `${f.podNetwork}:${f.ip}`);
+  return [...pools, ...incoming].join(',');
 }
