@@ -16,7 +16,8 @@
  *
  * Unassign comes before assign, and the cloud refuses an address that is
  * in use, so an address is never on two ENIs. A failure leaves the row
- * `incoming` for the next round (the waiting ADD's demand wakes it).
+ * `incoming` for the next round (keeper.ts wakes for a claimed address, and
+ * for the waiting ADD's demand).
  */
 import { randomUUID } from 'node:crypto';
 import type { FixedIp } from '@cello/cello-ipam';
