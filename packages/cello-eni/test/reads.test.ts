@@ -25,7 +25,9 @@ const lastSeq = async (sim: { control: { calls(): Promise<Array<{ seq: number }>
 
 for (const lagMs of [250, 2000]) {
   t.test(`a fresh node filling 3 ENIs, metadata lag ${lagMs} ms`, async (t) => {
-    const sim = await withSim(t, { nodes: 1, config: { metadataLagMs: lagMs, flowLimits: {} } });
+    // Creates take 200 ms, inside the keeper's 300 ms pause with room to spare on a loaded machine (the next test is the slow case).
+    const delaysMs = { create: 200, attach: 300, detach: 300, delete: 300 };
+    const sim = await withSim(t, { nodes: 1, config: { metadataLagMs: lagMs, flowLimits: {}, delaysMs } });
     const node = 'node1';
     // The keeper's own pause before a status read or an attach (the `wait` class's 300 ms), not the tests' short one.
     writeConf(sim, node, baseConf(sim, { poolTarget: 25, backoff: { write: FAST_BACKOFF.write, describe: FAST_BACKOFF.describe } }));

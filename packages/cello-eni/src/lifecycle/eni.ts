@@ -144,11 +144,16 @@ const ATTACH_CLOUD_CHECK_MS = 5_000;
 /**
  * The ENI in the metadata service: by its MAC when known, else found among
  * the interfaces the service lists (`macIds` remembers each MAC's ENI across
- * polls: a MAC belongs to one ENI). Undefined while it does not show, or
- * shows fewer than `secondaries` secondary IPv4s (metadata items lag one by
- * one).
+ * polls: a MAC belongs to one ENI). Undefined while it does not show;
+ * `complete` once it shows at least `secondaries` secondary IPv4s (metadata
+ * items lag one by one).
  */
-async function metadataOf(ctx: EniContext, id: string, want: { mac?: string; secondaries?: number }, macIds: Map<string, string>) {
+async function metadataOf(
+  ctx: EniContext,
+  id: string,
+  want: { mac?: string; secondaries?: number },
+  macIds: Map<string, string>,
+): Promise<{ m: MetadataEni; complete: boolean } | undefined> {
   let mac = want.mac;
   if (!mac) {
     for (const m of await attachedMacs(ctx.metadata, ctx.signal)) {
@@ -163,7 +168,7 @@ async function metadataOf(ctx: EniContext, id: string, want: { mac?: string; sec
   if (!m || m.id !== id || !m.primaryIp) return undefined;
   // The service may or may not list the primary among private_ipv4s (docs/volcengine-api.md): counted without it.
   const secondaries = m.privateIpv4s.filter((ip) => ip !== m.primaryIp);
-  return secondaries.length >= (want.secondaries ?? 0) ? m : undefined;
+  return { m, complete: secondaries.length >= (want.secondaries ?? 0) };
 }
 
 /**
@@ -172,7 +177,9 @@ async function metadataOf(ctx: EniContext, id: string, want: { mac?: string; sec
  * there). The cloud is read only when metadata has not shown it for
  * ATTACH_CLOUD_CHECK_MS, to notice an attach that failed (the ENI Available
  * again, or on another instance) — so a quiet attach costs no OpenAPI read,
- * and metadata lag costs time, not reads.
+ * and metadata lag costs time, not reads. Waiting for a new ENI's addresses
+ * in metadata (`secondaries`) ends too once that read found it InUse: its
+ * record has them, whatever metadata lists.
  */
 async function waitAttached(
   ctx: EniContext,
@@ -188,8 +195,9 @@ async function waitAttached(
     ctx,
     `${id}${want.mac ? ` (${want.mac})` : ''} to be attached: InUse and shown by the metadata service`,
     async () => {
-      const m = await metadataOf(ctx, id, want, macIds);
-      if (m) return m;
+      const found = await metadataOf(ctx, id, want, macIds);
+      // Shown with every address, or shown at all once the cloud's record (which has them) says InUse.
+      if (found && (found.complete || inUse)) return found.m;
       if (Date.now() - checkedAt < ATTACH_CLOUD_CHECK_MS) return undefined;
       checkedAt = Date.now();
       const now = await statusBoard(ctx.api).read(id);
