@@ -217,7 +217,8 @@ async function waitAttached(
 /**
  * Attach an Available ENI to this instance and wait until it is InUse, on the
  * host and in metadata. `known` is its record from just before (a create's
- * wait); without it the ENI is described once. A failure after the attach
+ * wait, the listing that found a spare: the attach itself checks that it is
+ * still Available); without it the ENI is described once. A failure after the attach
  * call detaches it again (the ENI itself stays: whoever created it decides).
  */
 export async function attachEni(ctx: EniContext, id: string, known?: CloudEni): Promise<AttachedEni> {

@@ -47,7 +47,7 @@ async function assignOne(k: KeeperContext, a: Assignment, result: FillResult) {
 /** Attach a spare (an ENI of ours left Available); a failure frees it. */
 async function adoptOne(k: KeeperContext, eni: CloudEni, units: number, result: FillResult) {
   try {
-    const attached = await attachEni(k, eni.id);
+    const attached = await attachEni(k, eni.id, eni); // its record from the listing that found it: no describe first
     await upAndImport(k, await keeperImportDoc(k, attached.eni, { metadata: attached.metadata, device: attached.device.name }));
     result.adopted.push(eni.id);
     result.added += units;
