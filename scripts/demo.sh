@@ -9,7 +9,9 @@
 #   6. two networks on node1: a PodNetwork "blue" (its own subnet and security
 #      group) for namespace shop; cello-agent decides, the keeper makes blue's
 #      ENI, and the groups hold between pods of the one node
-#   7. bring everything down
+#   7. a fixed address: a StatefulSet pod of a Fixed PodNetwork recreated on
+#      node2 keeps its address (moved from node1's ENI to node2's)
+#   8. bring everything down
 # Leaves nothing behind, also when interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -194,7 +196,46 @@ done
 PODS=()
 run on node1 bin/cello-ipam stats --output table
 
-step "9. Bring everything down"
+step "9. A fixed address: PodNetwork db keeps a StatefulSet pod's address across nodes"
+k8s POST /api/v1/namespaces --data '{"metadata": {"name": "data", "labels": {"app": "db"}}}'
+DEFAULT_SG=$(jq -r '.securityGroups[] | select(.name == "default") | .id' "$WORK/info.json")
+DB=$(jq -nc --arg subnet "$BLUE_SUBNET" --arg sg "$DEFAULT_SG" '{apiVersion: "cello.volcengine.com/v1alpha1", kind: "PodNetwork", metadata: {name: "db"},
+  spec: {namespaceSelector: {matchLabels: {app: "db"}}, subnets: {ids: [$subnet]}, securityGroupIds: [$sg], allocation: {type: "Fixed", releaseAfter: "24h"}}}')
+say "PodNetwork: $DB"
+k8s POST /apis/cello.volcengine.com/v1alpha1/podnetworks --data "$DB"
+fixed_pod() { # node add|del: data/db-0 on that node through libcni; prints its address on add
+  [ "$2" = add ] && { ip netns add demo-db-0; PODS+=(demo-db-0); }
+  on "$1" env CNI_PATH="$REPO/bin" "$REPO/test/bin/libcni-driver" -netconfpath /etc/cni/net.d -name cello \
+    -netns /var/run/netns/demo-db-0 -id "db-0-$1" -args "IgnoreUnknown=1;K8S_POD_NAMESPACE=data;K8S_POD_NAME=db-0" "$2" | { [ "$2" = add ] && jq -r '.ips[0].address | split("/")[0]' || cat >/dev/null; }
+  [ "$2" = del ] && { ip netns del demo-db-0; PODS=(); }
+  return 0
+}
+schedule_db() { k8s POST /api/v1/namespaces/data/pods --data "{\"metadata\": {\"name\": \"db-0\"}, \"spec\": {\"nodeName\": \"$1\", \"containers\": [{\"name\": \"c\", \"image\": \"x\"}]}}"; }
+podaddress() { bin/vpc-sim --name "$SIM" k8s GET /apis/cello.volcengine.com/v1alpha1/namespaces/data/podaddresses/db-0 | jq -c .spec; }
+schedule_db node1
+on node1 env CELLO_LOG_LEVEL=warn bin/cello-agent pod-networks --once >/dev/null
+DB_IP=$(fixed_pod node1 add)
+on node1 env CELLO_LOG_LEVEL=warn bin/cello-agent pod-networks --once >/dev/null
+say "  data/db-0 on node1: $DB_IP; its PodAddress: $(podaddress)"
+fixed_pod node1 del
+k8s DELETE /api/v1/namespaces/data/pods/db-0
+schedule_db node2
+say "data/db-0 deleted and recreated on node2 (as a StatefulSet does); node2's agent claims its address:"
+on node1 env CELLO_LOG_LEVEL=warn bin/cello-agent pod-networks --once >/dev/null
+run on node2 env CELLO_LOG_LEVEL=warn bin/cello-agent pod-networks --once --output table
+for _ in $(seq 60); do
+  [ "$(on node2 bin/cello-ipam fixed --output json | jq -r '.[0].state')" != incoming ] && break
+  sleep 0.5
+done
+run on node2 bin/cello-ipam fixed --output table
+MOVED=$(fixed_pod node2 add)
+on node2 env CELLO_LOG_LEVEL=warn bin/cello-agent pod-networks --once >/dev/null
+HOLDERS=$(bin/vpc-sim --name "$SIM" state --output json 2>/dev/null | jq -r --arg ip "$DB_IP" '[.enis[] | select(.secondaryIps | index($ip)) | .id] | join(",")' || true)
+if [ "$MOVED" = "$DB_IP" ]; then say "  ${G}ok${R}  data/db-0 on node2 has $MOVED again; its PodAddress: $(podaddress)"; else say "  FAIL data/db-0 on node2 has $MOVED, not $DB_IP"; ok=0; fi
+[ -n "$HOLDERS" ] && say "  the cloud has $DB_IP on: $HOLDERS"
+fixed_pod node2 del
+
+step "10. Bring everything down"
 for pid in "${KEEPERS[@]}"; do kill "$pid" 2>/dev/null; done
 wait 2>/dev/null || true
 KEEPERS=()

@@ -15,11 +15,11 @@ export const installColumns: Column<Installed>[] = [
   { header: 'CONFLIST', value: (r) => r.conflist?.path },
 ];
 
-/** One row per pod a `pod-networks --once` pass decided, held back or forgot. */
+/** One row per pod a `pod-networks --once` pass decided, held back or forgot, and per fixed address it claimed or synced. */
 export interface PodNetworkRow {
   pod: string;
   uid: string;
-  action: 'decided' | 'held' | 'forgotten';
+  action: 'decided' | 'held' | 'forgotten' | 'address claimed' | `address ${keyof NonNullable<ReconcileReport['fixedAddresses']>}`;
   network: string;
   reason: string;
 }
@@ -30,6 +30,13 @@ export function podNetworkRows(r: ReconcileReport): PodNetworkRow[] {
     ...r.decided.map((d) => ({ pod: pod(d), uid: d.podUid, action: 'decided' as const, network: d.network || '(default)', reason: d.reason })),
     ...r.held.map((h) => ({ pod: pod(h), uid: h.podUid, action: 'held' as const, network: '-', reason: h.reason })),
     ...r.forgotten.map((f) => ({ pod: pod(f), uid: f.podUid, action: 'forgotten' as const, network: f.network || '(default)', reason: f.why })),
+    ...r.claimed.map((c) => ({ pod: c.pod, uid: '', action: 'address claimed' as const, network: '-', reason: `${c.ip}, now on ${c.from}: ${c.state}` })),
+    ...Object.entries(r.fixedAddresses ?? {}).flatMap(([what, entries]: [string, string[]]) =>
+      entries.map((e) => {
+        const [p, ip] = e.split('=') as [string, string];
+        return { pod: p, uid: '', action: `address ${what}` as PodNetworkRow['action'], network: '-', reason: ip };
+      }),
+    ),
   ];
 }
 
