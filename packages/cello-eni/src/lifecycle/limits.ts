@@ -24,8 +24,8 @@
  *   TYPE_LIMITS_MAX_AGE_MS. A limit the cloud refuses as exceeded drops the
  *   entry (forgetTypeLimits), so a wrong cache is read again, never used on.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 import type { EniContext } from '../context.ts';
 import type { CloudEni, InstanceTypeLimits } from '../openapi/api.ts';
 import { attachedMacs } from '../metadata/instance.ts';
@@ -64,20 +64,13 @@ interface CachedType {
 }
 
 function readCache(dir: string): Record<string, CachedType> {
-  try {
-    const doc = JSON.parse(readFileSync(join(dir, TYPE_LIMITS_FILE), 'utf8'));
-    return doc && typeof doc.types === 'object' && doc.types ? doc.types : {};
-  } catch {
-    return {}; // none yet, or unreadable: the cloud is asked
-  }
+  // None yet, or unreadable: the cloud is asked.
+  const doc = readJsonFile<{ types?: unknown }>(join(dir, TYPE_LIMITS_FILE));
+  return doc && typeof doc.types === 'object' && doc.types ? (doc.types as Record<string, CachedType>) : {};
 }
 
 function writeCache(dir: string, types: Record<string, CachedType>): void {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, TYPE_LIMITS_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ version: 1, types }, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeJsonFile(join(dir, TYPE_LIMITS_FILE), { version: 1, types });
 }
 
 /** A usable cache entry for `type`, or undefined. */

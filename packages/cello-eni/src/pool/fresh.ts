@@ -22,8 +22,8 @@
  * the next reconcile (every reconcileIntervalSec in --watch) finds it, as a
  * spare the pool uses or deletes.
  */
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonFile, writeJsonFile } from '@cello/cli-kit';
 import { attachedMacs } from '../metadata/instance.ts';
 import type { KeeperContext } from './context.ts';
 
@@ -31,12 +31,8 @@ import type { KeeperContext } from './context.ts';
 export const CREATED_FILE = 'enis-created.json';
 
 function read(dir: string): Record<string, string> {
-  try {
-    const doc = JSON.parse(readFileSync(join(dir, CREATED_FILE), 'utf8'));
-    return doc && typeof doc.instances === 'object' && doc.instances ? doc.instances : {};
-  } catch {
-    return {};
-  }
+  const doc = readJsonFile<{ instances?: unknown }>(join(dir, CREATED_FILE));
+  return doc && typeof doc.instances === 'object' && doc.instances ? (doc.instances as Record<string, string>) : {};
 }
 
 /** Whether a keeper with this state dir has (or may have) created an ENI for the instance. */
@@ -56,13 +52,7 @@ export function noteCreating(k: Pick<KeeperContext, 'stateDir' | 'identity'>): v
   const id = k.identity.instanceId;
   if (!dir || noted.has(`${dir}\n${id}`)) return;
   const instances = read(dir);
-  if (!(id in instances)) {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, CREATED_FILE);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ instances: { ...instances, [id]: new Date().toISOString() } }, null, 2)}\n`);
-    renameSync(tmp, file);
-  }
+  if (!(id in instances)) writeJsonFile(join(dir, CREATED_FILE), { instances: { ...instances, [id]: new Date().toISOString() } });
   noted.add(`${dir}\n${id}`);
 }
 
