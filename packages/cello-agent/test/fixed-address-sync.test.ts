@@ -62,6 +62,13 @@ t.test('fixed addresses: claimed, given up, published, gone, released', async (t
   t.match((await pass()).fixedAddresses, { dropped: ['shop/db-0=10.9.0.5'] }, 'the PodAddress deleted: the claim is given up');
   t.equal(fixed()['db-0'], undefined);
 
+  // A PodAddress edited into nonsense (the sim's API, unlike a real one, does not hold it to the CRD's schema).
+  await k8s(sim, 'POST', PA, { metadata: { name: 'db-9', namespace: 'shop' }, spec: { ...far, ip: 'not-an-ip' } });
+  await pod('db-9');
+  const odd = await pass();
+  t.match(odd.decided, [{ podName: 'db-9', network: 'db' }], 'an invalid PodAddress does not hold the pod back');
+  t.same(odd.claimed, [], 'nor is anything claimed from it: the pod takes a new address');
+
   // An address taken here by a pod's first sandbox is published.
   await pod('db-1');
   await pass();

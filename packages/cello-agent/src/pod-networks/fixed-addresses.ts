@@ -26,7 +26,7 @@
  */
 import type { FixedIp } from '@cello/cello-ipam';
 import type { Logger } from '@cello/cli-kit';
-import { parsePodAddress, POD_ADDRESS_RESOURCE, podAddressObject, type PodAddressRecord } from '@cello/records';
+import { parsePodAddress, POD_ADDRESS_RESOURCE, podAddressObject, type PodAddressRecord, RecordError } from '@cello/records';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { statusOf } from '../kube/client.ts';
 import type { PodNetworkStore } from './reconcile.ts';
@@ -47,24 +47,32 @@ export interface FixedAddressReport {
   dropped: string[];
 }
 
-/** A pod's PodAddress, or undefined when it has none (404). Throws on other failures and on an object the parser refuses. */
-export async function readPodAddress(custom: CustomObjectsApi, namespace: string, name: string): Promise<PodAddressRecord | undefined> {
+/**
+ * A pod's PodAddress, or undefined when it has none (404) or has one the
+ * parser refuses (edited by hand: a warning; it is replaced when the pod's
+ * address is next published). Throws when the read fails.
+ */
+export async function readPodAddress(custom: CustomObjectsApi, namespace: string, name: string, log: Logger): Promise<PodAddressRecord | undefined> {
+  let raw: unknown;
   try {
-    return parsePodAddress(await custom.getNamespacedCustomObject({ group, version, plural, namespace, name }));
+    raw = await custom.getNamespacedCustomObject({ group, version, plural, namespace, name });
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
     throw err;
   }
+  try {
+    return parsePodAddress(raw);
+  } catch (err) {
+    if (!(err instanceof RecordError)) throw err;
+    log.warn('a PodAddress is not valid and is ignored', { pod: `${namespace}/${name}`, error: err.message });
+    return undefined;
+  }
 }
 
-async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; subnetId: string }, node: string): Promise<void> {
+async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; subnetId: string }, node: string, log: Logger): Promise<void> {
   const { podNamespace: namespace, podName: name } = f;
   const spec = { podNetwork: f.podNetwork, ip: f.ip, subnetId: f.subnetId, nodeName: node, eniId: f.eniId };
-  const current = await readPodAddress(custom, namespace, name).catch((err: unknown) => {
-    // One the parser refuses is replaced whole.
-    if (statusOf(err) !== undefined) throw err;
-    return undefined;
-  });
+  const current = await readPodAddress(custom, namespace, name, log);
   if (current) {
     const body = podAddressObject({ namespace, name, resourceVersion: current.resourceVersion, spec });
     await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
@@ -73,7 +81,7 @@ async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; s
       .createNamespacedCustomObject({ group, version, plural, namespace, body: podAddressObject({ namespace, name, spec }) })
       .catch(async (err: unknown) => {
         if (statusOf(err) !== 409) throw err;
-        // Made meanwhile (or not parsed above): replace it.
+        // Made meanwhile, or one the parser refused above: replace it.
         const raw = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as { metadata?: { resourceVersion?: string } };
         const body = podAddressObject({ namespace, name, resourceVersion: raw.metadata?.resourceVersion, spec });
         await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
@@ -129,7 +137,7 @@ export async function syncFixedAddresses(
     try {
       if (f.state === 'incoming') {
         if (!onNode.has(pod)) drop(f, 'the pod left before its address was moved here');
-        else if ((await readPodAddress(custom, f.podNamespace, f.podName))?.spec.ip !== f.ip) {
+        else if ((await readPodAddress(custom, f.podNamespace, f.podName, log))?.spec.ip !== f.ip) {
           drop(f, 'its PodAddress was deleted or changed: the pod takes a new address');
         }
       } else if (f.state === 'gone' || !f.eniId) {
@@ -139,12 +147,12 @@ export async function syncFixedAddresses(
           log.warn('a fixed address cannot be published: its ENI has no subnet id in cello-ipam', { pod, ip: f.ip, eni: f.eniId });
           continue;
         }
-        await publish(custom, { ...f, eniId: f.eniId, subnetId: f.subnetId }, node);
+        await publish(custom, { ...f, eniId: f.eniId, subnetId: f.subnetId }, node, log);
         if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'here', 'published')) report.published.push(`${pod}=${f.ip}`);
         log.info('fixed address published', { pod, ip: f.ip, eni: f.eniId });
       } else {
         if (!due(f, now)) continue;
-        const current = await readPodAddress(custom, f.podNamespace, f.podName);
+        const current = await readPodAddress(custom, f.podNamespace, f.podName, log);
         if (current?.spec.ip === f.ip && current.spec.nodeName !== node) {
           if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'published', 'gone')) report.gone.push(`${pod}=${f.ip}`);
           continue;

@@ -147,12 +147,12 @@ interface PassContext {
   log: Logger;
 }
 
-/** The PodAddresses of these pods, each read afresh (a Fixed network's pod takes its address from there). */
-async function podAddresses(custom: CustomObjectsApi, pods: readonly PodFacts[]): Promise<Map<string, PodAddressRecord>> {
+/** The PodAddresses of these pods, each read afresh (a Fixed network's pod takes its address from there); a failed read fails the pass. */
+async function podAddresses(custom: CustomObjectsApi, pods: readonly PodFacts[], log: Logger): Promise<Map<string, PodAddressRecord>> {
   const out = new Map<string, PodAddressRecord>();
   await Promise.all(
     pods.map(async (p) => {
-      const a = await readPodAddress(custom, p.namespace, p.name);
+      const a = await readPodAddress(custom, p.namespace, p.name, log);
       if (a) out.set(`${p.namespace}/${p.name}`, a);
     }),
   );
@@ -195,7 +195,7 @@ async function pass(c: PassContext, pods: PodFacts[], readList: boolean): Promis
     podNetworks = list.items;
     namespaces = labels;
     // Read after the list: a pod a Fixed network takes needs its PodAddress before its decision.
-    if (undecided.length && hasFixedNetwork(list.items)) addresses = await podAddresses(c.custom, undecided);
+    if (undecided.length && hasFixedNetwork(list.items)) addresses = await podAddresses(c.custom, undecided, c.log);
   }
   const report = reconcile(c.store, { podNetworks, namespaces, pods, ...(addresses ? { podAddresses: addresses } : {}) });
   c.reporter.report(report);
