@@ -1,8 +1,9 @@
 // The PodAddress side of fixed addresses, one `cello-agent pod-networks --once` pass at a time
 // against the sim's API server, with the node's real cello-ipam store set up and read from outside:
-// a claim from a PodAddress that names another node (incoming), given up when the PodAddress is
-// deleted; an address taken here published; one whose PodAddress another node rewrote marked gone;
-// an idle one released after releaseAfter, its PodAddress deleted.
+// a PodAddress that names another node taken over and its address claimed (incoming), given up when
+// the PodAddress is deleted; an address taken here published; one whose PodAddress another node
+// took over marked gone, and published again when it is given back; an idle one released after
+// releaseAfter, its PodAddress deleted.
 import t from 'tap';
 import { type IpamStore, openStore } from '@cello/cello-ipam';
 import { bin } from '@cello/testkit';
@@ -56,6 +57,11 @@ t.test('fixed addresses: claimed, given up, published, gone, released', async (t
   t.match(first.claimed, [{ pod: 'shop/db-0', ip: '10.9.0.5', from: 'node2/eni-far', state: 'incoming' }], 'claimed from the PodAddress, before the decision');
   t.match(first.decided, [{ podName: 'db-0', network: 'db' }]);
   t.match(fixed()['db-0'], { state: 'incoming', fromEni: 'eni-far', subnetId: 'subnet-a' });
+  t.match(
+    (await k8s(sim, 'GET', `${PA}/db-0`)).spec,
+    { nodeName: NODE, eniId: 'eni-far' },
+    'taken over: the PodAddress names this node (node2 can no longer release it), and still the ENI the address is on',
+  );
   t.match((await pass()).fixedAddresses, { dropped: [] }, 'still on its way: kept');
 
   await k8s(sim, 'DELETE', `${PA}/db-0`);
@@ -131,9 +137,11 @@ t.test('fixed addresses: claimed, given up, published, gone, released', async (t
     'a gone address is nobody’s here until the cloud takes it',
   );
 
-  // Released: the row (and the PodAddress, when it still names this node) go after releaseAfter.
+  // That node gives it back (the PodAddress names this node again): published here again.
   await k8s(sim, 'PUT', `${PA}/db-1`, { ...(await k8s(sim, 'GET', `${PA}/db-1`)), spec: current.spec });
-  withNodeStore((s) => t.equal(s.advanceFixedIp('shop', 'db-1', '10.9.0.11', 'gone', 'published'), true));
+  t.match((await pass()).fixedAddresses, { published: ['shop/db-1=10.9.0.11'], released: [] }, 'named here again: published again');
+
+  // Released: the row (and the PodAddress, when it still names this node) go after releaseAfter.
   await new Promise((r) => setTimeout(r, 1100)); // idle counts from the row's last change
   t.match((await pass()).fixedAddresses, { released: ['shop/db-1=10.9.0.11'] });
   t.equal((await sim.control.k8s('GET', `${PA}/db-1`)).status, 404, 'its PodAddress deleted');

@@ -5,10 +5,11 @@
  * so a StatefulSet pod recreated on another node finds its address here.
  *
  * The node that holds the address writes it (cello-agent, after the
- * address is on one of its ENIs); the node a recreated pod lands on reads it
- * to know which ENI to take the address from; the holder deletes it when it
- * releases the address. The cloud keeps an address on one ENI at a time, so
- * this object is where to look, not a lock.
+ * address is on one of its ENIs); the node a recreated pod lands on takes
+ * it over (rewrites nodeName, on the resourceVersion it read) before it
+ * moves the address from the ENI it names; the holder deletes it when it
+ * releases the address, only while it still names the holder. The cloud
+ * keeps an address on one ENI at a time; this object says who may act on it.
  *
  * One parser, used wherever an object is read from the API: a refusal names
  * the object and the field. No imports beyond records' own.
@@ -32,8 +33,9 @@ export interface PodAddressSpec {
   ip: string;
   /** Its subnet (a new holder needs an ENI there). */
   subnetId: string;
-  /** The node and the ENI that hold it now. */
+  /** The node that holds it, or is taking it over. */
   nodeName: string;
+  /** The ENI it is on now. */
   eniId: string;
 }
 

@@ -4,11 +4,17 @@
  * it is no longer this node's to hold. One pass over cello-ipam's fixed
  * address rows (@cello/cello-ipam's fixed-ips.ts has the states):
  *
+ * - `incoming` (this node took the PodAddress over; the keeper moves the
+ *   address): dropped once the PodAddress is deleted or names another node
+ *   or address (an operator gave it up, or the pod moved on and its next
+ *   node took it over); given back (the PodAddress deleted) if the network
+ *   is gone. A pod that left meanwhile does not stop the move: this node
+ *   then holds the address and releases it like any other.
  * - `here` (the address is on an ENI of this node, the PodAddress does not
  *   say so yet): write the PodAddress (create, or replace whatever it said),
  *   then `published`.
- * - `published`, the address no longer on an ENI here (another node took
- *   it, and the keeper's reconcile forgot it): dropped.
+ * - `published` or `gone`, the address no longer on an ENI here (another
+ *   node took it, and the keeper's reconcile forgot it): dropped.
  * - `published`, no pod of this node on it, idle for the network's
  *   `releaseAfter` (at once when the network is gone; never when it has no
  *   releaseAfter): read the PodAddress; if it still names this node and
@@ -16,10 +22,9 @@
  *   drop the row: the address is an ordinary one of the pool again. If it
  *   names another node with this address, `gone` (never handed out here
  *   until the cloud takes it); anything else, dropped.
- * - `gone`, the address no longer here: dropped.
- * - `incoming` for a pod that left before the keeper moved it, or whose
- *   PodAddress is gone or names another address (an operator gave the
- *   address up): dropped; the pod's next ADD takes a new address.
+ * - `gone`, still on our ENI: back to `published` if the PodAddress names
+ *   this node again, dropped (an ordinary address here again) if it is
+ *   deleted or names another address; checked on every pass, not timed.
  *
  * Read and written through the custom-objects API; a failed call is logged
  * and tried again by the next pass.
@@ -67,6 +72,31 @@ export async function readPodAddress(custom: CustomObjectsApi, namespace: string
     log.warn('a PodAddress is not valid and is ignored', { pod: `${namespace}/${name}`, error: err.message });
     return undefined;
   }
+}
+
+/**
+ * Rewrite a PodAddress to name this node, as it was read (its
+ * resourceVersion: a 409 if it changed since, a 404 if it was deleted):
+ * from then on the holder sees its address taken and never releases it.
+ * The ENI it names stays the one the address is on until the move.
+ */
+export async function takeOver(custom: CustomObjectsApi, a: PodAddressRecord, node: string): Promise<void> {
+  const body = podAddressObject({ ...a, spec: { ...a.spec, nodeName: node } });
+  await custom.replaceNamespacedCustomObject({ group, version, plural, namespace: a.namespace, name: a.name, body });
+}
+
+/** Delete a PodAddress if it still names this node and address (a claim or an address given up). */
+async function deleteIfOurs(custom: CustomObjectsApi, f: FixedIp, node: string, log: Logger): Promise<void> {
+  const current = await readPodAddress(custom, f.podNamespace, f.podName, log);
+  if (current?.spec.ip !== f.ip || current.spec.nodeName !== node) return;
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    plural,
+    namespace: f.podNamespace,
+    name: f.podName,
+    body: { preconditions: { resourceVersion: current.resourceVersion } },
+  });
 }
 
 async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; subnetId: string }, node: string, log: Logger): Promise<void> {
@@ -125,7 +155,8 @@ export async function syncFixedAddresses(
   const report: FixedAddressReport = { published: [], released: [], gone: [], dropped: [] };
   const rows = store.fixedIps();
   if (!rows.length) return report;
-  const { onNode, due } = context(store);
+  const { due } = context(store);
+  const known = new Set(store.podNetworks().map((n) => n.name));
   const drop = (f: FixedIp, why: string) => {
     if (store.dropFixedIp(f.podNamespace, f.podName, f.ip)) {
       report.dropped.push(`${f.podNamespace}/${f.podName}=${f.ip}`);
@@ -136,12 +167,24 @@ export async function syncFixedAddresses(
     const pod = `${f.podNamespace}/${f.podName}`;
     try {
       if (f.state === 'incoming') {
-        if (!onNode.has(pod)) drop(f, 'the pod left before its address was moved here');
-        else if ((await readPodAddress(custom, f.podNamespace, f.podName, log))?.spec.ip !== f.ip) {
-          drop(f, 'its PodAddress was deleted or changed: the pod takes a new address');
+        if (!known.has(f.podNetwork)) {
+          // Nothing here can be decided for a network the node no longer knows: the claim is given back.
+          await deleteIfOurs(custom, f, node, log);
+          drop(f, `podnetwork ${f.podNetwork} is gone before the address was moved here`);
+          continue;
         }
-      } else if (f.state === 'gone' || !f.eniId) {
-        if (!f.eniId) drop(f, f.state === 'gone' ? 'another node took it' : 'it is no longer on an ENI of this node');
+        const current = await readPodAddress(custom, f.podNamespace, f.podName, log);
+        if (current?.spec.ip !== f.ip || current.spec.nodeName !== node) {
+          drop(f, 'its PodAddress was deleted, or another node has taken the address over: the pod takes a new address');
+        }
+      } else if (!f.eniId) {
+        drop(f, f.state === 'gone' ? 'another node took it' : 'it is no longer on an ENI of this node');
+      } else if (f.state === 'gone') {
+        // Still on our ENI: the node that took the PodAddress over has not moved it (yet).
+        const current = await readPodAddress(custom, f.podNamespace, f.podName, log);
+        if (current?.spec.ip !== f.ip) drop(f, 'the node that took it over gave it up: an ordinary address here again');
+        else if (current.spec.nodeName === node && store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'gone', 'published'))
+          report.published.push(`${pod}=${f.ip}`);
       } else if (f.state === 'here') {
         if (!f.subnetId) {
           log.warn('a fixed address cannot be published: its ENI has no subnet id in cello-ipam', { pod, ip: f.ip, eni: f.eniId });
@@ -157,16 +200,7 @@ export async function syncFixedAddresses(
           if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'published', 'gone')) report.gone.push(`${pod}=${f.ip}`);
           continue;
         }
-        if (current?.spec.ip === f.ip) {
-          await custom.deleteNamespacedCustomObject({
-            group,
-            version,
-            plural,
-            namespace: f.podNamespace,
-            name: f.podName,
-            body: { preconditions: { resourceVersion: current.resourceVersion } },
-          });
-        }
+        if (current?.spec.ip === f.ip) await deleteIfOurs(custom, f, node, log);
         if (store.dropFixedIp(f.podNamespace, f.podName, f.ip)) report.released.push(`${pod}=${f.ip}`);
         log.info('fixed address released', { pod, ip: f.ip, idleSec: Math.round((now - Math.max(f.since, f.freedAt ?? 0)) / 1000) });
       }

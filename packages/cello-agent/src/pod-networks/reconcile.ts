@@ -17,7 +17,11 @@
  * - A pod decided for a Fixed network whose PodAddress names an address of
  *   that network has the address claimed in the store first (incoming,
  *   for the keeper to move here; cello-ipam's fixed-ips.ts), so its ADD
- *   waits for that address instead of taking another.
+ *   waits for that address instead of taking another. When the PodAddress
+ *   names another node, the pod is not decided here: run.ts first rewrites
+ *   the PodAddress to name this node (a compare-and-swap on its
+ *   resourceVersion, so the holder can no longer release the address), then
+ *   claims and decides (claimAndDecide).
  * - A pod is left undecided (held) while its namespace could not be read,
  *   or while an invalid PodNetwork that would win matches it (choose.ts); a
  *   later pass decides it.
@@ -70,6 +74,14 @@ export interface ClusterView {
    * pod has none). Undefined when not read: a pod a Fixed network takes is then held.
    */
   podAddresses?: ReadonlyMap<string, PodAddressRecord>;
+  /** This node's name: a PodAddress naming another node is taken over (run.ts) before its pod is decided. */
+  node?: string;
+}
+
+/** A pod of a Fixed network whose address another node holds: decided once its PodAddress names this node (run.ts). */
+export interface TakeOver {
+  decision: DecisionInput;
+  address: PodAddressRecord;
 }
 
 export interface ReconcileReport {
@@ -82,12 +94,16 @@ export interface ReconcileReport {
   decided: DecisionInput[];
   /** Fixed addresses found in PodAddresses for pods decided now, and their state here (incoming: the keeper moves it). */
   claimed: Array<{ pod: string; ip: string; from: string; state: FixedIpState }>;
+  /** Pods not decided yet: their address is another node's until their PodAddress names this one (run.ts does that, then decides). */
+  toTakeOver: TakeOver[];
   /** Pods that already had their decision. */
   kept: number;
   held: Array<{ podNamespace: string; podName: string; podUid: string; reason: string }>;
   forgotten: Array<{ podNamespace: string; podName: string; podUid: string; network: string; why: string }>;
   /** What the fixed-address sync did after the reconcile (run.ts). */
   fixedAddresses?: FixedAddressReport;
+  /** A take-over lost a race (run.ts): pass again at once. */
+  again?: boolean;
 }
 
 /** Every object parsed: the valid ones, and the broken ones with their selectors where those can be read. */
@@ -155,6 +171,7 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
     networksChanged: false,
     decided: [],
     claimed: [],
+    toTakeOver: [],
     kept: 0,
     held: [],
     forgotten: [],
@@ -214,9 +231,10 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
       }
       const address = view.podAddresses.get(key);
       if (address && address.spec.podNetwork === choice.network) {
-        const { ip, eniId, subnetId } = address.spec;
-        const state = store.claimFixedIp({ podNamespace: pod.namespace, podName: pod.name, podNetwork: choice.network, ip, fromEni: eniId, subnetId });
-        report.claimed.push({ pod: key, ip, from: `${address.spec.nodeName}/${eniId}`, state });
+        const item = { decision: { ...ids, network: choice.network, reason: choice.reason }, address };
+        if (address.spec.nodeName === view.node) claimAndDecide(store, report, item);
+        else report.toTakeOver.push(item);
+        continue;
       }
     }
     const d: DecisionInput = { ...ids, network: choice.network, reason: choice.reason };
@@ -224,4 +242,24 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
     report.decided.push(d);
   }
   return report;
+}
+
+/** Claim the pod's address in the store (incoming, unless it is here already), then record its decision. */
+export function claimAndDecide(
+  store: Pick<PodNetworkStore, 'claimFixedIp' | 'decidePodNetwork'>,
+  report: ReconcileReport,
+  { decision, address }: TakeOver,
+): void {
+  const { ip, eniId, subnetId, nodeName } = address.spec;
+  const state = store.claimFixedIp({
+    podNamespace: decision.podNamespace,
+    podName: decision.podName,
+    podNetwork: decision.network,
+    ip,
+    fromEni: eniId,
+    subnetId,
+  });
+  report.claimed.push({ pod: `${decision.podNamespace}/${decision.podName}`, ip, from: `${nodeName}/${eniId}`, state });
+  store.decidePodNetwork(decision);
+  report.decided.push(decision);
 }

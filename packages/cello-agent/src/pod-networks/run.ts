@@ -42,8 +42,8 @@ import { CustomObjectsApi, type KubernetesObject, ListWatch, type V1Pod, Watch }
 import { type Kube, statusOf } from '../kube/client.ts';
 import type { NodeEventRecorder } from '../kube/events.ts';
 import type { PodFacts } from './choose.ts';
-import { fixedAddressesNeedSync, readPodAddress, syncFixedAddresses } from './fixed-addresses.ts';
-import { type ReconcileReport, reconcile, undecidedPods } from './reconcile.ts';
+import { fixedAddressesNeedSync, readPodAddress, syncFixedAddresses, takeOver } from './fixed-addresses.ts';
+import { claimAndDecide, type ReconcileReport, reconcile, undecidedPods } from './reconcile.ts';
 
 export interface PodNetworksOptions {
   kube: Kube;
@@ -197,7 +197,20 @@ async function pass(c: PassContext, pods: PodFacts[], readList: boolean): Promis
     // Read after the list: a pod a Fixed network takes needs its PodAddress before its decision.
     if (undecided.length && hasFixedNetwork(list.items)) addresses = await podAddresses(c.custom, undecided, c.log);
   }
-  const report = reconcile(c.store, { podNetworks, namespaces, pods, ...(addresses ? { podAddresses: addresses } : {}) });
+  const report = reconcile(c.store, { podNetworks, namespaces, pods, node: c.node, ...(addresses ? { podAddresses: addresses } : {}) });
+  for (const item of report.toTakeOver) {
+    const { decision: d } = item;
+    try {
+      await takeOver(c.custom, item.address, c.node);
+      claimAndDecide(c.store, report, item);
+    } catch (err) {
+      const status = statusOf(err);
+      if (status !== 404 && status !== 409) throw err;
+      // Changed or deleted since it was read: the next pass reads it again.
+      report.held.push({ ...d, reason: `its PodAddress ${status === 404 ? 'was deleted' : 'changed'} while this node took the address over` });
+      report.again = true;
+    }
+  }
   c.reporter.report(report);
   report.fixedAddresses = await syncFixedAddresses(c);
   return report;
@@ -322,7 +335,8 @@ export async function watchPodNetworks(o: PodNetworksOptions, signal: AbortSigna
       const read: boolean = readList;
       readList = false;
       try {
-        await pass(context, podFacts(informers.pods.list(), node), read);
+        const r = await pass(context, podFacts(informers.pods.list(), node), read);
+        if (r.again) kick('a PodAddress changed while taking it over');
         failures = 0;
         if (read) o.onSynced?.();
       } catch (err) {
