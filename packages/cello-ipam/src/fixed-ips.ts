@@ -96,6 +96,13 @@ export interface FixedIpClaim {
   /** Where the pod's PodAddress says the address is. */
   fromEni: string;
   subnetId: string;
+  /**
+   * The PodAddress named another node, which this one has just taken over:
+   * the address may have moved on from what this store or the PodAddress
+   * says, so it is `incoming` whatever this store holds (the keeper asks the
+   * cloud where it is).
+   */
+  takenOver?: boolean;
 }
 
 /**
@@ -105,7 +112,8 @@ export interface FixedIpClaim {
  * it is on); `here` if the PodAddress names an ENI this store has it on (a
  * lost row); otherwise `incoming`, for the keeper to move: a `published`
  * row whose PodAddress names another ENI is stale (another node took the
- * address since). Returns the row's state.
+ * address since). A claim on a PodAddress taken over from another node is
+ * always `incoming`. Returns the row's state.
  */
 export function claimFixedIp(db: Db, c: FixedIpClaim): FixedIpState {
   const pod = podOf(c.podNamespace, c.podName);
@@ -116,8 +124,10 @@ export function claimFixedIp(db: Db, c: FixedIpClaim): FixedIpState {
       [c.ip, c.podNetwork],
     );
     // Ours already: moved here by our keeper (the PodAddress not rewritten yet), or published and still named.
-    if (known?.ip === c.ip && onEni && (known.state === 'here' || (known.state === 'published' && onEni.eni_id === c.fromEni))) return known.state;
-    const state: FixedIpState = onEni?.eni_id === c.fromEni ? 'here' : 'incoming';
+    if (!c.takenOver && known?.ip === c.ip && onEni && (known.state === 'here' || (known.state === 'published' && onEni.eni_id === c.fromEni))) {
+      return known.state;
+    }
+    const state: FixedIpState = !c.takenOver && onEni?.eni_id === c.fromEni ? 'here' : 'incoming';
     db.run('DELETE FROM fixed_ips WHERE pod = ? OR ip = ?', [pod, c.ip]);
     db.run('INSERT INTO fixed_ips (pod, pod_network, ip, state, from_eni, subnet_id, since) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       pod,

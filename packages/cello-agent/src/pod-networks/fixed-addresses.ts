@@ -5,14 +5,15 @@
  * address rows (@cello/cello-ipam's fixed-ips.ts has the states):
  *
  * - `incoming` (this node took the PodAddress over; the keeper moves the
- *   address): dropped once the PodAddress is deleted or names another node
- *   or address (an operator gave it up, or the pod moved on and its next
+ *   address): dropped (`gone` while a copy is still in this store) once
+ *   the PodAddress is deleted or names another node or address (an operator gave it up, or the pod moved on and its next
  *   node took it over); given back (the PodAddress deleted) if the network
  *   is gone. A pod that left meanwhile does not stop the move: this node
  *   then holds the address and releases it like any other.
  * - `here` (the address is on an ENI of this node, the PodAddress does not
  *   say so yet): write the PodAddress (create, or replace whatever it said),
- *   then `published`.
+ *   then `published`; but if it names another node with this address, that
+ *   node took it over since (the pod moved on): `gone`, never overwritten.
  * - `published` or `gone`, the address no longer on an ENI here (another
  *   node took it, and the keeper's reconcile forgot it): dropped.
  * - `published`, no pod of this node on it, idle for the network's
@@ -22,9 +23,12 @@
  *   drop the row: the address is an ordinary one of the pool again. If it
  *   names another node with this address, `gone` (never handed out here
  *   until the cloud takes it); anything else, dropped.
- * - `gone`, still on our ENI: back to `published` if the PodAddress names
- *   this node again, dropped (an ordinary address here again) if it is
- *   deleted or names another address; checked on every pass, not timed.
+ * - `gone`, still in this store: back to `published` if the PodAddress
+ *   names this node again; otherwise kept out of reach until the keeper's
+ *   reconcile sees the cloud take it (then dropped, above). Whether the
+ *   cloud still has it on our ENI only the cloud knows, so a claim given up
+ *   before the move leaves the address unused here until an operator
+ *   forgets it (docs/podnetworks.md). Checked on every pass, not timed.
  *
  * Read and written through the custom-objects API; a failed call is logged
  * and tried again by the next pass.
@@ -99,24 +103,33 @@ async function deleteIfOurs(custom: CustomObjectsApi, f: FixedIp, node: string, 
   });
 }
 
-async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; subnetId: string }, node: string, log: Logger): Promise<void> {
+/**
+ * Write the PodAddress for an address on an ENI of this node, on the
+ * resourceVersion just read (a 409 is tried again by the next pass). Not
+ * when it names another node with this address: that node has taken it
+ * over since (the pod moved on), and this node's copy is `gone`.
+ */
+async function publish(custom: CustomObjectsApi, f: FixedIp & { eniId: string; subnetId: string }, node: string, log: Logger): Promise<'published' | 'gone'> {
   const { podNamespace: namespace, podName: name } = f;
-  const spec = { podNetwork: f.podNetwork, ip: f.ip, subnetId: f.subnetId, nodeName: node, eniId: f.eniId };
   const current = await readPodAddress(custom, namespace, name, log);
-  if (current) {
-    const body = podAddressObject({ namespace, name, resourceVersion: current.resourceVersion, spec });
-    await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
-  } else {
-    await custom
-      .createNamespacedCustomObject({ group, version, plural, namespace, body: podAddressObject({ namespace, name, spec }) })
-      .catch(async (err: unknown) => {
-        if (statusOf(err) !== 409) throw err;
-        // Made meanwhile, or one the parser refused above: replace it.
-        const raw = (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as { metadata?: { resourceVersion?: string } };
-        const body = podAddressObject({ namespace, name, resourceVersion: raw.metadata?.resourceVersion, spec });
-        await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
-      });
+  if (current?.spec.ip === f.ip && current.spec.nodeName !== node) return 'gone';
+  const spec = { podNetwork: f.podNetwork, ip: f.ip, subnetId: f.subnetId, nodeName: node, eniId: f.eniId };
+  let resourceVersion = current?.resourceVersion;
+  if (!current) {
+    // None, or one the parser refused: that one is replaced whole.
+    const raw = await custom.getNamespacedCustomObject({ group, version, plural, namespace, name }).catch((err: unknown) => {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    });
+    resourceVersion = (raw as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+    if (!raw) {
+      await custom.createNamespacedCustomObject({ group, version, plural, namespace, body: podAddressObject({ namespace, name, spec }) });
+      return 'published';
+    }
   }
+  const body = podAddressObject({ namespace, name, resourceVersion, spec });
+  await custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body });
+  return 'published';
 }
 
 /** Idle long enough to release: no pod here on it, for the network's releaseAfter (0 when the network is gone, null never). */
@@ -175,24 +188,33 @@ export async function syncFixedAddresses(
         }
         const current = await readPodAddress(custom, f.podNamespace, f.podName, log);
         if (current?.spec.ip !== f.ip || current.spec.nodeName !== node) {
-          drop(f, 'its PodAddress was deleted, or another node has taken the address over: the pod takes a new address');
+          const why = 'its PodAddress was deleted, or another node has taken the address over: the pod takes a new address';
+          // A copy still in this store (from an earlier stay) may be on another node's ENI by now: kept out of reach.
+          if (f.eniId) {
+            if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'incoming', 'gone')) report.gone.push(`${pod}=${f.ip}`);
+            log.info('fixed address claim given up; the copy here stays out of reach until the keeper’s reconcile', { pod, ip: f.ip, why });
+          } else drop(f, why);
         }
       } else if (!f.eniId) {
         drop(f, f.state === 'gone' ? 'another node took it' : 'it is no longer on an ENI of this node');
       } else if (f.state === 'gone') {
-        // Still on our ENI: the node that took the PodAddress over has not moved it (yet).
+        // Still in this store: dropped only once the keeper's reconcile has seen the cloud take it. Named here again: ours again.
         const current = await readPodAddress(custom, f.podNamespace, f.podName, log);
-        if (current?.spec.ip !== f.ip) drop(f, 'the node that took it over gave it up: an ordinary address here again');
-        else if (current.spec.nodeName === node && store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'gone', 'published'))
+        if (current?.spec.ip === f.ip && current.spec.nodeName === node && store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'gone', 'published'))
           report.published.push(`${pod}=${f.ip}`);
       } else if (f.state === 'here') {
         if (!f.subnetId) {
           log.warn('a fixed address cannot be published: its ENI has no subnet id in cello-ipam', { pod, ip: f.ip, eni: f.eniId });
           continue;
         }
-        await publish(custom, { ...f, eniId: f.eniId, subnetId: f.subnetId }, node, log);
-        if (store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'here', 'published')) report.published.push(`${pod}=${f.ip}`);
-        log.info('fixed address published', { pod, ip: f.ip, eni: f.eniId });
+        const outcome = await publish(custom, { ...f, eniId: f.eniId, subnetId: f.subnetId }, node, log);
+        if (!store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'here', outcome)) continue;
+        report[outcome].push(`${pod}=${f.ip}`);
+        log.info(outcome === 'published' ? 'fixed address published' : 'fixed address taken over by another node before it was published', {
+          pod,
+          ip: f.ip,
+          eni: f.eniId,
+        });
       } else {
         if (!due(f, now)) continue;
         const current = await readPodAddress(custom, f.podNamespace, f.podName, log);

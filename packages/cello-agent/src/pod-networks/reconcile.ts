@@ -232,7 +232,7 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
       const address = view.podAddresses.get(key);
       if (address && address.spec.podNetwork === choice.network) {
         const item = { decision: { ...ids, network: choice.network, reason: choice.reason }, address };
-        if (address.spec.nodeName === view.node) claimAndDecide(store, report, item);
+        if (address.spec.nodeName === view.node) claimAndDecide(store, report, item, false);
         else report.toTakeOver.push(item);
         continue;
       }
@@ -244,21 +244,16 @@ export function reconcile(store: PodNetworkStore, view: ClusterView): ReconcileR
   return report;
 }
 
-/** Claim the pod's address in the store (incoming, unless it is here already), then record its decision. */
+/** Claim the pod's address in the store (incoming, unless it is here already and was not `takenOver` from another node), then record its decision. */
 export function claimAndDecide(
   store: Pick<PodNetworkStore, 'claimFixedIp' | 'decidePodNetwork'>,
   report: ReconcileReport,
   { decision, address }: TakeOver,
+  takenOver: boolean,
 ): void {
   const { ip, eniId, subnetId, nodeName } = address.spec;
-  const state = store.claimFixedIp({
-    podNamespace: decision.podNamespace,
-    podName: decision.podName,
-    podNetwork: decision.network,
-    ip,
-    fromEni: eniId,
-    subnetId,
-  });
+  const { podNamespace, podName, network: podNetwork } = decision;
+  const state = store.claimFixedIp({ podNamespace, podName, podNetwork, ip, fromEni: eniId, subnetId, takenOver });
   report.claimed.push({ pod: `${decision.podNamespace}/${decision.podName}`, ip, from: `${nodeName}/${eniId}`, state });
   store.decidePodNetwork(decision);
   report.decided.push(decision);

@@ -202,7 +202,7 @@ async function pass(c: PassContext, pods: PodFacts[], readList: boolean): Promis
     const { decision: d } = item;
     try {
       await takeOver(c.custom, item.address, c.node);
-      claimAndDecide(c.store, report, item);
+      claimAndDecide(c.store, report, item, true);
     } catch (err) {
       const status = statusOf(err);
       if (status !== 404 && status !== 409) throw err;

@@ -124,6 +124,8 @@ export interface EniFilter {
   status?: EniStatus;
   /** Every tag must match (TagFilters). */
   tags?: Tag[];
+  /** ENIs holding any of these IPv4s (PrivateIpAddresses.N; the API wants VpcId with it). */
+  privateIps?: string[];
 }
 
 export interface CreateEniRequest {
@@ -177,6 +179,7 @@ export class CloudApi {
             VpcId: f.vpcId,
             Status: f.status,
             TagFilters: f.tags?.map((t) => ({ Key: t.Key, Values: [t.Value] })),
+            PrivateIpAddresses: f.privateIps,
             MaxResults: 100,
             NextToken: token || undefined,
           },

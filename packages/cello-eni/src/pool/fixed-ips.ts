@@ -7,8 +7,12 @@
  * 1. forgets a stale copy in this node's store (the address was here once,
  *    and another node has taken it since; the reconcile may not have
  *    noticed yet);
- * 2. unassigns it from the ENI the PodAddress names (any ENI of the
- *    account; one that is gone or does not hold it is nothing to do);
+ * 2. asks the cloud which ENI holds it (DescribeNetworkInterfaces by
+ *    PrivateIpAddresses: the ENI the PodAddress names is only a hint, it may
+ *    have moved on since and not been republished yet). On an ENI of ours
+ *    already: imported, nothing else to do. On an ENI of the same network
+ *    (the tag says so): unassigned from there. On any other ENI: refused,
+ *    it is not this pod's address any more. On none: nothing to take back;
  * 3. assigns it (`PrivateIpAddress.1`) to an ENI of this node in the same
  *    network and subnet with room, making one in that subnet if none has;
  * 4. imports it and marks it `here`, so the pod's ADD gets it and the agent
@@ -23,6 +27,7 @@ import { randomUUID } from 'node:crypto';
 import type { FixedIp } from '@cello/cello-ipam';
 import { cidrContains, type PodNetworkRecord } from '@cello/records';
 import { unassignIps, waitMetadataIps } from '../lifecycle/ips.ts';
+import { podNetworkOf } from '../lifecycle/tags.ts';
 import type { NodeLimits } from '../lifecycle/limits.ts';
 import type { SubnetPicker } from '../lifecycle/subnets.ts';
 import type { KeeperContext } from './context.ts';
@@ -66,7 +71,26 @@ async function bringOne(
 ): Promise<MovedFixedIp> {
   const pod = `${f.podNamespace}/${f.podName}`;
   if (f.eniId) k.store.forget({ enis: [{ id: f.eniId, ips: [f.ip], ipv6s: [], whole: false }] });
-  if (f.fromEni) await unassignIps(k, { id: f.fromEni, mac: '' }, [f.ip], [], { waitMetadata: false });
+  // Where the cloud has it now: the ENI the PodAddress named may be stale (moved on since, not yet republished).
+  const [holder] = await k.api.listEnis({ vpcId: k.identity.vpcId, privateIps: [f.ip] });
+  if (holder && holder.primaryIp === f.ip) throw new Error(`${f.ip} is the primary address of ${holder.id}: it cannot be moved`);
+  const mine = holder && holder.instanceId === k.identity.instanceId && k.store.enis().find((e) => e.id === holder.id && e.podNetwork === f.podNetwork);
+  if (mine) {
+    // Already on an ENI of ours (it never left, or came back): only the store was behind.
+    k.store.import({ enis: [{ ...mine, ips: [f.ip] }] });
+    k.store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'incoming', 'here');
+    k.log.info('a fixed address is already on an ENI of this node', { pod, ip: f.ip, eni: mine.id });
+    return { pod, ip: f.ip, to: mine.id };
+  }
+  if (holder) {
+    // Only from an ENI of the same network: anything else holding it is not this pod's address any more.
+    if (podNetworkOf(holder) !== f.podNetwork) {
+      throw new Error(
+        `${f.ip} is on ${holder.id}, which is not an ENI of podnetwork ${f.podNetwork}: not taking it (delete the pod's PodAddress to give it a new address)`,
+      );
+    }
+    await unassignIps(k, { id: holder.id, mac: '' }, [f.ip], [], { waitMetadata: false });
+  }
 
   let eni = roomyEni(k, f, limits);
   if (!eni) {
@@ -82,8 +106,8 @@ async function bringOne(
   await waitMetadataIps(k, eni, [f.ip], []);
   k.store.import({ enis: [{ ...eni, ips: [f.ip] }] });
   k.store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'incoming', 'here');
-  k.log.info('moved a fixed address to this node', { pod, ip: f.ip, from: f.fromEni, to: eni.id });
-  return { pod, ip: f.ip, ...(f.fromEni ? { from: f.fromEni } : {}), to: eni.id };
+  k.log.info('moved a fixed address to this node', { pod, ip: f.ip, from: holder?.id, to: eni.id });
+  return { pod, ip: f.ip, ...(holder ? { from: holder.id } : {}), to: eni.id };
 }
 
 /** An active shared ENI of the address's network, in its subnet, with room for one more IPv4. */
