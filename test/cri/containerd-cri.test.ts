@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { podLockName, tryLock } from '@cello/cli-kit';
 import { background, bin, echoFrom, echoServer, repoRoot, run, tempDir, uniqueName, waitFor } from '@cello/testkit';
 import { buildPauseImage, type Containerd, containerdLacks, type SandboxConfig, startContainerd } from '@cello/testkit/cri';
-import { NO_DELAYS, withSim } from '@cello/testkit/sim';
+import { execOk, NO_DELAYS, withSim } from '@cello/testkit/sim';
 import { simPaths } from '@cello/vpc-sim';
 
 const lacks = await containerdLacks();
@@ -33,11 +33,7 @@ async function main() {
     for (const p of strayNetns) if (existsSync(p)) await run('umount', [p]).then(() => rmSync(p, { force: true }));
   });
 
-  async function must(node: NodeName, cmd: string[]): Promise<string> {
-    const r = await sim.exec(node, cmd);
-    if (r.code !== 0) throw new Error(`${node}: ${cmd.join(' ')} → ${r.code}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  }
+  const must = (node: NodeName, cmd: string[]) => execOk(sim, node, cmd);
 
   // Each node as the agent leaves it: cello-cni in the CNI bin dir (the build's own, whatever it is:
   // a Node bundle or a compiled executable), the conflist, the keeper's config and a warm pool. CRI runs

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, createNetns, echoServer, type Netns, repoRoot } from '@cello/testkit';
-import { FAST_DELAYS, libcniInNode, withSim } from '@cello/testkit/sim';
+import { execOk, FAST_DELAYS, k8sOk, libcniInNode, withSim } from '@cello/testkit/sim';
 
 const sim = await withSim(t, { nodes: 2, config: { delaysMs: FAST_DELAYS } });
 const [defaultSubnet, dbSubnet] = sim.info.subnets;
@@ -20,16 +20,8 @@ t.teardown(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
-async function k8s(method: string, path: string, body?: unknown) {
-  const r = await sim.control.k8s(method, path, body);
-  if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body as Record<string, any>;
-}
-async function must(node: string, cmd: string[], input?: string) {
-  const r = await sim.exec(node, cmd, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`${node}: ${cmd.join(' ')} → ${r.code}: ${r.stderr.slice(-800)}${r.stdout.slice(-300)}`);
-  return r.stdout;
-}
+const k8s = (method: string, path: string, body?: unknown) => k8sOk(sim, method, path, body);
+const must = (node: string, cmd: string[], input?: string) => execOk(sim, node, cmd, input);
 const agentPass = async (node: string) => JSON.parse(await must(node, [process.execPath, bin('cello-agent'), 'pod-networks', '--once', '--output', 'json']));
 const keeperOnce = (node: string) => must(node, [bin('cello-eni'), 'pool', '--once']);
 

@@ -6,7 +6,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, createNetns, echoFrom, echoServer, type Netns, repoRoot } from '@cello/testkit';
-import { libcniInNode, withSim } from '@cello/testkit/sim';
+import { execOk, libcniInNode, withSim } from '@cello/testkit/sim';
 
 const sim = await withSim(t, { nodes: 2, config: { delaysMs: { create: 50, attach: 50, detach: 50, delete: 50 } } });
 const keepers: Array<{ kill(): void }> = [];
@@ -26,11 +26,7 @@ const conf = (poolTarget: number, poolTargetMin: number) => ({
   poolTargetMin,
   ipCooldownSec: 1,
 });
-async function must(node: string, cmd: string[], input?: string) {
-  const r = await sim.exec(node, cmd, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`${node}: ${cmd.join(' ')} → ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const must = (node: string, cmd: string[], input?: string) => execOk(sim, node, cmd, input);
 const conflist = readFileSync(join(repoRoot, 'manifests/cni/10-cello.conflist'), 'utf8');
 const libcni = (node: string, verb: 'add' | 'del' | 'check', pod: Netns) =>
   libcniInNode(sim, node, verb, { netns: pod.path, id: pod.name, podNamespace: 'e2e' });

@@ -8,7 +8,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, createNetns, echoFrom, echoServer, type Netns, repoRoot, run } from '@cello/testkit';
-import { FAST_DELAYS, libcniInNode, withSim } from '@cello/testkit/sim';
+import { execOk, FAST_DELAYS, k8sOk, libcniInNode, withSim } from '@cello/testkit/sim';
 
 const sim = await withSim(t, {
   nodes: 1,
@@ -27,16 +27,8 @@ t.teardown(async () => {
   await Promise.all([...pods.values()].map((p) => p.remove()));
 });
 
-async function k8s(method: string, path: string, body?: unknown) {
-  const r = await sim.control.k8s(method, path, body);
-  if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-async function must(cmd: string[], input?: string) {
-  const r = await sim.exec(NODE, cmd, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`${cmd.join(' ')} → ${r.code}: ${r.stderr.slice(-600)}${r.stdout.slice(-300)}`);
-  return r.stdout;
-}
+const k8s = (method: string, path: string, body?: unknown) => k8sOk(sim, method, path, body);
+const must = (cmd: string[], input?: string) => execOk(sim, NODE, cmd, input);
 /** A TCP connect from the node to port 8080 of the given address: prints ok, or the error. */
 const probe =
   "const s=require('net').connect(8080,process.argv[1]);s.on('data',()=>{console.log('ok');process.exit(0)});s.on('error',e=>{console.error(e.message);process.exit(1)});setTimeout(()=>{console.error('timeout');process.exit(1)},3000)";

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import type { Test } from 'tap';
 import { bin, tempDir } from '@cello/testkit';
+import { k8sOk } from '@cello/testkit/sim';
 import type { Sim } from '@cello/vpc-sim';
 
 /** The cluster config for this sim: its subnets and security group, the node's RAM role. */
@@ -26,12 +27,8 @@ export function clusterConf(sim: Sim, extra: Record<string, unknown> = {}): Reco
   };
 }
 
-/** Kubernetes through the sim's control socket; throws unless 2xx. */
-export async function k8s(sim: Sim, method: string, path: string, body?: unknown, contentType?: string): Promise<any> {
-  const r = await sim.control.k8s(method, path, body, contentType);
-  if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+/** Kubernetes through the sim's control socket; throws unless 2xx (testkit's k8sOk). */
+export const k8s = k8sOk;
 
 /** Create or replace a ConfigMap whose `conf` key holds `conf` (a string is written as is). */
 export async function putConfigMap(sim: Sim, namespace: string, name: string, conf: unknown): Promise<void> {

@@ -74,3 +74,18 @@ export function libcniInNode(sim: Sim, node: string, verb: 'add' | 'del' | 'chec
     verb,
   ]);
 }
+
+/** A command in a node that must succeed: its stdout; else an error naming the node, the command, its exit code and the end of its output. */
+export async function execOk(sim: Sim, node: string, cmd: string[], input?: string): Promise<string> {
+  const r = await sim.exec(node, cmd, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`${node}: ${cmd.join(' ')} → ${r.code}: ${r.stderr.slice(-800)}${r.stdout.slice(-300)}`);
+  return r.stdout;
+}
+
+/** The sim's Kubernetes API without a token (its control socket): the JSON body; throws unless 2xx. */
+// biome-ignore lint/suspicious/noExplicitAny: API objects of any kind; tests read what they asked for
+export async function k8sOk(sim: Sim, method: string, path: string, body?: unknown, contentType?: string): Promise<any> {
+  const r = await sim.control.k8s(method, path, body, contentType);
+  if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}

@@ -33,33 +33,19 @@ import type { SubnetPicker } from '../lifecycle/subnets.ts';
 import type { KeeperContext } from './context.ts';
 import { createOne } from './fill.ts';
 
-export interface MovedFixedIp {
-  pod: string;
-  ip: string;
-  from?: string;
-  to: string;
-}
-
 /** Move every `incoming` address this node can serve; failures are collected in `errors`. */
-export async function bringFixedIps(
-  k: KeeperContext,
-  limits: NodeLimits,
-  pickerFor: (subnetIds: string[]) => SubnetPicker,
-  errors: string[],
-): Promise<MovedFixedIp[]> {
-  const moved: MovedFixedIp[] = [];
+export async function bringFixedIps(k: KeeperContext, limits: NodeLimits, pickerFor: (subnetIds: string[]) => SubnetPicker, errors: string[]): Promise<void> {
   const specs = new Map(k.store.podNetworks().map((n) => [n.name, n.spec]));
   for (const f of k.store.fixedIps().filter((x) => x.state === 'incoming')) {
     const spec = specs.get(f.podNetwork);
     if (!spec) continue; // a network this node no longer knows: no pod here can be decided for it
     try {
-      moved.push(await bringOne(k, f, spec, limits, pickerFor));
+      await bringOne(k, f, spec, limits, pickerFor);
     } catch (err) {
       errors.push(`fixed address ${f.ip} of ${f.podNamespace}/${f.podName}: ${(err as Error).message}`);
       k.log.error('a fixed address could not be moved to this node', { pod: `${f.podNamespace}/${f.podName}`, ip: f.ip, from: f.fromEni, error: err });
     }
   }
-  return moved;
 }
 
 async function bringOne(
@@ -68,7 +54,7 @@ async function bringOne(
   spec: PodNetworkRecord['spec'],
   limits: NodeLimits,
   pickerFor: (subnetIds: string[]) => SubnetPicker,
-): Promise<MovedFixedIp> {
+): Promise<void> {
   const pod = `${f.podNamespace}/${f.podName}`;
   if (f.eniId) k.store.forget({ enis: [{ id: f.eniId, ips: [f.ip], ipv6s: [], whole: false }] });
   // Where the cloud has it now: the ENI the PodAddress named may be stale (moved on since, not yet republished).
@@ -80,7 +66,7 @@ async function bringOne(
     k.store.import({ enis: [{ ...mine, ips: [f.ip] }] });
     k.store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'incoming', 'here');
     k.log.info('a fixed address is already on an ENI of this node', { pod, ip: f.ip, eni: mine.id });
-    return { pod, ip: f.ip, to: mine.id };
+    return;
   }
   if (holder) {
     // Only from an ENI of the same network: anything else holding it is not this pod's address any more.
@@ -107,7 +93,6 @@ async function bringOne(
   k.store.import({ enis: [{ ...eni, ips: [f.ip] }] });
   k.store.advanceFixedIp(f.podNamespace, f.podName, f.ip, 'incoming', 'here');
   k.log.info('moved a fixed address to this node', { pod, ip: f.ip, from: holder?.id, to: eni.id });
-  return { pod, ip: f.ip, ...(holder ? { from: holder.id } : {}), to: eni.id };
 }
 
 /** An active shared ENI of the address's network, in its subnet, with room for one more IPv4. */
