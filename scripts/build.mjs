@@ -100,6 +100,10 @@ function compile(entry, outfile, external) {
     '--no-compile-autoload-bunfig',
     '--minify',
     '--bytecode',
+    // A CNI call runs for ~30 ms, nearly all of it code that runs once: JavaScriptCore's JIT
+    // threads would compile functions the call never runs again. A tier-up threshold scaled
+    // ×1000 keeps them in the interpreter (docs/cello-cni.md, Start-up: ≈ 2 ms of CPU per call).
+    '--compile-jit-policy=1000',
     // Code reached only by dynamic import (cello-cni's operator CLI and yargs) goes in chunks of
     // its own, loaded on that import: the Node built-ins it imports (util, assert, url,
     // child_process) are then not loaded on every CNI call (≈ 2 ms of CPU each call).
