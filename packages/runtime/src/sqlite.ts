@@ -122,7 +122,7 @@ interface BunStatement {
 interface BunDatabase {
   prepare(sql: string): BunStatement;
   exec(sql: string): unknown;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): SqliteTransaction<A, R>;
+  readonly inTransaction: boolean;
   close(): unknown;
 }
 type BunCtor = new (path: string, opts: { strict: true; readonly?: true; readwrite?: true; create?: true }) => BunDatabase;
@@ -152,7 +152,54 @@ function openBun(path: string, opts: SqliteOpenOptions): SqliteDb {
     },
     exec: (sql) => void conn.exec(sql),
     pragma: (text) => conn.prepare(`PRAGMA ${text}`).values()[0]?.[0],
-    transaction: (fn) => conn.transaction(fn),
+    transaction: (fn) => bunTransaction(conn, fn),
     close: () => void conn.close(),
   };
+}
+
+/** The transaction statements a connection has used, prepared once each. */
+const transactionStatements = new WeakMap<BunDatabase, Map<string, BunStatement>>();
+
+/**
+ * better-sqlite3's transaction semantics on bun:sqlite: BEGIN of the kind
+ * asked, COMMIT when `fn` returns, ROLLBACK when it throws (or when COMMIT
+ * does); a call inside a transaction is a savepoint, rolled back to on a
+ * throw. Not bun:sqlite's own `transaction()`: that one prepares nine
+ * statements (BEGIN of each kind, COMMIT, ROLLBACK, three for savepoints) on
+ * a connection's first transaction, ≈ 2 ms of a CNI call's CPU; this one
+ * prepares the two or three a call runs (docs/cello-cni.md, Start-up).
+ */
+function bunTransaction<A extends unknown[], R>(conn: BunDatabase, fn: (...args: A) => R): SqliteTransaction<A, R> {
+  let prepared = transactionStatements.get(conn);
+  if (!prepared) transactionStatements.set(conn, (prepared = new Map()));
+  const cache = prepared;
+  const step = (sql: string) => {
+    let st = cache.get(sql);
+    if (!st) cache.set(sql, (st = conn.prepare(sql)));
+    st.run();
+  };
+  const within = (begin: string) => (...args: A): R => {
+    if (conn.inTransaction) {
+      step('SAVEPOINT cello_nested');
+      try {
+        const result = fn(...args);
+        step('RELEASE cello_nested');
+        return result;
+      } catch (err) {
+        step('ROLLBACK TO cello_nested');
+        step('RELEASE cello_nested');
+        throw err;
+      }
+    }
+    step(begin);
+    try {
+      const result = fn(...args);
+      step('COMMIT');
+      return result;
+    } catch (err) {
+      if (conn.inTransaction) step('ROLLBACK');
+      throw err;
+    }
+  };
+  return Object.assign(within('BEGIN'), { deferred: within('BEGIN DEFERRED'), immediate: within('BEGIN IMMEDIATE'), exclusive: within('BEGIN EXCLUSIVE') });
 }

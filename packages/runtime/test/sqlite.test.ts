@@ -45,6 +45,7 @@ for (const [first, second] of [
       t.same(r.run, [1, 'number', 1], 'run() gives changes and a numeric rowid');
       t.same(r.kinds, [1, 1, 1, 1], 'immediate, deferred, exclusive and plain transactions');
       t.equal(r.rolledBack, true, 'a throw rolls the transaction back');
+      t.same(r.nested, [1, 'outer', 'inner2'], 'a nested transaction is a savepoint: its throw undoes only its own rows');
       t.equal(r.none, true, 'no row is undefined');
       t.same(r.names, ['a', 'b', 'c', 'd', 'e', 'f'], 'named and positional parameters');
     }
