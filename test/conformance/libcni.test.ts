@@ -2,7 +2,7 @@
 // version libcni 1.1.2 knows: ADD → CHECK → DEL → DEL, results parsed by
 // libcni, the result cache round trip, real traffic from the pod.
 import t from 'tap';
-import { createNetns } from '@cello/testkit';
+import { createNetns, run } from '@cello/testkit';
 import { fakeNode } from '@cello/testkit/fake-node';
 
 const node = await fakeNode({ ipCount: 8 });
@@ -47,6 +47,9 @@ for (const version of LIBCNI_VERSIONS) {
 
     t.equal((await node.libcni('del', a)).exitCode, 0, 'DEL');
     t.equal((await pod.exec('ip', ['link', 'show', 'eth0'])).exitCode, 1, 'pod eth0 gone');
+    const onHost = String((await run('ip', ['netns', 'exec', node.node, 'sh', '-c', 'ip -o link; ip -o route show table all; ip -o rule'])).stdout);
+    t.notOk(onHost.includes(result.interfaces[0].name), `the host veth ${result.interfaces[0].name} is gone`);
+    t.notOk(new RegExp(`\\b${podIp.replaceAll('.', '\\.')}\\b`).test(onHost), `no route or rule of ${podIp} is left on the host`);
     t.equal((await node.libcni('del', a)).exitCode, 0, 'a second DEL succeeds');
     const show = JSON.parse(String((await node.ipam('show', podIp, '-o', 'json')).stdout));
     t.not(JSON.stringify(show).includes('"used"'), true, 'the IP is no longer used');

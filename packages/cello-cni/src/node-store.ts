@@ -39,6 +39,8 @@ export interface NodeStoreUse<T> {
   podLock: boolean;
   /** The answer on a node whose store does not exist yet (nothing was ever allocated). Unset: the store is created. */
   noStore?: (scope: CallScope) => Promise<T>;
+  /** Work that needs only the pod's lock, started as soon as it is held, before the store opens (DEL: the veth by name). */
+  whenLocked?: () => void;
 }
 
 /** How long a call waits for another ADD/DEL/CHECK of the same pod to finish. */
@@ -80,6 +82,7 @@ async function lockAndOpen<T>(
   const lock = use.podLock ? await lockPod(call, cfg.stateDir) : undefined;
   mark('pod lock taken');
   try {
+    use.whenLocked?.();
     if (use.noStore && !existsSync(join(cfg.stateDir, DB_FILE))) return await use.noStore(scope);
     const store = openNodeStore(call, cfg);
     mark('store open');

@@ -11,6 +11,6 @@ export { inspectNetns, isPodNetns, netnsProblem } from './netns.ts';
 export { ALREADY_GONE, endPrestarted, HOST, prestartBatch, runProcess } from './run.ts';
 export { setup } from './setup.ts';
 export { show, type ShowRoute, type ShowRule } from './show.ts';
-export { teardown } from './teardown.ts';
+export { type BegunTeardown, beginTeardown, teardown } from './teardown.ts';
 export * from './types.ts';
 export { parseBandwidth } from './validate.ts';

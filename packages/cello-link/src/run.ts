@@ -72,6 +72,8 @@ export function runProcess(cmd: string, args: readonly string[], input?: string)
 
 /** A child started before its input is known, so its exec overlaps other work; `finish` hands it its stdin and waits for it. */
 export interface StartedProcess {
+  /** Hand it part of its stdin now (it may act on it at once); stdin stays open for more. */
+  write(input: string): void;
   finish(input: string): Promise<ProcessResult>;
 }
 
@@ -96,7 +98,7 @@ interface BunSpawner {
     argv: string[],
     opts: { stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe'; env: Record<string, string | undefined> },
   ): {
-    stdin: { write(data: string): unknown; end(): unknown };
+    stdin: { write(data: string): unknown; flush(): unknown; end(): unknown };
     stdout: ReadableStream<Uint8Array>;
     stderr: ReadableStream<Uint8Array>;
     exited: Promise<number | null>;
@@ -110,11 +112,20 @@ function startBun(b: BunSpawner, argv: string[], cannot: (e: Error) => Error): S
     child = b.spawn(argv, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: childEnv() });
   } catch (e) {
     const err = cannot(e as Error);
-    return { finish: () => Promise.reject(err) };
+    return { write() {}, finish: () => Promise.reject(err) };
   }
   const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   let done: Promise<ProcessResult> | undefined;
   return {
+    write(input) {
+      if (done) return;
+      try {
+        child.stdin.write(input);
+        child.stdin.flush();
+      } catch {
+        // the child may have exited; finish reports how
+      }
+    },
     finish(input) {
       done ??= (async () => {
         try {
@@ -146,6 +157,9 @@ function startNode(argv: string[], cannot: (e: Error) => Error): StartedProcess 
   child.stdin.on('error', () => {}); // the child may exit before reading everything
   let given = false;
   return {
+    write(input) {
+      if (!given) child.stdin.write(input);
+    },
     finish(input) {
       if (!given) child.stdin.end(input);
       given = true;
@@ -271,8 +285,14 @@ export async function batch(side: Side, bin: 'ip' | 'tc', lines: readonly string
   return startBatch(side, bin, opts).run(lines);
 }
 
-/** A batch whose process is started ahead of its lines; `cancel` ends it unused (an empty batch does nothing). */
+/**
+ * A batch whose process is started ahead of its lines. `send` hands it its
+ * first lines now (it runs them at once, in order); `run` gives the rest and
+ * waits for the outcome of all of them; `cancel` ends it without more lines
+ * (having sent none, it does nothing).
+ */
 export interface StartedBatch {
+  send(lines: readonly string[]): void;
   run(lines: readonly string[]): Promise<BatchFailure[]>;
   cancel(): void;
 }
@@ -285,12 +305,19 @@ export function startBatch(side: Side, bin: 'ip' | 'tc', opts: BatchOptions = {}
   const child = waiting.get(key) ?? startProcess(cmd, args);
   waiting.delete(key);
   let used = false;
+  const sent: string[] = [];
   return {
+    send(lines) {
+      refuseSyntax(side, bin, lines);
+      if (used) throw new Error(`${bin} batch on ${sideName(side)}: lines sent after it ended`);
+      sent.push(...lines);
+      if (lines.length) child.write(`${lines.join('\n')}\n`);
+    },
     async run(lines) {
       refuseSyntax(side, bin, lines);
       used = true;
       const r = await child.finish(lines.length ? `${lines.join('\n')}\n` : '');
-      return batchOutcome(side, bin, lines, r, opts);
+      return batchOutcome(side, bin, [...sent, ...lines], r, opts);
     },
     cancel() {
       if (used) return;

@@ -9,6 +9,13 @@
  * batch: the host veth (its routes and neighbours go with it), the ifb, the
  * main-table pod routes of ipvlan, the policy rules; finally the returned ENI
  * gets its old name back. Every delete that finds nothing counts as done.
+ *
+ * A caller that holds the pod's lock before it knows the allocation (cello-cni
+ * DEL) can `beginTeardown` by the names alone: the host veth and the ifb go
+ * at once, first in the host's batch, so the kernel's ≈ 20 ms of deleting a
+ * veth overlaps the caller reading its store; `teardown(…, { begun })` then
+ * sends the rest to the same batch. The veth then goes before the pod side,
+ * which no pod-side step needs (they act on the ipvlan slave or the ENI).
  */
 import { probeIpvlan } from './datapath.ts';
 import { LinkError } from './errors.ts';
@@ -16,7 +23,7 @@ import { hostCidr, isIPv6 } from '@cello/records';
 import { findByMac, type LinkInfo, listLinks } from './links.ts';
 import { inspectNetns, netnsProblem } from './netns.ts';
 import { CELLO_PROTO, hostVethName, ifbName, PRIO_FROM_NETWORK_POD, PRIO_FROM_POD, PRIO_TO_POD, transitName } from './names.ts';
-import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side, sideName } from './run.ts';
+import { ALREADY_GONE, type BatchFailure, batch, HOST, pod, query, type Side, type StartedBatch, sideName, startBatch } from './run.ts';
 import type { TeardownOptions, TeardownTarget } from './types.ts';
 import { parseTarget } from './validate.ts';
 
@@ -78,7 +85,7 @@ export async function planTeardown(input: TeardownTarget, opts: TeardownOptions 
     }
   }
 
-  plan.host.ip.push(`link del ${hostVeth}`, `link del ${ifb}`);
+  plan.host.ip.push(...byNameLines(t));
   for (const ip of await podIpsOf(t, hostVeth)) {
     plan.host.ip.push(`route del ${hostCidr(ip)} table main proto ${CELLO_PROTO}`);
     (isIPv6(ip) ? plan.host.ip6 : plan.host.ip).push(
@@ -90,6 +97,42 @@ export async function planTeardown(input: TeardownTarget, opts: TeardownOptions 
     );
   }
   return plan;
+}
+
+/** The host lines that need only the pod's names (the first of every host teardown): its veth and its ifb. */
+function byNameLines(key: Pick<TeardownTarget, 'containerId' | 'ifname'>): string[] {
+  return [`link del ${hostVethName(key.containerId, key.ifname)}`, `link del ${ifbName(key.containerId, key.ifname)}`];
+}
+
+/** A teardown begun by the names alone: its host batch is running the by-name lines already. */
+export interface BegunTeardown {
+  readonly containerId: string;
+  readonly ifname: string;
+  readonly batch: StartedBatch;
+  readonly sent: readonly string[];
+}
+
+/**
+ * Delete this pod interface's host veth and ifb now, in the host's forced
+ * batch. Whoever begins a teardown ends it: `teardown(…, { begun })`, or
+ * `begun.batch.cancel()` when it never gets there (the sent lines still run).
+ */
+export function beginTeardown(key: Pick<TeardownTarget, 'containerId' | 'ifname'>): BegunTeardown {
+  const t = parseTarget(key);
+  const sent = byNameLines(t);
+  const b = startBatch(HOST, 'ip', { force: true });
+  b.send(sent);
+  return { containerId: t.containerId, ifname: t.ifname, batch: b, sent };
+}
+
+/** The host batch's lines: all of them, or, when begun, the rest after what the begun batch already runs. */
+function hostBatch(plan: TeardownPlan, begun: BegunTeardown | undefined): Promise<BatchFailure[]> {
+  if (!begun) return batch(HOST, 'ip', plan.host.ip, { force: true });
+  const head = plan.host.ip.slice(0, begun.sent.length);
+  if (head.join('\n') !== begun.sent.join('\n')) {
+    throw new LinkError(`host: a teardown begun for ${begun.containerId}/${begun.ifname} was given another target's plan`, 'host');
+  }
+  return begun.batch.run(plan.host.ip.slice(begun.sent.length));
 }
 
 /** Failures that are not "already gone" become a LinkError. */
@@ -106,7 +149,7 @@ export async function runTeardown(plan: TeardownPlan, opts: TeardownOptions = {}
     if (plan.pod.tc.length) realFailures(side, await batch(side, 'tc', plan.pod.tc, { force: true }));
     realFailures(side, await batch(side, 'ip', plan.pod.ip, { force: true }));
   }
-  realFailures(HOST, await batch(HOST, 'ip', plan.host.ip, { force: true }));
+  realFailures(HOST, await hostBatch(plan, opts.begun));
   if (plan.host.ip6.length) realFailures(HOST, await batch(HOST, 'ip', plan.host.ip6, { family6: true, force: true }));
   if (plan.rename) {
     const [from, to] = plan.rename;

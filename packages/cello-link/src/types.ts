@@ -4,6 +4,7 @@
  * cello-link reads the part of an Allocation the datapath needs (LinkAllocation).
  */
 import type { Allocation, DatapathChoice, EniRecord } from '@cello/records';
+import type { BegunTeardown } from './teardown.ts';
 
 export type { Datapath, DatapathChoice, EniMode, EniRecord, LinkInterface, LinkResult } from '@cello/records';
 
@@ -50,6 +51,8 @@ export interface SetupOptions extends CommonOptions {
 export interface TeardownOptions extends CommonOptions {
   /** Which shared-mode datapath to undo; default `auto` (whatever setup would have picked). */
   datapath?: DatapathChoice;
+  /** The same pod interface's teardown begun by name (beginTeardown): the host batch it started takes the rest. */
+  begun?: BegunTeardown;
 }
 
 export interface EniUpOptions extends CommonOptions {

@@ -44,4 +44,6 @@ t.test('Node and Bun get the same exit codes, output and batch errors', async (t
   t.match(node.failed, { code: 1, stderr: /nosuchlink0/ }, 'exit code and stderr of a failing batch');
   t.same(node.podLinks, ['lo'], 'the pod side reads the pod netns');
   t.match(node.batchError, /^pod \/var\/run\/netns\/\S+: `ip link del nosuchlink0` failed: /, 'a failing pod line is named');
+  t.equal(node.sentRan, true, 'lines sent ahead of the rest run before the rest is given');
+  t.match(node.laterError, /`ip link del nosuchlink0` failed: /, 'a failing line given after sent ones is named');
 });
