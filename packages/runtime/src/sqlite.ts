@@ -178,28 +178,30 @@ function bunTransaction<A extends unknown[], R>(conn: BunDatabase, fn: (...args:
     if (!st) cache.set(sql, (st = conn.prepare(sql)));
     st.run();
   };
-  const within = (begin: string) => (...args: A): R => {
-    if (conn.inTransaction) {
-      step('SAVEPOINT cello_nested');
+  const within =
+    (begin: string) =>
+    (...args: A): R => {
+      if (conn.inTransaction) {
+        step('SAVEPOINT cello_nested');
+        try {
+          const result = fn(...args);
+          step('RELEASE cello_nested');
+          return result;
+        } catch (err) {
+          step('ROLLBACK TO cello_nested');
+          step('RELEASE cello_nested');
+          throw err;
+        }
+      }
+      step(begin);
       try {
         const result = fn(...args);
-        step('RELEASE cello_nested');
+        step('COMMIT');
         return result;
       } catch (err) {
-        step('ROLLBACK TO cello_nested');
-        step('RELEASE cello_nested');
+        if (conn.inTransaction) step('ROLLBACK');
         throw err;
       }
-    }
-    step(begin);
-    try {
-      const result = fn(...args);
-      step('COMMIT');
-      return result;
-    } catch (err) {
-      if (conn.inTransaction) step('ROLLBACK');
-      throw err;
-    }
-  };
+    };
   return Object.assign(within('BEGIN'), { deferred: within('BEGIN DEFERRED'), immediate: within('BEGIN IMMEDIATE'), exclusive: within('BEGIN EXCLUSIVE') });
 }
