@@ -115,9 +115,16 @@ function callLogger(call: Call, cfg: CelloNetConf): Logger {
   });
 }
 
-/** 8 hex digits from the Web Crypto global (node:crypto costs the compiled binary milliseconds of start-up). */
+/**
+ * 8 hex digits that tie one call's log lines together. Not a secret, so not
+ * crypto: node:crypto costs the compiled binary ≈ 3 ms to load, and even the
+ * Web Crypto global's first getRandomValues ≈ 0.6 ms; Math.random (seeded
+ * per process) costs nothing.
+ */
 function traceId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 /** Take this call's pod lock (in the node's state directory), or fail with code 11 (try again later). */
