@@ -3,8 +3,9 @@
  * store, the call's log line) → tear the datapath down → release the
  * allocation. The teardown begins by name as soon as the lock is held (the
  * host veth, whose deletion is ≈ 20 ms of kernel time, goes while the store
- * opens) and takes the allocation's routes and rules once it is read. Idempotent: no netns, no allocation, no store, a repeated DEL —
- * all succeed; with nothing recorded, the host objects go by their
+ * opens) and takes the allocation's routes and rules once it is read.
+ * Idempotent: no netns, no allocation, no store, a repeated DEL — all
+ * succeed; with nothing recorded, the host objects go by their
  * deterministic names. A DEL from an old sandbox of a recreated pod finds no
  * allocation under its container id, so it cannot free the new sandbox's IP.
  * Never touches the cloud.

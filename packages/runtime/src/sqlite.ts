@@ -9,6 +9,9 @@
  *   `@id`) only with `strict: true`; better-sqlite3 always does.
  * - bun:sqlite has no `timeout` option: the busy timeout is a PRAGMA.
  * - bun:sqlite has no `pragma()`; `get()` returns null, not undefined, for no row.
+ * - Transactions on bun:sqlite are run here (bunTransaction, with
+ *   better-sqlite3's semantics), not by its own `transaction()`, which costs
+ *   a CNI call ≈ 2 ms on first use.
  *
  * - Under Bun a connection whose object is garbage-collected is closed (and
  *   its locks dropped): keep a reference for as long as a lock or
